@@ -1,0 +1,24 @@
+"""Shared fixtures. Anything synthesized is session-scoped: jsii start-up costs ~2.5 s a process."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+
+
+@pytest.fixture(scope="session")
+def example_assembly(tmp_path_factory: pytest.TempPathFactory):
+    """The bundled ``app.py`` synthesized once, in-process, into a temporary cloud assembly."""
+    import app as example_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    return example_app.build_app(str(outdir)).synth()
+
+
+@pytest.fixture(scope="session")
+def webhook_template(example_assembly) -> dict:
+    """The synthesized CloudFormation template of the example's webhook stack."""
+    return example_assembly.get_stack_by_name("BridgetwinWebhook").template
