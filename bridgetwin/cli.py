@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Annotated
 
 import typer
 
@@ -75,6 +76,94 @@ def test_pattern(
             f"requires {', '.join(ENVELOPE_FIELDS)} (use --lenient to skip this check)"
         )
     sys.stdout.write(json.dumps({"Result": compiled.matches(event_obj)}) + "\n")
+
+
+def _parameters(values: list[str] | None) -> dict[str, str]:
+    parsed = {}
+    for item in values or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise _fail(f"--param: expected KEY=VALUE, got '{item}'")
+        parsed[key] = value
+    return parsed
+
+
+def _load(source: str, params: list[str] | None):
+    from bridgetwin.graph import TemplateError, load_graph
+
+    try:
+        return load_graph(source, _parameters(params))
+    except TemplateError as exc:
+        raise _fail(f"error: {exc}") from None
+
+
+def _check_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise typer.BadParameter(f"must be text or json, got '{value}'")
+    return value
+
+
+# Options shared by every command that reads a deployment.
+SourceArgument = Annotated[
+    str,
+    typer.Argument(
+        help="A template (JSON/YAML), a cloud assembly (cdk.out) or a CDK app directory."
+    ),
+]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        help="KEY=VALUE template parameter, repeatable; AWS::Region and AWS::AccountId set the "
+        "environment.",
+    ),
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="Output format: text or json.", callback=_check_format)
+]
+
+
+@app.command("graph")
+def graph_command(
+    source: SourceArgument,
+    param: ParamOption = None,
+    output_format: FormatOption = "text",
+) -> None:
+    """Show the EventBridge deployment a template defines: bus -> rule -> target -> destination."""
+    from bridgetwin.graph._render import graph_to_dict, graph_to_text
+
+    graph = _load(source, param)
+    if output_format == "json":
+        typer.echo(json.dumps(graph_to_dict(graph), indent=2))
+    else:
+        typer.echo(graph_to_text(graph))
+
+
+@app.command("lint")
+def lint_command(
+    source: SourceArgument,
+    param: ParamOption = None,
+    output_format: FormatOption = "text",
+) -> None:
+    """Check a deployment against EventBridge best practices; exits 1 when there are errors."""
+    from bridgetwin.graph.lint import lint_graph
+    from bridgetwin.patterns import Severity
+
+    findings = lint_graph(_load(source, param))
+    if output_format == "json":
+        rows = [
+            {"code": f.code, "severity": f.severity.value, "resource": f.resource,
+             "message": f.message}
+            for f in findings
+        ]  # fmt: skip
+        typer.echo(json.dumps(rows, indent=2))
+    else:
+        for finding in findings:
+            typer.echo(str(finding))
+        errors = sum(f.severity is Severity.ERROR for f in findings)
+        typer.echo(f"{len(findings)} finding(s), {errors} error(s)", err=True)
+    if any(f.severity is Severity.ERROR for f in findings):
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-HEAVY = ("aws_cdk", "jsii", "constructs", "simpy")
+HEAVY = ("aws_cdk", "jsii", "constructs", "simpy", "cfnlint")
 
 
 def _loaded_after(statement: str) -> list[str]:
@@ -15,7 +15,9 @@ def _loaded_after(statement: str) -> list[str]:
 
 
 def test_import_bridgetwin_loads_no_cdk():
-    loaded = _loaded_after("import bridgetwin, bridgetwin.patterns, bridgetwin.graph")
+    loaded = _loaded_after(
+        "import bridgetwin, bridgetwin.patterns, bridgetwin.graph, bridgetwin.graph.lint"
+    )
     assert [m for m in loaded if m.split(".")[0] in HEAVY] == []
 
 

@@ -1,5 +1,61 @@
 """The deployment graph: frozen dataclasses describing an EventBridge deployment, and the loader
-that builds them from CloudFormation (a cloud assembly, a template file, or an in-memory dict).
+that builds them from CloudFormation (a cloud assembly, a CDK app, a template file, or a dict).
 
-Imports neither ``aws_cdk`` nor ``simpy``.
+Imports neither ``aws_cdk`` nor ``simpy``::
+
+    graph = load_graph("cdk.out")           # or "template.yaml", or Template.to_json()
+    for rule in graph.rules:
+        print(rule.id, rule.bus, [t.kind for t in rule.targets])
 """
+
+from __future__ import annotations
+
+from bridgetwin.graph._errors import TemplateError
+from bridgetwin.graph._loader import load_graph
+from bridgetwin.graph.model import (
+    DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
+    DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
+    DEFAULT_RATE_LIMIT_PER_SECOND,
+    Alarm,
+    ApiDestination,
+    Archive,
+    Connection,
+    EventBus,
+    GlobalEndpoint,
+    Graph,
+    HealthCheck,
+    HttpParameters,
+    InputTransformer,
+    OpaqueResource,
+    Queue,
+    RetryPolicy,
+    Rule,
+    StackInfo,
+    Target,
+    TargetKind,
+)
+
+__all__ = [
+    "DEFAULT_MAXIMUM_EVENT_AGE_SECONDS",
+    "DEFAULT_MAXIMUM_RETRY_ATTEMPTS",
+    "DEFAULT_RATE_LIMIT_PER_SECOND",
+    "Alarm",
+    "ApiDestination",
+    "Archive",
+    "Connection",
+    "EventBus",
+    "GlobalEndpoint",
+    "Graph",
+    "HealthCheck",
+    "HttpParameters",
+    "InputTransformer",
+    "OpaqueResource",
+    "Queue",
+    "RetryPolicy",
+    "Rule",
+    "StackInfo",
+    "Target",
+    "TargetKind",
+    "TemplateError",
+    "load_graph",
+]

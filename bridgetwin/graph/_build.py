@@ -1,0 +1,351 @@
+"""Build one graph node from one resolved resource: a small function per resource type.
+
+Each builder reads the resource's resolved ``Properties`` and fills in what CloudFormation or AWS
+would default. Values the twin needs (numbers, states, patterns) must be concrete: a placeholder
+there raises ``TemplateError`` naming the stack, resource and property.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bridgetwin.graph._intrinsics import StackContext
+from bridgetwin.graph._linker import Linker, arn_parts
+from bridgetwin.graph._values import SecretReference, render
+from bridgetwin.graph.model import (
+    DEFAULT_RATE_LIMIT_PER_SECOND,
+    Alarm,
+    ApiDestination,
+    Archive,
+    Connection,
+    EventBus,
+    GlobalEndpoint,
+    HealthCheck,
+    HttpParameters,
+    InputTransformer,
+    Queue,
+    RetryPolicy,
+    Rule,
+    Target,
+    TargetKind,
+)
+from bridgetwin.patterns import Pattern, PatternError, compile_pattern
+
+_KIND_BY_TYPE = {
+    "AWS::Events::ApiDestination": TargetKind.API_DESTINATION,
+    "AWS::Events::EventBus": TargetKind.EVENT_BUS,
+    "AWS::SQS::Queue": TargetKind.SQS,
+    "AWS::SNS::Topic": TargetKind.SNS,
+    "AWS::Lambda::Function": TargetKind.LAMBDA,
+    "AWS::Lambda::Alias": TargetKind.LAMBDA,
+    "AWS::Lambda::Version": TargetKind.LAMBDA,
+    "AWS::Serverless::Function": TargetKind.LAMBDA,
+}
+_KIND_BY_SERVICE = {"sqs": TargetKind.SQS, "sns": TargetKind.SNS, "lambda": TargetKind.LAMBDA}
+
+
+@dataclass
+class Build:
+    """What a builder needs: the stack, the resource, its resolved properties, and the linker."""
+
+    ctx: StackContext
+    logical_id: str
+    gid: str
+    props: Mapping[str, Any]
+    linker: Linker
+    bus_id: Callable[[Any, str], str]
+    """Graph id of the bus a value (name, ARN or reference) denotes, creating implicit buses."""
+    resource_type: Callable[[str], str | None]
+    """The resource type of a graph id (None for nodes outside the template)."""
+
+    @property
+    def region(self) -> str:
+        return self.ctx.region
+
+    @property
+    def account(self) -> str:
+        return self.ctx.account
+
+    def error(self, reason: str, path: str) -> Exception:
+        return self.ctx.error(reason, self.logical_id, path)
+
+    def number(self, props: Mapping[str, Any], key: str, default: Any, path: str = "") -> Any:
+        value = props.get(key, default)
+        if value is None:
+            return None
+        try:
+            if isinstance(value, bool):
+                raise TypeError
+            number = float(value)
+        except (TypeError, ValueError):  # not a number, or a placeholder only AWS can fill in
+            raise self.error(f"needs a number, got {render(value)!r}", f"{path}{key}") from None
+        return int(number) if number.is_integer() else number
+
+    def string(self, props: Mapping[str, Any], key: str, default: str | None = None) -> Any:
+        value = props.get(key, default)
+        return None if value is None else self.linker.text(value)
+
+    def pattern(self, props: Mapping[str, Any], key: str) -> Pattern | None:
+        raw = props.get(key)
+        if raw is None:
+            return None
+        raw = render(raw)
+        try:
+            return compile_pattern(
+                raw if isinstance(raw, str | dict) else json.dumps(raw), max_size=None
+            )
+        except PatternError as exc:
+            where = f"{key}.{exc.path}" if exc.path else key
+            raise self.error(exc.reason, where) from None
+
+    def name(self, props: Mapping[str, Any], key: str) -> str:
+        """The physical name, or the logical id when AWS would generate one."""
+        value = props.get(key)
+        return value if isinstance(value, str) else self.logical_id
+
+
+def build_bus(b: Build) -> EventBus:
+    dlq = (b.props.get("DeadLetterConfig") or {}).get("Arn")
+    return EventBus(
+        id=b.gid,
+        name=b.name(b.props, "Name"),
+        region=b.region,
+        account=b.account,
+        policy=render(b.props.get("Policy")),
+        dead_letter_queue=(b.linker.link(dlq) or b.linker.text(dlq)) if dlq else None,
+        kms_key=b.string(b.props, "KmsKeyIdentifier"),
+    )
+
+
+def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+    return tuple((str(k), Linker.text(v)) for k, v in (value or {}).items())
+
+
+def _target(b: Build, target: Mapping[str, Any], path: str) -> Target:
+    if "Arn" not in target or "Id" not in target:
+        raise b.error("a target needs Arn and Id", path)
+    linked = b.linker.link(target["Arn"])
+    arn_text = b.linker.text(target["Arn"])
+    kind = _KIND_BY_TYPE.get(b.resource_type(linked) or "") if linked else None
+    if kind is None:
+        parts = arn_parts(arn_text)
+        service, resource = (parts[0], parts[2]) if parts else ("", "")
+        if service == "events" and resource.startswith("api-destination/"):
+            kind = TargetKind.API_DESTINATION
+        elif service == "events" and resource.startswith("event-bus/"):
+            kind = TargetKind.EVENT_BUS
+        else:
+            kind = _KIND_BY_SERVICE.get(service, TargetKind.OTHER)
+    retry = target.get("RetryPolicy")
+    policy = (
+        RetryPolicy(
+            b.number(retry, "MaximumRetryAttempts", 185, f"{path}.RetryPolicy."),
+            b.number(retry, "MaximumEventAgeInSeconds", 86_400, f"{path}.RetryPolicy."),
+            explicit=True,
+        )
+        if retry is not None
+        else RetryPolicy()
+    )
+    dlq_arn = (target.get("DeadLetterConfig") or {}).get("Arn")
+    transformer = target.get("InputTransformer")
+    http = target.get("HttpParameters")
+    return Target(
+        target_id=Linker.text(target["Id"]),
+        kind=kind,
+        arn=arn_text,
+        resource=linked,
+        retry_policy=policy,
+        dead_letter_queue=(b.linker.link(dlq_arn) or Linker.text(dlq_arn)) if dlq_arn else None,
+        input=b.string(target, "Input"),
+        input_path=b.string(target, "InputPath"),
+        input_transformer=InputTransformer(
+            _pairs(transformer.get("InputPathsMap")), Linker.text(transformer.get("InputTemplate"))
+        )
+        if transformer
+        else None,
+        http_parameters=HttpParameters(
+            _pairs(http.get("HeaderParameters")),
+            _pairs(http.get("QueryStringParameters")),
+            tuple(Linker.text(v) for v in http.get("PathParameterValues") or ()),
+        )
+        if http
+        else None,
+        role_arn=b.string(target, "RoleArn"),
+    )
+
+
+def build_rule(b: Build) -> Rule:
+    targets = b.props.get("Targets") or []
+    if not isinstance(targets, list):
+        raise b.error("Targets must be a list", "Targets")
+    state = b.props.get("State", "ENABLED")
+    if state not in ("ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"):
+        raise b.error(
+            f"State must be ENABLED, DISABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, "
+            f"got {render(state)!r}",
+            "State",
+        )
+    pattern = b.pattern(b.props, "EventPattern")
+    schedule = b.string(b.props, "ScheduleExpression")
+    if pattern is None and schedule is None:
+        raise b.error("a rule needs an EventPattern or a ScheduleExpression", "EventPattern")
+    return Rule(
+        id=b.gid,
+        name=b.name(b.props, "Name"),
+        bus=b.bus_id(b.props.get("EventBusName"), "EventBusName"),
+        pattern=pattern,
+        schedule_expression=schedule,
+        state=state,
+        targets=tuple(_target(b, t, f"Targets[{i}]") for i, t in enumerate(targets)),
+        region=b.region,
+        account=b.account,
+        description=b.string(b.props, "Description"),
+    )
+
+
+_SECRET_FIELDS = {
+    "ApiKeyAuthParameters": ("ApiKeyValue",),
+    "BasicAuthParameters": ("Password",),
+    "OAuthParameters": ("ClientParameters.ClientSecret",),
+}
+
+
+def build_connection(b: Build) -> Connection:
+    auth = b.props.get("AuthParameters") or {}
+    references: list[str] = []
+    plaintext: list[str] = []
+    for group, fields in _SECRET_FIELDS.items():
+        for dotted in fields:
+            value: Any = auth.get(group) or {}
+            for part in dotted.split("."):
+                value = value.get(part) if isinstance(value, Mapping) else None
+            if isinstance(value, SecretReference):
+                references.append(value.text)
+            elif value is not None:
+                plaintext.append(f"AuthParameters.{group}.{dotted}")
+    oauth = auth.get("OAuthParameters") or {}
+    return Connection(
+        id=b.gid,
+        name=b.name(b.props, "Name"),
+        authorization_type=b.string(b.props, "AuthorizationType") or "",
+        oauth_endpoint=b.string(oauth, "AuthorizationEndpoint"),
+        oauth_http_method=b.string(oauth, "HttpMethod"),
+        secret_references=tuple(references),
+        plaintext_secret_fields=tuple(plaintext),
+    )
+
+
+def build_api_destination(b: Build) -> ApiDestination:
+    return ApiDestination(
+        id=b.gid,
+        name=b.name(b.props, "Name"),
+        endpoint=b.string(b.props, "InvocationEndpoint") or "",
+        http_method=b.string(b.props, "HttpMethod") or "",
+        rate_limit_per_second=b.number(
+            b.props, "InvocationRateLimitPerSecond", DEFAULT_RATE_LIMIT_PER_SECOND
+        ),
+        connection=b.linker.link(b.props.get("ConnectionArn")),
+        rate_limit_is_default="InvocationRateLimitPerSecond" not in b.props,
+    )
+
+
+def build_archive(b: Build) -> Archive:
+    return Archive(
+        id=b.gid,
+        name=b.name(b.props, "ArchiveName"),
+        source_bus=b.bus_id(b.props.get("SourceArn"), "SourceArn"),
+        pattern=b.pattern(b.props, "EventPattern"),
+        retention_days=b.number(b.props, "RetentionDays", None),
+    )
+
+
+def build_endpoint(b: Build) -> GlobalEndpoint:
+    failover = (b.props.get("RoutingConfig") or {}).get("FailoverConfig") or {}
+    health = (failover.get("Primary") or {}).get("HealthCheck")
+    replication = (b.props.get("ReplicationConfig") or {}).get("State", "ENABLED")
+    return GlobalEndpoint(
+        id=b.gid,
+        name=b.name(b.props, "Name"),
+        event_buses=tuple(
+            b.bus_id(entry.get("EventBusArn"), f"EventBuses[{i}].EventBusArn")
+            for i, entry in enumerate(b.props.get("EventBuses") or [])
+        ),
+        health_check=(b.linker.link(health) or Linker.text(health)) if health else None,
+        secondary_region=b.string(failover.get("Secondary") or {}, "Route") or "",
+        replication_enabled=replication == "ENABLED",
+        role_arn=b.string(b.props, "RoleArn"),
+    )
+
+
+def build_alarm(b: Build) -> Alarm:
+    dimensions = b.props.get("Dimensions") or []
+    linked = tuple(gid for d in dimensions if (gid := b.linker.link(d.get("Value"))) is not None)
+    evaluation_periods = b.number(b.props, "EvaluationPeriods", None)
+    if evaluation_periods is None:
+        raise b.error("an alarm needs EvaluationPeriods", "EvaluationPeriods")
+    return Alarm(
+        id=b.gid,
+        name=b.name(b.props, "AlarmName"),
+        namespace=b.string(b.props, "Namespace"),
+        metric_name=b.string(b.props, "MetricName"),
+        dimensions=tuple((str(d.get("Name")), Linker.text(d.get("Value"))) for d in dimensions),
+        statistic=b.string(b.props, "Statistic"),
+        extended_statistic=b.string(b.props, "ExtendedStatistic"),
+        period=b.number(b.props, "Period", None),
+        evaluation_periods=evaluation_periods,
+        datapoints_to_alarm=b.number(b.props, "DatapointsToAlarm", evaluation_periods),
+        threshold=b.number(b.props, "Threshold", None),
+        comparison_operator=b.string(b.props, "ComparisonOperator") or "",
+        treat_missing_data=b.string(b.props, "TreatMissingData") or "missing",
+        region=b.region,
+        metrics=tuple(render(b.props.get("Metrics") or ())),
+        dimension_resources=linked,
+    )
+
+
+def build_health_check(b: Build) -> HealthCheck:
+    config = b.props.get("HealthCheckConfig") or {}
+    alarm = config.get("AlarmIdentifier") or {}
+    return HealthCheck(
+        id=b.gid,
+        type=b.string(config, "Type") or "",
+        alarm=b.linker.link(alarm.get("Name")),
+        alarm_name=b.string(alarm, "Name"),
+        alarm_region=b.string(alarm, "Region"),
+        insufficient_data_health_status=b.string(config, "InsufficientDataHealthStatus"),
+        inverted=config.get("Inverted") in (True, "true"),
+        disabled=config.get("Disabled") in (True, "true"),
+    )
+
+
+def build_queue(b: Build) -> Queue:
+    if b.props.get("KmsMasterKeyId"):
+        encryption = "kms"
+    elif b.props.get("SqsManagedSseEnabled") in (False, "false"):
+        encryption = "none"
+    else:
+        encryption = "sqs-managed"  # the default for new queues since 2022
+    return Queue(
+        id=b.gid,
+        name=b.name(b.props, "QueueName"),
+        fifo=b.props.get("FifoQueue") in (True, "true"),
+        encryption=encryption,
+        message_retention_seconds=b.number(b.props, "MessageRetentionPeriod", 345_600),
+        region=b.region,
+    )
+
+
+BUILDERS: dict[str, Callable[[Build], Any]] = {
+    "AWS::Events::EventBus": build_bus,
+    "AWS::Events::Rule": build_rule,
+    "AWS::Events::Connection": build_connection,
+    "AWS::Events::ApiDestination": build_api_destination,
+    "AWS::Events::Archive": build_archive,
+    "AWS::Events::Endpoint": build_endpoint,
+    "AWS::CloudWatch::Alarm": build_alarm,
+    "AWS::Route53::HealthCheck": build_health_check,
+    "AWS::SQS::Queue": build_queue,
+}

@@ -1,0 +1,290 @@
+"""``load_graph``: read templates, resolve them, and build the deployment graph, in stages.
+
+1. Read the source into stack templates (:mod:`._sources`).
+2. Fill in: parameter values (defaults, then the caller's), pseudo parameters, SAM function events
+   expanded into the rules SAM would create.
+3. Validate: parameter overrides exist and are allowed; every ``Ref``/``GetAtt``/``Sub`` names
+   something that exists; resources do not depend on each other in a circle.
+4. Build: register every modeled resource, then build its node with links to the others.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from bridgetwin.graph._build import BUILDERS, Build
+from bridgetwin.graph._errors import TemplateError
+from bridgetwin.graph._intrinsics import Assembly, StackContext
+from bridgetwin.graph._linker import Linker, arn_parts
+from bridgetwin.graph._sources import DEFAULT_ACCOUNT, DEFAULT_REGION, read_sources
+from bridgetwin.graph._values import ResourceRef
+from bridgetwin.graph.model import EventBus, Graph, OpaqueResource, StackInfo
+
+_PSEUDO_OVERRIDES = ("AWS::Region", "AWS::AccountId")
+_SUB_NAMES = re.compile(r"\$\{([^}!][^}]*)\}")
+_SAM_RULE_EVENTS = ("EventBridgeRule", "CloudWatchEvent", "Schedule")
+_ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource prefix)
+    "AWS::Events::EventBus": ("Name", "events", "event-bus/"),
+    "AWS::Events::ApiDestination": ("Name", "events", "api-destination/"),
+    "AWS::Events::Connection": ("Name", "events", "connection/"),
+    "AWS::SQS::Queue": ("QueueName", "sqs", ""),
+    "AWS::CloudWatch::Alarm": ("AlarmName", "cloudwatch", "alarm:"),
+    "AWS::SNS::Topic": ("TopicName", "sns", ""),
+    "AWS::Lambda::Function": ("FunctionName", "lambda", "function:"),
+}
+
+
+def load_graph(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    parameters: Mapping[str, Any] | None = None,
+) -> Graph:
+    """Load the EventBridge deployment described by ``source``.
+
+    Args:
+        source: A template dict, a JSON/YAML template file, a CDK cloud assembly directory, or a
+            CDK app directory (synthesized through its ``cdk.json``).
+        parameters: Values for template parameters, by name; ``AWS::Region`` and
+            ``AWS::AccountId`` set the environment of stacks that do not fix their own. Defaults
+            to each parameter's ``Default``.
+
+    Raises:
+        TemplateError: the source cannot be read, or a value the twin needs cannot be resolved;
+            the message names the stack, logical id and property path.
+    """
+    parameters = dict(parameters or {})
+    sources = read_sources(source)
+    region = str(parameters.pop("AWS::Region", DEFAULT_REGION))
+    account = str(parameters.pop("AWS::AccountId", DEFAULT_ACCOUNT))
+    _check_parameters(sources, parameters)
+
+    assembly = Assembly()
+    for src in sources:
+        template = _expand_sam(src.template)
+        assembly.stacks[src.name] = StackContext(
+            src.name, template, src.region or region, src.account or account, parameters, assembly
+        )
+    for ctx in assembly.stacks.values():
+        _check_references(ctx)
+    return _Builder(assembly).graph()
+
+
+def _check_parameters(sources: list[Any], values: Mapping[str, Any]) -> None:
+    declared: dict[str, Mapping[str, Any]] = {}
+    for src in sources:
+        declared.update(src.template.get("Parameters") or {})
+    for name, value in values.items():
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise TemplateError(f"unknown parameter '{name}'; the template declares: {known}")
+        allowed = declared[name].get("AllowedValues")
+        if allowed and str(value) not in [str(a) for a in allowed]:
+            raise TemplateError(
+                f"parameter '{name}' must be one of {', '.join(map(str, allowed))}, got {value!r}"
+            )
+
+
+def _names_referenced(value: Any) -> Iterator[tuple[str, str]]:
+    """(kind, logical id or parameter) for every Ref, GetAtt and Sub variable in ``value``."""
+    if isinstance(value, Mapping):
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref" and isinstance(arg, str):
+                yield "Ref", arg
+            elif key == "Fn::GetAtt":
+                target = arg.split(".", 1)[0] if isinstance(arg, str) else (arg or [None])[0]
+                if isinstance(target, str):
+                    yield "Fn::GetAtt", target
+            elif key == "Fn::Sub":
+                text, variables = (arg[0], arg[1]) if isinstance(arg, list) else (arg, {})
+                for name in _SUB_NAMES.findall(text if isinstance(text, str) else ""):
+                    head = name.split(".", 1)[0] if not name.startswith("AWS::") else name
+                    if head not in (variables or {}):
+                        yield "Fn::Sub", head
+                yield from _names_referenced(variables)
+                return
+        for item in value.values():
+            yield from _names_referenced(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _names_referenced(item)
+
+
+def _check_references(ctx: StackContext) -> None:
+    """Dangling references and circular dependencies fail here, before any value is used."""
+    parameters = ctx.template.get("Parameters") or {}
+    depends: dict[str, set[str]] = {}
+    for lid, resource in ctx.resources.items():
+        edges: set[str] = set()
+        for kind, name in _names_referenced(resource.get("Properties") or {}):
+            if name in ctx.resources:
+                edges.add(name)
+            elif not (name.startswith("AWS::") or (kind != "Fn::GetAtt" and name in parameters)):
+                raise ctx.error(f"{kind} to unknown resource or parameter '{name}'", lid)
+        declared = resource.get("DependsOn") or []
+        for name in [declared] if isinstance(declared, str) else declared:
+            if name not in ctx.resources:
+                raise ctx.error(f"DependsOn names unknown resource '{name}'", lid, "DependsOn")
+            edges.add(name)
+        depends[lid] = edges
+    _check_acyclic(ctx, depends)
+
+
+def _check_acyclic(ctx: StackContext, depends: Mapping[str, set[str]]) -> None:
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(depends.get(node, ())):
+            if state.get(nxt) == 1:
+                cycle = [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
+                raise ctx.error(f"circular dependency between resources: {' -> '.join(cycle)}", nxt)
+            if nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for node in depends:
+        if node not in state:
+            visit(node, [node])
+
+
+def _expand_sam(template: Mapping[str, Any]) -> Mapping[str, Any]:
+    """Add the rules (and SQS DLQs) SAM creates for functions' EventBridge and Schedule events.
+
+    Logical ids follow SAM: the function's id followed by the event's name.
+    """
+    if "AWS::Serverless" not in str(template.get("Transform", "")):
+        return template
+    expanded = copy.deepcopy(dict(template))
+    resources = expanded["Resources"]
+    for lid, resource in list(resources.items()):
+        if resource.get("Type") not in (
+            "AWS::Serverless::Function",
+            "AWS::Serverless::StateMachine",
+        ):
+            continue
+        for event_name, event in ((resource.get("Properties") or {}).get("Events") or {}).items():
+            if not isinstance(event, Mapping) or event.get("Type") not in _SAM_RULE_EVENTS:
+                continue
+            props = event.get("Properties") or {}
+            rule_id = f"{lid}{event_name}"
+            target: dict[str, Any] = {
+                "Arn": {"Fn::GetAtt": [lid, "Arn"]},
+                "Id": (props.get("Target") or {}).get("Id", f"{rule_id}Target"),
+            }
+            for key in ("Input", "InputPath", "InputTransformer", "RetryPolicy"):
+                if key in props:
+                    target[key] = props[key]
+            dlq = props.get("DeadLetterConfig") or {}
+            if dlq.get("Type") == "SQS":
+                resources[f"{rule_id}Queue"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+                target["DeadLetterConfig"] = {"Arn": {"Fn::GetAtt": [f"{rule_id}Queue", "Arn"]}}
+            elif "Arn" in dlq:
+                target["DeadLetterConfig"] = {"Arn": dlq["Arn"]}
+            rule: dict[str, Any] = {"Targets": [target]}
+            if event["Type"] == "Schedule":
+                rule["ScheduleExpression"] = props.get("Schedule")
+            else:
+                rule["EventPattern"] = props.get("Pattern")
+            for sam_key, cfn_key in (("EventBusName", "EventBusName"), ("RuleName", "Name")):
+                if sam_key in props:
+                    rule[cfn_key] = props[sam_key]
+            enabled = props.get("Enabled", props.get("State", "ENABLED"))
+            rule["State"] = "DISABLED" if enabled in (False, "DISABLED") else "ENABLED"
+            resources[rule_id] = {"Type": "AWS::Events::Rule", "Properties": rule}
+    return expanded
+
+
+class _Builder:
+    """Stage 4: register, then build every node of every stack."""
+
+    def __init__(self, assembly: Assembly) -> None:
+        self.assembly = assembly
+        self.multi_stack = len(assembly.stacks) > 1
+        self.multi_region = len({c.region for c in assembly.stacks.values()}) > 1
+        self.linker = Linker(self._gid)
+        self.types: dict[str, str] = {}
+        self.implicit: dict[str, EventBus] = {}
+        self.props: dict[tuple[str, str], Mapping[str, Any]] = {}
+
+    def _gid(self, stack: str, logical_id: str) -> str:
+        return f"{stack}/{logical_id}" if self.multi_stack else logical_id
+
+    def _active(self) -> Iterator[tuple[StackContext, str, Mapping[str, Any]]]:
+        for ctx in self.assembly.stacks.values():
+            for lid, resource in ctx.resources.items():
+                condition = resource.get("Condition")
+                if condition is None or ctx.condition(condition, lid, "Condition"):
+                    yield ctx, lid, resource
+
+    def graph(self) -> Graph:
+        active = list(self._active())
+        for ctx, lid, resource in active:  # register names first: nodes link to each other
+            rtype = resource["Type"]
+            gid = self.linker.register(ctx.name, lid)
+            self.types[gid] = rtype
+            if rtype in BUILDERS or rtype in _ARN_NAMES:
+                props = ctx.resolve(resource.get("Properties") or {}, "", lid)
+                self.props[(ctx.name, lid)] = props
+                if rtype in _ARN_NAMES:
+                    key, service, prefix = _ARN_NAMES[rtype]
+                    if isinstance(props.get(key), str):
+                        self.linker.name(service, prefix + props[key], ctx.region, gid)
+        nodes: dict[str, list[Any]] = {}
+        for ctx, lid, resource in active:
+            rtype = resource["Type"]
+            gid = self._gid(ctx.name, lid)
+            builder = BUILDERS.get(rtype)
+            if builder is None:
+                node: Any = OpaqueResource(gid, rtype)
+            else:
+                build = Build(
+                    ctx, lid, gid, self.props[(ctx.name, lid)], self.linker,
+                    lambda value, path, ctx=ctx, lid=lid: self._bus_id(ctx, lid, value, path),
+                    self.types.get,
+                )  # fmt: skip
+                node = builder(build)
+            nodes.setdefault(type(node).__name__, []).append(node)
+        buses = [*nodes.get("EventBus", []), *self.implicit.values()]
+        return Graph(
+            stacks=tuple(
+                StackInfo(c.name, c.region, c.account) for c in self.assembly.stacks.values()
+            ),
+            buses=tuple(buses),
+            rules=tuple(nodes.get("Rule", ())),
+            connections=tuple(nodes.get("Connection", ())),
+            api_destinations=tuple(nodes.get("ApiDestination", ())),
+            archives=tuple(nodes.get("Archive", ())),
+            endpoints=tuple(nodes.get("GlobalEndpoint", ())),
+            alarms=tuple(nodes.get("Alarm", ())),
+            health_checks=tuple(nodes.get("HealthCheck", ())),
+            queues=tuple(nodes.get("Queue", ())),
+            other=tuple(nodes.get("OpaqueResource", ())),
+        )
+
+    def _bus_id(self, ctx: StackContext, lid: str, value: Any, path: str) -> str:
+        """The bus a name, ARN or reference denotes; unknown buses become implicit nodes."""
+        linked = self.linker.link(value)
+        if linked is not None:
+            if self.types.get(linked) != "AWS::Events::EventBus":
+                raise ctx.error(
+                    f"does not refer to an event bus ({self.types.get(linked)})", lid, path
+                )
+            return linked
+        region, name = ctx.region, "default"
+        if isinstance(value, ResourceRef):
+            raise ctx.error(f"refers to {value}, which is not modeled as a bus", lid, path)
+        if value is not None:
+            text = Linker.text(value)
+            parts = arn_parts(text)
+            if parts and parts[2].startswith("event-bus/"):
+                region, name = parts[1] or region, parts[2][len("event-bus/") :]
+            else:
+                name = text
+        gid = f"{name}@{region}" if self.multi_region or region != ctx.region else name
+        if gid not in self.implicit:
+            self.implicit[gid] = EventBus(gid, name, region, ctx.account, implicit=True)
+        return gid

@@ -1,0 +1,122 @@
+"""The graph as JSON-ready data (``bridgetwin graph --format json``) and as a readable tree."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+from collections import Counter
+from typing import Any
+
+from bridgetwin.graph.model import Graph, Rule, Target
+from bridgetwin.patterns import Pattern
+
+_SECTIONS = (
+    "buses",
+    "rules",
+    "connections",
+    "api_destinations",
+    "archives",
+    "endpoints",
+    "alarms",
+    "health_checks",
+    "queues",
+    "other",
+)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Pattern):
+        return value.to_dict()
+    if isinstance(value, enum.Enum):
+        return value.value
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        out = {
+            f.name: _plain(getattr(value, f.name))
+            for f in dataclasses.fields(value)
+            if not f.name.startswith("_")
+        }
+        if isinstance(value, Target):
+            out["api_destination"] = value.api_destination
+        return out
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def graph_to_dict(graph: Graph) -> dict[str, Any]:
+    """Every section of the graph as lists of snake_case objects, each with its ``id``."""
+    data = {section: _plain(getattr(graph, section)) for section in _SECTIONS}
+    return {"stacks": _plain(graph.stacks), **data}
+
+
+def _duration(seconds: int) -> str:
+    for unit, size in (("d", 86_400), ("h", 3_600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+def _target_lines(graph: Graph, target: Target, indent: str) -> list[str]:
+    policy = target.retry_policy
+    retry = (
+        f"retry {policy.maximum_retry_attempts} attempts / "
+        f"{_duration(policy.maximum_event_age_seconds)}"
+        + ("" if policy.explicit else " (AWS default)")
+    )
+    dlq = f"DLQ {target.dead_letter_queue}" if target.dead_letter_queue else "no DLQ"
+    where = target.resource or target.arn
+    lines = [f"{indent}└─ target {target.target_id} -> {target.kind.value} {where}"]
+    lines.append(f"{indent}   {retry}, {dlq}")
+    if target.api_destination:
+        destination = graph.get(target.api_destination)
+        rate = f"{destination.rate_limit_per_second}/s" + (
+            " (default)" if destination.rate_limit_is_default else ""
+        )
+        lines.append(f"{indent}   └─ {destination.http_method} {destination.endpoint} at {rate}")
+        if destination.connection:
+            connection = graph.get(destination.connection)
+            lines.append(
+                f"{indent}      └─ connection {connection.id}: {connection.authorization_type}"
+            )
+    return lines
+
+
+def _rule_lines(graph: Graph, rule: Rule) -> list[str]:
+    trigger = rule.pattern.to_json() if rule.pattern else f"schedule {rule.schedule_expression}"
+    lines = [f"  └─ rule {rule.id} [{rule.state}] {trigger}"]
+    for target in rule.targets:
+        lines.extend(_target_lines(graph, target, "     "))
+    return lines
+
+
+def graph_to_text(graph: Graph) -> str:
+    """bus -> rule -> target -> API destination -> connection, with the capacity numbers."""
+    lines = [f"stack {s.name} ({s.region}, account {s.account})" for s in graph.stacks]
+    for bus in graph.buses:
+        kind = " (not in the template)" if bus.implicit else ""
+        lines.append(f"bus {bus.name} [{bus.id}] {bus.region}{kind}")
+        for rule in graph.rules_on(bus.id):
+            lines.extend(_rule_lines(graph, rule))
+    for endpoint in graph.endpoints:
+        replication = "replication on" if endpoint.replication_enabled else "replication OFF"
+        lines.append(
+            f"endpoint {endpoint.name} [{endpoint.id}]: buses {', '.join(endpoint.event_buses)}; "
+            f"fails over to {endpoint.secondary_region} on {endpoint.health_check}; {replication}"
+        )
+    for alarm in graph.alarms:
+        statistic = alarm.statistic or alarm.extended_statistic or "metric math"
+        lines.append(
+            f"alarm {alarm.id}: {alarm.namespace}/{alarm.metric_name} {statistic} "
+            f"{alarm.comparison_operator} {alarm.threshold} over "
+            f"{alarm.datapoints_to_alarm}/{alarm.evaluation_periods} x {alarm.period}s, "
+            f"missing data {alarm.treat_missing_data}"
+        )
+    for check in graph.health_checks:
+        lines.append(
+            f"health check {check.id}: {check.type} on alarm {check.alarm or check.alarm_name}"
+        )
+    if graph.other:
+        counts = Counter(o.type for o in graph.other)
+        summary = ", ".join(f"{t} x{n}" for t, n in sorted(counts.items()))
+        lines.append(f"other: {len(graph.other)} resource(s) ({summary})")
+    return "\n".join(lines)

@@ -1,0 +1,97 @@
+"""``bridgetwin lint``: best-practice and correctness checks over a whole deployment.
+
+Like cdk-nag, each rule is a pure function in a file of its own returning a verdict for one node;
+the pack below gives each rule its code, severity and explanation. Every rule's pattern is also
+checked with :func:`bridgetwin.patterns.lint`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from bridgetwin.graph.lint._base import GraphFinding, NonCompliant
+from bridgetwin.graph.lint.dlq_constraints import dlq_constraints
+from bridgetwin.graph.lint.event_loop import event_loop, event_loop_after_rewrite
+from bridgetwin.graph.lint.inert_alarm import inert_alarm
+from bridgetwin.graph.lint.missing_dlq import missing_dlq
+from bridgetwin.graph.lint.plaintext_secret import plaintext_secret
+from bridgetwin.graph.lint.retry_age_fit import retry_age_fit
+from bridgetwin.graph.lint.shared_rate_limit import shared_rate_limit
+from bridgetwin.graph.model import Graph
+from bridgetwin.patterns import Severity, lint
+
+__all__ = ["PACK", "GraphFinding", "PackEntry", "lint_graph"]
+
+
+@dataclass(frozen=True, slots=True)
+class PackEntry:
+    """A rule as this pack applies it: to which nodes, with which code, severity and why."""
+
+    rule: Callable[[Any, Graph], Any]
+    nodes: Callable[[Graph], tuple[Any, ...]]
+    code: str
+    severity: Severity
+    explanation: str
+
+
+PACK: tuple[PackEntry, ...] = (
+    PackEntry(
+        event_loop, lambda g: g.rules, "event-loop", Severity.ERROR,
+        "events it forwards reach its own bus again and match again, forever",
+    ),
+    PackEntry(
+        event_loop_after_rewrite, lambda g: g.rules, "event-loop-risk", Severity.WARNING,
+        "if the rewritten event still matches the pattern, it loops forever",
+    ),
+    PackEntry(
+        missing_dlq, lambda g: g.rules, "missing-dlq", Severity.WARNING,
+        "undeliverable events are dropped without a trace",
+    ),
+    PackEntry(
+        dlq_constraints, lambda g: g.rules, "invalid-dlq", Severity.ERROR,
+        "EventBridge rejects this dead-letter queue",
+    ),
+    PackEntry(
+        retry_age_fit, lambda g: g.rules, "retry-age-too-short", Severity.WARNING,
+        "the event-age limit stops retries before the attempt limit can",
+    ),
+    PackEntry(
+        shared_rate_limit, lambda g: g.api_destinations, "shared-rate-limit", Severity.INFO,
+        "rules targeting one API destination compete for its rate limit",
+    ),
+    PackEntry(
+        plaintext_secret, lambda g: g.connections, "plaintext-secret", Severity.ERROR,
+        "anyone who can read the template or stack can read the secret",
+    ),
+    PackEntry(
+        inert_alarm, lambda g: g.alarms, "inert-alarm", Severity.WARNING,
+        "the alarm can never change state, so it will never tell you anything",
+    ),
+)  # fmt: skip
+
+
+def lint_graph(graph: Graph) -> list[GraphFinding]:
+    """Every finding for the deployment: pattern findings per rule, then the pack's rules."""
+    findings = [
+        GraphFinding(
+            f"pattern/{f.code}", f.severity, rule.id, f.message + (f" [{f.path}]" if f.path else "")
+        )
+        for rule in graph.rules
+        if rule.pattern is not None
+        for f in lint(rule.pattern)
+    ]
+    for entry in PACK:
+        for node in entry.nodes(graph):
+            verdict = entry.rule(node, graph)
+            if isinstance(verdict, NonCompliant):
+                findings.append(
+                    GraphFinding(
+                        entry.code,
+                        entry.severity,
+                        node.id,
+                        f"{verdict.detail}; {entry.explanation}",
+                    )
+                )
+    return findings

@@ -1,0 +1,26 @@
+"""A DLQ must be a standard SQS queue in the rule's Region (eventbridge-facts §3)."""
+
+from __future__ import annotations
+
+from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
+from bridgetwin.graph.model import Graph, Queue, Rule
+
+
+def dlq_constraints(rule: Rule, graph: Graph) -> Verdict:
+    queues = [
+        (t.target_id, graph.get(t.dead_letter_queue))
+        for t in rule.targets
+        if t.dead_letter_queue and t.dead_letter_queue in {q.id for q in graph.queues}
+    ]
+    if not queues:
+        return Compliance.NOT_APPLICABLE
+    problems = []
+    for target_id, queue in queues:
+        assert isinstance(queue, Queue)
+        if queue.fifo:
+            problems.append(f"{target_id}: {queue.id} is FIFO (SQS FIFO is not supported by DLQs)")
+        if queue.region and queue.region != rule.region:
+            problems.append(
+                f"{target_id}: {queue.id} is in {queue.region}, the rule in {rule.region}"
+            )
+    return NonCompliant("; ".join(problems)) if problems else Compliance.COMPLIANT

@@ -1,0 +1,75 @@
+"""An alarm that can never change state: it watches nothing AWS publishes, or a condition that
+cannot be true (or cannot be false) for the metric it watches."""
+
+from __future__ import annotations
+
+from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
+from bridgetwin.graph.model import Alarm, Graph
+
+# AWS/Events metrics and dimensions (eventbridge-facts §4), with AWS's casing.
+EVENTS_METRICS = frozenset(
+    [
+        "DeadLetterInvocations",
+        "Events",
+        "FailedInvocations",
+        "Invocations",
+        "InvocationAttempts",
+        "InvocationsCreated",
+        "InvocationsFailedToBeSentToDlq",
+        "InvocationsSentToDlq",
+        "IngestionToInvocationCompleteLatency",
+        "IngestionToInvocationSuccessLatency",
+        "IngestionToInvocationStartLatency",
+        "MatchedEvents",
+        "RetryInvocationAttempts",
+        "SuccessfulInvocationAttempts",
+        "ThrottledRules",
+        "TriggeredRules",
+        "EventBusEncryptionStarted",
+        "EventBusEncryptionCompleted",
+        "EventBusEncryptionFailed",
+        "PutEventsApproximateCallCount",
+        "PutEventsApproximateFailedCount",
+        "PutEventsApproximateSuccessCount",
+        "PutEventsApproximateThrottledCount",
+        "PutEventsEntriesCount",
+        "PutEventsFailedEntriesCount",
+        "PutEventsLatency",
+        "PutEventsRequestSize",
+    ]
+)
+EVENTS_DIMENSIONS = frozenset({"EventBusName", "RuleName", "EventSourceName"})
+_NON_NEGATIVE_STATISTICS = frozenset({"Sum", "SampleCount", "Average", "Minimum", "Maximum"})
+
+
+def _problem(alarm: Alarm, graph: Graph) -> str | None:
+    if alarm.datapoints_to_alarm > alarm.evaluation_periods:
+        return (
+            f"DatapointsToAlarm {alarm.datapoints_to_alarm} exceeds EvaluationPeriods "
+            f"{alarm.evaluation_periods}"
+        )
+    if alarm.namespace != "AWS/Events" or alarm.metric_name is None:
+        return None
+    if alarm.metric_name not in EVENTS_METRICS:
+        close = [m for m in EVENTS_METRICS if m.lower() == alarm.metric_name.lower()]
+        hint = f" (AWS spells it {close[0]})" if close else ""
+        return f"AWS/Events publishes no metric '{alarm.metric_name}'{hint}: it never gets data"
+    unknown = [name for name, _ in alarm.dimensions if name not in EVENTS_DIMENSIONS]
+    if unknown:
+        return f"AWS/Events has no dimension {', '.join(unknown)}: the metric never gets data"
+    rule_names = {r.name for r in graph.rules}
+    for name, value in alarm.dimensions:
+        if name == "RuleName" and not alarm.dimension_resources and value not in rule_names:
+            return f"RuleName '{value}' is not a rule in this deployment"
+    threshold, operator = alarm.threshold, alarm.comparison_operator
+    if threshold is not None and alarm.statistic in _NON_NEGATIVE_STATISTICS:
+        if operator == "LessThanThreshold" and threshold <= 0:
+            return f"{alarm.metric_name} is never negative, so '< {threshold}' never alarms"
+        if operator == "GreaterThanOrEqualToThreshold" and threshold <= 0:
+            return f"{alarm.metric_name} is never negative, so '>= {threshold}' is always true"
+    return None
+
+
+def inert_alarm(alarm: Alarm, graph: Graph) -> Verdict:
+    problem = _problem(alarm, graph)
+    return NonCompliant(problem) if problem else Compliance.COMPLIANT

@@ -1,0 +1,129 @@
+"""Bad templates fail with TemplateError naming the stack, the resource and the property."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from bridgetwin.cli import app
+from bridgetwin.graph import TemplateError, load_graph
+
+
+def rule(**properties):
+    base = {"EventPattern": {"source": ["a"]}, "Targets": []}
+    return {"Resources": {"R": {"Type": "AWS::Events::Rule", "Properties": {**base, **properties}}}}
+
+
+BAD = [
+    # (id, template, message fragments)
+    ("no-resources", {"Parameters": {}}, ["no Resources section"]),
+    ("resource-without-type", {"Resources": {"X": {"Properties": {}}}}, ["resource X", "Type"]),
+    ("properties-not-object", {"Resources": {"X": {"Type": "AWS::SQS::Queue", "Properties": []}}},
+     ["resource X", "property Properties"]),
+    ("unknown-intrinsic", rule(Name={"Fn::Frobnicate": "x"}),
+     ["stack Template, resource R, property Name", "unknown intrinsic function 'Fn::Frobnicate'"]),
+    ("dangling-ref", rule(EventBusName={"Ref": "Missing"}),
+     ["resource R", "Ref to unknown resource or parameter 'Missing'"]),
+    ("dangling-getatt", rule(Targets=[{"Id": "t", "Arn": {"Fn::GetAtt": ["Nope", "Arn"]}}]),
+     ["resource R", "Fn::GetAtt to unknown resource or parameter 'Nope'"]),
+    ("dangling-sub", rule(Name={"Fn::Sub": "${Ghost}-rule"}),
+     ["resource R", "Fn::Sub to unknown resource or parameter 'Ghost'"]),
+    ("circular-sub", rule(Name={"Fn::Sub": "${R.Arn}"}),
+     ["circular dependency between resources: R -> R"]),
+    ("circular-pair", {"Resources": {
+        "A": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::Sub": "${B.QueueName}"}}},
+        "B": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Fn::GetAtt": ["A", "QueueName"]}}},
+    }}, ["circular dependency between resources"]),
+    ("depends-on-missing", {"Resources": {"A": {"Type": "AWS::SQS::Queue", "DependsOn": "Z"}}},
+     ["resource A, property DependsOn", "unknown resource 'Z'"]),
+    ("retry-not-number", rule(Targets=[{"Id": "t", "Arn": "arn:aws:sqs:us-east-1:1:q",
+                                        "RetryPolicy": {"MaximumRetryAttempts": "many"}}]),
+     ["resource R, property Targets[0].RetryPolicy.MaximumRetryAttempts", "needs a number"]),
+    ("retry-symbolic", {"Resources": {
+        "Q": {"Type": "AWS::SQS::Queue"},
+        "R": {"Type": "AWS::Events::Rule", "Properties": {"EventPattern": {"source": ["a"]}, "Targets": [
+            {"Id": "t", "Arn": "arn:aws:sqs:us-east-1:1:q",
+             "RetryPolicy": {"MaximumEventAgeInSeconds": {"Fn::GetAtt": ["Q", "MessageRetentionPeriod"]}}}]}},
+    }}, ["property Targets[0].RetryPolicy.MaximumEventAgeInSeconds",
+         "needs a number, got '${Q.MessageRetentionPeriod}'"]),
+    ("targets-not-list", rule(Targets={"Id": "t"}), ["property Targets", "must be a list"]),
+    ("target-without-arn", rule(Targets=[{"Id": "t"}]), ["property Targets[0]", "needs Arn and Id"]),
+    ("bad-state", rule(State="ON"), ["property State", "ENABLED, DISABLED"]),
+    ("bad-pattern", rule(EventPattern={"detail": {"n": [{"numeric": [">", 5, "<", 1]}]}}),
+     ["property EventPattern.detail.n[0].numeric", "Bottom must be less than top"]),
+    ("no-pattern-no-schedule", rule(EventPattern=None), ["needs an EventPattern or a ScheduleExpression"]),
+    ("missing-import", rule(EventBusName={"Fn::ImportValue": "Nowhere"}),
+     ["resource R, property EventBusName.Fn::ImportValue", "no loaded stack exports 'Nowhere'"]),
+    ("unknown-condition", {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Condition": "Ghost"}}},
+     ["unknown condition 'Ghost'"]),
+    ("mapping-miss", rule(Name={"Fn::FindInMap": ["M", "a", "b"]}), ["Fn::FindInMap: no value for [M, a, b]"]),
+    ("select-out-of-range", rule(Name={"Fn::Select": [5, ["a"]]}), ["outside a list of 1"]),
+    ("bus-is-not-a-bus", {"Resources": {
+        "Q": {"Type": "AWS::SQS::Queue"},
+        "R": {"Type": "AWS::Events::Rule", "Properties": {"EventBusName": {"Fn::GetAtt": ["Q", "Arn"]},
+                                                          "EventPattern": {"source": ["a"]}}},
+    }}, ["property EventBusName", "not refer to an event bus"]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("template", "fragments"), [b[1:] for b in BAD], ids=[b[0] for b in BAD])
+def test_bad_template_raises_template_error(template, fragments):
+    with pytest.raises(TemplateError) as info:
+        load_graph(template)
+    for fragment in fragments:
+        assert fragment in str(info.value)
+
+
+def test_missing_parameter_value_names_the_parameter():
+    template = {"Parameters": {"Env": {"Type": "String"}}, **rule(Name={"Ref": "Env"})}
+    with pytest.raises(TemplateError, match=r"parameter 'Env' has no Default .*--param Env=VALUE"):
+        load_graph(template)
+    assert load_graph(template, {"Env": "dev"}).get("R").name == "dev"
+
+
+def test_unknown_or_disallowed_parameter_override():
+    template = {
+        "Parameters": {"Env": {"Type": "String", "AllowedValues": ["dev", "prod"]}},
+        **rule(),
+    }
+    with pytest.raises(TemplateError, match="unknown parameter 'Nope'; the template declares: Env"):
+        load_graph(template, {"Nope": "1"})
+    with pytest.raises(TemplateError, match="must be one of dev, prod, got 'qa'"):
+        load_graph(template, {"Env": "qa"})
+
+
+def test_malformed_files(tmp_path):
+    (tmp_path / "bad.json").write_text('{"Resources": ')
+    (tmp_path / "bad.yaml").write_text("Resources: [\n")
+    with pytest.raises(TemplateError, match=r"bad\.json: malformed JSON"):
+        load_graph(tmp_path / "bad.json")
+    with pytest.raises(TemplateError, match=r"bad\.yaml: malformed YAML"):
+        load_graph(tmp_path / "bad.yaml")
+    with pytest.raises(TemplateError, match="no such file"):
+        load_graph(tmp_path / "absent.yaml")
+    with pytest.raises(TemplateError, match=r"without manifest\.json"):
+        load_graph(tmp_path)
+
+
+def test_cross_region_reference_without_writer_is_reported(tmp_path):
+    template = {"Resources": {
+        "Reader": {"Type": "Custom::CrossRegionExportReader", "Properties": {}},
+        "R": {"Type": "AWS::Events::Rule", "Properties": {
+            "EventPattern": {"source": ["a"]},
+            "Targets": [{"Id": "t", "Arn": {"Fn::GetAtt": ["Reader", "/cdk/exports/X/Arn"]}}]}},
+    }}  # fmt: skip
+    with pytest.raises(
+        TemplateError, match="cross-region reference '/cdk/exports/X/Arn' is written"
+    ):
+        load_graph(template)
+
+
+def test_cli_reports_template_errors_in_one_line(tmp_path):
+    (tmp_path / "bad.yaml").write_text("Resources:\n  R:\n    Type: AWS::Events::Rule\n"
+                                       "    Properties: {EventBusName: !Ref Missing}\n")  # fmt: skip
+    for command in ("graph", "lint"):
+        result = CliRunner().invoke(app, [command, str(tmp_path / "bad.yaml")])
+        assert result.exit_code == 2
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert result.stderr.strip().count("\n") == 0
+        assert "stack bad, resource R" in result.stderr

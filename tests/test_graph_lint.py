@@ -1,0 +1,175 @@
+"""Graph-level lint: each rule flags what it should and stays quiet otherwise."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from bridgetwin.cli import app
+from bridgetwin.graph import load_graph
+from bridgetwin.graph.lint import lint_graph
+from bridgetwin.patterns import Severity
+
+PATTERN = {"source": ["acme.orders"], "detail-type": ["OrderCreated"]}
+QUEUE_ARN = {"Fn::GetAtt": ["Dlq", "Arn"]}
+
+
+def template(*rules: dict, extra: dict | None = None) -> dict:
+    resources = {
+        "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
+        "Other": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "other"}},
+        "Dlq": {"Type": "AWS::SQS::Queue"},
+        "Conn": {"Type": "AWS::Events::Connection", "Properties": {"AuthorizationType": "API_KEY",
+                 "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue":
+                 "{{resolve:secretsmanager:s:SecretString:k}}"}}}},
+        "Dest": {"Type": "AWS::Events::ApiDestination", "Properties": {
+            "ConnectionArn": {"Fn::GetAtt": ["Conn", "Arn"]}, "HttpMethod": "POST",
+            "InvocationEndpoint": "https://x.example.com", "InvocationRateLimitPerSecond": 5}},
+        **(extra or {}),
+    }  # fmt: skip
+    for i, props in enumerate(rules):
+        resources[f"Rule{i}"] = {
+            "Type": "AWS::Events::Rule",
+            "Properties": {"EventBusName": {"Ref": "Bus"}, "EventPattern": PATTERN, **props},
+        }
+    return {"Resources": resources}
+
+
+def target(arn, **extra):
+    return {"Id": "T", "Arn": arn, "DeadLetterConfig": {"Arn": QUEUE_ARN}, **extra}
+
+
+def codes(tpl) -> list[tuple[str, str]]:
+    return [(f.code, f.resource) for f in lint_graph(load_graph(tpl))]
+
+
+def test_lint_clean_deployment_has_no_findings():
+    assert codes(template({"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]})]})) == []
+
+
+def test_lint_missing_dlq():
+    assert codes(template({"Targets": [{"Id": "T", "Arn": {"Fn::GetAtt": ["Dest", "Arn"]}}]})) == [
+        ("missing-dlq", "Rule0")
+    ]
+
+
+def test_lint_fifo_dlq_is_an_error():
+    extra = {"Dlq": {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": True}}}
+    findings = lint_graph(load_graph(template({"Targets": [target("arn:aws:sqs:us-east-1:1:q")]},
+                                              extra=extra)))  # fmt: skip
+    (finding,) = findings
+    assert (finding.code, finding.severity) == ("invalid-dlq", Severity.ERROR)
+    assert "SQS FIFO is not supported by DLQs" in finding.message
+
+
+def test_lint_self_loop_is_an_error_and_rewrite_a_warning():
+    loop = template({"Targets": [target({"Fn::GetAtt": ["Bus", "Arn"]})]})
+    assert codes(loop) == [("event-loop", "Rule0")]
+    rewritten = template(
+        {"Targets": [target({"Fn::GetAtt": ["Bus", "Arn"]}, InputPath="$.detail")]}
+    )
+    assert codes(rewritten) == [("event-loop-risk", "Rule0")]
+
+
+def test_lint_loop_through_a_chain_of_buses():
+    chain = template(
+        {"Targets": [target({"Fn::GetAtt": ["Other", "Arn"]})]},
+        {"EventBusName": {"Ref": "Other"}, "Targets": [target({"Fn::GetAtt": ["Bus", "Arn"]})]},
+    )
+    findings = {f.resource: f.message for f in lint_graph(load_graph(chain))}
+    assert "Bus -> Other -> Bus" in findings["Rule0"]
+    assert "Other -> Bus -> Other" in findings["Rule1"]
+
+
+def test_lint_forwarding_elsewhere_is_not_a_loop():
+    one_way = template({"Targets": [target({"Fn::GetAtt": ["Other", "Arn"]})]})
+    assert codes(one_way) == []
+
+
+def test_lint_shared_rate_limit():
+    shared = template(
+        {"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]})]},
+        {"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]})]},
+    )
+    findings = lint_graph(load_graph(shared))
+    assert [(f.code, f.resource, f.severity) for f in findings] == [
+        ("shared-rate-limit", "Dest", Severity.INFO)
+    ]
+    assert "2 rules (Rule0, Rule1) share its 5/s limit" in findings[0].message
+
+
+def test_lint_retry_age_too_short_for_attempts():
+    policy = {"MaximumRetryAttempts": 100, "MaximumEventAgeInSeconds": 600}
+    tpl = template({"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]}, RetryPolicy=policy)]})
+    (finding,) = lint_graph(load_graph(tpl))
+    assert finding.code == "retry-age-too-short"
+    # Mean full-jitter delays 0.5, 1, ..., 128 s (255.5 s after 9 retries), then 150 s each
+    # (half the 300 s cap): retries 10 and 11 land at 405.5 s and 555.5 s, the 12th after 600 s.
+    assert "ends retries after about 11 of 100" in finding.message
+    fits = {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 600}
+    ok = template({"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]}, RetryPolicy=fits)]})
+    assert codes(ok) == []
+
+
+def test_lint_plaintext_secret():
+    extra = {"Conn": {"Type": "AWS::Events::Connection", "Properties": {
+        "AuthorizationType": "BASIC",
+        "AuthParameters": {"BasicAuthParameters": {"Username": "u", "Password": "hunter2"}}}}}  # fmt: skip
+    findings = lint_graph(load_graph(template(extra=extra)))
+    assert [(f.code, f.severity) for f in findings] == [("plaintext-secret", Severity.ERROR)]
+    assert "AuthParameters.BasicAuthParameters.Password" in findings[0].message
+
+
+def alarm(**props):
+    base = {"Namespace": "AWS/Events", "MetricName": "FailedInvocations", "Statistic": "Sum",
+            "Period": 60, "EvaluationPeriods": 1, "Threshold": 1,
+            "ComparisonOperator": "GreaterThanOrEqualToThreshold"}  # fmt: skip
+    return {"A": {"Type": "AWS::CloudWatch::Alarm", "Properties": {**base, **props}}}
+
+
+def test_lint_inert_alarms():
+    def messages(**props):
+        return [f.message for f in lint_graph(load_graph(template(extra=alarm(**props))))]
+
+    assert messages() == []
+    assert (
+        "AWS spells it IngestionToInvocationStartLatency"
+        in messages(MetricName="IngestiontoInvocationStartLatency")[0]
+    )
+    assert "no dimension Rule" in messages(Dimensions=[{"Name": "Rule", "Value": "x"}])[0]
+    assert (
+        "RuleName 'ghost' is not a rule"
+        in messages(Dimensions=[{"Name": "RuleName", "Value": "ghost"}])[0]
+    )
+    assert "never alarms" in messages(ComparisonOperator="LessThanThreshold", Threshold=0)[0]
+    assert "always true" in messages(Threshold=0)[0]
+    assert "DatapointsToAlarm 3 exceeds" in messages(DatapointsToAlarm=3)[0]
+
+
+def test_lint_includes_pattern_findings():
+    tpl = template({"EventPattern": {"source": ["acme.orders"]},
+                    "Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]})]})  # fmt: skip
+    assert codes(tpl) == [("pattern/missing-detail-type", "Rule0")]
+
+
+def test_cli_lint_exit_codes_and_json(tmp_path):
+    clean = tmp_path / "clean.json"
+    clean.write_text(json.dumps(template({"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]})]})))
+    assert CliRunner().invoke(app, ["lint", str(clean)]).exit_code == 0
+    looping = tmp_path / "loop.json"
+    looping.write_text(json.dumps(template({"Targets": [target({"Fn::GetAtt": ["Bus", "Arn"]})]})))
+    result = CliRunner().invoke(app, ["lint", str(looping), "--format", "json"])
+    assert result.exit_code == 1
+    (row,) = json.loads(result.stdout)
+    assert row == {"code": "event-loop", "severity": "error", "resource": "Rule0",
+                   "message": row["message"]}  # fmt: skip
+
+
+def test_cli_lint_fixture_text():
+    result = CliRunner().invoke(
+        app, ["lint", str(Path(__file__).parent / "fixtures" / "full.yaml")]
+    )
+    assert result.exit_code == 0
+    assert "warning: event-loop-risk: OrderRule" in result.stdout
