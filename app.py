@@ -1,10 +1,15 @@
-"""The bundled example: deliver order events from an event bus to a partner's HTTPS webhook.
+"""The bundled example app, built from bridgetwin's constructs.
 
-An ``orders`` event bus, an API-key connection whose key lives in Secrets Manager (never in the
-template), an API destination limited to 1 request/s, and a rule that sends ``OrderCreated`` events
-to it with a retry policy and an encrypted SQS dead-letter queue for what cannot be delivered.
+- ``BridgetwinWebhook``: an ``orders`` bus; ``OrderCreated`` events delivered to a partner webhook
+  (API key from Secrets Manager, at most 1 request/s, 10 retries within 2 hours, encrypted DLQ,
+  alarms), and large orders delivered to a fulfilment API with OAuth client credentials; a
+  dashboard of both.
+- ``BridgetwinGlobalPrimary`` / ``BridgetwinGlobalSecondary``: a ``payments`` bus in us-east-1 and
+  us-west-2 behind a global endpoint that fails over on the primary's latency.
 
 Run ``python3 app.py`` (or ``npx aws-cdk@2.1148.1 synth``) to synthesize it into ``cdk.out/``.
+The global stacks need an account: ``CDK_DEFAULT_ACCOUNT`` (set by the CDK CLI from your
+credentials), or a placeholder for offline synthesis.
 """
 
 from __future__ import annotations
@@ -12,75 +17,99 @@ from __future__ import annotations
 import os
 
 import aws_cdk as cdk
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from bridgetwin.constructs import (
+    ApiDelivery,
+    DeliveryAuth,
+    EventBridgeDashboard,
+    GlobalEventBus,
+    acknowledge,
+)
+
 WEBHOOK_ENDPOINT = "https://webhook.example.com/orders"
+FULFILMENT_ENDPOINT = "https://fulfilment.example.com/v1/orders"
+PLACEHOLDER_ACCOUNT = "123456789012"
+
+
+def _generated_secret(scope: Construct, construct_id: str, field: str, what: str):
+    """A secret the operator replaces with the partner's real value after the first deploy;
+    CloudFormation only ever holds a ``{{resolve:secretsmanager:...}}`` reference to it."""
+    secret = secretsmanager.Secret(
+        scope,
+        construct_id,
+        description=f"{what} (set the real value after deploy)",
+        generate_secret_string=secretsmanager.SecretStringGenerator(
+            secret_string_template="{}", generate_string_key=field, exclude_punctuation=True
+        ),
+    )
+    acknowledge(
+        secret,
+        "AwsSolutions-SMG4",
+        "The partner issues and rotates this credential; Secrets Manager cannot rotate it for us",
+    )
+    return secret
 
 
 class WebhookDeliveryStack(cdk.Stack):
-    """Order events delivered to a rate-limited webhook, with retries and a dead-letter queue."""
+    """Order events delivered to two partner APIs, rate-limited, retried and monitored."""
 
     def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
         super().__init__(scope, construct_id, **kwargs)
-
-        bus = events.EventBus(self, "OrdersBus", event_bus_name="orders")
-
-        # The partner issues the key; store it in this secret after the first deploy. CloudFormation
-        # only ever sees a {{resolve:secretsmanager:...}} reference to it.
-        api_key = secretsmanager.Secret(
+        api_key = _generated_secret(self, "WebhookApiKey", "api_key", "Order webhook API key")
+        webhook = ApiDelivery(
             self,
-            "WebhookApiKey",
-            description="API key for the order webhook (set the real value after deploy)",
-            generate_secret_string=secretsmanager.SecretStringGenerator(
-                secret_string_template='{"header": "x-api-key"}',
-                generate_string_key="api_key",
-                exclude_punctuation=True,
-            ),
-        )
-        connection = events.Connection(
-            self,
-            "WebhookConnection",
-            description="API-key authorization for the order webhook",
-            authorization=events.Authorization.api_key(
-                "x-api-key", api_key.secret_value_from_json("api_key")
-            ),
-        )
-        destination = events.ApiDestination(
-            self,
-            "WebhookDestination",
-            connection=connection,
+            "OrderWebhook",
+            bus_name="orders",
+            event_patterns=[{"source": ["acme.orders"], "detail-type": ["OrderCreated"]}],
             endpoint=WEBHOOK_ENDPOINT,
-            http_method=events.HttpMethod.POST,
+            authorization=DeliveryAuth.api_key("x-api-key", api_key, field="api_key"),
             rate_limit_per_second=1,
-            description="Order webhook, at most 1 request per second",
+            retry_attempts=10,
+            max_event_age=cdk.Duration.hours(2),
         )
-
-        dead_letters = sqs.Queue(
-            self,
-            "WebhookDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
+        client_secret = _generated_secret(
+            self, "FulfilmentClientSecret", "client_secret", "Fulfilment OAuth client secret"
         )
-        events.Rule(
+        fulfilment = ApiDelivery(
             self,
-            "OrderCreatedToWebhook",
-            event_bus=bus,
-            description="Send new orders to the partner webhook",
-            event_pattern=events.EventPattern(source=["acme.orders"], detail_type=["OrderCreated"]),
-            targets=[
-                targets.ApiDestination(
-                    destination,
-                    retry_attempts=10,
-                    max_event_age=cdk.Duration.hours(2),
-                    dead_letter_queue=dead_letters,
-                )
+            "LargeOrderFulfilment",
+            bus=webhook.bus,
+            event_patterns=[
+                {
+                    "source": ["acme.orders"],
+                    "detail-type": ["OrderCreated"],
+                    "detail": {"amount": [{"numeric": [">=", 1000]}]},
+                }
             ],
+            endpoint=FULFILMENT_ENDPOINT,
+            authorization=DeliveryAuth.oauth_client_credentials(
+                "https://auth.example.com/oauth2/token",
+                "bridgetwin-example",
+                client_secret,
+                field="client_secret",
+            ),
+            http_method="PUT",
+            rate_limit_per_second=20,
+            retry_attempts=50,
+            max_event_age=cdk.Duration.hours(6),
         )
+        EventBridgeDashboard(self, "Dashboard", deliveries=[webhook, fulfilment])
+
+
+class GlobalPaymentsStack(cdk.Stack):
+    """The primary Region of the ``payments`` global bus (the secondary stack holds its twin)."""
+
+    def __init__(
+        self, scope: Construct, construct_id: str, *, secondary: cdk.Stack, **kwargs: object
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.payments = GlobalEventBus(
+            self, "Payments", bus_name="payments", secondary_stack=secondary
+        )
+        cdk.CfnOutput(self, "EndpointId", value=self.payments.endpoint_id)
+        cdk.CfnOutput(self, "EndpointUrl", value=self.payments.endpoint_url)
 
 
 def build_app(outdir: str | None = None) -> cdk.App:
@@ -91,6 +120,16 @@ def build_app(outdir: str | None = None) -> cdk.App:
     """
     app = cdk.App(outdir=outdir or os.environ.get("CDK_OUTDIR", "cdk.out"))
     WebhookDeliveryStack(app, "BridgetwinWebhook")
+    account = os.environ.get("CDK_DEFAULT_ACCOUNT", PLACEHOLDER_ACCOUNT)
+    secondary = cdk.Stack(
+        app, "BridgetwinGlobalSecondary", env=cdk.Environment(account=account, region="us-west-2")
+    )
+    GlobalPaymentsStack(
+        app,
+        "BridgetwinGlobalPrimary",
+        secondary=secondary,
+        env=cdk.Environment(account=account, region="us-east-1"),
+    )
     return app
 
 

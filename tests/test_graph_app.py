@@ -15,9 +15,19 @@ pytestmark = pytest.mark.cdk
 REPO = Path(__file__).parent.parent
 
 
+WEBHOOK = "https://webhook.example.com/orders"
+
+
+def _webhook_rule(graph):
+    (rule,) = [
+        r for r in graph.rules if r.targets and graph.get(r.targets[0].resource).endpoint == WEBHOOK
+    ]
+    return rule
+
+
 def test_example_assembly_loads(example_assembly):
     graph = load_graph(example_assembly.directory)
-    (rule,) = graph.rules
+    rule = _webhook_rule(graph)
     assert graph.get(rule.bus).name == "orders"
     (target,) = rule.targets
     assert target.kind is TargetKind.API_DESTINATION
@@ -39,18 +49,23 @@ def test_cli_graph_json_shape(example_assembly):
     for key in ("buses", "rules", "connections", "api_destinations", "archives", "endpoints",
                 "alarms", "health_checks", "queues", "other"):  # fmt: skip
         assert isinstance(data[key], list), key
-    (rule,) = data["rules"]
+    destinations = {d["id"]: d for d in data["api_destinations"]}
+    connections = {c["id"]: c for c in data["connections"]}
+    queues = {q["id"] for q in data["queues"]}
+    (rule,) = [
+        r for r in data["rules"]
+        if destinations[r["targets"][0]["api_destination"]]["endpoint"] == WEBHOOK
+    ]  # fmt: skip
     assert set(rule) >= {"id", "bus", "pattern", "state", "targets"}
     (target,) = rule["targets"]
     assert target["kind"] == "api-destination"
     assert target["retry_policy"]["maximum_retry_attempts"] == 10
     assert target["retry_policy"]["maximum_event_age_seconds"] == 7200
-    assert target["dead_letter_queue"] == data["queues"][0]["id"]
-    (destination,) = data["api_destinations"]
-    assert target["api_destination"] == destination["id"]
+    assert target["dead_letter_queue"] in queues
+    destination = destinations[target["api_destination"]]
     assert destination["rate_limit_per_second"] == 1
     assert destination["http_method"] == "POST"
-    assert data["connections"][0]["authorization_type"] == "API_KEY"
+    assert connections[destination["connection"]]["authorization_type"] == "API_KEY"
 
 
 def test_cdk_app_directory_is_synthesized_through_cdk_json():

@@ -1,7 +1,35 @@
-"""CDK L3 constructs for EventBridge deployments (the only package that imports ``aws_cdk``).
+"""CDK L3 constructs for EventBridge (the only package that imports ``aws_cdk``).
 
-It will own ``ApiDelivery`` (connection, API destination, rules, retry policy, dead-letter queue
-and alarms) and ``GlobalEventBus`` (two regional buses, the latency alarm, the Route 53 health
-check, the replication role and the global endpoint). Until then, ``app.py`` builds its example
-from CDK L2.
+- :class:`ApiDelivery`: connection, API destination with rate limit, rules, retry policy,
+  encrypted dead-letter queue and alarms, from one construct.
+- :class:`GlobalEventBus`: a bus in two Regions behind a global endpoint, with the latency alarm,
+  Route 53 health check and replication role AWS prescribes.
+- :class:`EventBridgeDashboard`: their metrics on one dashboard.
+
+Props are validated when the construct is created (:class:`ValidationError` names the prop, the
+value and what is allowed); every event pattern is compiled with :mod:`bridgetwin.patterns`, and its
+lint findings become synth-time warnings.
 """
+
+from __future__ import annotations
+
+from bridgetwin.constructs._nag import acknowledge
+from bridgetwin.constructs._validation import ValidationError
+from bridgetwin.constructs.alarms import AlarmSettings
+from bridgetwin.constructs.api_delivery import DEFAULT_ALARMS, HTTP_METHODS, ApiDelivery
+from bridgetwin.constructs.auth import DeliveryAuth
+from bridgetwin.constructs.dashboard import EventBridgeDashboard
+from bridgetwin.constructs.global_event_bus import HEALTH_CHECK_ALARM, GlobalEventBus
+
+__all__ = [
+    "DEFAULT_ALARMS",
+    "HEALTH_CHECK_ALARM",
+    "HTTP_METHODS",
+    "AlarmSettings",
+    "ApiDelivery",
+    "DeliveryAuth",
+    "EventBridgeDashboard",
+    "GlobalEventBus",
+    "ValidationError",
+    "acknowledge",
+]

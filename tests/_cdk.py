@@ -1,0 +1,32 @@
+"""Helpers for construct tests: synthesize a stack and hold it to cfn-lint on the way."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
+
+LINT_REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
+
+
+def cfn_lint_errors(template: dict[str, Any]) -> list[str]:
+    """cfn-lint errors (not warnings) for a template, in explicit Regions."""
+    from cfnlint.api import ManualArgs, lint
+
+    matches = lint(json.dumps(template), config=ManualArgs(regions=LINT_REGIONS))
+    return [f"{m.rule.id}: {m.message}" for m in matches if m.rule.id.startswith("E")]
+
+
+def synth(stack: cdk.Stack) -> Template:
+    """The stack's template; fails the test if cfn-lint finds an error in it."""
+    template = Template.from_stack(stack)
+    errors = cfn_lint_errors(template.to_json())
+    assert errors == [], errors
+    return template
+
+
+def new_stack(region: str | None = "us-east-1", account: str = "123456789012") -> cdk.Stack:
+    env = cdk.Environment(account=account, region=region) if region else None
+    return cdk.Stack(cdk.App(), "TestStack", env=env)
