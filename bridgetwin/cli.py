@@ -152,10 +152,14 @@ def lint_command(
     findings = lint_graph(_load(source, param))
     if output_format == "json":
         rows = [
-            {"code": f.code, "severity": f.severity.value, "resource": f.resource,
-             "message": f.message}
+            {
+                "code": f.code,
+                "severity": f.severity.value,
+                "resource": f.resource,
+                "message": f.message,
+            }
             for f in findings
-        ]  # fmt: skip
+        ]
         typer.echo(json.dumps(rows, indent=2))
     else:
         for finding in findings:
@@ -164,6 +168,64 @@ def lint_command(
         typer.echo(f"{len(findings)} finding(s), {errors} error(s)", err=True)
     if any(f.severity is Severity.ERROR for f in findings):
         raise typer.Exit(1)
+
+
+@app.command("simulate")
+def simulate_command(
+    source: SourceArgument,
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Override the scenario's seed.")
+    ] = None,
+    param: ParamOption = None,
+    output_format: FormatOption = "text",
+    out: Annotated[str | None, typer.Option("--out", help="Write result.json here.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when an SLO fails.")] = False,
+) -> None:
+    """Simulate a deployment under a scenario: throttling, retries, DLQ volume, latency, alarms."""
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from bridgetwin.simulator import ScenarioError, load_scenario, simulate
+    from bridgetwin.simulator.report import render
+
+    graph = _load(source, param)
+    try:
+        loaded = load_scenario(scenario)
+        err = Console(stderr=True)
+        if err.is_terminal and output_format == "text":
+            from rich.progress import Progress
+
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("simulating", total=loaded.duration)
+                result = simulate(
+                    graph,
+                    loaded,
+                    seed=seed,
+                    progress=lambda now, _: bar.update(task, completed=now),
+                )
+        else:
+            result = simulate(graph, loaded, seed=seed)
+    except ScenarioError as exc:
+        raise _fail("\n".join(f"scenario: {line}" for line in str(exc).splitlines())) from None
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+        (Path(out) / "result.json").write_text(result.to_json() + "\n", encoding="utf-8")
+    if output_format == "json":
+        typer.echo(result.to_json())
+    else:
+        Console(width=160).print(render(result))
+    if check and not result.slo_passed:
+        raise typer.Exit(1)
+
+
+@app.command("scenario-schema")
+def scenario_schema_command() -> None:
+    """Print the JSON Schema of scenario files."""
+    from bridgetwin.simulator import scenario_json_schema
+
+    typer.echo(json.dumps(scenario_json_schema(), indent=2))
 
 
 def main() -> None:

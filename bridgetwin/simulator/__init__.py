@@ -1,8 +1,56 @@
 """The offline twin: a SimPy discrete-event model of EventBridge delivery.
 
-It will own the scenario schema, workloads, PutEvents ingestion, routing, API-destination rate
-limiting and connection auth, HTTP endpoint behaviour, retries and dead-letter queues, CloudWatch
-metrics and alarms, Route 53 health checks and global-endpoint failover. It reads a deployment
-graph loaded from CloudFormation and never imports ``aws_cdk``, so it starts fast and runs on any
-template.
+It reads a deployment graph loaded from CloudFormation (:func:`bridgetwin.graph.load_graph`) and a
+:class:`Scenario` (traffic, endpoint behaviour, service timings), and predicts throttling, retries
+and their exhaustion, DLQ volume, latency percentiles and alarm transitions::
+
+    from bridgetwin.graph import load_graph
+    from bridgetwin.simulator import load_scenario, simulate
+
+    result = simulate(load_graph("cdk.out"), load_scenario("examples/black-friday.yaml"))
+    print(result.to_json())
+
+It never imports ``aws_cdk``, so it starts fast and runs on any template.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bridgetwin.graph import Graph
+from bridgetwin.simulator.engine import Simulation
+from bridgetwin.simulator.result import Result, SimulationError, SloResult, TargetResult
+from bridgetwin.simulator.scenario import (
+    Scenario,
+    ScenarioError,
+    load_scenario,
+    parse_duration,
+    scenario_json_schema,
+)
+
+__all__ = [
+    "Result",
+    "Scenario",
+    "ScenarioError",
+    "Simulation",
+    "SimulationError",
+    "SloResult",
+    "TargetResult",
+    "load_scenario",
+    "parse_duration",
+    "scenario_json_schema",
+    "simulate",
+]
+
+
+def simulate(
+    graph: Graph,
+    scenario: Scenario,
+    *,
+    seed: int | None = None,
+    progress: Callable[[float, float], None] | None = None,
+) -> Result:
+    """Run ``scenario`` against ``graph`` to its duration. ``seed`` overrides the scenario's."""
+    if seed is not None:
+        scenario = scenario.model_copy(update={"seed": seed})
+    return Simulation(graph, scenario, progress).run()

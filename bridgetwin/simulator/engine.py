@@ -1,0 +1,352 @@
+"""``Simulation``: a loaded graph under a scenario, run with SimPy as the engine of time.
+
+The model is built in stages (Ciw's pattern): match the scenario to the graph (every glob must
+match something, or the error lists what exists), build one lane per API destination and per other
+target, one ingestion per Region, one model per alarm, then run. SimPy drives a few long-lived
+processes that advance in steps: each Region ingests the calls of the step, each lane starts what is
+ready, each alarm closes its periods. Within a step the work is arithmetic on exact times, so the
+step size changes when alarms see data, never the timings themselves.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import simpy
+
+from bridgetwin.graph import Graph, Rule, Target, TargetKind
+from bridgetwin.patterns import PatternIndex
+from bridgetwin.simulator._random import latency_sampler, rng_for, uniform_draws
+from bridgetwin.simulator.behaviour import HttpBehaviour, TargetBehaviour, TokenCache
+from bridgetwin.simulator.gates import Concurrency, TokenBucket, Unlimited
+from bridgetwin.simulator.ingestion import Feed, RegionIngestion, Route
+from bridgetwin.simulator.lane import Lane, TargetState
+from bridgetwin.simulator.metrics import AlarmModel, MetricStore, QueueGauge, evaluation_times
+from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
+from bridgetwin.simulator.result import Result, build_result
+from bridgetwin.simulator.scenario import (
+    ApiDestinationSettings,
+    Endpoint,
+    Scenario,
+    ScenarioError,
+    TargetSettings,
+)
+from bridgetwin.simulator.workload import Calls, generate
+
+_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+_RATE_UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def _first_match(items: tuple[Any, ...], *names: str) -> Any | None:
+    for item in items:
+        if any(fnmatch.fnmatchcase(name, item.match) for name in names if name):
+            return item
+    return None
+
+
+def _check_globs(items: tuple[Any, ...], section: str, known: list[str]) -> None:
+    for index, item in enumerate(items):
+        if not any(fnmatch.fnmatchcase(name, item.match) for name in known):
+            raise ScenarioError(
+                f"{section}.{index}.match: '{item.match}' matches nothing; known: "
+                f"{', '.join(sorted(known)) or 'none'}"
+            )
+
+
+def _event_of(template: dict[str, Any], bus_region: str, account: str) -> dict[str, Any]:
+    """The event as EventBridge delivers it: the template plus the envelope AWS fills in."""
+    envelope = {
+        "version": "0",
+        "id": "00000000-0000-0000-0000-000000000000",
+        "account": account,
+        "time": "2026-01-01T00:00:00Z",
+        "region": bus_region,
+        "resources": [],
+        "detail": {},
+    }
+    return {**envelope, **template}
+
+
+def _entry_bytes(event: dict[str, Any]) -> int:
+    """PutEvents entry size as AWS computes it (eventbridge-facts §6)."""
+    size = len(event["source"].encode()) + len(event["detail-type"].encode())
+    size += len(json.dumps(event.get("detail", {})).encode())
+    size += sum(len(str(r).encode()) for r in event.get("resources", []))
+    return size + (14 if "time" in event else 0)
+
+
+class Simulation:
+    """A graph and a scenario, ready to run. Use ``run_until(t)`` or ``run()``."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        scenario: Scenario,
+        progress: Callable[[float, float], None] | None = None,
+    ) -> None:
+        self.graph = graph
+        self.scenario = scenario
+        self.horizon = scenario.duration
+        self._progress = progress
+        self.assumptions: list[str] = []
+        self.states: list[TargetState] = []
+        self.lanes: list[Lane] = []
+        self.rule_stores: dict[str, MetricStore] = {}
+        self._lane_of_destination: dict[str, Lane] = {}
+        self._token_caches: dict[str, TokenCache] = {}
+        self._routes: dict[str, list[Route]] = {}
+        self._validate_scenario()
+        for rule in graph.rules:
+            if rule.enabled:
+                self._routes[rule.id] = [self._route_for(rule, t) for t in rule.targets]
+        self.regions = self._regions()
+        self.alarms = [self._alarm_model(a) for a in graph.alarms]
+        self.env = simpy.Environment()
+        self._started = False
+
+    # -- stage 1: the scenario against the graph ---------------------------------------------
+
+    def _bus_id(self, name: str) -> str:
+        for bus in self.graph.buses:
+            if name in (bus.id, bus.name):
+                return bus.id
+        known = sorted({b.name for b in self.graph.buses} | {b.id for b in self.graph.buses})
+        raise ScenarioError(f"traffic: unknown bus '{name}'; known: {', '.join(known) or 'none'}")
+
+    def _validate_scenario(self) -> None:
+        destinations = self.graph.api_destinations
+        _check_globs(
+            self.scenario.api_destinations,
+            "api_destinations",
+            [d.id for d in destinations] + [d.endpoint for d in destinations],
+        )
+        _check_globs(
+            self.scenario.endpoints,
+            "endpoints",
+            [d.endpoint for d in destinations] + [d.id for d in destinations],
+        )
+        others = [
+            name
+            for rule in self.graph.rules
+            for t in rule.targets
+            if t.kind is not TargetKind.API_DESTINATION
+            for name in (t.resource or "", t.arn, t.kind.value)
+        ]
+        _check_globs(self.scenario.targets, "targets", [n for n in others if n])
+        for traffic in self.scenario.traffic:
+            self._bus_id(traffic.bus)
+
+    # -- stage 2: lanes -------------------------------------------------------------------------
+
+    def _state(self, rule: Rule, target: Target) -> TargetState:
+        policy = target.retry_policy
+        state = TargetState(
+            rule_id=rule.id,
+            target_id=target.target_id,
+            rule_arn=self.graph.rule_arn(rule),
+            target_arn=target.arn,
+            max_retries=policy.maximum_retry_attempts,
+            max_age=float(policy.maximum_event_age_seconds),
+            has_dlq=target.dead_letter_queue is not None,
+            horizon=self.horizon,
+        )
+        self.states.append(state)
+        return state
+
+    def _route_for(self, rule: Rule, target: Target) -> Route:
+        scenario, seed = self.scenario, self.scenario.seed
+        rule_store = self.rule_stores.setdefault(rule.id, MetricStore(self.horizon))
+        if target.kind is TargetKind.API_DESTINATION and target.resource:
+            lane = self._lane_of_destination.get(target.resource)
+            if lane is None:
+                destination = self.graph.get(target.resource)
+                settings = _first_match(
+                    scenario.api_destinations, destination.id, destination.endpoint
+                )
+                settings = settings or ApiDestinationSettings()
+                rate = destination.rate_limit_per_second
+                endpoint = _first_match(scenario.endpoints, destination.endpoint, destination.id)
+                if endpoint is None:
+                    endpoint = Endpoint()
+                    self.assumptions.append(
+                        f"{destination.id}: no scenario endpoint matches {destination.endpoint}; "
+                        "assumed 50ms latency and 200 for every request"
+                    )
+                connection = (
+                    self.graph.get(destination.connection) if destination.connection else None
+                )
+                tokens = None
+                if (
+                    connection is not None
+                    and connection.authorization_type == "OAUTH_CLIENT_CREDENTIALS"
+                ):
+                    tokens = self._token_caches.setdefault(connection.id, TokenCache())
+                behaviour = HttpBehaviour(
+                    endpoint,
+                    scenario.eventbridge.invocation_timeout,
+                    rng_for(seed, f"endpoint:{destination.id}"),
+                    tokens,
+                )
+                lane = Lane(
+                    TokenBucket(rate, settings.burst or max(1, int(rate))),
+                    behaviour,
+                    [],
+                    scenario.eventbridge.retry_backoff,
+                    uniform_draws(rng_for(seed, f"backoff:{destination.id}")),
+                )
+                self._lane_of_destination[target.resource] = lane
+                self.lanes.append(lane)
+        else:
+            name = f"{rule.id}/{target.target_id}"
+            settings = _first_match(
+                scenario.targets, target.resource or "", target.arn, target.kind.value
+            )
+            settings = settings or TargetSettings()
+            gate = Concurrency(settings.concurrency) if settings.concurrency else Unlimited()
+            lane = Lane(
+                gate,
+                TargetBehaviour(settings, rng_for(seed, f"target:{name}")),
+                [],
+                scenario.eventbridge.retry_backoff,
+                uniform_draws(rng_for(seed, f"backoff:{name}")),
+            )
+            self.lanes.append(lane)
+        lane.targets.append(self._state(rule, target))
+        return lane, len(lane.targets) - 1, rule_store
+
+    # -- stage 3: Regions, feeds and alarms ------------------------------------------------------
+
+    def _regions(self) -> dict[str, RegionIngestion]:
+        scenario, graph = self.scenario, self.graph
+        feeds: dict[str, list[Feed]] = {}
+        indexes: dict[str, PatternIndex[str]] = {}
+        for rule in graph.rules:
+            if rule.enabled and rule.pattern is not None:
+                indexes.setdefault(rule.bus, PatternIndex()).add(rule.id, rule.pattern)
+        for number, traffic in enumerate(scenario.traffic):
+            bus = graph.get(self._bus_id(traffic.bus))
+            index = indexes.get(bus.id, PatternIndex())
+            events = [_event_of(e.event, bus.region, bus.account) for e in traffic.events]
+            routes = [
+                [r for rule_id in index.matching(e) for r in self._routes[rule_id]] for e in events
+            ]
+            calls = generate(traffic, self.horizon, rng_for(scenario.seed, f"traffic:{number}"))
+            ok = [_entry_bytes(e) <= scenario.eventbridge.max_entry_bytes for e in events]
+            feeds.setdefault(bus.region, []).append(
+                Feed(f"traffic.{number}", calls, routes, ok, traffic)
+            )
+        for rule in graph.rules:
+            if rule.enabled and rule.schedule_expression:
+                times = self._schedule(rule)
+                calls = Calls(times, np.zeros((len(times), 1), dtype=np.int64))
+                feeds.setdefault(rule.region, []).append(
+                    Feed(f"schedule:{rule.id}", calls, [self._routes[rule.id]], [True])
+                )
+        eventbridge = scenario.eventbridge
+        return {
+            region: RegionIngestion(
+                region,
+                region_feeds,
+                eventbridge.put_events_quota or put_events_quota(region),
+                eventbridge.invocation_quota or invocation_quota(region),
+                latency_sampler(
+                    eventbridge.processing_latency, rng_for(scenario.seed, f"processing:{region}")
+                ),
+                MetricStore(self.horizon),
+            )
+            for region, region_feeds in sorted(feeds.items())
+        }
+
+    def _schedule(self, rule: Rule) -> np.ndarray:
+        match = _RATE.match(rule.schedule_expression or "")
+        if not match:
+            self.assumptions.append(
+                f"{rule.id}: schedule '{rule.schedule_expression}' is not simulated (rate() only)"
+            )
+            return np.empty(0)
+        interval = int(match.group(1)) * _RATE_UNIT[match.group(2)]
+        return np.arange(interval, self.horizon, interval, dtype=float)
+
+    def _alarm_model(self, alarm: Any) -> AlarmModel:
+        linked_rules = [r for r in alarm.dimension_resources if r in self.rule_stores]
+        linked_queues = {
+            q for q in alarm.dimension_resources if q in {x.id for x in self.graph.queues}
+        }
+        if alarm.namespace == "AWS/SQS" and linked_queues:
+            dlqs = [
+                s.dlq_times
+                for rule in self.graph.rules
+                for t, s in self._states_of(rule)
+                if t.dead_letter_queue in linked_queues
+            ]
+            return AlarmModel(alarm, gauge=QueueGauge(dlqs, alarm.metric_name or ""))
+        if alarm.namespace != "AWS/Events" or not alarm.metric_name:
+            return AlarmModel(alarm, note="not simulated: only AWS/Events and DLQ metrics are")
+        dims = dict(alarm.dimensions)
+        rules = [r for r in self.graph.rules if r.enabled and r.region == alarm.region]
+        if "RuleName" in dims:
+            rules = [r for r in rules if r.id in linked_rules or r.name == dims["RuleName"]]
+        elif "EventBusName" in dims:
+            rules = [r for r in rules if self.graph.get(r.bus).name == dims["EventBusName"]]
+        stores: list[Any] = []
+        for rule in rules:
+            stores.append(self.rule_stores[rule.id])
+            stores.extend(state for _, state in self._states_of(rule))
+        series = [s.metrics.setdefault(alarm.metric_name, ([], [])) for s in stores]
+        return AlarmModel(alarm, series=series)
+
+    def _states_of(self, rule: Rule) -> list[tuple[Target, TargetState]]:
+        states = [r[0].targets[r[1]] for r in self._routes.get(rule.id, [])]
+        return list(zip(rule.targets, states, strict=False))
+
+    # -- running -------------------------------------------------------------------------------
+
+    def _stepper(self, work: Callable[[float, float], None]):
+        step = self.scenario.eventbridge.step
+        while self.env.now < self.horizon - 1e-9:
+            now = self.env.now
+            work(now, min(now + step, self.horizon))
+            yield self.env.timeout(step)
+
+    def _alarm_process(self, model: AlarmModel):
+        for at in evaluation_times(model.period, self.horizon):
+            yield self.env.timeout(at - self.env.now)
+            model.evaluate(at)
+
+    def _progress_process(self):
+        interval = max(self.horizon / 100, self.scenario.eventbridge.step)
+        while self.env.now < self.horizon:
+            assert self._progress is not None
+            self._progress(self.env.now, self.horizon)
+            yield self.env.timeout(interval)
+
+    def _start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        for region in self.regions.values():
+            self.env.process(self._stepper(region.step))
+        for lane in self.lanes:
+            self.env.process(self._stepper(lambda _, t_end, lane=lane: lane.run_until(t_end)))
+        for model in self.alarms:
+            if model.series or model.gauge:
+                self.env.process(self._alarm_process(model))
+        if self._progress:
+            self.env.process(self._progress_process())
+
+    def run_until(self, t: float) -> None:
+        """Advance simulated time to ``t`` seconds (at most the scenario's duration)."""
+        self._start()
+        self.env.run(until=min(t, self.horizon) + 1e-9)
+
+    def run(self) -> Result:
+        """Run to the scenario's duration and return the result (checking conservation)."""
+        self.run_until(self.horizon)
+        if self._progress:
+            self._progress(self.horizon, self.horizon)
+        return build_result(self)

@@ -1,0 +1,92 @@
+"""The text summary of a result (``bridgetwin simulate``), rendered with rich."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from bridgetwin.simulator.result import Result
+
+
+def _ms(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value / 1000:,.1f} s" if value >= 10_000 else f"{value:,.0f} ms"
+
+
+def render(result: Result) -> Group:
+    """Targets (counts, latency, DLQ), Regions, alarm transitions, SLOs and assumptions."""
+    targets = Table(title=f"Delivery over {result.duration_s:,.0f} s (seed {result.seed})")
+    for column in (
+        "rule / target",
+        "ingested",
+        "delivered",
+        "DLQ",
+        "dropped",
+        "in flight",
+        "retries",
+        "throttled",
+        "start p50",
+        "start p99",
+        "success p99",
+    ):
+        targets.add_column(column, justify="left" if column == "rule / target" else "right")
+    for t in result.targets:
+        c, latency = t.counts, t.latency_ms
+        targets.add_row(
+            f"{t.rule}/{t.target}",
+            *(
+                f"{c[k]:,}"
+                for k in (
+                    "ingested",
+                    "delivered",
+                    "dlq",
+                    "dropped",
+                    "in_flight",
+                    "retries",
+                    "throttled",
+                )
+            ),
+            _ms(latency["start"]["p50"]),
+            _ms(latency["start"]["p99"]),
+            _ms(latency["success"]["p99"]),
+        )
+    parts: list = [targets]
+    for t in result.targets:
+        if t.counts["dlq"] or t.counts["dropped"]:
+            detail = ", ".join(
+                f"{k}: {v}" for k, v in t.dlq["by_exhausted_retry_condition"].items()
+            )
+            parts.append(
+                Text(
+                    f"{t.rule}/{t.target}: DLQ {t.counts['dlq']} ({detail or '-'}), "
+                    f"dropped {t.counts['dropped']} {t.dropped_by_error_code or ''}"
+                )
+            )
+    for region in result.regions:
+        for feed in region["feeds"]:
+            if feed["throttled_calls"] or feed["failed_entries"] or feed["lost_at_producer"]:
+                parts.append(
+                    Text(
+                        f"{region['region']} {feed['name']}: {feed['throttled_calls']} "
+                        f"PutEvents calls throttled, {feed['failed_entries']} entries "
+                        f"failed, {feed['lost_at_producer']} lost at the producer"
+                    )
+                )
+    changes = [a for a in result.alarms if not (a["state"] == "OK" and a["at_s"] <= 300)]
+    if changes:
+        alarms = Table(title="Alarm transitions (after the first OK)")
+        for column in ("at", "alarm", "state"):
+            alarms.add_column(column)
+        for change in changes:
+            alarms.add_row(f"{change['at_s']:,.0f} s", change["alarm"], change["state"])
+        parts.append(alarms)
+    for slo in result.slo:
+        mark = "[green]PASS[/]" if slo.passed else "[red]FAIL[/]"
+        bound = f"<= {slo.max:g}" if slo.max is not None else f">= {slo.min:g}"
+        value = "-" if slo.value is None else f"{slo.value:,.3f}"
+        parts.append(Text.from_markup(f"SLO {mark} {slo.target} {slo.metric} = {value} ({bound})"))
+    for assumption in result.assumptions:
+        parts.append(Text(f"assumed: {assumption}", style="dim"))
+    return Group(*parts)

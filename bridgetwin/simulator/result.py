@@ -1,0 +1,208 @@
+"""What a run predicts, as immutable records: per target, per Region, per alarm, per SLO.
+
+Every run checks conservation for every target: each event matched for it is delivered, in the
+DLQ, dropped, or still in flight at the end, counted two independent ways; a mismatch is a bug in
+the twin and raises :class:`SimulationError`.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from bridgetwin.simulator.engine import Simulation
+
+_PERCENTILES = (50, 90, 99)
+
+
+class SimulationError(RuntimeError):
+    """The twin broke one of its own invariants (a bug, never a property of the deployment)."""
+
+
+def _summary(values: list[float]) -> dict[str, float | None]:
+    """Latency summary in milliseconds."""
+    if not values:
+        return {"p50": None, "p90": None, "p99": None, "mean": None, "max": None}
+    array = np.asarray(values) * 1e3
+    out: dict[str, float | None] = {
+        f"p{p}": float(v)
+        for p, v in zip(_PERCENTILES, np.percentile(array, _PERCENTILES), strict=True)
+    }
+    out["mean"] = float(array.mean())
+    out["max"] = float(array.max())
+    return out
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """One (rule, target) pair."""
+
+    rule: str
+    target: str
+    counts: dict[str, int]
+    latency_ms: dict[str, dict[str, float | None]]
+    dlq: dict[str, Any]
+    dropped_by_error_code: dict[str, int]
+    backlog: list[int]
+    """Events in flight at the end of each minute."""
+
+
+@dataclass(frozen=True)
+class SloResult:
+    target: str
+    metric: str
+    value: float | None
+    max: float | None
+    min: float | None
+    passed: bool
+
+
+@dataclass(frozen=True)
+class Result:
+    """The prediction of one run. ``to_json()`` is identical for identical seeds."""
+
+    seed: int
+    duration_s: float
+    targets: tuple[TargetResult, ...]
+    regions: tuple[dict[str, Any], ...]
+    alarms: tuple[dict[str, Any], ...]
+    """Every alarm state transition: ``alarm``, ``state``, ``at_s``."""
+    alarm_states: tuple[dict[str, Any], ...]
+    slo: tuple[SloResult, ...]
+    assumptions: tuple[str, ...] = field(default=())
+
+    @property
+    def slo_passed(self) -> bool:
+        return all(s.passed for s in self.slo)
+
+    def target(self, rule: str, target: str | None = None) -> TargetResult:
+        """The result of a rule's target (its only target when ``target`` is omitted)."""
+        found = [t for t in self.targets if t.rule == rule and target in (None, t.target)]
+        if len(found) != 1:
+            known = [f"{t.rule}/{t.target}" for t in self.targets]
+            raise KeyError(f"no single target for rule '{rule}' target '{target}'; known: {known}")
+        return found[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+
+def _slo_value(target: TargetResult, metric: str) -> float | None:
+    kind, *rest = metric.split(".")
+    if kind == "counts":
+        return float(target.counts[rest[0]])
+    value = target.latency_ms[rest[0]][rest[1]]
+    return None if value is None else value / 1e3  # SLO bounds are durations in seconds
+
+
+def build_result(sim: Simulation) -> Result:
+    targets = []
+    waiting: dict[int, int] = {}
+    for lane in sim.lanes:
+        by_key = lane.waiting_by_key()
+        for key, state in enumerate(lane.targets):
+            waiting[id(state)] = by_key.get(key, 0)
+    for state in sim.states:
+        finished = state.delivered + state.dlq + state.dropped
+        in_flight = state.ingested - finished
+        independent = waiting[id(state)] + state.finished_late
+        if in_flight != independent:
+            raise SimulationError(
+                f"conservation violated for {state.rule_id}/{state.target_id}: ingested "
+                f"{state.ingested} = delivered {state.delivered} + dlq {state.dlq} + dropped "
+                f"{state.dropped} + in flight {in_flight}, but {independent} are waiting or late"
+            )
+        backlog = np.cumsum(state.ingested_by_minute) - np.cumsum(state.finished_by_minute)
+        targets.append(
+            TargetResult(
+                rule=state.rule_id,
+                target=state.target_id,
+                counts={
+                    "ingested": state.ingested,
+                    "delivered": state.delivered,
+                    "dlq": state.dlq,
+                    "dropped": state.dropped,
+                    "in_flight": in_flight,
+                    "attempts": state.attempts,
+                    "retries": state.retries,
+                    "throttled": state.throttled,
+                },
+                latency_ms={
+                    "start": _summary(state.latency_start),
+                    "complete": _summary(state.latency_complete),
+                    "success": _summary(state.latency_success),
+                },
+                dlq={
+                    "by_exhausted_retry_condition": dict(sorted(state.dlq_by_condition.items())),
+                    "by_error_code": dict(sorted(state.dlq_by_error.items())),
+                    "samples": list(state.dlq_samples),
+                },
+                dropped_by_error_code=dict(sorted(state.dropped_by_error.items())),
+                backlog=[int(b) for b in backlog[: math.ceil(sim.horizon / 60)]],
+            )
+        )
+    regions = tuple(
+        {
+            "region": region.region,
+            "put_events_quota": region.put_events_quota,
+            "invocation_quota": region.invocation_quota,
+            "feeds": [
+                {
+                    "name": feed.name,
+                    "calls": int(min(feed.cursor, len(feed.calls.times))),
+                    "accepted_entries": feed.accepted_entries,
+                    "throttled_calls": feed.throttled_calls,
+                    "failed_entries": feed.failed_entries,
+                    "lost_at_producer": feed.lost_at_producer,
+                }
+                for feed in region.feeds
+            ],
+        }
+        for region in sim.regions.values()
+    )
+    alarms = sorted(
+        (asdict(t) for model in sim.alarms for t in model.transitions),
+        key=lambda t: (t["at_s"], t["alarm"]),
+    )
+    alarm_states = tuple(
+        {"alarm": m.alarm.id, "state": m.state, "note": m.note} for m in sim.alarms
+    )
+    slo = []
+    for objective in sim.scenario.slo:
+        for target in targets:
+            if not fnmatch.fnmatchcase(f"{target.rule}/{target.target}", objective.target):
+                continue
+            value = _slo_value(target, objective.metric)
+            passed = value is not None and (
+                (objective.max is None or value <= objective.max)
+                and (objective.min is None or value >= objective.min)
+            )
+            slo.append(
+                SloResult(
+                    f"{target.rule}/{target.target}",
+                    objective.metric,
+                    value,
+                    objective.max,
+                    objective.min,
+                    passed,
+                )
+            )
+    return Result(
+        seed=sim.scenario.seed,
+        duration_s=sim.horizon,
+        targets=tuple(targets),
+        regions=regions,
+        alarms=tuple(alarms),
+        alarm_states=alarm_states,
+        slo=tuple(slo),
+        assumptions=tuple(sim.assumptions),
+    )

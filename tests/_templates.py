@@ -1,0 +1,72 @@
+"""Small CloudFormation templates for simulator tests, built as dicts (no CDK needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridgetwin.graph import Graph, load_graph
+
+PATTERN = {"source": ["acme.orders"], "detail-type": ["OrderCreated"]}
+EVENT = {"source": "acme.orders", "detail-type": "OrderCreated", "detail": {"amount": 120}}
+
+
+def webhook_template(
+    *,
+    rate: int = 100,
+    retries: int | None = None,
+    age: int | None = None,
+    dlq: bool = True,
+    auth: str = "API_KEY",
+    endpoint: str = "https://api.example.com/hook",
+) -> dict[str, Any]:
+    """A bus, a connection, an API destination and one rule targeting it."""
+    target: dict[str, Any] = {"Id": "Api", "Arn": {"Fn::GetAtt": ["Dest", "Arn"]}}
+    if retries is not None or age is not None:
+        target["RetryPolicy"] = {
+            k: v
+            for k, v in (("MaximumRetryAttempts", retries), ("MaximumEventAgeInSeconds", age))
+            if v is not None
+        }
+    resources: dict[str, Any] = {
+        "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
+        "Conn": {"Type": "AWS::Events::Connection", "Properties": {"AuthorizationType": auth}},
+        "Dest": {
+            "Type": "AWS::Events::ApiDestination",
+            "Properties": {
+                "ConnectionArn": {"Fn::GetAtt": ["Conn", "Arn"]},
+                "InvocationEndpoint": endpoint,
+                "HttpMethod": "POST",
+                "InvocationRateLimitPerSecond": rate,
+            },
+        },
+        "Rule": {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "Name": "to-webhook",
+                "EventBusName": {"Ref": "Bus"},
+                "EventPattern": PATTERN,
+                "Targets": [target],
+            },
+        },
+    }
+    if dlq:
+        resources["Dlq"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+        target["DeadLetterConfig"] = {"Arn": {"Fn::GetAtt": ["Dlq", "Arn"]}}
+    return {"Resources": resources}
+
+
+def webhook_graph(**kwargs: Any) -> Graph:
+    return load_graph(webhook_template(**kwargs))
+
+
+def scenario(duration: str = "10m", rate: float = 10, **overrides: Any) -> dict[str, Any]:
+    """A scenario putting ``EVENT`` on the orders bus at ``rate`` per second."""
+    base: dict[str, Any] = {
+        "duration": duration,
+        "seed": 1,
+        "eventbridge": {"processing_latency": 0},
+        "traffic": [{"bus": "orders", "rate": rate, "events": [{"event": EVENT}]}],
+        "endpoints": [{"match": "*", "latency": 0}],
+    }
+    base.update(overrides)
+    return base

@@ -1,0 +1,101 @@
+"""Alarms evaluated with CloudWatch semantics, asserted on (time, state) transition logs."""
+
+from __future__ import annotations
+
+import pytest
+
+from bridgetwin.graph import Alarm
+from bridgetwin.simulator.metrics import AlarmModel, QueueGauge, evaluation_times
+
+
+def alarm(**overrides) -> Alarm:
+    fields = {
+        "id": "A", "name": "A", "namespace": "AWS/Events",
+        "metric_name": "IngestionToInvocationStartLatency", "dimensions": (),
+        "statistic": "Average", "extended_statistic": None, "period": 60,
+        "evaluation_periods": 5, "datapoints_to_alarm": 5, "threshold": 30_000.0,
+        "comparison_operator": "GreaterThanThreshold", "treat_missing_data": "breaching",
+        "region": "us-east-1",
+    }  # fmt: skip
+    fields.update(overrides)
+    return Alarm(**fields)
+
+
+def run(model: AlarmModel, minutes: int) -> list[tuple[float, str]]:
+    for at in evaluation_times(model.period, minutes * 60):
+        model.evaluate(at)
+    return [(t.at_s, t.state) for t in model.transitions]
+
+
+def series(points: dict[int, float]) -> tuple[list[float], list[float]]:
+    """One datapoint in the middle of each given minute."""
+    return [m * 60 + 30.0 for m in points], list(points.values())
+
+
+def test_alarm_needs_five_breaching_minutes():
+    high = series({m: 45_000 for m in range(10, 20)} | {m: 100 for m in range(0, 10)})
+    # minutes 10..14 breach -> ALARM at 15 min; from minute 20 data is missing, which breaches
+    assert run(AlarmModel(alarm(), series=[high]), 25) == [(60.0, "OK"), (900.0, "ALARM")]
+
+
+def test_alarm_shorter_breach_than_window_stays_ok():
+    points = {m: 100.0 for m in range(30)} | {m: 45_000.0 for m in range(10, 14)}
+    assert run(AlarmModel(alarm(), series=[series(points)]), 30) == [(60.0, "OK")]
+
+
+def test_missing_data_breaching_alarms_on_silence():
+    # Traffic stops after minute 10: missing data counts as breaching -> ALARM 5 minutes later.
+    quiet = series({m: 100.0 for m in range(10)})
+    assert run(AlarmModel(alarm(), series=[quiet]), 20) == [(60.0, "OK"), (900.0, "ALARM")]
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [("notBreaching", [(60.0, "OK")]),
+     ("ignore", [(60.0, "OK")]),
+     ("missing", [(60.0, "OK"), (900.0, "INSUFFICIENT_DATA")])],
+)  # fmt: skip
+def test_missing_data_policies(policy, expected):
+    quiet = series({m: 100.0 for m in range(10)})
+    model = AlarmModel(alarm(treat_missing_data=policy), series=[quiet])
+    assert run(model, 20) == expected
+
+
+def test_m_of_n_datapoints_to_alarm():
+    points = {m: (45_000.0 if m % 2 else 100.0) for m in range(20)}  # every other minute breaches
+    two_of_five = AlarmModel(alarm(datapoints_to_alarm=2), series=[series(points)])
+    assert run(two_of_five, 20)[-1][1] == "ALARM"
+    five_of_five = AlarmModel(alarm(), series=[series(points)])
+    assert run(five_of_five, 20) == [(60.0, "OK")]
+
+
+@pytest.mark.parametrize(
+    ("statistic", "value"),
+    [("Sum", 6.0), ("SampleCount", 3.0), ("Average", 2.0), ("Minimum", 1.0), ("Maximum", 3.0),
+     ("p50", 2.0)],
+)  # fmt: skip
+def test_statistics(statistic, value):
+    data = ([10.0, 20.0, 30.0], [1.0, 2.0, 3.0])
+    model = AlarmModel(
+        alarm(statistic=statistic if statistic[0] != "p" else None,
+              extended_statistic=statistic if statistic[0] == "p" else None,
+              evaluation_periods=1, datapoints_to_alarm=1, threshold=value,
+              comparison_operator="GreaterThanOrEqualToThreshold"),
+        series=[data],
+    )  # fmt: skip
+    assert run(model, 1) == [(60.0, "ALARM")]
+
+
+def test_datapoints_recorded_out_of_order_land_in_their_minute():
+    data = ([130.0, 10.0, 70.0], [3.0, 1.0, 2.0])  # minutes 2, 0, 1
+    model = AlarmModel(alarm(statistic="Sum", evaluation_periods=1, datapoints_to_alarm=1,
+                             threshold=2.5), series=[data])  # fmt: skip
+    assert run(model, 3) == [(60.0, "OK"), (180.0, "ALARM")]
+
+
+def test_queue_gauge_counts_messages_and_oldest_age():
+    dlq = [[100.0, 50.0, 400.0]]
+    visible = QueueGauge(dlq, "ApproximateNumberOfMessagesVisible")
+    age = QueueGauge(dlq, "ApproximateAgeOfOldestMessage")
+    assert [visible(t) for t in (60.0, 120.0, 420.0)] == [1.0, 2.0, 3.0]
+    assert [age(t) for t in (30.0, 120.0, 420.0)] == [0.0, 70.0, 370.0]
