@@ -25,6 +25,10 @@ OK, RETRYABLE, PERMANENT = 0, 1, 2
 Outcome = tuple[float, int, str, str, float | None]
 """(end time, OK | RETRYABLE | PERMANENT, DLQ ERROR_CODE, ERROR_MESSAGE, Retry-After or None)."""
 
+Outcomes = tuple[np.ndarray, np.ndarray, list[Outcome | None]]
+"""Many attempts at once: end times, OK/RETRYABLE/PERMANENT per attempt, and the full outcome of
+each failed attempt (None for successes)."""
+
 
 @dataclass
 class TokenCache:
@@ -46,7 +50,9 @@ class HttpBehaviour:
     ) -> None:
         self._endpoint = endpoint
         self._timeout = timeout
-        self._latency = Draws(latency_sampler(endpoint.latency, rng))
+        self._rng = rng
+        self._sample_latency = latency_sampler(endpoint.latency, rng)
+        self._latency = Draws(self._sample_latency)
         self._uniform = Draws(rng.random)
         self._token_latency = Draws(latency_sampler(endpoint.oauth.token_latency, rng))
         total = sum(endpoint.responses.values())
@@ -79,8 +85,42 @@ class HttpBehaviour:
         latency = self._latency.next()
         if status == "timeout" or latency > self._timeout:
             return at + self._timeout, RETRYABLE, "TIMEOUT", "request timed out after 5 s", None
-        end = at + latency
         assert isinstance(status, int)
+        return self._classify(at + latency, status)
+
+    def attempt_many(self, starts: np.ndarray) -> Outcomes | None:
+        """Attempts starting at sorted ``starts``, when no token fetch or outage is involved
+        (None otherwise: the caller takes them one at a time)."""
+        if self._tokens is not None or any(
+            outage.start < starts[-1] + self._timeout and outage.end > starts[0]
+            for outage in self._endpoint.outages
+        ):
+            return None
+        n = len(starts)
+        latency = self._sample_latency(n)
+        picks = np.searchsorted(self._cumulative, self._rng.random(n), side="left")
+        statuses = np.asarray(self._statuses)[np.minimum(picks, len(self._statuses) - 1)]
+        timed_out = latency > self._timeout
+        ends = starts + np.where(timed_out, self._timeout, latency)
+        kinds = np.where((statuses >= 200) & (statuses < 300) & ~timed_out, OK, RETRYABLE)
+        details: list[Outcome | None] = [None] * n
+        for i in np.flatnonzero(kinds != OK).tolist():
+            if timed_out[i]:
+                details[i] = (
+                    float(ends[i]),
+                    RETRYABLE,
+                    "TIMEOUT",
+                    "request timed out after 5 s",
+                    None,
+                )
+            else:
+                details[i] = self._classify(float(ends[i]), int(statuses[i]))
+            kinds[i] = details[i][1]
+        return ends, kinds, details
+
+    def _classify(self, end: float, status: int) -> Outcome:
+        """AWS's retry classification of an HTTP status."""
+        tokens = self._tokens
         if 200 <= status < 300:
             return end, OK, "", "", None
         message = f"HTTP {status}"
@@ -99,7 +139,9 @@ class TargetBehaviour:
     """An AWS service target: a latency and a retryable failure probability."""
 
     def __init__(self, settings: TargetSettings, rng: np.random.Generator) -> None:
-        self._latency = Draws(latency_sampler(settings.latency, rng))
+        self._rng = rng
+        self._sample_latency = latency_sampler(settings.latency, rng)
+        self._latency = Draws(self._sample_latency)
         self._uniform = Draws(rng.random)
         self._failure_rate = settings.failure_rate
 
@@ -108,6 +150,21 @@ class TargetBehaviour:
         if self._failure_rate and self._uniform.next() < self._failure_rate:
             return end, RETRYABLE, "ERROR_FROM_TARGET", "target invocation failed", None
         return end, OK, "", "", None
+
+    def attempt_many(self, starts: np.ndarray) -> Outcomes:
+        ends = starts + self._sample_latency(len(starts))
+        failed = self._rng.random(len(starts)) < self._failure_rate
+        kinds = np.where(failed, RETRYABLE, OK)
+        details: list[Outcome | None] = [None] * len(starts)
+        for i in np.flatnonzero(failed).tolist():
+            details[i] = (
+                float(ends[i]),
+                RETRYABLE,
+                "ERROR_FROM_TARGET",
+                "target invocation failed",
+                None,
+            )
+        return ends, kinds, details
 
 
 Behaviour = HttpBehaviour | TargetBehaviour

@@ -296,7 +296,7 @@ class Simulation:
         stores: list[Any] = []
         for rule in rules:
             stores.append(self.rule_stores[rule.id])
-            stores.extend(state for _, state in self._states_of(rule))
+            stores.extend(state.store for _, state in self._states_of(rule))
         series = [s.metrics.setdefault(alarm.metric_name, ([], [])) for s in stores]
         return AlarmModel(alarm, series=series)
 

@@ -15,6 +15,24 @@ from __future__ import annotations
 import heapq
 import math
 
+import numpy as np
+
+
+def gcra_schedule(
+    ready: np.ndarray, rate: float, burst: int, tat: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Start times of sorted requests through a token bucket that delays (never rejects), with
+    the bucket's TAT after each one. The recurrence TAT_i = max(r_i, TAT_{i-1}) + 1/R unrolls to
+    a running maximum, so any number of requests costs a few numpy operations."""
+    n = len(ready)
+    if not n:
+        return ready, np.empty(0)
+    steps = np.arange(1, n + 1) / rate
+    running = np.maximum.accumulate(ready - (steps - 1.0 / rate))
+    tats = np.maximum(tat + steps, running + steps)
+    previous = np.concatenate(([tat], tats[:-1]))
+    return np.maximum(ready, previous - (burst - 1) / rate), tats
+
 
 class TokenBucket:
     """Rate ``rate`` per second with ``burst`` tokens of capacity (GCRA)."""
@@ -37,6 +55,14 @@ class TokenBucket:
         """The request ready at ``ready`` started: it consumed a token."""
         tat = self._tat
         self._tat = (ready if ready > tat else tat) + self._increment
+
+    def schedule(self, ready: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Start times of many sorted requests, and the TAT after each (nothing committed)."""
+        return gcra_schedule(ready, self.rate, self.burst, self._tat)
+
+    def commit(self, tat: float) -> None:
+        """Adopt the TAT after the last request of a scheduled block that was started."""
+        self._tat = tat
 
 
 class Concurrency:
@@ -65,6 +91,12 @@ class Unlimited:
         return ready
 
     def take(self, ready: float, start: float, end: float) -> None:
+        pass
+
+    def schedule(self, ready: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return ready, ready
+
+    def commit(self, tat: float) -> None:
         pass
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridgetwin.simulator.gates import gcra_schedule
 from bridgetwin.simulator.lane import Lane
 from bridgetwin.simulator.metrics import MetricStore
 from bridgetwin.simulator.scenario import Traffic
@@ -49,17 +50,9 @@ class Feed:
 
 
 def gcra_grants(ready: np.ndarray, rate: float, burst: int, tat: float) -> tuple[np.ndarray, float]:
-    """Start times of sorted requests through a token bucket that delays (never rejects), and the
-    bucket's state afterwards. The recurrence TAT_i = max(r_i, TAT_{i-1}) + 1/R unrolls to a
-    running maximum, so a whole step is a few numpy operations."""
-    n = len(ready)
-    if not n:
-        return ready, tat
-    steps = np.arange(1, n + 1) / rate
-    running = np.maximum.accumulate(ready - (steps - 1.0 / rate))
-    tats = np.maximum(tat + steps, running + steps)
-    previous = np.concatenate(([tat], tats[:-1]))
-    return np.maximum(ready, previous - (burst - 1) / rate), float(tats[-1])
+    """Start times through a delaying token bucket, and its TAT afterwards."""
+    starts, tats = gcra_schedule(ready, rate, burst, tat)
+    return starts, float(tats[-1]) if len(tats) else tat
 
 
 @dataclass
