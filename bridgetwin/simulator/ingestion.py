@@ -26,6 +26,8 @@ from bridgetwin.simulator.metrics import MetricStore
 from bridgetwin.simulator.scenario import Traffic
 from bridgetwin.simulator.workload import Calls
 
+_Call = tuple[float, int, int, int]
+"""A PutEvents call: (time, feed index, call index, throttle retries so far)."""
 Route = tuple[Lane, int, MetricStore]
 """Where a matched event goes: the lane, the target's key in it, and its rule's metric store."""
 
@@ -67,49 +69,64 @@ class RegionIngestion:
     store: MetricStore
     _put_tat: float = -np.inf
     _invocation_tat: float = -np.inf
-    _retry_heap: list[tuple[float, int, int, int]] = field(default_factory=list)
+    _retry_heap: list[_Call] = field(default_factory=list)
 
     def step(self, t0: float, t1: float) -> None:
-        calls = self._calls_in(t0, t1)
-        accepted = self._admit(calls)
-        self._route(accepted)
+        self._route(self._admit(*self._calls_in(t1)))
 
     # -- 1. calls and the PutEvents quota -----------------------------------------------------
 
-    def _calls_in(self, t0: float, t1: float) -> list[tuple[float, int, int, int]]:
-        """(time, feed, call index, throttle attempt) of calls made in [t0, t1), sorted."""
-        out: list[tuple[float, int, int, int]] = []
+    def _calls_in(self, t1: float) -> tuple[list[tuple[int, np.ndarray]], list[_Call]]:
+        """This step's new calls per feed (call indices) and the throttled calls retried now."""
+        fresh = []
         for index, feed in enumerate(self.feeds):
-            times = feed.calls.times
-            stop = int(np.searchsorted(times, t1, side="left"))
-            out.extend(
-                (float(t), index, i, 0)
-                for i, t in zip(range(feed.cursor, stop), times[feed.cursor : stop], strict=True)
-            )
-            feed.cursor = stop
+            stop = int(np.searchsorted(feed.calls.times, t1, side="left"))
+            if stop > feed.cursor:
+                fresh.append((index, np.arange(feed.cursor, stop)))
+                feed.cursor = stop
+        retried = []
         while self._retry_heap and self._retry_heap[0][0] < t1:
-            out.append(heapq.heappop(self._retry_heap))
-        out.sort()
-        return out
+            retried.append(heapq.heappop(self._retry_heap))
+        return fresh, retried
 
-    def _admit(self, calls: list[tuple[float, int, int, int]]) -> list[tuple[float, int, int]]:
-        """Apply the PutEvents quota (rejected calls take no token); returns accepted calls."""
-        put_calls = [c for c in calls if self.feeds[c[1]].traffic is not None]
-        if put_calls:
-            times = np.fromiter((c[0] for c in put_calls), float, len(put_calls))
-            self.store.record_many("PutEventsApproximateCallCount", times)
+    def _admit(
+        self, fresh: list[tuple[int, np.ndarray]], retried: list[_Call]
+    ) -> list[tuple[int, np.ndarray, np.ndarray]]:
+        """Apply the PutEvents quota; returns the accepted calls per feed: (feed, calls, times)."""
+        put = [(i, calls) for i, calls in fresh if self.feeds[i].traffic is not None]
+        accepted = [
+            (i, calls, self.feeds[i].calls.times[calls])
+            for i, calls in fresh
+            if self.feeds[i].traffic is None  # scheduled rules: EventBridge calls no PutEvents
+        ]
+        if not put and not retried:
+            return accepted
+        times = np.concatenate(
+            [self.feeds[i].calls.times[c] for i, c in put] + [[r[0] for r in retried]]
+        )
+        self.store.record_many("PutEventsApproximateCallCount", times)
+        if not retried:
             grants, tat = gcra_grants(
-                times, self.put_events_quota, self.put_events_quota, self._put_tat
+                np.sort(times), self.put_events_quota, self.put_events_quota, self._put_tat
             )
-            if np.all(grants <= times):  # nothing throttled: the fast path is exact
+            if np.all(grants <= np.sort(times)):  # nothing throttled: the fast path is exact
                 self._put_tat = tat
                 self.store.record_many("PutEventsApproximateSuccessCount", times)
-            else:
-                put_calls = self._admit_one_by_one(put_calls)
-        scheduled = [c[:3] for c in calls if self.feeds[c[1]].traffic is None]
-        return [c[:3] for c in put_calls] + scheduled
+                return accepted + [(i, c, self.feeds[i].calls.times[c]) for i, c in put]
+        calls = sorted(
+            [(float(self.feeds[i].calls.times[c]), i, int(c), 0) for i, cs in put for c in cs]
+            + retried
+        )
+        by_feed: dict[int, list[tuple[int, float]]] = {}
+        for at, feed_index, call_index, _ in self._admit_one_by_one(calls):
+            by_feed.setdefault(feed_index, []).append((call_index, at))
+        for feed_index, entries in by_feed.items():
+            call_indices, at = zip(*entries, strict=True)
+            accepted.append((feed_index, np.asarray(call_indices), np.asarray(at)))
+        return accepted
 
-    def _admit_one_by_one(self, calls: list[tuple[float, int, int, int]]):
+    def _admit_one_by_one(self, calls: list[_Call]) -> list[_Call]:
+        """The PutEvents token bucket call by call: rejected calls take no token."""
         increment = 1.0 / self.put_events_quota
         tolerance = (self.put_events_quota - 1) * increment
         accepted = []
@@ -134,26 +151,37 @@ class RegionIngestion:
 
     # -- 2-4. entries, routing, first attempts ------------------------------------------------
 
-    def _route(self, calls: list[tuple[float, int, int]]) -> None:
-        per_route: dict[tuple[int, int], tuple[Lane, int, list[float]]] = {}
-        for at, feed_index, call_index in calls:
+    def _route(self, accepted: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+        per_route: dict[tuple[int, int], tuple[Lane, int, list[np.ndarray]]] = {}
+        for feed_index, calls, times in accepted:
             feed = self.feeds[feed_index]
-            for template in feed.calls.templates[call_index].tolist():
-                if not feed.entry_ok[template]:
-                    feed.failed_entries += 1
-                    self.store.record("PutEventsFailedEntriesCount", at)
+            templates = feed.calls.templates[calls]
+            entry_times = np.repeat(times, templates.shape[1])
+            templates = templates.ravel()
+            failed = ~np.asarray(feed.entry_ok)[templates]
+            feed.failed_entries += int(failed.sum())
+            self.store.record_many("PutEventsFailedEntriesCount", entry_times[failed])
+            feed.accepted_entries += int((~failed).sum())
+            for template, routes in enumerate(feed.routes):
+                if not routes or not feed.entry_ok[template]:
                     continue
-                feed.accepted_entries += 1
-                for lane, key, rule_store in feed.routes[template]:
-                    entry = per_route.setdefault((id(lane), key), (lane, key, []))
-                    entry[2].append(at)
-                    rule_store.record("MatchedEvents", at)
+                matched = (
+                    entry_times[templates == template] if len(feed.routes) > 1 else entry_times
+                )
+                if not len(matched):
+                    continue
+                for lane, key, rule_store in routes:
+                    per_route.setdefault((id(lane), key), (lane, key, []))[2].append(matched)
+                    rule_store.record_many("MatchedEvents", matched)
         if not per_route:
             return
         lanes = [entry[0] for entry in per_route.values()]
-        keys = np.concatenate([np.full(len(e[2]), e[1]) for e in per_route.values()])
-        owner = np.concatenate([np.full(len(e[2]), i) for i, e in enumerate(per_route.values())])
-        ingest = np.concatenate([np.asarray(e[2]) for e in per_route.values()])
+        arrivals = [np.concatenate(entry[2]) for entry in per_route.values()]
+        keys = np.concatenate(
+            [np.full(len(a), e[1]) for a, e in zip(arrivals, per_route.values(), strict=True)]
+        )
+        owner = np.concatenate([np.full(len(a), i) for i, a in enumerate(arrivals)])
+        ingest = np.concatenate(arrivals)
         ready = ingest + self.processing_latency(len(ingest))
         order = np.argsort(ready, kind="stable")
         ready, ingest, keys, owner = ready[order], ingest[order], keys[order], owner[order]

@@ -40,6 +40,10 @@ MIN_BLOCK = 16
 """Below this many ready requests the one-at-a-time path is cheaper than numpy's overhead."""
 
 
+_Retry = tuple[float, int, float, int, int]
+"""A scheduled retry: (ready, sequence, ingestion time, target key, attempt number)."""
+
+
 @dataclass
 class TargetState:
     """Policy and running tally of one (rule, target) pair."""
@@ -93,25 +97,30 @@ class TargetState:
         starts: np.ndarray,
         ends: np.ndarray,
         ok: np.ndarray,
+        attempt: np.ndarray,
     ) -> None:
-        """Bulk bookkeeping for first attempts started together (failures are handled apart)."""
+        """Bulk bookkeeping for attempts started in blocks (failures are handled apart)."""
         horizon, store = self.horizon, self.store
         self.attempts += len(starts)
         store.record_many("InvocationAttempts", starts)
+        retried = attempt > 0
+        self.retries += int(retried.sum())
+        store.record_many("RetryInvocationAttempts", starts[retried])
         delayed = starts > ready
         self.throttled += int(delayed.sum())
         store.record_many("ThrottledRules", ready[delayed])
-        seen = starts <= horizon
+        first = ~retried
+        seen = first & (starts <= horizon)
         waits = starts[seen] - ingest[seen]
         self.latency_start.extend(waits.tolist())
         store.record_many("IngestionToInvocationStartLatency", starts[seen], waits * 1e3)
-        done = ends <= horizon
+        done = first & (ends <= horizon)
         took = ends[done] - ingest[done]
         self.latency_complete.extend(took.tolist())
         store.record_many("IngestionToInvocationCompleteLatency", ends[done], took * 1e3)
-        success = ok & done
+        success = ok & (ends <= horizon)
         self.delivered += int(success.sum())
-        self.finished_late += int((ok & ~done).sum())
+        self.finished_late += int((ok & (ends > horizon)).sum())
         success_ends = ends[success]
         store.record_many("SuccessfulInvocationAttempts", success_ends)
         store.record_many("Invocations", success_ends)
@@ -166,6 +175,8 @@ class _Pending:
         return ready[first:stop], ingest[first:stop], keys[first:stop]
 
     def consume(self, count: int) -> None:
+        if not count:
+            return
         self._first += count
         self.size -= count
         if self._first >= len(self._chunks[0][0]):
@@ -200,6 +211,7 @@ class Lane:
         self._retries: list[tuple[float, int, float, int, int]] = []
         self._sequence = 0
         self._max_age: np.ndarray | None = None
+        self._segments: list[tuple[np.ndarray, ...]] = []
 
     def add(self, ready: np.ndarray, ingest: np.ndarray, keys: np.ndarray) -> None:
         """First attempts, sorted by ready time; ``keys`` index ``targets``."""
@@ -233,8 +245,14 @@ class Lane:
 
     def run_until(self, t_end: float) -> None:
         """Start every request ready before ``t_end``, in ready order."""
-        while self._block(t_end) or self._one(t_end):
-            pass
+        batching = True
+        while True:
+            if batching and self._block(t_end):
+                continue
+            batching = False  # what stopped a block (an outage, OAuth, few requests) holds all step
+            if not self._one(t_end):
+                break
+        self._flush()
 
     def _one(self, t_end: float) -> bool:
         """Start the next ready request on its own; False when none is ready before ``t_end``."""
@@ -247,15 +265,23 @@ class Lane:
             attempt = 0
         else:
             return False
+        retry = self._start(ready, ingest, key, attempt, self.gate.grant_time(ready))
+        if retry is not None:
+            heapq.heappush(self._retries, retry)
+        return True
+
+    def _start(
+        self, ready: float, ingest: float, key: int, attempt: int, start: float
+    ) -> _Retry | None:
+        """Start one request at ``start`` (from the gate); returns the retry it needs, if any."""
         state = self.targets[key]
-        start = self.gate.grant_time(ready)
         if start > ready:
             state.throttled += 1
             state.store.record("ThrottledRules", ready)
         if start - ingest > state.max_age:
-            self._fail(state, ingest + state.max_age, ("THROTTLING", "still waiting for the rate limit"),
-                       attempt, "MaximumEventAgeInSeconds")  # fmt: skip
-            return True
+            waiting = ("THROTTLING", "still waiting for the rate limit")
+            self._fail(state, ingest + state.max_age, waiting, attempt, "MaximumEventAgeInSeconds")
+            return None
         outcome = self.behaviour.attempt(start)
         end = outcome[0]
         self.gate.take(ready, start, end)
@@ -279,54 +305,106 @@ class Lane:
                 state.delivered += 1
                 state.latency_success.append(end - ingest)
                 store.record("IngestionToInvocationSuccessLatency", end, (end - ingest) * 1e3)
-        else:
-            self._after_failure(state, key, ingest, attempt, outcome)
-        return True
+            return None
+        return self._after_failure(state, key, ingest, attempt, outcome)
 
     def _block(self, t_end: float) -> bool:
-        """Start a block of first attempts at once; False when that is not possible or worth it."""
+        """Start every request ready before ``t_end`` at once, up to the first retry that a
+        failure in the block schedules inside it; False when that is not possible or worth it."""
         pending, retries, gate = self._pending, self._retries, self.gate
-        if pending.peek() is None or isinstance(gate, Concurrency):
+        if isinstance(gate, Concurrency):
             return False
-        limit = min(t_end, retries[0][0]) if retries else t_end
-        ready, ingest, keys = pending.block(limit)
-        if len(ready) < MIN_BLOCK:
-            return False
+        due = []
+        while retries and retries[0][0] < t_end:
+            due.append(heapq.heappop(retries))
+        fresh = pending.block(t_end) if pending.peek() is not None else None
+        fresh_count = len(fresh[0]) if fresh else 0
+        if fresh_count + len(due) < MIN_BLOCK:
+            return self._restore(due)
+        ready = np.concatenate(([d[0] for d in due], fresh[0] if fresh else []))
+        order = np.argsort(ready, kind="stable")  # retries first on ties, as in _one
+        ready = ready[order]
+        ingest = np.concatenate(([d[2] for d in due], fresh[1] if fresh else []))[order]
+        keys = np.concatenate(([d[3] for d in due], fresh[2] if fresh else [])).astype(np.int64)[
+            order
+        ]
+        attempt = np.concatenate(([d[4] for d in due], np.zeros(fresh_count))).astype(np.int64)[
+            order
+        ]
+        from_heap = order < len(due)
         starts, tats = gate.schedule(ready)
         if self._max_age is None:
             self._max_age = np.asarray([t.max_age for t in self.targets])
         expired = np.flatnonzero(starts - ingest > self._max_age[keys])
         count = int(expired[0]) if len(expired) else len(ready)
-        if count < MIN_BLOCK:
-            return False
-        outcomes = self.behaviour.attempt_many(starts[:count])
+        outcomes = self.behaviour.attempt_many(starts[:count]) if count else None
         if outcomes is None:
-            return False
+            return self._restore(due)
         ends, kinds, details = outcomes
         cut = count
-        for i in np.flatnonzero(kinds[:count] != OK).tolist():
+        before = gate.tat
+        for i in np.flatnonzero(kinds != OK).tolist():
             if i >= cut:
                 break
             key = int(keys[i])
-            retry_at = self._after_failure(self.targets[key], key, float(ingest[i]), 0, details[i])
-            if retry_at is not None and retry_at < ready[cut - 1]:
-                cut = min(cut, int(np.searchsorted(ready, retry_at, side="left")))
-        pending.consume(cut)
+            state = self.targets[key]
+            retry = self._after_failure(state, key, float(ingest[i]), int(attempt[i]), details[i])
+            while retry is not None and retry[0] < ready[cut - 1]:
+                j = int(np.searchsorted(ready, retry[0], side="left"))
+                tat_before = float(tats[j - 1]) if j else before
+                start = gate.fits_between(retry[0], tat_before, float(ready[j]))
+                if start is None:  # it would delay later requests: end the block before it
+                    cut = j
+                    break
+                retry = self._absorb(retry, start)  # an idle gap: no later grant changes
+            if retry is not None:
+                heapq.heappush(retries, retry)
+        pending.consume(int((~from_heap[:cut]).sum()))
+        for index in order[cut:][from_heap[cut:]].tolist():
+            heapq.heappush(retries, due[index])
         gate.commit(float(tats[cut - 1]))
-        ok = kinds[:cut] == OK
-        block = (ready[:cut], ingest[:cut], starts[:cut], ends[:cut])
-        if keys[0] == keys[cut - 1] and (keys[:cut] == keys[0]).all():
-            self.targets[int(keys[0])].record_block(*block, ok)
-        else:
-            for key in np.unique(keys[:cut]).tolist():
-                mine = keys[:cut] == key
-                self.targets[key].record_block(*(part[mine] for part in block), ok[mine])
+        self._segments.append(
+            (
+                ready[:cut],
+                ingest[:cut],
+                starts[:cut],
+                ends[:cut],
+                kinds[:cut] == OK,
+                keys[:cut],
+                attempt[:cut],
+            )
+        )
         return True
+
+    def _absorb(self, retry: _Retry, start: float) -> _Retry | None:
+        """Start a retry that fits in an idle gap of a block; returns its own retry, if any."""
+        ready, _, ingest, key, attempt = retry
+        return self._start(ready, ingest, key, attempt, start)
+
+    def _restore(self, due: list[_Retry]) -> bool:
+        for entry in due:
+            heapq.heappush(self._retries, entry)
+        return False
+
+    def _flush(self) -> None:
+        """Record the step's blocks in bulk, per target."""
+        if not self._segments:
+            return
+        ready, ingest, starts, ends, ok, keys, attempt = (
+            np.concatenate(part) for part in zip(*self._segments, strict=True)
+        )
+        self._segments.clear()
+        for key in np.unique(keys).tolist():
+            mine = keys == key
+            parts = (ready, ingest, starts, ends, ok, attempt)
+            self.targets[key].record_block(
+                *(p if len(self.targets) == 1 else p[mine] for p in parts)
+            )
 
     def _after_failure(
         self, state: TargetState, key: int, ingest: float, attempt: int, outcome: Outcome | None
-    ) -> float | None:
-        """Retry, or give up (DLQ or drop) per the target's policy; returns the retry time."""
+    ) -> _Retry | None:
+        """Give up (DLQ or drop) per the target's policy, or return the retry to schedule."""
         assert outcome is not None
         end, kind, code, message, retry_after = outcome
         if kind == PERMANENT or (retry_after is not None and retry_after < 0):
@@ -342,10 +420,7 @@ class Lane:
                 self._fail(state, at, (code, message), attempt, "MaximumEventAgeInSeconds")
             else:
                 self._sequence += 1
-                heapq.heappush(
-                    self._retries, (end + delay, self._sequence, ingest, key, attempt + 1)
-                )
-                return end + delay
+                return (end + delay, self._sequence, ingest, key, attempt + 1)
         return None
 
     @staticmethod
