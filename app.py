@@ -5,7 +5,8 @@
   alarms), and large orders delivered to a fulfilment API with OAuth client credentials; a
   dashboard of both.
 - ``BridgetwinGlobalPrimary`` / ``BridgetwinGlobalSecondary``: a ``payments`` bus in us-east-1 and
-  us-west-2 behind a global endpoint that fails over on the primary's latency.
+  us-west-2 behind a global endpoint that fails over on the primary's latency, with a ledger
+  consumer (rule -> SQS queue) in each Region.
 
 Run ``python3 app.py`` (or ``npx aws-cdk@2.1148.1 synth``) to synthesize it into ``cdk.out/``.
 The global stacks need an account: ``CDK_DEFAULT_ACCOUNT`` (set by the CDK CLI from your
@@ -17,7 +18,10 @@ from __future__ import annotations
 import os
 
 import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from bridgetwin.constructs import (
@@ -26,6 +30,7 @@ from bridgetwin.constructs import (
     EventBridgeDashboard,
     GlobalEventBus,
     acknowledge,
+    dead_letter_queue,
 )
 
 WEBHOOK_ENDPOINT = "https://webhook.example.com/orders"
@@ -98,6 +103,32 @@ class WebhookDeliveryStack(cdk.Stack):
         EventBridgeDashboard(self, "Dashboard", deliveries=[webhook, fulfilment])
 
 
+def _payments_ledger(scope: Construct, bus: events.IEventBus) -> None:
+    """A consumer of accepted payments in one Region: a rule feeding an encrypted queue.
+
+    Consumers in both Regions are what global endpoints are for; they also keep the Region's
+    IngestionToInvocationStartLatency populated, so that the health check is not fed missing
+    (breaching) data while payments flow.
+    """
+    dead_letters = dead_letter_queue(scope, "LedgerDeadLetters", "the payments ledger")
+    ledger = sqs.Queue(
+        scope,
+        "Ledger",
+        encryption=sqs.QueueEncryption.SQS_MANAGED,
+        enforce_ssl=True,
+        dead_letter_queue=sqs.DeadLetterQueue(max_receive_count=5, queue=dead_letters),
+    )
+    events.Rule(
+        scope,
+        "PaymentsToLedger",
+        event_bus=bus,
+        event_pattern=events.EventPattern(
+            source=["acme.payments"], detail_type=["PaymentAccepted"]
+        ),
+        targets=[targets.SqsQueue(ledger, dead_letter_queue=dead_letters, retry_attempts=185)],
+    )
+
+
 class GlobalPaymentsStack(cdk.Stack):
     """The primary Region of the ``payments`` global bus (the secondary stack holds its twin)."""
 
@@ -108,6 +139,8 @@ class GlobalPaymentsStack(cdk.Stack):
         self.payments = GlobalEventBus(
             self, "Payments", bus_name="payments", secondary_stack=secondary
         )
+        _payments_ledger(self, self.payments.primary_bus)
+        _payments_ledger(secondary, self.payments.secondary_bus)
         cdk.CfnOutput(self, "EndpointId", value=self.payments.endpoint_id)
         cdk.CfnOutput(self, "EndpointUrl", value=self.payments.endpoint_url)
 

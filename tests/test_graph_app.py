@@ -20,7 +20,10 @@ WEBHOOK = "https://webhook.example.com/orders"
 
 def _webhook_rule(graph):
     (rule,) = [
-        r for r in graph.rules if r.targets and graph.get(r.targets[0].resource).endpoint == WEBHOOK
+        r
+        for r in graph.rules
+        if r.targets[0].api_destination
+        and graph.get(r.targets[0].api_destination).endpoint == WEBHOOK
     ]
     return rule
 
@@ -54,7 +57,8 @@ def test_cli_graph_json_shape(example_assembly):
     queues = {q["id"] for q in data["queues"]}
     (rule,) = [
         r for r in data["rules"]
-        if destinations[r["targets"][0]["api_destination"]]["endpoint"] == WEBHOOK
+        if r["targets"][0]["api_destination"]
+        and destinations[r["targets"][0]["api_destination"]]["endpoint"] == WEBHOOK
     ]  # fmt: skip
     assert set(rule) >= {"id", "bus", "pattern", "state", "targets"}
     (target,) = rule["targets"]

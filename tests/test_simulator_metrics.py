@@ -99,3 +99,27 @@ def test_queue_gauge_counts_messages_and_oldest_age():
     age = QueueGauge(dlq, "ApproximateAgeOfOldestMessage")
     assert [visible(t) for t in (60.0, 120.0, 420.0)] == [1.0, 2.0, 3.0]
     assert [age(t) for t in (30.0, 120.0, 420.0)] == [0.0, 70.0, 370.0]
+
+
+def test_latency_alarm_fed_by_simulated_pipeline():
+    """A start-latency alarm on a rule sees the queueing the rate limit causes: 150 events/s
+    into 100/s builds a backlog whose average wait passes 30 s within minutes."""
+    from bridgetwin.graph import load_graph
+    from bridgetwin.simulator import load_scenario, simulate
+    from tests._templates import scenario, webhook_template
+
+    template = webhook_template(rate=100)
+    template["Resources"]["Latency"] = {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "Namespace": "AWS/Events", "MetricName": "IngestionToInvocationStartLatency",
+            "Dimensions": [{"Name": "RuleName", "Value": {"Ref": "Rule"}}],
+            "Statistic": "Average", "Period": 60, "EvaluationPeriods": 1, "Threshold": 30000,
+            "ComparisonOperator": "GreaterThanThreshold",
+        },
+    }  # fmt: skip
+    result = simulate(load_graph(template), load_scenario(scenario("10m", rate=150)))
+    transitions = [(a["at_s"], a["state"]) for a in result.alarms if a["alarm"] == "Latency"]
+    # An event ingested at t waits t/2 and its datapoint lands at its start, 1.5 t: the minute
+    # [60, 120) holds waits of 20-40 s (average 30, not above), [120, 180) averages 50 s.
+    assert transitions == [(60.0, "OK"), (180.0, "ALARM")]

@@ -28,7 +28,7 @@ def test_token_grants_follow_the_gcra_recurrence():
     spec = scenario("2m", rate=95, api_destinations=[{"match": "*", "burst": burst}])
     sim = Simulation(graph, load_scenario(spec))
     sim.run()
-    arrivals = sim.regions["us-east-1"].feeds[0].calls.times
+    arrivals = sim.regions["us-east-1"].feeds[0].source.calls.times
     state = sim.states[0]
     grants = arrivals[: len(state.latency_start)] + np.asarray(state.latency_start)
     expected, tat = [], -np.inf

@@ -20,6 +20,7 @@ from bridgetwin.constructs.api_delivery import DEFAULT_ALARMS, HTTP_METHODS, Api
 from bridgetwin.constructs.auth import DeliveryAuth
 from bridgetwin.constructs.dashboard import EventBridgeDashboard
 from bridgetwin.constructs.global_event_bus import HEALTH_CHECK_ALARM, GlobalEventBus
+from bridgetwin.constructs.queues import dead_letter_queue
 
 __all__ = [
     "DEFAULT_ALARMS",
@@ -32,4 +33,5 @@ __all__ = [
     "GlobalEventBus",
     "ValidationError",
     "acknowledge",
+    "dead_letter_queue",
 ]

@@ -19,7 +19,6 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from bridgetwin.constructs._nag import acknowledge
 from bridgetwin.constructs._validation import (
     NAME_CHARSET,
     ValidationError,
@@ -31,6 +30,7 @@ from bridgetwin.constructs._validation import (
 )
 from bridgetwin.constructs.alarms import AlarmSettings
 from bridgetwin.constructs.auth import DeliveryAuth
+from bridgetwin.constructs.queues import dead_letter_queue as new_dead_letter_queue
 from bridgetwin.patterns import PatternError, Severity, compile_pattern, lint
 
 HTTP_METHODS = ("POST", "GET", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE")
@@ -158,18 +158,8 @@ class ApiDelivery(Construct):
             )
         self.api_destination: events.IApiDestination = api_destination
         if dead_letter_queue is None:
-            dead_letter_queue = sqs.Queue(
-                self,
-                "DeadLetterQueue",
-                encryption=sqs.QueueEncryption.SQS_MANAGED,
-                enforce_ssl=True,
-                retention_period=cdk.Duration.days(14),
-            )
-            acknowledge(
-                dead_letter_queue,
-                "AwsSolutions-SQS3",
-                "This queue is the dead-letter queue of the delivery's rule targets; a DLQ of a "
-                "DLQ would only move the problem",
+            dead_letter_queue = new_dead_letter_queue(
+                self, "DeadLetterQueue", f"the rule targets of {self.node.path}"
             )
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue
         target = targets.ApiDestination(

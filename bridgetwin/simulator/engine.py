@@ -19,14 +19,16 @@ from typing import Any
 import numpy as np
 import simpy
 
-from bridgetwin.graph import Graph, Rule, Target, TargetKind
+from bridgetwin.graph import GlobalEndpoint, Graph, HealthCheck, Rule, Target, TargetKind
 from bridgetwin.patterns import PatternIndex
 from bridgetwin.simulator._random import latency_sampler, rng_for, uniform_draws
 from bridgetwin.simulator.behaviour import HttpBehaviour, TargetBehaviour, TokenCache
+from bridgetwin.simulator.failover import EndpointRouter, HealthModel
 from bridgetwin.simulator.gates import Concurrency, TokenBucket, Unlimited
 from bridgetwin.simulator.ingestion import Feed, RegionIngestion, Route
 from bridgetwin.simulator.lane import Lane, TargetState
 from bridgetwin.simulator.metrics import AlarmModel, MetricStore, QueueGauge, evaluation_times
+from bridgetwin.simulator.producers import ProducerSource
 from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.result import Result, build_result
 from bridgetwin.simulator.scenario import (
@@ -35,6 +37,7 @@ from bridgetwin.simulator.scenario import (
     Scenario,
     ScenarioError,
     TargetSettings,
+    Traffic,
 )
 from bridgetwin.simulator.workload import Calls, generate
 
@@ -94,6 +97,8 @@ class Simulation:
         self.horizon = scenario.duration
         self._progress = progress
         self.assumptions: list[str] = []
+        self.default_endpoints: list[tuple[Lane, str]] = []
+        """Lanes whose endpoint behaviour the scenario left to defaults (reported if used)."""
         self.states: list[TargetState] = []
         self.lanes: list[Lane] = []
         self.rule_stores: dict[str, MetricStore] = {}
@@ -104,8 +109,9 @@ class Simulation:
         for rule in graph.rules:
             if rule.enabled:
                 self._routes[rule.id] = [self._route_for(rule, t) for t in rule.targets]
-        self.regions = self._regions()
         self.alarms = [self._alarm_model(a) for a in graph.alarms]
+        self.routers: list[EndpointRouter] = []
+        self.regions = self._regions()
         self.env = simpy.Environment()
         self._started = False
 
@@ -171,12 +177,8 @@ class Simulation:
                 settings = settings or ApiDestinationSettings()
                 rate = destination.rate_limit_per_second
                 endpoint = _first_match(scenario.endpoints, destination.endpoint, destination.id)
-                if endpoint is None:
-                    endpoint = Endpoint()
-                    self.assumptions.append(
-                        f"{destination.id}: no scenario endpoint matches {destination.endpoint}; "
-                        "assumed 50ms latency and 200 for every request"
-                    )
+                defaulted = endpoint is None
+                endpoint = endpoint or Endpoint()
                 connection = (
                     self.graph.get(destination.connection) if destination.connection else None
                 )
@@ -201,6 +203,15 @@ class Simulation:
                 )
                 self._lane_of_destination[target.resource] = lane
                 self.lanes.append(lane)
+                if defaulted:
+                    self.default_endpoints.append(
+                        (
+                            lane,
+                            f"{destination.id}: no scenario endpoint matches "
+                            f"{destination.endpoint}; "
+                            "assumed 50ms latency and 200 for every request",
+                        )
+                    )
         else:
             name = f"{rule.id}/{target.target_id}"
             settings = _first_match(
@@ -228,39 +239,129 @@ class Simulation:
         for rule in graph.rules:
             if rule.enabled and rule.pattern is not None:
                 indexes.setdefault(rule.bus, PatternIndex()).add(rule.id, rule.pattern)
-        for number, traffic in enumerate(scenario.traffic):
-            bus = graph.get(self._bus_id(traffic.bus))
+
+        def feed(bus_id: str, traffic: Traffic, name: str, source: Any, **kwargs: Any) -> Feed:
+            bus = graph.get(bus_id)
             index = indexes.get(bus.id, PatternIndex())
             events = [_event_of(e.event, bus.region, bus.account) for e in traffic.events]
-            routes = [
-                [r for rule_id in index.matching(e) for r in self._routes[rule_id]] for e in events
-            ]
-            calls = generate(traffic, self.horizon, rng_for(scenario.seed, f"traffic:{number}"))
+            routes = [[r for rid in index.matching(e) for r in self._routes[rid]] for e in events]
             ok = [_entry_bytes(e) <= scenario.eventbridge.max_entry_bytes for e in events]
-            feeds.setdefault(bus.region, []).append(
-                Feed(f"traffic.{number}", calls, routes, ok, traffic)
-            )
+            made = Feed(name, source, routes, ok, **kwargs)
+            feeds.setdefault(bus.region, []).append(made)
+            return made
+
+        for number, traffic in enumerate(scenario.traffic):
+            bus_id = self._bus_id(traffic.bus)
+            calls = generate(traffic, self.horizon, rng_for(scenario.seed, f"traffic:{number}"))
+            source = ProducerSource(traffic, calls)
+            if not traffic.via_endpoint:
+                feed(bus_id, traffic, f"traffic.{number}", source)
+                continue
+            endpoint = self._endpoint_of(bus_id, number)
+            router = self._router(endpoint, source, f"traffic.{number}")
+            for bus in endpoint.event_buses:
+                region = graph.get(bus).region
+                feed(
+                    bus,
+                    traffic,
+                    f"traffic.{number}@{region}",
+                    router.share(region),
+                    replicate=router.replicator(region),
+                )
+                feed(
+                    bus,
+                    traffic,
+                    f"replication.{number}@{region}",
+                    router.replicas[region],
+                    kind="replica",
+                )
         for rule in graph.rules:
             if rule.enabled and rule.schedule_expression:
                 times = self._schedule(rule)
                 calls = Calls(times, np.zeros((len(times), 1), dtype=np.int64))
                 feeds.setdefault(rule.region, []).append(
-                    Feed(f"schedule:{rule.id}", calls, [self._routes[rule.id]], [True])
+                    Feed(
+                        f"schedule:{rule.id}",
+                        ProducerSource(None, calls),
+                        [self._routes[rule.id]],
+                        [True],
+                        kind="schedule",
+                    )
                 )
         eventbridge = scenario.eventbridge
-        return {
-            region: RegionIngestion(
+        unknown = sorted(set(scenario.regions) - set(feeds))
+        if unknown:
+            raise ScenarioError(
+                f"regions: {', '.join(unknown)} receive no traffic in this deployment; "
+                f"Regions with traffic: {', '.join(sorted(feeds)) or 'none'}"
+            )
+        regions = {}
+        for region, region_feeds in sorted(feeds.items()):
+            settings = scenario.regions.get(region)
+            latency = (settings and settings.processing_latency) or eventbridge.processing_latency
+            regions[region] = RegionIngestion(
                 region,
                 region_feeds,
                 eventbridge.put_events_quota or put_events_quota(region),
                 eventbridge.invocation_quota or invocation_quota(region),
-                latency_sampler(
-                    eventbridge.processing_latency, rng_for(scenario.seed, f"processing:{region}")
-                ),
+                latency_sampler(latency, rng_for(scenario.seed, f"processing:{region}")),
                 MetricStore(self.horizon),
+                settings.disruptions if settings else (),
+                rng_for(scenario.seed, f"disruption:{region}"),
             )
-            for region, region_feeds in sorted(feeds.items())
-        }
+        return regions
+
+    def _endpoint_of(self, bus_id: str, number: int) -> GlobalEndpoint:
+        for endpoint in self.graph.endpoints:
+            if bus_id in endpoint.event_buses:
+                if len(endpoint.event_buses) != 2 or not all(
+                    b in {x.id for x in self.graph.buses} for b in endpoint.event_buses
+                ):
+                    raise ScenarioError(
+                        f"traffic.{number}.via_endpoint: endpoint {endpoint.id} needs both of "
+                        "its buses in the loaded templates (load the whole cloud assembly)"
+                    )
+                return endpoint
+        known = ", ".join(f"{e.id} ({', '.join(e.event_buses)})" for e in self.graph.endpoints)
+        raise ScenarioError(
+            f"traffic.{number}.via_endpoint: bus {bus_id} is behind no global endpoint; "
+            f"endpoints: {known or 'none'}"
+        )
+
+    def _router(
+        self, endpoint: GlobalEndpoint, source: ProducerSource, name: str
+    ) -> EndpointRouter:
+        check = None
+        if endpoint.health_check is not None:
+            node = self._node(endpoint.health_check)
+            check = node if isinstance(node, HealthCheck) else None
+        alarm = None
+        if check is not None and check.alarm is not None:
+            alarm = next((m for m in self.alarms if m.alarm.id == check.alarm), None)
+        if check is None or alarm is None:
+            self.assumptions.append(
+                f"{endpoint.id}: its health check or alarm is not in the loaded templates, so "
+                "the endpoint never fails over"
+            )
+        primary, secondary = (self.graph.get(b).region for b in endpoint.event_buses)
+        router = EndpointRouter(
+            f"{endpoint.id} ({name})",
+            source,
+            primary,
+            secondary,
+            HealthModel(check, alarm, self.scenario.health_check.propagation),
+            self.scenario.dns.ttl,
+            endpoint.replication_enabled,
+            self.scenario.replication.lag,
+        )
+        self.routers.append(router)
+        return router
+
+    def _node(self, graph_id: str) -> Any:
+        try:
+            return self.graph.get(graph_id)
+        except KeyError:
+            return None
 
     def _schedule(self, rule: Rule) -> np.ndarray:
         match = _RATE.match(rule.schedule_expression or "")

@@ -10,44 +10,57 @@ Each step the Region takes the PutEvents calls made in it:
    through ``bridgetwin.patterns``' index, since every event of a template matches the same rules.
 4. Each (rule, target) gets a first attempt, ready after the processing latency and, when the
    Region's invocation quota is exceeded, later still (delayed, not dropped).
+
+A disrupted Region answers some PutEvents calls with errors (the producer's SDK retries them,
+see :mod:`.producers`) and adds ingestion latency, which is what raises the Region's
+``IngestionToInvocationStartLatency`` the way AWS would measure it.
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 
 from bridgetwin.simulator.gates import gcra_schedule
 from bridgetwin.simulator.lane import Lane
 from bridgetwin.simulator.metrics import MetricStore
-from bridgetwin.simulator.scenario import Traffic
-from bridgetwin.simulator.workload import Calls
+from bridgetwin.simulator.producers import Batch
+from bridgetwin.simulator.scenario import Disruption
 
-_Call = tuple[float, int, int, int]
-"""A PutEvents call: (time, feed index, call index, throttle retries so far)."""
 Route = tuple[Lane, int, MetricStore]
 """Where a matched event goes: the lane, the target's key in it, and its rule's metric store."""
 
 
+class CallSource(Protocol):
+    """Where a feed's calls come from, and where rejected ones go back to."""
+
+    width: int
+
+    def take(self, t1: float) -> Batch: ...
+
+    def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None: ...
+
+
 @dataclass
 class Feed:
-    """One traffic spec (or one scheduled rule) feeding a Region."""
+    """One traffic spec, scheduled rule or replication stream feeding a Region."""
 
     name: str
-    calls: Calls
+    source: CallSource
     routes: list[list[Route]]
     """Per event template: the (rule, target) pairs its events reach."""
     entry_ok: list[bool]
     """Per event template: whether it fits the entry-size limit."""
-    traffic: Traffic | None = None
-    """None for scheduled rules, which EventBridge itself triggers (no PutEvents)."""
-    cursor: int = 0
-    lost_at_producer: int = 0
+    kind: str = "put"
+    """``put`` (producers' PutEvents), ``replica`` (global-endpoint replication) or
+    ``schedule`` (EventBridge's own scheduled events)."""
+    replicate: Callable[[Batch], None] | None = None
     failed_entries: int = 0
     throttled_calls: int = 0
+    error_calls: int = 0
     accepted_entries: int = 0
 
 
@@ -67,96 +80,91 @@ class RegionIngestion:
     invocation_quota: int
     processing_latency: Callable[[int], np.ndarray]
     store: MetricStore
+    disruptions: tuple[Disruption, ...] = ()
+    rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     _put_tat: float = -np.inf
+    _step_end: float = 0.0
     _invocation_tat: float = -np.inf
-    _retry_heap: list[_Call] = field(default_factory=list)
 
     def step(self, t0: float, t1: float) -> None:
-        self._route(self._admit(*self._calls_in(t1)))
+        self._step_end = t1
+        batches = [(index, feed.source.take(t1)) for index, feed in enumerate(self.feeds)]
+        self._route(self._admit([(i, b) for i, b in batches if len(b)]))
 
-    # -- 1. calls and the PutEvents quota -----------------------------------------------------
+    def _disrupted(self, times: np.ndarray, attribute: str) -> np.ndarray:
+        """Per time, the sum of ``attribute`` over the disruptions in effect."""
+        total = np.zeros(len(times))
+        for disruption in self.disruptions:
+            active = (times >= disruption.start) & (times < disruption.end)
+            total += active * getattr(disruption, attribute)
+        return total
 
-    def _calls_in(self, t1: float) -> tuple[list[tuple[int, np.ndarray]], list[_Call]]:
-        """This step's new calls per feed (call indices) and the throttled calls retried now."""
-        fresh = []
-        for index, feed in enumerate(self.feeds):
-            stop = int(np.searchsorted(feed.calls.times, t1, side="left"))
-            if stop > feed.cursor:
-                fresh.append((index, np.arange(feed.cursor, stop)))
-                feed.cursor = stop
-        retried = []
-        while self._retry_heap and self._retry_heap[0][0] < t1:
-            retried.append(heapq.heappop(self._retry_heap))
-        return fresh, retried
+    # -- 1. the PutEvents quota and disruption errors -------------------------------------------
 
-    def _admit(
-        self, fresh: list[tuple[int, np.ndarray]], retried: list[_Call]
-    ) -> list[tuple[int, np.ndarray, np.ndarray]]:
-        """Apply the PutEvents quota; returns the accepted calls per feed: (feed, calls, times)."""
-        put = [(i, calls) for i, calls in fresh if self.feeds[i].traffic is not None]
-        accepted = [
-            (i, calls, self.feeds[i].calls.times[calls])
-            for i, calls in fresh
-            if self.feeds[i].traffic is None  # scheduled rules: EventBridge calls no PutEvents
-        ]
-        if not put and not retried:
-            return accepted
-        times = np.concatenate(
-            [self.feeds[i].calls.times[c] for i, c in put] + [[r[0] for r in retried]]
-        )
-        self.store.record_many("PutEventsApproximateCallCount", times)
-        if not retried:
+    def _admit(self, batches: list[tuple[int, Batch]]) -> list[tuple[int, Batch]]:
+        """Apply the PutEvents quota (rejected calls take no token) and the Region's errors."""
+        puts = [(i, b) for i, b in batches if self.feeds[i].kind == "put"]
+        admitted = dict(batches)
+        if puts:
+            times = np.concatenate([b.times for _, b in puts])
+            self.store.record_many("PutEventsApproximateCallCount", times)
+            ordered = np.sort(times)
             grants, tat = gcra_grants(
-                np.sort(times), self.put_events_quota, self.put_events_quota, self._put_tat
+                ordered, self.put_events_quota, self.put_events_quota, self._put_tat
             )
-            if np.all(grants <= np.sort(times)):  # nothing throttled: the fast path is exact
+            if np.all(grants <= ordered):  # nothing throttled: the fast path is exact
                 self._put_tat = tat
-                self.store.record_many("PutEventsApproximateSuccessCount", times)
-                return accepted + [(i, c, self.feeds[i].calls.times[c]) for i, c in put]
-        calls = sorted(
-            [(float(self.feeds[i].calls.times[c]), i, int(c), 0) for i, cs in put for c in cs]
-            + retried
-        )
-        by_feed: dict[int, list[tuple[int, float]]] = {}
-        for at, feed_index, call_index, _ in self._admit_one_by_one(calls):
-            by_feed.setdefault(feed_index, []).append((call_index, at))
-        for feed_index, entries in by_feed.items():
-            call_indices, at = zip(*entries, strict=True)
-            accepted.append((feed_index, np.asarray(call_indices), np.asarray(at)))
+            else:
+                admitted.update(self._admit_one_by_one(puts))
+        accepted = []
+        for index, offered in admitted.items():
+            feed, batch = self.feeds[index], offered
+            if feed.kind != "schedule" and self.disruptions and len(batch):
+                errors = self.rng.random(len(batch)) < self._disrupted(batch.times, "error_rate")
+                if errors.any():
+                    feed.error_calls += int(errors.sum())
+                    self.store.record_many("PutEventsApproximateFailedCount", batch.times[errors])
+                    feed.source.failed(
+                        batch.select(errors), throttled=False, not_before=self._step_end
+                    )
+                    batch = batch.select(~errors)
+            if feed.kind == "put":
+                self.store.record_many("PutEventsApproximateSuccessCount", batch.times)
+                if feed.replicate is not None and len(batch):
+                    feed.replicate(batch)
+            accepted.append((index, batch))
         return accepted
 
-    def _admit_one_by_one(self, calls: list[_Call]) -> list[_Call]:
-        """The PutEvents token bucket call by call: rejected calls take no token."""
+    def _admit_one_by_one(self, puts: list[tuple[int, Batch]]) -> dict[int, Batch]:
+        """The PutEvents token bucket call by call: rejected calls go back to their producer."""
         increment = 1.0 / self.put_events_quota
         tolerance = (self.put_events_quota - 1) * increment
-        accepted = []
-        for call in calls:
-            at, feed_index, call_index, attempt = call
+        calls = sorted((float(t), i, j) for i, b in puts for j, t in enumerate(b.times.tolist()))
+        keep = {i: np.zeros(len(b), dtype=bool) for i, b in puts}
+        for at, index, position in calls:
             if self._put_tat - tolerance <= at:
                 self._put_tat = max(at, self._put_tat) + increment
-                accepted.append(call)
-                self.store.record("PutEventsApproximateSuccessCount", at)
-                continue
-            feed = self.feeds[feed_index]
-            feed.throttled_calls += 1
-            self.store.record("PutEventsApproximateThrottledCount", at)
-            traffic = feed.traffic
-            assert traffic is not None
-            if traffic.on_throttle == "retry" and attempt < traffic.throttle_retries:
-                retry_at = at + traffic.throttle_retry_delay * 2**attempt
-                heapq.heappush(self._retry_heap, (retry_at, feed_index, call_index, attempt + 1))
-            else:
-                feed.lost_at_producer += feed.calls.templates.shape[1]
-        return accepted
+                keep[index][position] = True
+        out = {}
+        for index, batch in puts:
+            rejected = ~keep[index]
+            if rejected.any():
+                self.feeds[index].throttled_calls += int(rejected.sum())
+                self.store.record_many("PutEventsApproximateThrottledCount", batch.times[rejected])
+                self.feeds[index].source.failed(
+                    batch.select(rejected), throttled=True, not_before=self._step_end
+                )
+            out[index] = batch.select(keep[index])
+        return out
 
     # -- 2-4. entries, routing, first attempts ------------------------------------------------
 
-    def _route(self, accepted: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+    def _route(self, accepted: list[tuple[int, Batch]]) -> None:
         per_route: dict[tuple[int, int], tuple[Lane, int, list[np.ndarray]]] = {}
-        for feed_index, calls, times in accepted:
+        for feed_index, batch in accepted:
             feed = self.feeds[feed_index]
-            templates = feed.calls.templates[calls]
-            entry_times = np.repeat(times, templates.shape[1])
+            templates = batch.templates
+            entry_times = np.repeat(batch.times, templates.shape[1])
             templates = templates.ravel()
             failed = ~np.asarray(feed.entry_ok)[templates]
             feed.failed_entries += int(failed.sum())
@@ -183,6 +191,8 @@ class RegionIngestion:
         owner = np.concatenate([np.full(len(a), i) for i, a in enumerate(arrivals)])
         ingest = np.concatenate(arrivals)
         ready = ingest + self.processing_latency(len(ingest))
+        if self.disruptions:
+            ready += self._disrupted(ingest, "ingestion_latency")
         order = np.argsort(ready, kind="stable")
         ready, ingest, keys, owner = ready[order], ingest[order], keys[order], owner[order]
         ready, self._invocation_tat = gcra_grants(

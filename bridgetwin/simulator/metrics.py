@@ -47,12 +47,17 @@ class MetricStore:
             times.append(at)
             values.append(value)
 
-    def record_many(self, metric: str, times: np.ndarray, value: float = 1.0) -> None:
-        if len(times):
-            stored_times, values = self.metrics.setdefault(metric, ([], []))
-            kept = times[times <= self.horizon].tolist()
-            stored_times.extend(kept)
-            values.extend([value] * len(kept))
+    def record_many(self, metric: str, times: np.ndarray, values: float | np.ndarray = 1.0) -> None:
+        """Datapoints at ``times``: one value for all, or one per time."""
+        if not len(times):
+            return
+        keep = times <= self.horizon
+        stored_times, stored_values = self.metrics.setdefault(metric, ([], []))
+        stored_times.extend(times[keep].tolist())
+        if np.ndim(values):
+            stored_values.extend(np.asarray(values)[keep].tolist())
+        else:
+            stored_values.extend([values] * int(keep.sum()))
 
 
 Series = tuple[list[float], list[float]]

@@ -82,6 +82,30 @@ def render(result: Result) -> Group:
         for change in changes:
             alarms.add_row(f"{change['at_s']:,.0f} s", change["alarm"], change["state"])
         parts.append(alarms)
+    for failover in result.failover:
+        timeline = Table(title=f"Global endpoint {failover['endpoint']}")
+        timeline.add_column("at", justify="right")
+        timeline.add_column("what happened")
+        for entry in failover["timeline"]:
+            timeline.add_row(f"{entry['at_s']:,.0f} s", entry["event"])
+        parts.append(timeline)
+        pieces = failover["parts"]
+        if failover["rto_s"] is not None:
+            parts.append(
+                Text(
+                    f"RTO {failover['rto_s']:,.0f} s = alarm window "
+                    f"{pieces['alarm_window_s']:,.0f} s + health-check propagation "
+                    f"{pieces['health_check_propagation_s']:,.0f} s + DNS "
+                    f"TTL wait {pieces['dns_ttl_wait_s']:,.0f} s; RPO {failover['rpo_s']:,.0f} s"
+                )
+            )
+        parts.append(
+            Text(
+                f"events at risk {failover['events_at_risk']:,}, lost {failover['events_lost']:,}, "
+                f"duplicated by replication {failover['events_duplicated']:,}; delivered by Region "
+                + ", ".join(f"{r}: {n:,}" for r, n in failover["delivered_by_region"].items())
+            )
+        )
     for slo in result.slo:
         mark = "[green]PASS[/]" if slo.passed else "[red]FAIL[/]"
         bound = f"<= {slo.max:g}" if slo.max is not None else f">= {slo.min:g}"

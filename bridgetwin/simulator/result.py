@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bridgetwin.simulator.failover import failover_summary
+from bridgetwin.simulator.producers import ProducerSource
+
 if TYPE_CHECKING:
     from bridgetwin.simulator.engine import Simulation
 
@@ -76,6 +79,8 @@ class Result:
     alarm_states: tuple[dict[str, Any], ...]
     slo: tuple[SloResult, ...]
     assumptions: tuple[str, ...] = field(default=())
+    failover: tuple[dict[str, Any], ...] = field(default=())
+    """Per producer behind a global endpoint: when the failover chain reacted and its cost."""
 
     @property
     def slo_passed(self) -> bool:
@@ -158,11 +163,14 @@ def build_result(sim: Simulation) -> Result:
             "feeds": [
                 {
                     "name": feed.name,
-                    "calls": int(min(feed.cursor, len(feed.calls.times))),
+                    "kind": feed.kind,
                     "accepted_entries": feed.accepted_entries,
                     "throttled_calls": feed.throttled_calls,
+                    "error_calls": feed.error_calls,
                     "failed_entries": feed.failed_entries,
-                    "lost_at_producer": feed.lost_at_producer,
+                    "lost_at_producer": feed.source.lost_entries
+                    if isinstance(feed.source, ProducerSource)
+                    else 0,
                 }
                 for feed in region.feeds
             ],
@@ -175,6 +183,26 @@ def build_result(sim: Simulation) -> Result:
     )
     alarm_states = tuple(
         {"alarm": m.alarm.id, "state": m.state, "note": m.note} for m in sim.alarms
+    )
+    delivered_by_region: dict[str, int] = {}
+    for state, rule in ((s, sim.graph.get(s.rule_id)) for s in sim.states):
+        delivered_by_region[rule.region] = delivered_by_region.get(rule.region, 0) + state.delivered
+    failover = tuple(
+        failover_summary(
+            router,
+            sim.scenario.regions[router.primary].disruptions
+            if router.primary in sim.scenario.regions
+            else (),
+            sim.horizon,
+            delivered_by_region,
+            sum(
+                f.accepted_entries
+                for region in sim.regions.values()
+                for f in region.feeds
+                if f.kind == "replica" and f.source in router.replicas.values()
+            ),
+        )
+        for router in sim.routers
     )
     slo = []
     for objective in sim.scenario.slo:
@@ -204,5 +232,9 @@ def build_result(sim: Simulation) -> Result:
         alarms=tuple(alarms),
         alarm_states=alarm_states,
         slo=tuple(slo),
-        assumptions=tuple(sim.assumptions),
+        assumptions=tuple(sim.assumptions)
+        + tuple(
+            text for lane, text in sim.default_endpoints if any(t.ingested for t in lane.targets)
+        ),
+        failover=failover,
     )

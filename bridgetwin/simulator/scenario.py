@@ -150,6 +150,15 @@ class Diurnal(_Model):
     amplitude: float = Field(0.5, ge=0, le=1)
 
 
+class SdkRetry(_Model):
+    """The producer SDK's retries of a failed PutEvents call (exponential backoff)."""
+
+    attempts: int = Field(3, ge=0)
+    """Retries after the first call (the AWS SDKs' standard mode makes 3)."""
+    base: Duration = 0.1
+    cap: Duration = 20.0
+
+
 class Traffic(_Model):
     """Producers calling PutEvents on one bus."""
 
@@ -173,6 +182,13 @@ class Traffic(_Model):
     throttle_retries: int = Field(3, ge=0)
     throttle_retry_delay: Duration = 0.1
     """First SDK retry delay after a throttle; doubles each time."""
+    via_endpoint: bool = False
+    """Put events through the bus's global endpoint (routed by its health check)."""
+    retry: SdkRetry = Field(default_factory=SdkRetry)
+    """SDK retries of calls that fail (a disrupted Region answers with errors)."""
+    spool: bool = False
+    """Durable store-and-forward at the producer: calls the SDK gives up on are kept and
+    retried (re-resolving the endpoint) instead of lost."""
 
 
 class ApiDestinationSettings(_Model):
@@ -270,6 +286,52 @@ class Slo(_Model):
     min: Duration | None = None
 
 
+class Disruption(_Model):
+    """A degraded period of one Region's EventBridge."""
+
+    start: Duration
+    end: Duration
+    ingestion_latency: Duration = 0.0
+    """Extra time from ingestion to first invocation (raises IngestionToInvocationStartLatency)."""
+    put_events_errors: float = Field(0.0, ge=0, le=1)
+    """Fraction of PutEvents calls answered with a server error."""
+    outage: bool = False
+    """Every PutEvents call fails (same as put_events_errors: 1)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Disruption:
+        if self.end <= self.start:
+            raise ValueError("'end' must be after 'start'")
+        return self
+
+    @property
+    def error_rate(self) -> float:
+        return 1.0 if self.outage else self.put_events_errors
+
+
+class RegionSettings(_Model):
+    processing_latency: Latency | None = None
+    """Default: - eventbridge.processing_latency."""
+    disruptions: tuple[Disruption, ...] = ()
+
+
+class Dns(_Model):
+    ttl: Duration = 60.0
+    """How long producers cache the global endpoint's DNS answer; they re-resolve every ttl."""
+
+
+class HealthCheckSettings(_Model):
+    propagation: Duration = 30.0
+    """Alarm state -> Route 53 health status delay. AWS publishes no number (eventbridge-facts
+    §5, UNCONFIRMED); 30 s reproduces AWS's documented RTO of about 360 s with the prescribed
+    alarm (5 x 60 s) and a 60 s DNS TTL."""
+
+
+class Replication(_Model):
+    lag: Duration = 1.0
+    """Time for a managed replication rule to copy an event to the other Region's bus."""
+
+
 class Scenario(_Model):
     """Everything the twin needs beyond the template."""
 
@@ -281,6 +343,10 @@ class Scenario(_Model):
     endpoints: tuple[Endpoint, ...] = ()
     targets: tuple[TargetSettings, ...] = ()
     slo: tuple[Slo, ...] = ()
+    regions: dict[str, RegionSettings] = Field(default_factory=dict)
+    dns: Dns = Field(default_factory=Dns)
+    health_check: HealthCheckSettings = Field(default_factory=HealthCheckSettings)
+    replication: Replication = Field(default_factory=Replication)
 
     @model_validator(mode="after")
     def _step(self) -> Scenario:
