@@ -30,7 +30,8 @@ def test_token_grants_follow_the_gcra_recurrence():
     sim.run()
     arrivals = sim.regions["us-east-1"].feeds[0].source.calls.times
     state = sim.states[0]
-    grants = arrivals[: len(state.latency_start)] + np.asarray(state.latency_start)
+    waits = state.latency_start.array()
+    grants = arrivals[: len(waits)] + waits
     expected, tat = [], -np.inf
     for a in arrivals[: len(grants)]:
         expected.append(max(a, tat - (burst - 1) / rate))

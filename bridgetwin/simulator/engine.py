@@ -398,7 +398,7 @@ class Simulation:
         for rule in rules:
             stores.append(self.rule_stores[rule.id])
             stores.extend(state.store for _, state in self._states_of(rule))
-        series = [s.metrics.setdefault(alarm.metric_name, ([], [])) for s in stores]
+        series = [s.watch(alarm.metric_name) for s in stores]
         return AlarmModel(alarm, series=series)
 
     def _states_of(self, rule: Rule) -> list[tuple[Target, TargetState]]:

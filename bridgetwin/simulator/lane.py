@@ -40,6 +40,40 @@ MIN_BLOCK = 16
 """Below this many ready requests the one-at-a-time path is cheaper than numpy's overhead."""
 
 
+class Samples:
+    """Many floats (per-event latencies) at 8 bytes each: numpy chunks plus a small buffer."""
+
+    __slots__ = ("_buffer", "_chunks")
+
+    def __init__(self) -> None:
+        self._chunks: list[np.ndarray] = []
+        self._buffer: list[float] = []
+
+    def append(self, value: float) -> None:
+        self._buffer.append(value)
+        if len(self._buffer) >= 4096:
+            self._flush()
+
+    def extend(self, values: np.ndarray) -> None:
+        self._flush()
+        if len(values):
+            self._chunks.append(np.asarray(values, dtype=float))
+
+    def _flush(self) -> None:
+        if self._buffer:
+            self._chunks.append(np.asarray(self._buffer))
+            self._buffer = []
+
+    def array(self) -> np.ndarray:
+        self._flush()
+        if len(self._chunks) > 1:
+            self._chunks = [np.concatenate(self._chunks)]
+        return self._chunks[0] if self._chunks else np.empty(0)
+
+    def __len__(self) -> int:
+        return sum(len(c) for c in self._chunks) + len(self._buffer)
+
+
 _Retry = tuple[float, int, float, int, int]
 """A scheduled retry: (ready, sequence, ingestion time, target key, attempt number)."""
 
@@ -68,9 +102,9 @@ class TargetState:
     dlq_by_error: Counter[str] = field(default_factory=Counter)
     dropped_by_error: Counter[str] = field(default_factory=Counter)
     dlq_samples: list[dict[str, str]] = field(default_factory=list)
-    latency_start: list[float] = field(default_factory=list)
-    latency_complete: list[float] = field(default_factory=list)
-    latency_success: list[float] = field(default_factory=list)
+    latency_start: Samples = field(default_factory=Samples)
+    latency_complete: Samples = field(default_factory=Samples)
+    latency_success: Samples = field(default_factory=Samples)
     dlq_times: list[float] = field(default_factory=list)
     store: MetricStore = field(init=False)
     ingested_by_minute: np.ndarray = field(init=False)
@@ -112,11 +146,11 @@ class TargetState:
         first = ~retried
         seen = first & (starts <= horizon)
         waits = starts[seen] - ingest[seen]
-        self.latency_start.extend(waits.tolist())
+        self.latency_start.extend(waits)
         store.record_many("IngestionToInvocationStartLatency", starts[seen], waits * 1e3)
         done = first & (ends <= horizon)
         took = ends[done] - ingest[done]
-        self.latency_complete.extend(took.tolist())
+        self.latency_complete.extend(took)
         store.record_many("IngestionToInvocationCompleteLatency", ends[done], took * 1e3)
         success = ok & (ends <= horizon)
         self.delivered += int(success.sum())
@@ -125,7 +159,7 @@ class TargetState:
         store.record_many("SuccessfulInvocationAttempts", success_ends)
         store.record_many("Invocations", success_ends)
         delivered_after = success_ends - ingest[success]
-        self.latency_success.extend(delivered_after.tolist())
+        self.latency_success.extend(delivered_after)
         store.record_many(
             "IngestionToInvocationSuccessLatency", success_ends, delivered_after * 1e3
         )

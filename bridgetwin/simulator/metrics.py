@@ -35,24 +35,33 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
 
 
 class MetricStore:
-    """Datapoints of one scope (a rule, a target, a Region): name -> (times, values)."""
+    """Datapoints of one scope (a rule, a target, a Region): name -> (times, values).
+
+    Only metrics something reads are kept (``watch``): an alarm registers the series it
+    evaluates, and datapoints of every other metric cost nothing.
+    """
 
     def __init__(self, horizon: float) -> None:
         self.horizon = horizon
         self.metrics: dict[str, tuple[list[float], list[float]]] = {}
 
+    def watch(self, metric: str) -> tuple[list[float], list[float]]:
+        """Start keeping ``metric``'s datapoints; returns its (times, values) lists."""
+        return self.metrics.setdefault(metric, ([], []))
+
     def record(self, metric: str, at: float, value: float = 1.0) -> None:
-        if at <= self.horizon:
-            times, values = self.metrics.setdefault(metric, ([], []))
-            times.append(at)
-            values.append(value)
+        series = self.metrics.get(metric)
+        if series is not None and at <= self.horizon:
+            series[0].append(at)
+            series[1].append(value)
 
     def record_many(self, metric: str, times: np.ndarray, values: float | np.ndarray = 1.0) -> None:
         """Datapoints at ``times``: one value for all, or one per time."""
-        if not len(times):
+        series = self.metrics.get(metric)
+        if series is None or not len(times):
             return
         keep = times <= self.horizon
-        stored_times, stored_values = self.metrics.setdefault(metric, ([], []))
+        stored_times, stored_values = series
         stored_times.extend(times[keep].tolist())
         if np.ndim(values):
             stored_values.extend(np.asarray(values)[keep].tolist())

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bridgetwin.simulator.failover import failover_summary
+from bridgetwin.simulator.lane import Samples
 from bridgetwin.simulator.producers import ProducerSource
 
 if TYPE_CHECKING:
@@ -28,11 +29,11 @@ class SimulationError(RuntimeError):
     """The twin broke one of its own invariants (a bug, never a property of the deployment)."""
 
 
-def _summary(values: list[float]) -> dict[str, float | None]:
+def _summary(samples: Samples) -> dict[str, float | None]:
     """Latency summary in milliseconds."""
-    if not values:
+    if not len(samples):
         return {"p50": None, "p90": None, "p99": None, "mean": None, "max": None}
-    array = np.asarray(values) * 1e3
+    array = samples.array() * 1e3
     out: dict[str, float | None] = {
         f"p{p}": float(v)
         for p, v in zip(_PERCENTILES, np.percentile(array, _PERCENTILES), strict=True)
