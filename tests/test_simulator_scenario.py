@@ -126,3 +126,12 @@ def test_cli_simulate_check_fails_on_slo_and_reports_scenario_errors(tmp_path):
     )
     assert bad.exit_code == 2
     assert bad.stderr.strip() == "scenario: nope: Extra inputs are not permitted"
+
+
+def test_published_json_schema_is_current():
+    """examples/scenario.schema.json is what editors validate against; regenerate it with
+    `bridgetwin scenario-schema > examples/scenario.schema.json` when the scenario changes."""
+    from pathlib import Path
+
+    published = Path(__file__).parent.parent / "examples" / "scenario.schema.json"
+    assert json.loads(published.read_text()) == scenario_json_schema()

@@ -96,3 +96,26 @@ def test_rate_limit_below_arrival_rate_exhausts_age_as_backlog_arithmetic_predic
     assert abs(counts["dlq"] - expected_dlq) <= 0.02 * expected_dlq
     assert target.dlq["by_exhausted_retry_condition"] == {"MaximumEventAgeInSeconds": counts["dlq"]}
     assert target.dlq["by_error_code"] == {"THROTTLING": counts["dlq"]}
+
+
+@pytest.mark.parametrize("step", [0.5, 1, 10, 60])
+def test_every_attempt_including_retries_follows_the_gcra(step):
+    """First attempts and retries share the bucket: in service order (by ready time) every start
+    obeys the GCRA recurrence, whichever path (block or one at a time) started it."""
+    rate, burst = 100.0, 3
+    spec = scenario(
+        "5m", rate=80, api_destinations=[{"match": "*", "burst": burst}],
+        endpoints=[{"match": "*", "latency": "30ms", "responses": {200: 0.85, 500: 0.1, 429: 0.05}}],
+    )  # fmt: skip
+    spec["eventbridge"]["step"] = step
+    spec["eventbridge"]["retry_backoff"] = {"base": "200ms"}
+    sim = Simulation(webhook_graph(rate=int(rate)), load_scenario(spec))
+    (lane,) = sim.lanes
+    lane.trace = []
+    sim.run()
+    trace = sorted(lane.trace)
+    assert len(trace) > 20_000 and sim.states[0].retries > 2_000
+    tat = -np.inf
+    for ready, start in trace:
+        assert start == pytest.approx(max(ready, tat - (burst - 1) / rate), abs=1e-9)
+        tat = max(ready, tat) + 1 / rate

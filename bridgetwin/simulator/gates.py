@@ -64,18 +64,6 @@ class TokenBucket:
         """Adopt the TAT after the last request of a scheduled block that was started."""
         self._tat = tat
 
-    @property
-    def tat(self) -> float:
-        return self._tat
-
-    def fits_between(self, ready: float, tat_before: float, next_ready: float) -> float | None:
-        """Start time of an extra request ready at ``ready``, inserted where the bucket's TAT is
-        ``tat_before``, if it leaves every later grant unchanged: its own TAT must not exceed the
-        next request's ready time. None when it would delay the next request."""
-        if max(ready, tat_before) + self._increment > next_ready:
-            return None
-        return max(ready, tat_before - self._tolerance)
-
 
 class Concurrency:
     """At most ``limit`` invocations in flight; the next one starts when one finishes."""
@@ -110,11 +98,6 @@ class Unlimited:
 
     def commit(self, tat: float) -> None:
         pass
-
-    tat = 0.0
-
-    def fits_between(self, ready: float, tat_before: float, next_ready: float) -> float | None:
-        return ready
 
 
 Gate = TokenBucket | Concurrency | Unlimited

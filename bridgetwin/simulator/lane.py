@@ -14,8 +14,8 @@ happens next (AWS's rules, eventbridge-facts §1):
   errors that are not retried go there at once, without the condition (UNCONFIRMED; we follow
   the public emulators).
 
-Speed comes from blocks: when no retry is due sooner, the lane takes every first attempt ready in
-the step at once, computes their token grants with the GCRA's running maximum and their outcomes
+Speed comes from blocks: the lane takes every request ready in the step at once (first attempts
+and due retries), computes their token grants with the GCRA's running maximum and their outcomes
 with one draw per quantity, and records metrics in bulk. A failure whose retry becomes ready
 inside the block cuts the block there, so requests are still served in exactly the order the
 one-at-a-time path would serve them.
@@ -246,6 +246,8 @@ class Lane:
         self._sequence = 0
         self._max_age: np.ndarray | None = None
         self._segments: list[tuple[np.ndarray, ...]] = []
+        self.trace: list[tuple[float, float]] | None = None
+        """Set to a list to record (ready, start) of every request that takes the gate."""
 
     def add(self, ready: np.ndarray, ingest: np.ndarray, keys: np.ndarray) -> None:
         """First attempts, sorted by ready time; ``keys`` index ``targets``."""
@@ -319,6 +321,8 @@ class Lane:
         outcome = self.behaviour.attempt(start)
         end = outcome[0]
         self.gate.take(ready, start, end)
+        if self.trace is not None:
+            self.trace.append((ready, start))
         state.attempts += 1
         store = state.store
         store.record("InvocationAttempts", start)
@@ -376,27 +380,22 @@ class Lane:
             return self._restore(due)
         ends, kinds, details = outcomes
         cut = count
-        before = gate.tat
         for i in np.flatnonzero(kinds != OK).tolist():
             if i >= cut:
                 break
             key = int(keys[i])
             state = self.targets[key]
             retry = self._after_failure(state, key, float(ingest[i]), int(attempt[i]), details[i])
-            while retry is not None and retry[0] < ready[cut - 1]:
-                j = int(np.searchsorted(ready, retry[0], side="left"))
-                tat_before = float(tats[j - 1]) if j else before
-                start = gate.fits_between(retry[0], tat_before, float(ready[j]))
-                if start is None:  # it would delay later requests: end the block before it
-                    cut = j
-                    break
-                retry = self._absorb(retry, start)  # an idle gap: no later grant changes
             if retry is not None:
                 heapq.heappush(retries, retry)
+                if retry[0] < ready[cut - 1]:  # it competes with later requests: stop before it
+                    cut = int(np.searchsorted(ready, retry[0], side="left"))
         pending.consume(int((~from_heap[:cut]).sum()))
         for index in order[cut:][from_heap[cut:]].tolist():
             heapq.heappush(retries, due[index])
         gate.commit(float(tats[cut - 1]))
+        if self.trace is not None:
+            self.trace.extend(zip(ready[:cut].tolist(), starts[:cut].tolist(), strict=True))
         self._segments.append(
             (
                 ready[:cut],
@@ -409,11 +408,6 @@ class Lane:
             )
         )
         return True
-
-    def _absorb(self, retry: _Retry, start: float) -> _Retry | None:
-        """Start a retry that fits in an idle gap of a block; returns its own retry, if any."""
-        ready, _, ingest, key, attempt = retry
-        return self._start(ready, ingest, key, attempt, start)
 
     def _restore(self, due: list[_Retry]) -> bool:
         for entry in due:
