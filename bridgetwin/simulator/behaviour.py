@@ -35,7 +35,6 @@ class TokenCache:
     """The OAuth access token of one connection, shared by every destination using it."""
 
     expires_at: float = -math.inf
-    fetches: int = 0
 
 
 class HttpBehaviour:
@@ -76,7 +75,6 @@ class HttpBehaviour:
         at = start
         tokens = self._tokens
         if tokens is not None and at >= tokens.expires_at:
-            tokens.fetches += 1
             at += self._token_latency.next()
             if self._uniform.next() < self._endpoint.oauth.failure_rate:
                 return at, RETRYABLE, "CONNECTION_FAILURE", "OAuth token request failed", None

@@ -26,7 +26,7 @@ from bridgetwin.simulator.behaviour import HttpBehaviour, TargetBehaviour, Token
 from bridgetwin.simulator.failover import EndpointRouter, HealthModel
 from bridgetwin.simulator.gates import Concurrency, TokenBucket, Unlimited
 from bridgetwin.simulator.ingestion import Feed, RegionIngestion, Route
-from bridgetwin.simulator.lane import Lane, TargetState
+from bridgetwin.simulator.lane import Lane
 from bridgetwin.simulator.metrics import AlarmModel, MetricStore, QueueGauge, evaluation_times
 from bridgetwin.simulator.producers import ProducerSource
 from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
@@ -39,6 +39,7 @@ from bridgetwin.simulator.scenario import (
     TargetSettings,
     Traffic,
 )
+from bridgetwin.simulator.targets import TargetState
 from bridgetwin.simulator.workload import Calls, generate
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")

@@ -72,11 +72,9 @@ class ReplicaSource:
     def __init__(self, width: int) -> None:
         self.width = width
         self._parts: list[Batch] = []
-        self.replicated_entries = 0
 
     def push(self, batch: Batch) -> None:
         self._parts.append(batch)
-        self.replicated_entries += int(batch.templates.size)
 
     def take(self, t1: float) -> Batch:
         merged = Batch.merge(self._parts, self.width)

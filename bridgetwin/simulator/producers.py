@@ -63,7 +63,6 @@ class ProducerSource:
         self._sequence = 0
         self.width = calls.templates.shape[1]
         self.lost_entries = 0
-        self.spooled_calls = 0
 
     @property
     def calls(self) -> Calls:
@@ -120,7 +119,6 @@ class ProducerSource:
         if attempt < retry.attempts:
             return min(retry.cap, retry.base * 2**attempt)
         if traffic.spool:
-            self.spooled_calls += 1
             return retry.cap
         return None
 

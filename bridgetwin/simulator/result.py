@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bridgetwin.simulator.failover import failover_summary
-from bridgetwin.simulator.lane import Samples
 from bridgetwin.simulator.producers import ProducerSource
+from bridgetwin.simulator.targets import Samples
 
 if TYPE_CHECKING:
     from bridgetwin.simulator.engine import Simulation
