@@ -135,3 +135,13 @@ def test_published_json_schema_is_current():
 
     published = Path(__file__).parent.parent / "examples" / "scenario.schema.json"
     assert json.loads(published.read_text()) == scenario_json_schema()
+
+
+def test_slo_on_a_target_without_events_holds_vacuously(tmp_path):
+    other = {"source": "acme.payments", "detail-type": "PaymentAccepted"}
+    spec = scenario("2m", traffic=[{"bus": "orders", "rate": 1, "events": [{"event": other}]}],
+                    slo=[{"metric": "latency.start.p99", "max": 1}])  # fmt: skip
+    from bridgetwin.simulator import simulate
+
+    (slo,) = simulate(webhook_graph(), load_scenario(spec)).slo
+    assert (slo.value, slo.passed) == (None, True)

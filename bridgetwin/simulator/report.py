@@ -109,7 +109,7 @@ def render(result: Result) -> Group:
     for slo in result.slo:
         mark = "[green]PASS[/]" if slo.passed else "[red]FAIL[/]"
         bound = f"<= {slo.max:g}" if slo.max is not None else f">= {slo.min:g}"
-        value = "-" if slo.value is None else f"{slo.value:,.3f}"
+        value = "no events" if slo.value is None else f"{slo.value:,.3f}"
         parts.append(Text.from_markup(f"SLO {mark} {slo.target} {slo.metric} = {value} ({bound})"))
     for assumption in result.assumptions:
         parts.append(Text(f"assumed: {assumption}", style="dim"))

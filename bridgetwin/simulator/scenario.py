@@ -277,7 +277,8 @@ SLO_METRICS = (
 
 
 class Slo(_Model):
-    """A pass/fail objective on every matching target (``--check`` exits non-zero on failure)."""
+    """A pass/fail objective on every matching target (``--check`` exits non-zero on failure).
+    A latency objective on a target that received no events holds (there is nothing to judge)."""
 
     target: str = "*"
     """Glob on ``rule/target``."""
