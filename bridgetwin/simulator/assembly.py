@@ -1,0 +1,399 @@
+"""Build the twin's model from a graph and a scenario, in stages (Ciw's create-then-run split).
+
+1. Match the scenario to the graph: every glob must match something, every traffic bus and
+   Region must exist, or the error lists what does.
+2. One lane per API destination (its rules share it) and per other target, with the target's
+   retry policy and DLQ.
+3. One ingestion per Region with its feeds: traffic (split between Regions by a global
+   endpoint's router when ``via_endpoint``), replication streams and scheduled rules.
+4. One model per alarm, fed by the metric series it watches.
+
+The result is passive: :class:`~bridgetwin.simulator.engine.Simulation` runs it.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from typing import Any
+
+import numpy as np
+
+from bridgetwin.graph import GlobalEndpoint, Graph, HealthCheck, Rule, Target, TargetKind
+from bridgetwin.patterns import PatternIndex
+from bridgetwin.simulator._random import latency_sampler, rng_for, uniform_draws
+from bridgetwin.simulator.behaviour import HttpBehaviour, TargetBehaviour, TokenCache
+from bridgetwin.simulator.failover import EndpointRouter, HealthModel
+from bridgetwin.simulator.gates import Concurrency, TokenBucket, Unlimited
+from bridgetwin.simulator.ingestion import Feed, RegionIngestion, Route
+from bridgetwin.simulator.lane import Lane
+from bridgetwin.simulator.metrics import AlarmModel, MetricStore, QueueGauge
+from bridgetwin.simulator.producers import ProducerSource
+from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
+from bridgetwin.simulator.scenario import (
+    ApiDestinationSettings,
+    Endpoint,
+    Scenario,
+    ScenarioError,
+    TargetSettings,
+    Traffic,
+)
+from bridgetwin.simulator.targets import TargetState
+from bridgetwin.simulator.workload import Calls, generate
+
+_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
+_RATE_UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+def _first_match(items: tuple[Any, ...], *names: str) -> Any | None:
+    for item in items:
+        if any(fnmatch.fnmatchcase(name, item.match) for name in names if name):
+            return item
+    return None
+
+
+def _check_globs(items: tuple[Any, ...], section: str, known: list[str]) -> None:
+    for index, item in enumerate(items):
+        if not any(fnmatch.fnmatchcase(name, item.match) for name in known):
+            raise ScenarioError(
+                f"{section}.{index}.match: '{item.match}' matches nothing; known: "
+                f"{', '.join(sorted(known)) or 'none'}"
+            )
+
+
+def _event_of(template: dict[str, Any], bus_region: str, account: str) -> dict[str, Any]:
+    """The event as EventBridge delivers it: the template plus the envelope AWS fills in."""
+    envelope = {
+        "version": "0",
+        "id": "00000000-0000-0000-0000-000000000000",
+        "account": account,
+        "time": "2026-01-01T00:00:00Z",
+        "region": bus_region,
+        "resources": [],
+        "detail": {},
+    }
+    return {**envelope, **template}
+
+
+def _entry_bytes(event: dict[str, Any]) -> int:
+    """PutEvents entry size as AWS computes it (eventbridge-facts §6)."""
+    size = len(event["source"].encode()) + len(event["detail-type"].encode())
+    size += len(json.dumps(event.get("detail", {})).encode())
+    size += sum(len(str(r).encode()) for r in event.get("resources", []))
+    return size + (14 if "time" in event else 0)
+
+
+class ModelBuilder:
+    """Builds every part of a simulation; read its attributes once constructed."""
+
+    def __init__(self, graph: Graph, scenario: Scenario) -> None:
+        self.graph = graph
+        self.scenario = scenario
+        self.horizon = scenario.duration
+        self.assumptions: list[str] = []
+        self.default_endpoints: list[tuple[Lane, str]] = []
+        """Lanes whose endpoint behaviour the scenario left to defaults (reported if used)."""
+        self.states: list[TargetState] = []
+        self.lanes: list[Lane] = []
+        self.rule_stores: dict[str, MetricStore] = {}
+        self._lane_of_destination: dict[str, Lane] = {}
+        self._token_caches: dict[str, TokenCache] = {}
+        self._routes: dict[str, list[Route]] = {}
+        self._validate_scenario()
+        for rule in graph.rules:
+            if rule.enabled:
+                self._routes[rule.id] = [self._route_for(rule, t) for t in rule.targets]
+        self.alarms = [self._alarm_model(a) for a in graph.alarms]
+        self.routers: list[EndpointRouter] = []
+        self.regions = self._regions()
+
+    # -- stage 1: the scenario against the graph ---------------------------------------------
+
+    def _bus_id(self, name: str) -> str:
+        for bus in self.graph.buses:
+            if name in (bus.id, bus.name):
+                return bus.id
+        known = sorted({b.name for b in self.graph.buses} | {b.id for b in self.graph.buses})
+        raise ScenarioError(f"traffic: unknown bus '{name}'; known: {', '.join(known) or 'none'}")
+
+    def _validate_scenario(self) -> None:
+        destinations = self.graph.api_destinations
+        _check_globs(
+            self.scenario.api_destinations,
+            "api_destinations",
+            [d.id for d in destinations] + [d.endpoint for d in destinations],
+        )
+        _check_globs(
+            self.scenario.endpoints,
+            "endpoints",
+            [d.endpoint for d in destinations] + [d.id for d in destinations],
+        )
+        others = [
+            name
+            for rule in self.graph.rules
+            for t in rule.targets
+            if t.kind is not TargetKind.API_DESTINATION
+            for name in (t.resource or "", t.arn, t.kind.value)
+        ]
+        _check_globs(self.scenario.targets, "targets", [n for n in others if n])
+        for traffic in self.scenario.traffic:
+            self._bus_id(traffic.bus)
+
+    # -- stage 2: lanes -------------------------------------------------------------------------
+
+    def _state(self, rule: Rule, target: Target) -> TargetState:
+        policy = target.retry_policy
+        state = TargetState(
+            rule_id=rule.id,
+            target_id=target.target_id,
+            rule_arn=self.graph.rule_arn(rule),
+            target_arn=target.arn,
+            max_retries=policy.maximum_retry_attempts,
+            max_age=float(policy.maximum_event_age_seconds),
+            has_dlq=target.dead_letter_queue is not None,
+            horizon=self.horizon,
+        )
+        self.states.append(state)
+        return state
+
+    def _route_for(self, rule: Rule, target: Target) -> Route:
+        scenario, seed = self.scenario, self.scenario.seed
+        rule_store = self.rule_stores.setdefault(rule.id, MetricStore(self.horizon))
+        if target.kind is TargetKind.API_DESTINATION and target.resource:
+            lane = self._lane_of_destination.get(target.resource)
+            if lane is None:
+                destination = self.graph.get(target.resource)
+                settings = _first_match(
+                    scenario.api_destinations, destination.id, destination.endpoint
+                )
+                settings = settings or ApiDestinationSettings()
+                rate = destination.rate_limit_per_second
+                endpoint = _first_match(scenario.endpoints, destination.endpoint, destination.id)
+                defaulted = endpoint is None
+                endpoint = endpoint or Endpoint()
+                connection = (
+                    self.graph.get(destination.connection) if destination.connection else None
+                )
+                tokens = None
+                if (
+                    connection is not None
+                    and connection.authorization_type == "OAUTH_CLIENT_CREDENTIALS"
+                ):
+                    tokens = self._token_caches.setdefault(connection.id, TokenCache())
+                behaviour = HttpBehaviour(
+                    endpoint,
+                    scenario.eventbridge.invocation_timeout,
+                    rng_for(seed, f"endpoint:{destination.id}"),
+                    tokens,
+                )
+                lane = Lane(
+                    TokenBucket(rate, settings.burst or max(1, int(rate))),
+                    behaviour,
+                    [],
+                    scenario.eventbridge.retry_backoff,
+                    uniform_draws(rng_for(seed, f"backoff:{destination.id}")),
+                )
+                self._lane_of_destination[target.resource] = lane
+                self.lanes.append(lane)
+                if defaulted:
+                    self.default_endpoints.append(
+                        (
+                            lane,
+                            f"{destination.id}: no scenario endpoint matches "
+                            f"{destination.endpoint}; "
+                            "assumed 50ms latency and 200 for every request",
+                        )
+                    )
+        else:
+            name = f"{rule.id}/{target.target_id}"
+            settings = _first_match(
+                scenario.targets, target.resource or "", target.arn, target.kind.value
+            )
+            settings = settings or TargetSettings()
+            gate = Concurrency(settings.concurrency) if settings.concurrency else Unlimited()
+            lane = Lane(
+                gate,
+                TargetBehaviour(settings, rng_for(seed, f"target:{name}")),
+                [],
+                scenario.eventbridge.retry_backoff,
+                uniform_draws(rng_for(seed, f"backoff:{name}")),
+            )
+            self.lanes.append(lane)
+        lane.targets.append(self._state(rule, target))
+        return lane, len(lane.targets) - 1, rule_store
+
+    # -- stage 3: Regions, feeds and alarms ------------------------------------------------------
+
+    def _regions(self) -> dict[str, RegionIngestion]:
+        scenario, graph = self.scenario, self.graph
+        feeds: dict[str, list[Feed]] = {}
+        indexes: dict[str, PatternIndex[str]] = {}
+        for rule in graph.rules:
+            if rule.enabled and rule.pattern is not None:
+                indexes.setdefault(rule.bus, PatternIndex()).add(rule.id, rule.pattern)
+
+        def feed(bus_id: str, traffic: Traffic, name: str, source: Any, **kwargs: Any) -> Feed:
+            bus = graph.get(bus_id)
+            index = indexes.get(bus.id, PatternIndex())
+            events = [_event_of(e.event, bus.region, bus.account) for e in traffic.events]
+            routes = [[r for rid in index.matching(e) for r in self._routes[rid]] for e in events]
+            ok = [_entry_bytes(e) <= scenario.eventbridge.max_entry_bytes for e in events]
+            made = Feed(name, source, routes, ok, **kwargs)
+            feeds.setdefault(bus.region, []).append(made)
+            return made
+
+        for number, traffic in enumerate(scenario.traffic):
+            bus_id = self._bus_id(traffic.bus)
+            calls = generate(traffic, self.horizon, rng_for(scenario.seed, f"traffic:{number}"))
+            source = ProducerSource(traffic, calls)
+            if not traffic.via_endpoint:
+                feed(bus_id, traffic, f"traffic.{number}", source)
+                continue
+            endpoint = self._endpoint_of(bus_id, number)
+            router = self._router(endpoint, source, f"traffic.{number}")
+            for bus in endpoint.event_buses:
+                region = graph.get(bus).region
+                feed(
+                    bus,
+                    traffic,
+                    f"traffic.{number}@{region}",
+                    router.share(region),
+                    replicate=router.replicator(region),
+                )
+                feed(
+                    bus,
+                    traffic,
+                    f"replication.{number}@{region}",
+                    router.replicas[region],
+                    kind="replica",
+                )
+        for rule in graph.rules:
+            if rule.enabled and rule.schedule_expression:
+                times = self._schedule(rule)
+                calls = Calls(times, np.zeros((len(times), 1), dtype=np.int64))
+                feeds.setdefault(rule.region, []).append(
+                    Feed(
+                        f"schedule:{rule.id}",
+                        ProducerSource(None, calls),
+                        [self._routes[rule.id]],
+                        [True],
+                        kind="schedule",
+                    )
+                )
+        eventbridge = scenario.eventbridge
+        unknown = sorted(set(scenario.regions) - set(feeds))
+        if unknown:
+            raise ScenarioError(
+                f"regions: {', '.join(unknown)} receive no traffic in this deployment; "
+                f"Regions with traffic: {', '.join(sorted(feeds)) or 'none'}"
+            )
+        regions = {}
+        for region, region_feeds in sorted(feeds.items()):
+            settings = scenario.regions.get(region)
+            latency = (settings and settings.processing_latency) or eventbridge.processing_latency
+            regions[region] = RegionIngestion(
+                region,
+                region_feeds,
+                eventbridge.put_events_quota or put_events_quota(region),
+                eventbridge.invocation_quota or invocation_quota(region),
+                latency_sampler(latency, rng_for(scenario.seed, f"processing:{region}")),
+                MetricStore(self.horizon),
+                settings.disruptions if settings else (),
+                rng_for(scenario.seed, f"disruption:{region}"),
+            )
+        return regions
+
+    def _endpoint_of(self, bus_id: str, number: int) -> GlobalEndpoint:
+        for endpoint in self.graph.endpoints:
+            if bus_id in endpoint.event_buses:
+                if len(endpoint.event_buses) != 2 or not all(
+                    b in {x.id for x in self.graph.buses} for b in endpoint.event_buses
+                ):
+                    raise ScenarioError(
+                        f"traffic.{number}.via_endpoint: endpoint {endpoint.id} needs both of "
+                        "its buses in the loaded templates (load the whole cloud assembly)"
+                    )
+                return endpoint
+        known = ", ".join(f"{e.id} ({', '.join(e.event_buses)})" for e in self.graph.endpoints)
+        raise ScenarioError(
+            f"traffic.{number}.via_endpoint: bus {bus_id} is behind no global endpoint; "
+            f"endpoints: {known or 'none'}"
+        )
+
+    def _router(
+        self, endpoint: GlobalEndpoint, source: ProducerSource, name: str
+    ) -> EndpointRouter:
+        check = None
+        if endpoint.health_check is not None:
+            node = self._node(endpoint.health_check)
+            check = node if isinstance(node, HealthCheck) else None
+        alarm = None
+        if check is not None and check.alarm is not None:
+            alarm = next((m for m in self.alarms if m.alarm.id == check.alarm), None)
+        if check is None or alarm is None:
+            self.assumptions.append(
+                f"{endpoint.id}: its health check or alarm is not in the loaded templates, so "
+                "the endpoint never fails over"
+            )
+        primary, secondary = (self.graph.get(b).region for b in endpoint.event_buses)
+        router = EndpointRouter(
+            f"{endpoint.id} ({name})",
+            source,
+            primary,
+            secondary,
+            HealthModel(check, alarm, self.scenario.health_check.propagation),
+            self.scenario.dns.ttl,
+            endpoint.replication_enabled,
+            self.scenario.replication.lag,
+        )
+        self.routers.append(router)
+        return router
+
+    def _node(self, graph_id: str) -> Any:
+        try:
+            return self.graph.get(graph_id)
+        except KeyError:
+            return None
+
+    def _schedule(self, rule: Rule) -> np.ndarray:
+        match = _RATE.match(rule.schedule_expression or "")
+        if not match:
+            self.assumptions.append(
+                f"{rule.id}: schedule '{rule.schedule_expression}' is not simulated (rate() only)"
+            )
+            return np.empty(0)
+        interval = int(match.group(1)) * _RATE_UNIT[match.group(2)]
+        return np.arange(interval, self.horizon, interval, dtype=float)
+
+    def _alarm_model(self, alarm: Any) -> AlarmModel:
+        linked_rules = [r for r in alarm.dimension_resources if r in self.rule_stores]
+        linked_queues = {
+            q for q in alarm.dimension_resources if q in {x.id for x in self.graph.queues}
+        }
+        if alarm.namespace == "AWS/SQS" and linked_queues:
+            dlqs = [
+                s.dlq_times
+                for rule in self.graph.rules
+                for t, s in self._states_of(rule)
+                if t.dead_letter_queue in linked_queues
+            ]
+            return AlarmModel(alarm, gauge=QueueGauge(dlqs, alarm.metric_name or ""))
+        if alarm.namespace != "AWS/Events" or not alarm.metric_name:
+            return AlarmModel(alarm, note="not simulated: only AWS/Events and DLQ metrics are")
+        dims = dict(alarm.dimensions)
+        rules = [r for r in self.graph.rules if r.enabled and r.region == alarm.region]
+        if "RuleName" in dims:
+            rules = [r for r in rules if r.id in linked_rules or r.name == dims["RuleName"]]
+        elif "EventBusName" in dims:
+            rules = [r for r in rules if self.graph.get(r.bus).name == dims["EventBusName"]]
+        stores: list[Any] = []
+        for rule in rules:
+            stores.append(self.rule_stores[rule.id])
+            stores.extend(state.store for _, state in self._states_of(rule))
+        series = [s.watch(alarm.metric_name) for s in stores]
+        return AlarmModel(alarm, series=series)
+
+    def _states_of(self, rule: Rule) -> list[tuple[Target, TargetState]]:
+        states = [r[0].targets[r[1]] for r in self._routes.get(rule.id, [])]
+        return list(zip(rule.targets, states, strict=False))
