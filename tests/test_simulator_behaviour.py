@@ -133,3 +133,14 @@ def test_unmatched_events_reach_no_target():
     other = {"source": "acme.payments", "detail-type": "PaymentAccepted"}
     spec = scenario(traffic=[{"bus": "orders", "rate": 5, "events": [{"event": other}]}])
     assert simulate(webhook_graph(), load_scenario(spec)).target("Rule").counts["ingested"] == 0
+
+
+@pytest.mark.parametrize(
+    ("region", "put_events", "invocations"),
+    [("us-east-1", 10_000, 18_750), ("eu-central-1", 2_400, 4_500), ("eu-west-2", 1_200, 2_250),
+     ("ca-central-1", 600, 1_100), ("af-south-1", 400, 750)],
+)  # fmt: skip
+def test_region_quotas_follow_the_fact_sheet(region, put_events, invocations):
+    from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
+
+    assert (put_events_quota(region), invocation_quota(region)) == (put_events, invocations)
