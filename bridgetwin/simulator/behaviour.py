@@ -25,9 +25,9 @@ OK, RETRYABLE, PERMANENT = 0, 1, 2
 Outcome = tuple[float, int, str, str, float | None]
 """(end time, OK | RETRYABLE | PERMANENT, DLQ ERROR_CODE, ERROR_MESSAGE, Retry-After or None)."""
 
-Outcomes = tuple[np.ndarray, np.ndarray, list[Outcome | None]]
-"""Many attempts at once: end times, OK/RETRYABLE/PERMANENT per attempt, and the full outcome of
-each failed attempt (None for successes)."""
+Drawn = tuple[np.ndarray, np.ndarray, np.ndarray]
+"""Many attempts at once: how long each takes, OK/RETRYABLE/PERMANENT, and a code from which
+``outcome_of`` builds a failure's details (an HTTP status, or -1 for a timeout)."""
 
 
 @dataclass
@@ -86,35 +86,29 @@ class HttpBehaviour:
         assert isinstance(status, int)
         return self._classify(at + latency, status)
 
-    def attempt_many(self, starts: np.ndarray) -> Outcomes | None:
-        """Attempts starting at sorted ``starts``, when no token fetch or outage is involved
-        (None otherwise: the caller takes them one at a time)."""
+    def draw_many(self, n: int, first_start: float, last_start: float) -> Drawn | None:
+        """Outcomes of ``n`` attempts starting between the two times, which do not depend on
+        the exact start (None when an outage or an OAuth token fetch is involved)."""
         if self._tokens is not None or any(
-            outage.start < starts[-1] + self._timeout and outage.end > starts[0]
+            outage.start < last_start + self._timeout and outage.end > first_start
             for outage in self._endpoint.outages
         ):
             return None
-        n = len(starts)
         latency = self._sample_latency(n)
         picks = np.searchsorted(self._cumulative, self._rng.random(n), side="left")
         statuses = np.asarray(self._statuses)[np.minimum(picks, len(self._statuses) - 1)]
         timed_out = latency > self._timeout
-        ends = starts + np.where(timed_out, self._timeout, latency)
-        kinds = np.where((statuses >= 200) & (statuses < 300) & ~timed_out, OK, RETRYABLE)
-        details: list[Outcome | None] = [None] * n
-        for i in np.flatnonzero(kinds != OK).tolist():
-            if timed_out[i]:
-                details[i] = (
-                    float(ends[i]),
-                    RETRYABLE,
-                    "TIMEOUT",
-                    "request timed out after 5 s",
-                    None,
-                )
-            else:
-                details[i] = self._classify(float(ends[i]), int(statuses[i]))
-            kinds[i] = details[i][1]
-        return ends, kinds, details
+        ok = (statuses >= 200) & (statuses < 300) & ~timed_out
+        retried = timed_out | (statuses == 429) | (statuses >= 500)
+        kinds = np.where(ok, OK, np.where(retried, RETRYABLE, PERMANENT))
+        codes = np.where(timed_out, -1, statuses)
+        return np.where(timed_out, self._timeout, latency), kinds, codes
+
+    def outcome_of(self, code: int, end: float) -> Outcome:
+        """The full outcome of a drawn attempt that ended at ``end``."""
+        if code == -1:
+            return end, RETRYABLE, "TIMEOUT", "request timed out after 5 s", None
+        return self._classify(end, code)
 
     def _classify(self, end: float, status: int) -> Outcome:
         """AWS's retry classification of an HTTP status."""
@@ -149,20 +143,13 @@ class TargetBehaviour:
             return end, RETRYABLE, "ERROR_FROM_TARGET", "target invocation failed", None
         return end, OK, "", "", None
 
-    def attempt_many(self, starts: np.ndarray) -> Outcomes:
-        ends = starts + self._sample_latency(len(starts))
-        failed = self._rng.random(len(starts)) < self._failure_rate
+    def draw_many(self, n: int, first_start: float, last_start: float) -> Drawn:
+        failed = self._rng.random(n) < self._failure_rate
         kinds = np.where(failed, RETRYABLE, OK)
-        details: list[Outcome | None] = [None] * len(starts)
-        for i in np.flatnonzero(failed).tolist():
-            details[i] = (
-                float(ends[i]),
-                RETRYABLE,
-                "ERROR_FROM_TARGET",
-                "target invocation failed",
-                None,
-            )
-        return ends, kinds, details
+        return self._sample_latency(n), kinds, kinds
+
+    def outcome_of(self, code: int, end: float) -> Outcome:
+        return end, RETRYABLE, "ERROR_FROM_TARGET", "target invocation failed", None
 
 
 Behaviour = HttpBehaviour | TargetBehaviour

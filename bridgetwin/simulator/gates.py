@@ -64,6 +64,10 @@ class TokenBucket:
         """Adopt the TAT after the last request of a scheduled block that was started."""
         self._tat = tat
 
+    @property
+    def tat(self) -> float:
+        return self._tat
+
 
 class Concurrency:
     """At most ``limit`` invocations in flight; the next one starts when one finishes."""

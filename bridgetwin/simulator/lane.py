@@ -29,7 +29,7 @@ import numpy as np
 
 from bridgetwin.simulator._random import Draws
 from bridgetwin.simulator.behaviour import OK, PERMANENT, Behaviour, Outcome
-from bridgetwin.simulator.gates import Concurrency, Gate
+from bridgetwin.simulator.gates import Concurrency, Gate, TokenBucket
 from bridgetwin.simulator.scenario import RetryBackoff
 from bridgetwin.simulator.targets import DLQ_SAMPLES, TargetState
 
@@ -221,8 +221,14 @@ class Lane:
         return self._after_failure(state, key, ingest, attempt, outcome)
 
     def _block(self, t_end: float) -> bool:
-        """Start every request ready before ``t_end`` at once, up to the first retry that a
-        failure in the block schedules inside it; False when that is not possible or worth it."""
+        """Start every request ready before ``t_end`` at once; False when that is not possible
+        (a concurrency gate, an outage or OAuth in play) or not worth it (few requests).
+
+        A retry that a failure schedules inside the block is inserted at its place in ready
+        order. The token bucket's schedule is repaired from there only until its TAT rejoins
+        the old one: from that request on every grant is provably unchanged. Outcomes drawn
+        for the block stay, since in a block an outcome does not depend on its exact start.
+        """
         pending, retries, gate = self._pending, self._retries, self.gate
         if isinstance(gate, Concurrency):
             return False
@@ -237,51 +243,117 @@ class Lane:
         order = np.argsort(ready, kind="stable")  # retries first on ties, as in _one
         ready = ready[order]
         ingest = np.concatenate(([d[2] for d in due], fresh[1] if fresh else []))[order]
-        keys = np.concatenate(([d[3] for d in due], fresh[2] if fresh else [])).astype(np.int64)[
-            order
-        ]
-        attempt = np.concatenate(([d[4] for d in due], np.zeros(fresh_count))).astype(np.int64)[
-            order
-        ]
-        from_heap = order < len(due)
+        keys = np.concatenate(([d[3] for d in due], fresh[2] if fresh else [])).astype(np.int64)
+        keys = keys[order]
+        attempt = np.concatenate(([d[4] for d in due], np.zeros(fresh_count))).astype(np.int64)
+        attempt = attempt[order]
+        # per position: an index into ``scheduled`` for retries, -1 for pending first attempts
+        scheduled: list[_Retry] = due
+        origin = np.where(order < len(due), order, -1)
         starts, tats = gate.schedule(ready)
         if self._max_age is None:
             self._max_age = np.asarray([t.max_age for t in self.targets])
-        expired = np.flatnonzero(starts - ingest > self._max_age[keys])
-        count = int(expired[0]) if len(expired) else len(ready)
-        outcomes = self.behaviour.attempt_many(starts[:count]) if count else None
-        if outcomes is None:
+        n = self._unexpired(starts, ingest, keys, 0, len(ready))
+        drawn = self.behaviour.draw_many(n, float(starts[0]), float(starts[n - 1])) if n else None
+        if drawn is None:
             return self._restore(due)
-        ends, kinds, details = outcomes
-        cut = count
-        for i in np.flatnonzero(kinds != OK).tolist():
-            if i >= cut:
+        durations, kinds, codes = drawn
+        checked_until = float(starts[n - 1])  # outages are ruled out for starts up to here
+        restored = [scheduled[k] for k in origin[n:][origin[n:] >= 0].tolist()]
+        columns = [ready[:n], ingest[:n], keys[:n], attempt[:n], starts[:n], tats[:n],
+                   durations, kinds, codes, origin[:n]]  # fmt: skip
+        columns = [np.concatenate((c, np.empty_like(c[: n // 4 + 16]))) for c in columns]
+        pool: list[tuple[float, int, int]] = []
+        size = n  # valid entries in the columns (n shrinks when the block is cut; size does not)
+        f = 0
+        while True:
+            ready, ingest, keys, attempt, starts, tats, durations, kinds, codes, origin = columns
+            while f < n and kinds[f] == OK:  # look ahead in small windows: failures are sparse
+                window = np.flatnonzero(kinds[f : min(n, f + 64)] != OK)
+                f = f + int(window[0]) if len(window) else min(n, f + 64)
+            if f >= n:
                 break
-            key = int(keys[i])
-            state = self.targets[key]
-            retry = self._after_failure(state, key, float(ingest[i]), int(attempt[i]), details[i])
-            if retry is not None:
-                heapq.heappush(retries, retry)
-                if retry[0] < ready[cut - 1]:  # it competes with later requests: stop before it
-                    cut = int(np.searchsorted(ready, retry[0], side="left"))
-        pending.consume(int((~from_heap[:cut]).sum()))
-        for index in order[cut:][from_heap[cut:]].tolist():
-            heapq.heappush(retries, due[index])
-        gate.commit(float(tats[cut - 1]))
-        if self.trace is not None:
-            self.trace.extend(zip(ready[:cut].tolist(), starts[:cut].tolist(), strict=True))
-        self._segments.append(
-            (
-                ready[:cut],
-                ingest[:cut],
-                starts[:cut],
-                ends[:cut],
-                kinds[:cut] == OK,
-                keys[:cut],
-                attempt[:cut],
+            key = int(keys[f])
+            outcome = self.behaviour.outcome_of(int(codes[f]), float(starts[f] + durations[f]))
+            retry = self._after_failure(
+                self.targets[key], key, float(ingest[f]), int(attempt[f]), outcome
             )
-        )
+            f += 1
+            if retry is None:
+                continue
+            if retry[0] >= ready[n - 1]:  # after every request of the block: a later block's
+                heapq.heappush(retries, retry)
+                continue
+            if not pool:
+                extra = self.behaviour.draw_many(32, float(starts[0]), checked_until)
+                assert extra is not None  # the same window was already accepted
+                pool = list(zip(*(e.tolist() for e in extra), strict=True))[::-1]
+            duration, kind, code = pool.pop()
+            j = int(np.searchsorted(ready[:n], retry[0], side="left"))
+            if size == len(ready):  # full: grow every column
+                columns = [np.concatenate((c, np.empty_like(c[: n // 2 + 16]))) for c in columns]
+            scheduled.append(retry)
+            values = (retry[0], retry[2], retry[3], retry[4], 0.0, 0.0, duration, kind, code,
+                      len(scheduled) - 1)  # fmt: skip
+            for column, value in zip(columns, values, strict=True):
+                column[j + 1 : size + 1] = column[j:size]  # numpy copes with the overlap
+                column[j] = value
+            n += 1
+            size += 1
+            n = self._repair(columns, j, n)
+            starts = columns[4]
+            if starts[n - 1] > checked_until:  # delays pushed starts past the checked window
+                if self.behaviour.draw_many(0, checked_until, float(starts[n - 1])) is None:
+                    n = int(np.searchsorted(starts[:n], checked_until, side="right"))
+                else:
+                    checked_until = float(starts[n - 1])
+        ready, ingest, keys, attempt, starts, tats, durations, kinds, codes, origin = columns
+        pending.consume(int(np.count_nonzero(origin[:n] < 0)))
+        left = origin[n:size]
+        for k in left[left >= 0].tolist():
+            restored.append(scheduled[k])
+        for entry in restored:
+            heapq.heappush(retries, entry)
+        gate.commit(float(tats[n - 1]))
+        ends = starts[:n] + durations[:n]
+        if self.trace is not None:
+            self.trace.extend(zip(ready[:n].tolist(), starts[:n].tolist(), strict=True))
+        self._segments.append(
+            (ready[:n].copy(), ingest[:n].copy(), starts[:n].copy(), ends, kinds[:n] == OK,
+             keys[:n].copy(), attempt[:n].copy())
+        )  # fmt: skip
         return True
+
+    def _repair(self, columns: list[np.ndarray], j: int, n: int) -> int:
+        """Recompute starts and TATs from the request inserted at ``j`` until the TAT rejoins
+        the old schedule; returns how many requests still start within their maximum age."""
+        ready, ingest, keys, _, starts, tats = columns[:6]
+        gate = self.gate
+        if not isinstance(gate, TokenBucket):  # no shared bucket: nothing else moves
+            starts[j] = ready[j]
+            tats[j] = ready[j]
+            return n
+        increment, tolerance = 1.0 / gate.rate, (gate.burst - 1) / gate.rate
+        tat = float(tats[j - 1]) if j else gate.tat
+        k = j
+        while k < n:
+            r = float(ready[k])
+            start = max(r, tat - tolerance)
+            tat = max(r, tat) + increment
+            if k > j and tat == tats[k]:
+                break  # rejoined the old schedule: every later grant is unchanged
+            starts[k], tats[k] = start, tat
+            if start - ingest[k] > self._max_age[keys[k]]:
+                return k
+            k += 1
+        return n
+
+    def _unexpired(
+        self, starts: np.ndarray, ingest: np.ndarray, keys: np.ndarray, frm: int, stop: int
+    ) -> int:
+        """The first request (from ``frm``) that would start after its maximum age, or ``stop``."""
+        late = np.flatnonzero(starts[frm:stop] - ingest[frm:stop] > self._max_age[keys[frm:stop]])
+        return frm + int(late[0]) if len(late) else stop
 
     def _restore(self, due: list[_Retry]) -> bool:
         for entry in due:
