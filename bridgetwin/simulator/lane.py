@@ -30,6 +30,7 @@ import numpy as np
 from bridgetwin.simulator._random import Draws
 from bridgetwin.simulator.behaviour import OK, PERMANENT, Behaviour, Outcome
 from bridgetwin.simulator.gates import Concurrency, Gate, TokenBucket
+from bridgetwin.simulator.pending import PendingQueue
 from bridgetwin.simulator.scenario import RetryBackoff
 from bridgetwin.simulator.targets import DLQ_SAMPLES, TargetState
 
@@ -39,64 +40,6 @@ MIN_BLOCK = 16
 
 _Retry = tuple[float, int, float, int, int]
 """A scheduled retry: (ready, sequence, ingestion time, target key, attempt number)."""
-
-
-class _Pending:
-    """First attempts not yet started, in numpy chunks sorted by ready time (24 bytes each)."""
-
-    def __init__(self) -> None:
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
-        self._first = 0  # index of the first unconsumed element of chunk 0
-        self.size = 0
-
-    def add(self, ready: np.ndarray, ingest: np.ndarray, keys: np.ndarray) -> None:
-        if not len(ready):
-            return
-        self.size += len(ready)
-        if self._chunks and ready[0] < self._chunks[-1][0][-1]:
-            last = self._chunks.pop()
-            skip = self._first if not self._chunks else 0
-            merged = [
-                np.concatenate((a[skip:], b))
-                for a, b in zip(last, (ready, ingest, keys), strict=True)
-            ]
-            order = np.argsort(merged[0], kind="stable")
-            ready, ingest, keys = (m[order] for m in merged)
-            if not self._chunks:
-                self._first = 0
-        self._chunks.append((ready, ingest, keys))
-
-    def remaining_keys(self) -> np.ndarray:
-        parts = [
-            keys[self._first :] if i == 0 else keys for i, (_, _, keys) in enumerate(self._chunks)
-        ]
-        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
-
-    def peek(self) -> float | None:
-        return self._chunks[0][0].item(self._first) if self._chunks else None
-
-    def block(self, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The first chunk's requests ready before ``limit`` (not consumed)."""
-        ready, ingest, keys = self._chunks[0]
-        stop = int(np.searchsorted(ready, limit, side="left"))
-        first = self._first
-        return ready[first:stop], ingest[first:stop], keys[first:stop]
-
-    def consume(self, count: int) -> None:
-        if not count:
-            return
-        self._first += count
-        self.size -= count
-        if self._first >= len(self._chunks[0][0]):
-            self._chunks.pop(0)
-            self._first = 0
-
-    def pop(self) -> tuple[float, float, int]:
-        ready, ingest, keys = self._chunks[0]
-        i = self._first
-        item = (ready.item(i), ingest.item(i), keys.item(i))
-        self.consume(1)
-        return item
 
 
 class Lane:
@@ -115,7 +58,7 @@ class Lane:
         self.targets = targets
         self._backoff = backoff
         self._uniform = uniform
-        self._pending = _Pending()
+        self._pending = PendingQueue()
         self._retries: list[tuple[float, int, float, int, int]] = []
         self._sequence = 0
         self._max_age: np.ndarray | None = None
