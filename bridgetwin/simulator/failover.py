@@ -145,7 +145,8 @@ class EndpointRouter:
         if not len(batch):
             return
         epochs = np.floor(batch.times / self.ttl) * self.ttl
-        regions = np.asarray([self.region_of(e) for e in epochs.tolist()])
+        distinct, which = np.unique(epochs, return_inverse=True)  # DNS answers change per epoch
+        regions = np.asarray([self.region_of(e) for e in distinct.tolist()])[which]
         for region in (self.primary, self.secondary):
             mine = regions == region
             if mine.any():

@@ -46,15 +46,21 @@ class TokenBucket:
         self._tolerance = (burst - 1) / rate
         self._tat = -math.inf
 
+    def advance(self, tat: float, ready: float) -> tuple[float, float]:
+        """One step of the recurrence: the start of a request ready at ``ready`` when the TAT
+        is ``tat``, and the TAT after it."""
+        earliest = tat - self._tolerance
+        return (ready if earliest <= ready else earliest), (
+            ready if ready > tat else tat
+        ) + self._increment
+
     def grant_time(self, ready: float) -> float:
         """When a request ready at ``ready`` would start (nothing is committed)."""
-        earliest = self._tat - self._tolerance
-        return ready if earliest <= ready else earliest
+        return self.advance(self._tat, ready)[0]
 
     def take(self, ready: float, start: float, end: float) -> None:
         """The request ready at ``ready`` started: it consumed a token."""
-        tat = self._tat
-        self._tat = (ready if ready > tat else tat) + self._increment
+        self._tat = self.advance(self._tat, ready)[1]
 
     def schedule(self, ready: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Start times of many sorted requests, and the TAT after each (nothing committed)."""

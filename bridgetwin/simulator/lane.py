@@ -276,13 +276,10 @@ class Lane:
             starts[j] = ready[j]
             tats[j] = ready[j]
             return n
-        increment, tolerance = 1.0 / gate.rate, (gate.burst - 1) / gate.rate
         tat = float(tats[j - 1]) if j else gate.tat
         k = j
         while k < n:
-            r = float(ready[k])
-            start = max(r, tat - tolerance)
-            tat = max(r, tat) + increment
+            start, tat = gate.advance(tat, float(ready[k]))
             if k > j and tat == tats[k]:
                 break  # rejoined the old schedule: every later grant is unchanged
             starts[k], tats[k] = start, tat
