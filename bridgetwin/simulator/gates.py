@@ -70,9 +70,58 @@ class TokenBucket:
         """Adopt the TAT after the last request of a scheduled block that was started."""
         self._tat = tat
 
-    @property
-    def tat(self) -> float:
-        return self._tat
+    def insertions(self, ready: np.ndarray) -> Insertions:
+        """Grants for a block of sorted requests into which others will be inserted."""
+        return Insertions(ready, self._increment, self._tolerance, self._tat)
+
+
+class Insertions:
+    """Grants in a block of sorted requests while requests are inserted into it in service
+    order (a retry that becomes ready inside the block), each in O(1), never recomputing.
+
+    Unrolled, the GCRA's TAT after the p-th request served (from 0) is
+    ``(p + 1)/R + M_p`` with ``M_p = max(TAT_in, max_{q <= p} (r_q - q/R))``. The block's k-th
+    request, served after s insertions, sits at p = k + s, so its term is ``A_k - s/R`` with
+    ``A_k = r_k - k/R``. Because s only grows, the maximum over the block's requests before k is
+    ``max(M, prefix_max(A)_{k-1} - s/R)``, where M is exact up to the last insertion: earlier
+    requests counted with today's larger s only undercount terms M already holds.
+    """
+
+    __slots__ = ("_prefix", "_ready", "_running", "_tolerance", "increment", "inserted")
+
+    def __init__(self, ready: np.ndarray, increment: float, tolerance: float, tat: float) -> None:
+        self._ready = ready.tolist()
+        self._prefix = np.maximum.accumulate(ready - np.arange(len(ready)) * increment).tolist()
+        self.increment = increment
+        """How much one insertion can delay a later grant: 1/R (0 without a rate limit)."""
+        self._tolerance = tolerance
+        self._running = tat  # M: the maximum term up to the last insertion (TAT_in at first)
+        self.inserted = 0
+        """How many requests were inserted so far; each delays later grants by at most 1/R."""
+
+    def _before(self, k: int) -> tuple[float, float]:
+        """The running maximum and TAT just before the block's k-th request."""
+        s = self.inserted
+        running = self._running
+        if k:
+            prefix = self._prefix[k - 1] - s * self.increment
+            running = prefix if prefix > running else running
+        return running, (k + s) * self.increment + running
+
+    def start_of(self, k: int) -> float:
+        """When the block's k-th request starts, given the insertions so far."""
+        ready = self._ready[k]
+        earliest = self._before(k)[1] - self._tolerance
+        return ready if ready >= earliest else earliest
+
+    def insert(self, k: int, ready: float) -> float:
+        """Serve a request ready at ``ready`` just before the block's k-th; returns its start."""
+        running, tat = self._before(k)
+        term = ready - (k + self.inserted) * self.increment
+        self._running = term if term > running else running
+        self.inserted += 1
+        earliest = tat - self._tolerance
+        return ready if ready >= earliest else earliest
 
 
 class Concurrency:
@@ -108,6 +157,9 @@ class Unlimited:
 
     def commit(self, tat: float) -> None:
         pass
+
+    def insertions(self, ready: np.ndarray) -> Insertions:
+        return Insertions(ready, 0.0, math.inf, -math.inf)
 
 
 Gate = TokenBucket | Concurrency | Unlimited

@@ -23,13 +23,15 @@ one-at-a-time path would serve them.
 
 from __future__ import annotations
 
+import bisect
 import heapq
+from typing import NamedTuple
 
 import numpy as np
 
 from bridgetwin.simulator._random import Draws
-from bridgetwin.simulator.behaviour import OK, PERMANENT, Behaviour, Outcome
-from bridgetwin.simulator.gates import Concurrency, Gate, TokenBucket
+from bridgetwin.simulator.behaviour import OK, PERMANENT, Behaviour, Drawn, Outcome
+from bridgetwin.simulator.gates import Concurrency, Gate
 from bridgetwin.simulator.pending import PendingQueue
 from bridgetwin.simulator.scenario import RetryBackoff
 from bridgetwin.simulator.targets import DLQ_SAMPLES, TargetState
@@ -40,6 +42,17 @@ MIN_BLOCK = 16
 
 _Retry = tuple[float, int, float, int, int]
 """A scheduled retry: (ready, sequence, ingestion time, target key, attempt number)."""
+
+
+class _Base(NamedTuple):
+    """The requests a block starts with, sorted by ready time."""
+
+    ready: np.ndarray
+    ingest: np.ndarray
+    keys: np.ndarray
+    attempt: np.ndarray
+    origin: np.ndarray
+    """Each request's index into the block's due retries, or -1 for a first attempt."""
 
 
 class Lane:
@@ -167,10 +180,9 @@ class Lane:
         """Start every request ready before ``t_end`` at once; False when that is not possible
         (a concurrency gate, an outage or OAuth in play) or not worth it (few requests).
 
-        A retry that a failure schedules inside the block is inserted at its place in ready
-        order. The token bucket's schedule is repaired from there only until its TAT rejoins
-        the old one: from that request on every grant is provably unchanged. Outcomes drawn
-        for the block stay, since in a block an outcome does not depend on its exact start.
+        The block's grants come from the GCRA's running maximum and its outcomes from one draw
+        per quantity; only failures take Python time (see ``_settle``). Outcomes drawn for the
+        block stay, since in a block an outcome does not depend on its exact start.
         """
         pending, retries, gate = self._pending, self._retries, self.gate
         if isinstance(gate, Concurrency):
@@ -184,116 +196,134 @@ class Lane:
             return self._restore(due)
         ready = np.concatenate(([d[0] for d in due], fresh[0] if fresh else []))
         order = np.argsort(ready, kind="stable")  # retries first on ties, as in _one
-        ready = ready[order]
-        ingest = np.concatenate(([d[2] for d in due], fresh[1] if fresh else []))[order]
-        keys = np.concatenate(([d[3] for d in due], fresh[2] if fresh else [])).astype(np.int64)
-        keys = keys[order]
-        attempt = np.concatenate(([d[4] for d in due], np.zeros(fresh_count))).astype(np.int64)
-        attempt = attempt[order]
-        # per position: an index into ``scheduled`` for retries, -1 for pending first attempts
-        scheduled: list[_Retry] = due
-        origin = np.where(order < len(due), order, -1)
-        starts, tats = gate.schedule(ready)
+        base = _Base(
+            ready[order],
+            np.concatenate(([d[2] for d in due], fresh[1] if fresh else []))[order],
+            np.concatenate(([d[3] for d in due], fresh[2] if fresh else [])).astype(np.int64)[
+                order
+            ],
+            np.concatenate(([d[4] for d in due], np.zeros(fresh_count))).astype(np.int64)[order],
+            np.where(order < len(due), order, -1),  # index into ``due``, or -1 for a first attempt
+        )
         if self._max_age is None:
             self._max_age = np.asarray([t.max_age for t in self.targets])
-        n = self._unexpired(starts, ingest, keys, 0, len(ready))
+        starts, _ = gate.schedule(base.ready)
+        # how long each request may still wait before its maximum age; the first negative cuts
+        room = self._max_age[base.keys] - (starts - base.ingest)
+        late = np.flatnonzero(room < 0)
+        n = int(late[0]) if len(late) else len(room)
         drawn = self.behaviour.draw_many(n, float(starts[0]), float(starts[n - 1])) if n else None
         if drawn is None:
             return self._restore(due)
-        durations, kinds, codes = drawn
-        checked_until = float(starts[n - 1])  # outages are ruled out for starts up to here
-        restored = [scheduled[k] for k in origin[n:][origin[n:] >= 0].tolist()]
-        columns = [ready[:n], ingest[:n], keys[:n], attempt[:n], starts[:n], tats[:n],
-                   durations, kinds, codes, origin[:n]]  # fmt: skip
-        columns = [np.concatenate((c, np.empty_like(c[: n // 4 + 16]))) for c in columns]
-        pool: list[tuple[float, int, int]] = []
-        size = n  # valid entries in the columns (n shrinks when the block is cut; size does not)
-        f = 0
-        while True:
-            ready, ingest, keys, attempt, starts, tats, durations, kinds, codes, origin = columns
-            while f < n and kinds[f] == OK:  # look ahead in small windows: failures are sparse
-                window = np.flatnonzero(kinds[f : min(n, f + 64)] != OK)
-                f = f + int(window[0]) if len(window) else min(n, f + 64)
-            if f >= n:
-                break
-            key = int(keys[f])
-            outcome = self.behaviour.outcome_of(int(codes[f]), float(starts[f] + durations[f]))
-            retry = self._after_failure(
-                self.targets[key], key, float(ingest[f]), int(attempt[f]), outcome
-            )
-            f += 1
-            if retry is None:
-                continue
-            if retry[0] >= ready[n - 1]:  # after every request of the block: a later block's
-                heapq.heappush(retries, retry)
-                continue
-            if not pool:
-                extra = self.behaviour.draw_many(32, float(starts[0]), checked_until)
-                assert extra is not None  # the same window was already accepted
-                pool = list(zip(*(e.tolist() for e in extra), strict=True))[::-1]
-            duration, kind, code = pool.pop()
-            j = int(np.searchsorted(ready[:n], retry[0], side="left"))
-            if size == len(ready):  # full: grow every column
-                columns = [np.concatenate((c, np.empty_like(c[: n // 2 + 16]))) for c in columns]
-            scheduled.append(retry)
-            values = (retry[0], retry[2], retry[3], retry[4], 0.0, 0.0, duration, kind, code,
-                      len(scheduled) - 1)  # fmt: skip
-            for column, value in zip(columns, values, strict=True):
-                column[j + 1 : size + 1] = column[j:size]  # numpy copes with the overlap
-                column[j] = value
-            n += 1
-            size += 1
-            n = self._repair(columns, j, n)
-            starts = columns[4]
-            if starts[n - 1] > checked_until:  # delays pushed starts past the checked window
-                if self.behaviour.draw_many(0, checked_until, float(starts[n - 1])) is None:
-                    n = int(np.searchsorted(starts[:n], checked_until, side="right"))
-                else:
-                    checked_until = float(starts[n - 1])
-        ready, ingest, keys, attempt, starts, tats, durations, kinds, codes, origin = columns
-        pending.consume(int(np.count_nonzero(origin[:n] < 0)))
-        left = origin[n:size]
-        for k in left[left >= 0].tolist():
-            restored.append(scheduled[k])
-        for entry in restored:
-            heapq.heappush(retries, entry)
-        gate.commit(float(tats[n - 1]))
-        ends = starts[:n] + durations[:n]
-        if self.trace is not None:
-            self.trace.extend(zip(ready[:n].tolist(), starts[:n].tolist(), strict=True))
-        self._segments.append(
-            (ready[:n].copy(), ingest[:n].copy(), starts[:n].copy(), ends, kinds[:n] == OK,
-             keys[:n].copy(), attempt[:n].copy())
-        )  # fmt: skip
+        n, inserted = self._settle(base, n, starts, drawn, float(room[:n].min()))
+        left = base.origin[n:]
+        self._restore([due[k] for k in left[left >= 0].tolist()])
+        if not n and not inserted:
+            return False
+        pending.consume(int(np.count_nonzero(base.origin[:n] < 0)))
+        self._record_block(base, n, drawn, inserted)
         return True
 
-    def _repair(self, columns: list[np.ndarray], j: int, n: int) -> int:
-        """Recompute starts and TATs from the request inserted at ``j`` until the TAT rejoins
-        the old schedule; returns how many requests still start within their maximum age."""
-        ready, ingest, keys, _, starts, tats = columns[:6]
-        gate = self.gate
-        if not isinstance(gate, TokenBucket):  # no shared bucket: nothing else moves
-            starts[j] = ready[j]
-            tats[j] = ready[j]
-            return n
-        tat = float(tats[j - 1]) if j else gate.tat
-        k = j
-        while k < n:
-            start, tat = gate.advance(tat, float(ready[k]))
-            if k > j and tat == tats[k]:
-                break  # rejoined the old schedule: every later grant is unchanged
-            starts[k], tats[k] = start, tat
-            if start - ingest[k] > self._max_age[keys[k]]:
-                return k
-            k += 1
-        return n
+    def _settle(
+        self,
+        base: _Base,
+        n: int,
+        starts: np.ndarray,
+        drawn: Drawn,
+        room: float,
+    ) -> tuple[int, list[tuple[int, _Retry, float, int, int]]]:
+        """Settle the block's failures in service order, inserting each retry that becomes ready
+        inside the block at its place in ready order; returns how many of the block's requests
+        start and the inserted retries as (position in the block, retry, duration, kind, code).
 
-    def _unexpired(
-        self, starts: np.ndarray, ingest: np.ndarray, keys: np.ndarray, frm: int, stop: int
-    ) -> int:
-        """The first request (from ``frm``) that would start after its maximum age, or ``stop``."""
-        late = np.flatnonzero(starts[frm:stop] - ingest[frm:stop] > self._max_age[keys[frm:stop]])
-        return frm + int(late[0]) if len(late) else stop
+        An insertion delays every later grant by at most 1/R, so while the insertions' total
+        delay stays within ``room`` (the least time any request may still wait) no grant can pass
+        its maximum age, and while it stays within the window whose outages were checked no
+        outcome changes. Otherwise the block is cut there, exactly where the next one resumes.
+        """
+        durations, kinds, codes = drawn
+        grants = self.gate.insertions(base.ready[:n])
+        increment = grants.increment
+        ready = base.ready[:n].tolist()
+        last = ready[-1]
+        latest = float(starts[n - 1])  # the last grant before any insertion
+        checked = latest  # outages are ruled out for starts up to here
+        failed = np.flatnonzero(kinds[:n] != OK)
+        failures = zip(
+            *(c[failed].tolist() for c in (base.ingest, base.keys, base.attempt, durations, codes)),
+            failed.tolist(),
+            strict=True,
+        )
+        failure = next(failures, None)
+        inside: list[_Retry] = []  # retries that become ready before the block's last request
+        inserted: list[tuple[int, _Retry, float, int, int]] = []
+        pool: list[tuple[float, int, int]] = []
+        behaviour, max_age = self.behaviour, self._max_age
+        while True:
+            f = failure[5] if failure is not None else n
+            k = bisect.bisect_left(ready, inside[0][0]) if inside else n
+            if k <= f and inside:
+                delay = (grants.inserted + 1) * increment
+                if delay > room:
+                    break
+                if latest + delay > checked:
+                    reach = latest + delay + 64 * increment
+                    if behaviour.draw_many(0, checked, reach) is None:
+                        break
+                    checked = reach
+                retry = inside[0]
+                start = grants.insert(k, retry[0])
+                if start - retry[2] > max_age[retry[3]]:
+                    break  # the next block (or the one-at-a-time path) gives it up
+                heapq.heappop(inside)
+                if not pool:
+                    extra = behaviour.draw_many(32, float(starts[0]), checked)
+                    assert extra is not None  # the same window was already accepted
+                    pool = list(zip(*(e.tolist() for e in extra), strict=True))[::-1]
+                duration, kind, code = pool.pop()
+                inserted.append((k, retry, duration, kind, code))
+                if kind == OK:
+                    continue
+                ingest, key, attempt = retry[2], retry[3], retry[4]
+                end = start + duration
+            elif failure is not None:
+                ingest, key, attempt, duration, code, _ = failure
+                end = grants.start_of(f) + duration
+                failure = next(failures, None)
+            else:
+                return n, inserted
+            outcome = behaviour.outcome_of(code, end)
+            again = self._after_failure(self.targets[key], key, ingest, attempt, outcome)
+            if again is not None:
+                heapq.heappush(inside if again[0] < last else self._retries, again)
+        for entry in inside:  # cut at position k: the rest waits for the next block
+            heapq.heappush(self._retries, entry)
+        return k, inserted
+
+    def _record_block(
+        self,
+        base: _Base,
+        n: int,
+        drawn: Drawn,
+        inserted: list[tuple[int, _Retry, float, int, int]],
+    ) -> None:
+        """Grant the started requests their tokens and keep them for the step's metrics."""
+        columns = [base.ready[:n], base.ingest[:n], base.keys[:n], base.attempt[:n],
+                   drawn[0][:n], drawn[1][:n]]  # fmt: skip
+        if inserted:
+            at = [entry[0] for entry in inserted]
+            values = [[e[1][0] for e in inserted], [e[1][2] for e in inserted],
+                      [e[1][3] for e in inserted], [e[1][4] for e in inserted],
+                      [e[2] for e in inserted], [e[3] for e in inserted]]  # fmt: skip
+            columns = [np.insert(c, at, v) for c, v in zip(columns, values, strict=True)]
+        ready, ingest, keys, attempt, durations, kinds = columns
+        starts, tats = self.gate.schedule(ready)
+        self.gate.commit(float(tats[-1]))
+        if self.trace is not None:
+            self.trace.extend(zip(ready.tolist(), starts.tolist(), strict=True))
+        self._segments.append(
+            (ready, ingest, starts, starts + durations, kinds == OK, keys, attempt)
+        )
 
     def _restore(self, due: list[_Retry]) -> bool:
         for entry in due:

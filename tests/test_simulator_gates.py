@@ -1,0 +1,64 @@
+"""The token bucket's block arithmetic against the GCRA recurrence, one request at a time."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bridgetwin.simulator.gates import TokenBucket, Unlimited
+
+
+def recurrence(ready: list[float], rate: float, burst: int, tat: float) -> list[float]:
+    starts = []
+    for r in ready:
+        starts.append(max(r, tat - (burst - 1) / rate))
+        tat = max(r, tat) + 1 / rate
+    return starts
+
+
+times = st.lists(st.floats(0, 5, allow_nan=False), min_size=1, max_size=40)
+
+
+@given(
+    base=times,
+    extra=st.lists(st.tuples(st.floats(0, 5), st.integers(0, 40)), max_size=15),
+    rate=st.sampled_from([2.0, 10.0, 100.0]),
+    burst=st.integers(1, 5),
+    tat=st.one_of(st.just(-math.inf), st.floats(0, 3)),
+)
+@settings(max_examples=300, deadline=None)
+def test_inserted_requests_get_the_grants_of_the_merged_sequence(base, extra, rate, burst, tat):
+    """Inserting requests into a scheduled block, in service order, gives every request (block
+    and inserted) the start the recurrence gives the merged sequence."""
+    bucket = TokenBucket(rate, burst)
+    bucket.commit(tat)
+    ready = np.sort(np.asarray(base))
+    grants = bucket.insertions(ready)
+    positions = sorted(min(k, len(ready)) for _, k in extra)
+    merged: list[float] = []
+    got: list[float] = []
+    served = 0
+    for k, (value, _) in zip(positions, extra, strict=False):
+        while served < k:
+            merged.append(float(ready[served]))
+            got.append(grants.start_of(served))
+            served += 1
+        merged.append(value)
+        got.append(grants.insert(k, value))
+    while served < len(ready):
+        merged.append(float(ready[served]))
+        got.append(grants.start_of(served))
+        served += 1
+    assert got == pytest.approx(recurrence(merged, rate, burst, tat), abs=1e-9)
+    assert bucket.schedule(np.asarray(merged))[0].tolist() == pytest.approx(got, abs=1e-9)
+
+
+def test_without_a_rate_limit_insertions_start_when_ready():
+    grants = Unlimited().insertions(np.asarray([1.0, 2.0, 3.0]))
+    assert grants.insert(1, 1.5) == 1.5
+    assert [grants.start_of(k) for k in (1, 2)] == [2.0, 3.0]
+    assert grants.increment == 0.0
