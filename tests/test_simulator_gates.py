@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgetwin.simulator.gates import TokenBucket, Unlimited
+from bridgetwin.simulator.gates import TokenBucket, Unlimited, gcra_grants
 
 
 def recurrence(ready: list[float], rate: float, burst: int, tat: float) -> list[float]:
@@ -37,7 +37,9 @@ def test_inserted_requests_get_the_grants_of_the_merged_sequence(base, extra, ra
     bucket = TokenBucket(rate, burst)
     bucket.commit(tat)
     ready = np.sort(np.asarray(base))
-    grants = bucket.insertions(ready)
+    grants = bucket.block(ready)
+    assert grants.starts.tolist() == pytest.approx(recurrence(list(ready), rate, burst, tat))
+    grants.track()
     positions = sorted(min(k, len(ready)) for _, k in extra)
     merged: list[float] = []
     got: list[float] = []
@@ -58,7 +60,27 @@ def test_inserted_requests_get_the_grants_of_the_merged_sequence(base, extra, ra
 
 
 def test_without_a_rate_limit_insertions_start_when_ready():
-    grants = Unlimited().insertions(np.asarray([1.0, 2.0, 3.0]))
+    grants = Unlimited().block(np.asarray([1.0, 2.0, 3.0]))
+    grants.track()
     assert grants.insert(1, 1.5) == 1.5
     assert [grants.start_of(k) for k in (1, 2)] == [2.0, 3.0]
     assert grants.increment == 0.0
+
+
+@given(
+    base=times,
+    rate=st.sampled_from([5.0, 100.0, 10_000.0]),
+    burst=st.integers(1, 50),
+    tat=st.one_of(st.just(-math.inf), st.floats(0, 6)),
+)
+@settings(max_examples=300, deadline=None)
+def test_grants_without_waiting_shortcut_agrees_with_the_recurrence(base, rate, burst, tat):
+    """``gcra_grants`` skips the schedule when no request can wait: its starts and final TAT
+    still equal the recurrence's, whichever way it went."""
+    ready = np.sort(np.asarray(base))
+    starts, final = gcra_grants(ready, rate, burst, tat)
+    assert starts.tolist() == pytest.approx(recurrence(list(ready), rate, burst, tat), abs=1e-9)
+    expected = tat
+    for r in ready.tolist():
+        expected = max(r, expected) + 1 / rate
+    assert final == pytest.approx(expected, abs=1e-9)

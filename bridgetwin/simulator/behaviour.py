@@ -61,8 +61,13 @@ class HttpBehaviour:
             running += endpoint.responses[status] / total
             cumulative.append(running)
         self._cumulative = cumulative
+        self._status_table = np.asarray(self._statuses, dtype=np.int64)
+        self._cumulative_table = np.asarray(cumulative)
         self._tokens = token_cache
         self._retry_after = -1.0 if endpoint.retry_after_negative else endpoint.retry_after
+        self._details = {status: self._classify(status) for status in self._statuses}
+        self._details[-1] = (RETRYABLE, "TIMEOUT", "request timed out after 5 s", None)
+        self._kind_table = np.asarray([self._details[status][0] for status in self._statuses])
 
     def _status(self, at: float) -> int | str:
         for outage in self._endpoint.outages:
@@ -82,49 +87,58 @@ class HttpBehaviour:
         status = self._status(at)
         latency = self._latency.next()
         if status == "timeout" or latency > self._timeout:
-            return at + self._timeout, RETRYABLE, "TIMEOUT", "request timed out after 5 s", None
+            return at + self._timeout, *self._details[-1]
         assert isinstance(status, int)
-        return self._classify(at + latency, status)
+        if status in (401, 407) and tokens is not None:
+            tokens.expires_at = -math.inf  # refresh the token, then retry
+        return at + latency, *self._classify(status)
+
+    def steady(self, first_start: float, last_start: float) -> bool:
+        """Whether attempts starting between the two times end independently of their exact
+        start: no outage overlaps them and no OAuth token is involved."""
+        return self._tokens is None and not any(
+            outage.start < last_start + self._timeout and outage.end > first_start
+            for outage in self._endpoint.outages
+        )
 
     def draw_many(self, n: int, first_start: float, last_start: float) -> Drawn | None:
         """Outcomes of ``n`` attempts starting between the two times, which do not depend on
-        the exact start (None when an outage or an OAuth token fetch is involved)."""
-        if self._tokens is not None or any(
-            outage.start < last_start + self._timeout and outage.end > first_start
-            for outage in self._endpoint.outages
-        ):
+        the exact start (None unless ``steady``)."""
+        if not self.steady(first_start, last_start):
             return None
         latency = self._sample_latency(n)
-        picks = np.searchsorted(self._cumulative, self._rng.random(n), side="left")
-        statuses = np.asarray(self._statuses)[np.minimum(picks, len(self._statuses) - 1)]
+        picks = np.searchsorted(self._cumulative_table, self._rng.random(n), side="left")
+        np.minimum(picks, len(self._statuses) - 1, out=picks)
+        kinds, codes = self._kind_table[picks], self._status_table[picks]
         timed_out = latency > self._timeout
-        ok = (statuses >= 200) & (statuses < 300) & ~timed_out
-        retried = timed_out | (statuses == 429) | (statuses >= 500)
-        kinds = np.where(ok, OK, np.where(retried, RETRYABLE, PERMANENT))
-        codes = np.where(timed_out, -1, statuses)
-        return np.where(timed_out, self._timeout, latency), kinds, codes
+        if timed_out.any():
+            kinds[timed_out] = RETRYABLE
+            codes[timed_out] = -1
+            latency[timed_out] = self._timeout
+        return latency, kinds, codes
 
     def outcome_of(self, code: int, end: float) -> Outcome:
         """The full outcome of a drawn attempt that ended at ``end``."""
-        if code == -1:
-            return end, RETRYABLE, "TIMEOUT", "request timed out after 5 s", None
-        return self._classify(end, code)
+        return end, *self._details[code]
 
-    def _classify(self, end: float, status: int) -> Outcome:
-        """AWS's retry classification of an HTTP status."""
-        tokens = self._tokens
+    def _classify(self, status: int) -> tuple[int, str, str, float | None]:
+        """AWS's retry classification of an HTTP status: (kind, ERROR_CODE, ERROR_MESSAGE,
+        Retry-After)."""
         if 200 <= status < 300:
-            return end, OK, "", "", None
+            return OK, "", "", None
         message = f"HTTP {status}"
         if status == 429:
-            return end, RETRYABLE, "THROTTLING", message, self._retry_after
+            return RETRYABLE, "THROTTLING", message, self._retry_after
         if status >= 500:
-            retry_after = self._retry_after if status == 503 else None
-            return end, RETRYABLE, "ERROR_FROM_TARGET", message, retry_after
-        if status in (401, 407) and tokens is not None:
-            tokens.expires_at = -math.inf  # refresh the token, then retry
-            return end, RETRYABLE, "ERROR_FROM_TARGET", message, None
-        return end, PERMANENT, "ERROR_FROM_TARGET", message, None
+            return (
+                RETRYABLE,
+                "ERROR_FROM_TARGET",
+                message,
+                (self._retry_after if status == 503 else None),
+            )
+        if status in (401, 407) and self._tokens is not None:
+            return RETRYABLE, "ERROR_FROM_TARGET", message, None  # after a token refresh
+        return PERMANENT, "ERROR_FROM_TARGET", message, None
 
 
 class TargetBehaviour:
@@ -142,6 +156,9 @@ class TargetBehaviour:
         if self._failure_rate and self._uniform.next() < self._failure_rate:
             return end, RETRYABLE, "ERROR_FROM_TARGET", "target invocation failed", None
         return end, OK, "", "", None
+
+    def steady(self, first_start: float, last_start: float) -> bool:
+        return True
 
     def draw_many(self, n: int, first_start: float, last_start: float) -> Drawn:
         failed = self._rng.random(n) < self._failure_rate

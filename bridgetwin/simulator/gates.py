@@ -12,6 +12,7 @@ A request that would be granted after its event's maximum age gives up without t
 
 from __future__ import annotations
 
+import functools
 import heapq
 import math
 
@@ -22,16 +23,56 @@ def gcra_schedule(
     ready: np.ndarray, rate: float, burst: int, tat: float
 ) -> tuple[np.ndarray, np.ndarray]:
     """Start times of sorted requests through a token bucket that delays (never rejects), with
-    the bucket's TAT after each one. The recurrence TAT_i = max(r_i, TAT_{i-1}) + 1/R unrolls to
-    a running maximum, so any number of requests costs a few numpy operations."""
+    the bucket's TAT after each one."""
+    if not len(ready):
+        return ready, np.empty(0)
+    _, tats, starts = _unrolled(ready, _offsets(rate, len(ready)), (burst - 1) / rate, tat)
+    return starts, tats
+
+
+def _unrolled(
+    ready: np.ndarray, offsets: np.ndarray, tolerance: float, tat: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The recurrence TAT_i = max(r_i, TAT_{i-1}) + 1/R unrolled: TAT_i = max(TAT_in, A_i) +
+    (i + 1)/R with A_i = max_{j<=i} (r_j - j/R), a running maximum, so any number of requests
+    costs a few numpy operations. Returns (A, TATs, starts); ``offsets[i]`` is i/R."""
+    n = len(ready)
+    running = np.maximum.accumulate(ready - offsets[:n])
+    tats = np.maximum(running, tat)
+    tats += offsets[1 : n + 1]
+    starts = np.empty(n)
+    starts[0] = tat
+    starts[1:] = tats[:-1]
+    starts -= tolerance
+    return running, tats, np.maximum(starts, ready, out=starts)
+
+
+def gcra_grants(ready: np.ndarray, rate: float, burst: int, tat: float) -> tuple[np.ndarray, float]:
+    """Start times of sorted requests through a delaying token bucket, and its TAT afterwards.
+
+    When no request can wait, the starts are ``ready`` itself and only the TAT is computed:
+    request i waits only if one ready before it at j has i - j >= ``burst`` (impossible with at
+    most ``burst`` requests) or the TAT carried in exceeds a_0 + (B - 1)/R - (n - 1)/R."""
     n = len(ready)
     if not n:
-        return ready, np.empty(0)
-    steps = np.arange(1, n + 1) / rate
-    running = np.maximum.accumulate(ready - (steps - 1.0 / rate))
-    tats = np.maximum(tat + steps, running + steps)
-    previous = np.concatenate(([tat], tats[:-1]))
-    return np.maximum(ready, previous - (burst - 1) / rate), tats
+        return ready, tat
+    if n <= burst and tat + n / rate - (burst - 1) / rate <= ready[0]:
+        offsets = _offsets(rate, n)
+        return ready, max(tat, float((ready - offsets[:n]).max())) + float(offsets[n])
+    starts, tats = gcra_schedule(ready, rate, burst, tat)
+    return starts, float(tats[-1])
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_offsets(rate: float, size: int) -> np.ndarray:
+    offsets = np.arange(size + 1) / rate
+    offsets.flags.writeable = False
+    return offsets
+
+
+def _offsets(rate: float, n: int) -> np.ndarray:
+    """``arange(n + 1) / rate`` (at least), shared between calls: sizes round up to powers of 2."""
+    return _cached_offsets(rate, 1 << n.bit_length())
 
 
 class TokenBucket:
@@ -70,14 +111,19 @@ class TokenBucket:
         """Adopt the TAT after the last request of a scheduled block that was started."""
         self._tat = tat
 
-    def insertions(self, ready: np.ndarray) -> Insertions:
-        """Grants for a block of sorted requests into which others will be inserted."""
-        return Insertions(ready, self._increment, self._tolerance, self._tat)
+    def block(self, ready: np.ndarray) -> BlockGrants:
+        """The grants of many sorted requests, ready for insertions (nothing committed)."""
+        offsets = _offsets(self.rate, len(ready))
+        running, tats, starts = _unrolled(ready, offsets, self._tolerance, self._tat)
+        return BlockGrants(
+            ready, running, tats, starts, self._increment, self._tolerance, self._tat
+        )
 
 
-class Insertions:
-    """Grants in a block of sorted requests while requests are inserted into it in service
-    order (a retry that becomes ready inside the block), each in O(1), never recomputing.
+class BlockGrants:
+    """The grants of a block of sorted requests (``starts``, and ``tats`` after each) and,
+    while requests are inserted into it in service order (a retry that becomes ready inside
+    the block), of every request after an insertion, each in O(1), never recomputing.
 
     Unrolled, the GCRA's TAT after the p-th request served (from 0) is
     ``(p + 1)/R + M_p`` with ``M_p = max(TAT_in, max_{q <= p} (r_q - q/R))``. The block's k-th
@@ -87,11 +133,34 @@ class Insertions:
     requests counted with today's larger s only undercount terms M already holds.
     """
 
-    __slots__ = ("_prefix", "_ready", "_running", "_tolerance", "increment", "inserted")
+    __slots__ = (
+        "_array",
+        "_prefix",
+        "_running",
+        "_tolerance",
+        "increment",
+        "inserted",
+        "ready",
+        "starts",
+        "tats",
+    )
 
-    def __init__(self, ready: np.ndarray, increment: float, tolerance: float, tat: float) -> None:
-        self._ready = ready.tolist()
-        self._prefix = np.maximum.accumulate(ready - np.arange(len(ready)) * increment).tolist()
+    def __init__(
+        self,
+        ready: np.ndarray,
+        running: np.ndarray,
+        tats: np.ndarray,
+        starts: np.ndarray,
+        increment: float,
+        tolerance: float,
+        tat: float,
+    ) -> None:
+        self.starts = starts
+        """When each request starts if nothing is inserted."""
+        self.tats = tats
+        self._array = (ready, running)
+        self.ready: list[float] = []
+        self._prefix: list[float] = []
         self.increment = increment
         """How much one insertion can delay a later grant: 1/R (0 without a rate limit)."""
         self._tolerance = tolerance
@@ -99,28 +168,34 @@ class Insertions:
         self.inserted = 0
         """How many requests were inserted so far; each delays later grants by at most 1/R."""
 
-    def _before(self, k: int) -> tuple[float, float]:
-        """The running maximum and TAT just before the block's k-th request."""
-        s = self.inserted
-        running = self._running
-        if k:
-            prefix = self._prefix[k - 1] - s * self.increment
-            running = prefix if prefix > running else running
-        return running, (k + s) * self.increment + running
+    def track(self) -> None:
+        """Prepare for insertions (kept apart: a block without failures never needs them)."""
+        self.ready, self._prefix = (array.tolist() for array in self._array)
+
+    # start_of and insert repeat the fold of the prefix maximum: they run once per failure
+    # and per retry, where a shared helper's call would cost more than the arithmetic.
 
     def start_of(self, k: int) -> float:
         """When the block's k-th request starts, given the insertions so far."""
-        ready = self._ready[k]
-        earliest = self._before(k)[1] - self._tolerance
+        s, running = self.inserted, self._running
+        if k:
+            prefix = self._prefix[k - 1] - s * self.increment
+            running = prefix if prefix > running else running
+        earliest = (k + s) * self.increment + running - self._tolerance
+        ready = self.ready[k]
         return ready if ready >= earliest else earliest
 
     def insert(self, k: int, ready: float) -> float:
         """Serve a request ready at ``ready`` just before the block's k-th; returns its start."""
-        running, tat = self._before(k)
-        term = ready - (k + self.inserted) * self.increment
+        s, running = self.inserted, self._running
+        if k:
+            prefix = self._prefix[k - 1] - s * self.increment
+            running = prefix if prefix > running else running
+        position = (k + s) * self.increment
+        earliest = position + running - self._tolerance
+        term = ready - position
         self._running = term if term > running else running
-        self.inserted += 1
-        earliest = tat - self._tolerance
+        self.inserted = s + 1
         return ready if ready >= earliest else earliest
 
 
@@ -158,8 +233,8 @@ class Unlimited:
     def commit(self, tat: float) -> None:
         pass
 
-    def insertions(self, ready: np.ndarray) -> Insertions:
-        return Insertions(ready, 0.0, math.inf, -math.inf)
+    def block(self, ready: np.ndarray) -> BlockGrants:
+        return BlockGrants(ready, ready, ready, ready, 0.0, math.inf, -math.inf)
 
 
 Gate = TokenBucket | Concurrency | Unlimited

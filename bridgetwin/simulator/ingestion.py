@@ -24,7 +24,7 @@ from typing import Protocol
 
 import numpy as np
 
-from bridgetwin.simulator.gates import gcra_schedule
+from bridgetwin.simulator.gates import gcra_grants
 from bridgetwin.simulator.lane import Lane
 from bridgetwin.simulator.metrics import MetricStore
 from bridgetwin.simulator.producers import Batch
@@ -62,12 +62,6 @@ class Feed:
     throttled_calls: int = 0
     error_calls: int = 0
     accepted_entries: int = 0
-
-
-def gcra_grants(ready: np.ndarray, rate: float, burst: int, tat: float) -> tuple[np.ndarray, float]:
-    """Start times through a delaying token bucket, and its TAT afterwards."""
-    starts, tats = gcra_schedule(ready, rate, burst, tat)
-    return starts, float(tats[-1]) if len(tats) else tat
 
 
 @dataclass
@@ -108,11 +102,11 @@ class RegionIngestion:
         if puts:
             times = np.concatenate([b.times for _, b in puts])
             self.store.record_many("PutEventsApproximateCallCount", times)
-            ordered = np.sort(times)
+            ordered = times if len(puts) == 1 else np.sort(times)
             grants, tat = gcra_grants(
                 ordered, self.put_events_quota, self.put_events_quota, self._put_tat
             )
-            if np.all(grants <= ordered):  # nothing throttled: the fast path is exact
+            if grants is ordered or np.all(grants <= ordered):  # nothing throttled
                 self._put_tat = tat
             else:
                 admitted.update(self._admit_one_by_one(puts))
@@ -166,10 +160,13 @@ class RegionIngestion:
             templates = batch.templates
             entry_times = np.repeat(batch.times, templates.shape[1])
             templates = templates.ravel()
-            failed = ~np.asarray(feed.entry_ok)[templates]
-            feed.failed_entries += int(failed.sum())
-            self.store.record_many("PutEventsFailedEntriesCount", entry_times[failed])
-            feed.accepted_entries += int((~failed).sum())
+            if all(feed.entry_ok):
+                feed.accepted_entries += len(templates)
+            else:
+                failed = ~np.asarray(feed.entry_ok)[templates]
+                feed.failed_entries += int(failed.sum())
+                self.store.record_many("PutEventsFailedEntriesCount", entry_times[failed])
+                feed.accepted_entries += int((~failed).sum())
             for template, routes in enumerate(feed.routes):
                 if not routes or not feed.entry_ok[template]:
                     continue
@@ -193,11 +190,15 @@ class RegionIngestion:
         ready = ingest + self.processing_latency(len(ingest))
         if self.disruptions:
             ready += self._disrupted(ingest, "ingestion_latency")
-        order = np.argsort(ready, kind="stable")
-        ready, ingest, keys, owner = ready[order], ingest[order], keys[order], owner[order]
+        if len(arrivals) > 1 or np.any(ready[1:] < ready[:-1]):  # often sorted already
+            order = np.argsort(ready, kind="stable")
+            ready, ingest, keys, owner = ready[order], ingest[order], keys[order], owner[order]
         ready, self._invocation_tat = gcra_grants(
             ready, self.invocation_quota, self.invocation_quota, self._invocation_tat
         )
         for index, lane in enumerate(lanes):
-            mine = owner == index
-            lane.add(ready[mine], ingest[mine], keys[mine])
+            if len(lanes) == 1:
+                lane.add(ready, ingest, keys)
+            else:
+                mine = owner == index
+                lane.add(ready[mine], ingest[mine], keys[mine])

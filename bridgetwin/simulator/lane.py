@@ -17,8 +17,9 @@ happens next (AWS's rules, eventbridge-facts §1):
 Speed comes from blocks: the lane takes every request ready in the step at once (first attempts
 and due retries), computes their token grants with the GCRA's running maximum and their outcomes
 with one draw per quantity, and records metrics in bulk. A failure whose retry becomes ready
-inside the block cuts the block there, so requests are still served in exactly the order the
-one-at-a-time path would serve them.
+inside the block is inserted at its place in ready order, and ``gates.BlockGrants`` gives it and
+every later request its grant in O(1), so requests are served in exactly the order, and at
+exactly the times, of the one-at-a-time path.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 
 from bridgetwin.simulator._random import Draws
 from bridgetwin.simulator.behaviour import OK, PERMANENT, Behaviour, Drawn, Outcome
-from bridgetwin.simulator.gates import Concurrency, Gate
+from bridgetwin.simulator.gates import BlockGrants, Concurrency, Gate
 from bridgetwin.simulator.pending import PendingQueue
 from bridgetwin.simulator.scenario import RetryBackoff
 from bridgetwin.simulator.targets import DLQ_SAMPLES, TargetState
@@ -44,6 +45,28 @@ _Retry = tuple[float, int, float, int, int]
 """A scheduled retry: (ready, sequence, ingestion time, target key, attempt number)."""
 
 
+def _present(keys: np.ndarray, count: int) -> list[int]:
+    """The distinct target keys in ``keys`` (each below ``count``), cheaply."""
+    if count == 1:
+        return [0] if len(keys) else []
+    return np.flatnonzero(np.bincount(keys, minlength=count)).tolist()
+
+
+def _merge(columns: list[np.ndarray], at: np.ndarray | list[int], values: list) -> list[np.ndarray]:
+    """The columns with ``values[c][i]`` inserted before row ``at[i]`` of column c (``at``
+    ascending; equal positions keep their order), like ``np.insert`` at a fraction of its cost."""
+    slots = np.asarray(at, dtype=np.int64) + np.arange(len(at))
+    keep = np.ones(len(columns[0]) + len(at), dtype=bool)
+    keep[slots] = False
+    merged = []
+    for column, value in zip(columns, values, strict=True):
+        out = np.empty(len(keep), dtype=column.dtype)
+        out[keep] = column
+        out[slots] = value
+        merged.append(out)
+    return merged
+
+
 class _Base(NamedTuple):
     """The requests a block starts with, sorted by ready time."""
 
@@ -51,8 +74,10 @@ class _Base(NamedTuple):
     ingest: np.ndarray
     keys: np.ndarray
     attempt: np.ndarray
-    origin: np.ndarray
-    """Each request's index into the block's due retries, or -1 for a first attempt."""
+    """0 for a first attempt (from the pending queue), else a retry's attempt number."""
+
+
+_NO_REQUESTS = (np.empty(0), np.empty(0), np.empty(0, dtype=np.int64))
 
 
 class Lane:
@@ -71,6 +96,8 @@ class Lane:
         self.targets = targets
         self._backoff = backoff
         self._uniform = uniform
+        # a delay is ceiling * (low + width * u) for u uniform in [0, 1)
+        self._jitter = {"full": (0.0, 1.0), "equal": (0.5, 0.5), "none": (1.0, 0.0)}[backoff.jitter]
         self._pending = PendingQueue()
         self._retries: list[tuple[float, int, float, int, int]] = []
         self._sequence = 0
@@ -81,14 +108,8 @@ class Lane:
 
     def add(self, ready: np.ndarray, ingest: np.ndarray, keys: np.ndarray) -> None:
         """First attempts, sorted by ready time; ``keys`` index ``targets``."""
-        for key in np.unique(keys).tolist():
-            state = self.targets[key]
-            mine = ingest[keys == key]
-            state.ingested += len(mine)
-            minutes = np.minimum((mine // 60).astype(np.int64), len(state.ingested_by_minute) - 1)
-            state.ingested_by_minute += np.bincount(
-                minutes, minlength=len(state.ingested_by_minute)
-            )
+        for key in _present(keys, len(self.targets)):
+            self.targets[key].ingest(ingest if len(self.targets) == 1 else ingest[keys == key])
         self._pending.add(ready, ingest, keys)
 
     def waiting_by_key(self) -> dict[int, int]:
@@ -99,15 +120,6 @@ class Lane:
         for key in self._pending.remaining_keys().tolist():
             counts[key] = counts.get(key, 0) + 1
         return counts
-
-    def _delay(self, retry: int) -> float:
-        b = self._backoff
-        ceiling = min(b.cap, b.base * b.factor**retry)
-        if b.jitter == "full":
-            return ceiling * self._uniform.next()
-        if b.jitter == "equal":
-            return ceiling / 2 * (1 + self._uniform.next())
-        return ceiling
 
     def run_until(self, t_end: float) -> None:
         """Start every request ready before ``t_end``, in ready order."""
@@ -181,60 +193,69 @@ class Lane:
         (a concurrency gate, an outage or OAuth in play) or not worth it (few requests).
 
         The block's grants come from the GCRA's running maximum and its outcomes from one draw
-        per quantity; only failures take Python time (see ``_settle``). Outcomes drawn for the
-        block stay, since in a block an outcome does not depend on its exact start.
+        per quantity; only failures and retries take Python time (see ``_settle``). Outcomes
+        drawn for the block stay, since in a block an outcome does not depend on its exact start.
         """
-        pending, retries, gate = self._pending, self._retries, self.gate
-        if isinstance(gate, Concurrency):
+        pending, retries = self._pending, self._retries
+        if isinstance(self.gate, Concurrency):
             return False
+        fresh = pending.block(t_end) if pending.peek() is not None else _NO_REQUESTS
         due = []
         while retries and retries[0][0] < t_end:
             due.append(heapq.heappop(retries))
-        fresh = pending.block(t_end) if pending.peek() is not None else None
-        fresh_count = len(fresh[0]) if fresh else 0
-        if fresh_count + len(due) < MIN_BLOCK:
+        count = len(fresh[0])
+        columns = [*fresh, np.zeros(count, dtype=np.int64)]
+        if count >= MIN_BLOCK and len(due) <= count // 8:  # a few retries: insert them one by one
+            last = float(fresh[0][-1])
+            inside = [entry for entry in due if entry[0] < last]  # still sorted, so a heap
+            self._restore(due[len(inside) :])
+        elif count + len(due) >= MIN_BLOCK:  # many: merge them into the block's columns
+            at = np.searchsorted(fresh[0], [d[0] for d in due], side="left")  # retries first
+            values = list(zip(*((d[0], d[2], d[3], d[4]) for d in due), strict=True))
+            columns = _merge(columns, at, values)
+            inside = []
+        else:
             return self._restore(due)
-        ready = np.concatenate(([d[0] for d in due], fresh[0] if fresh else []))
-        order = np.argsort(ready, kind="stable")  # retries first on ties, as in _one
-        base = _Base(
-            ready[order],
-            np.concatenate(([d[2] for d in due], fresh[1] if fresh else []))[order],
-            np.concatenate(([d[3] for d in due], fresh[2] if fresh else [])).astype(np.int64)[
-                order
-            ],
-            np.concatenate(([d[4] for d in due], np.zeros(fresh_count))).astype(np.int64)[order],
-            np.where(order < len(due), order, -1),  # index into ``due``, or -1 for a first attempt
-        )
+        base = _Base(*columns)
         if self._max_age is None:
             self._max_age = np.asarray([t.max_age for t in self.targets])
-        starts, _ = gate.schedule(base.ready)
+        grants = self.gate.block(base.ready)
+        starts = grants.starts
         # how long each request may still wait before its maximum age; the first negative cuts
         room = self._max_age[base.keys] - (starts - base.ingest)
         late = np.flatnonzero(room < 0)
         n = int(late[0]) if len(late) else len(room)
-        drawn = self.behaviour.draw_many(n, float(starts[0]), float(starts[n - 1])) if n else None
+        spare = n // 8 + 8  # outcomes for the retries that will be inserted
+        drawn = (
+            self.behaviour.draw_many(n + spare, float(starts[0]), float(starts[n - 1]))
+            if n
+            else None
+        )
         if drawn is None:
-            return self._restore(due)
-        n, inserted = self._settle(base, n, starts, drawn, float(room[:n].min()))
-        left = base.origin[n:]
-        self._restore([due[k] for k in left[left >= 0].tolist()])
+            self._restore(inside)
+            self._restore_columns(base, 0)
+            return False
+        n, inserted = self._settle(base, grants, n, drawn, float(room[:n].min()), inside)
+        self._restore_columns(base, n)
         if not n and not inserted:
             return False
-        pending.consume(int(np.count_nonzero(base.origin[:n] < 0)))
-        self._record_block(base, n, drawn, inserted)
+        pending.consume(int(np.count_nonzero(base.attempt[:n] == 0)))
+        self._record_block(base, grants, n, drawn, inserted)
         return True
 
     def _settle(
         self,
         base: _Base,
+        grants: BlockGrants,
         n: int,
-        starts: np.ndarray,
         drawn: Drawn,
         room: float,
+        inside: list[_Retry],
     ) -> tuple[int, list[tuple[int, _Retry, float, int, int]]]:
         """Settle the block's failures in service order, inserting each retry that becomes ready
-        inside the block at its place in ready order; returns how many of the block's requests
-        start and the inserted retries as (position in the block, retry, duration, kind, code).
+        inside the block (``inside``, a heap, and those its failures schedule) at its place in
+        ready order; returns how many of the block's requests start and the inserted retries
+        as (position in the block, retry, duration, kind, code).
 
         An insertion delays every later grant by at most 1/R, so while the insertions' total
         delay stays within ``room`` (the least time any request may still wait) no grant can pass
@@ -242,33 +263,37 @@ class Lane:
         outcome changes. Otherwise the block is cut there, exactly where the next one resumes.
         """
         durations, kinds, codes = drawn
-        grants = self.gate.insertions(base.ready[:n])
-        increment = grants.increment
-        ready = base.ready[:n].tolist()
-        last = ready[-1]
-        latest = float(starts[n - 1])  # the last grant before any insertion
-        checked = latest  # outages are ruled out for starts up to here
         failed = np.flatnonzero(kinds[:n] != OK)
+        if not len(failed) and not inside:
+            return n, []
+        grants.track()
+        increment = grants.increment
+        ready = grants.ready
+        last = ready[n - 1]
+        first, latest = float(grants.starts[0]), float(grants.starts[n - 1])  # before insertions
+        checked = latest  # outages are ruled out for starts up to here
         failures = zip(
             *(c[failed].tolist() for c in (base.ingest, base.keys, base.attempt, durations, codes)),
             failed.tolist(),
             strict=True,
         )
         failure = next(failures, None)
-        inside: list[_Retry] = []  # retries that become ready before the block's last request
+        f = failure[5] if failure is not None else n
         inserted: list[tuple[int, _Retry, float, int, int]] = []
         pool: list[tuple[float, int, int]] = []
-        behaviour, max_age = self.behaviour, self._max_age
+        spare: Drawn | None = tuple(column[n:] for column in drawn)  # drawn beyond the block
+        behaviour, max_age, targets = self.behaviour, self._max_age, self.targets
+        after_failure, retries = self._after_failure, self._retries
+        bisect_left, heappush = bisect.bisect_left, heapq.heappush
         while True:
-            f = failure[5] if failure is not None else n
-            k = bisect.bisect_left(ready, inside[0][0]) if inside else n
+            k = bisect_left(ready, inside[0][0], 0, n) if inside else n
             if k <= f and inside:
                 delay = (grants.inserted + 1) * increment
                 if delay > room:
                     break
                 if latest + delay > checked:
                     reach = latest + delay + 64 * increment
-                    if behaviour.draw_many(0, checked, reach) is None:
+                    if not behaviour.steady(checked, reach):
                         break
                     checked = reach
                 retry = inside[0]
@@ -277,9 +302,10 @@ class Lane:
                     break  # the next block (or the one-at-a-time path) gives it up
                 heapq.heappop(inside)
                 if not pool:
-                    extra = behaviour.draw_many(32, float(starts[0]), checked)
+                    extra = spare or behaviour.draw_many(32, first, checked)
                     assert extra is not None  # the same window was already accepted
                     pool = list(zip(*(e.tolist() for e in extra), strict=True))[::-1]
+                    spare = None
                 duration, kind, code = pool.pop()
                 inserted.append((k, retry, duration, kind, code))
                 if kind == OK:
@@ -290,19 +316,21 @@ class Lane:
                 ingest, key, attempt, duration, code, _ = failure
                 end = grants.start_of(f) + duration
                 failure = next(failures, None)
+                f = failure[5] if failure is not None else n
             else:
                 return n, inserted
-            outcome = behaviour.outcome_of(code, end)
-            again = self._after_failure(self.targets[key], key, ingest, attempt, outcome)
+            again = after_failure(
+                targets[key], key, ingest, attempt, behaviour.outcome_of(code, end)
+            )
             if again is not None:
-                heapq.heappush(inside if again[0] < last else self._retries, again)
-        for entry in inside:  # cut at position k: the rest waits for the next block
-            heapq.heappush(self._retries, entry)
+                heappush(inside if again[0] < last else retries, again)
+        self._restore(inside)  # cut at position k: the rest waits for the next block
         return k, inserted
 
     def _record_block(
         self,
         base: _Base,
+        grants: BlockGrants,
         n: int,
         drawn: Drawn,
         inserted: list[tuple[int, _Retry, float, int, int]],
@@ -312,12 +340,14 @@ class Lane:
                    drawn[0][:n], drawn[1][:n]]  # fmt: skip
         if inserted:
             at = [entry[0] for entry in inserted]
-            values = [[e[1][0] for e in inserted], [e[1][2] for e in inserted],
-                      [e[1][3] for e in inserted], [e[1][4] for e in inserted],
-                      [e[2] for e in inserted], [e[3] for e in inserted]]  # fmt: skip
-            columns = [np.insert(c, at, v) for c, v in zip(columns, values, strict=True)]
+            values = zip(
+                *((r[0], r[2], r[3], r[4], d, kind) for _, r, d, kind, _ in inserted), strict=True
+            )
+            columns = _merge(columns, at, list(values))
+            starts, tats = self.gate.schedule(columns[0])
+        else:
+            starts, tats = grants.starts[:n], grants.tats[:n]
         ready, ingest, keys, attempt, durations, kinds = columns
-        starts, tats = self.gate.schedule(ready)
         self.gate.commit(float(tats[-1]))
         if self.trace is not None:
             self.trace.extend(zip(ready.tolist(), starts.tolist(), strict=True))
@@ -330,15 +360,28 @@ class Lane:
             heapq.heappush(self._retries, entry)
         return False
 
+    def _restore_columns(self, base: _Base, n: int) -> None:
+        """Put the retries among the block's requests from ``n`` on back to wait (first attempts
+        stay in the pending queue until consumed)."""
+        waiting = np.flatnonzero(base.attempt[n:])
+        for ready, ingest, key, attempt in zip(
+            *(c[n:][waiting].tolist() for c in base), strict=True
+        ):
+            self._sequence += 1
+            heapq.heappush(self._retries, (ready, self._sequence, ingest, key, attempt))
+
     def _flush(self) -> None:
         """Record the step's blocks in bulk, per target."""
         if not self._segments:
             return
-        ready, ingest, starts, ends, ok, keys, attempt = (
-            np.concatenate(part) for part in zip(*self._segments, strict=True)
-        )
+        if len(self._segments) == 1:
+            ready, ingest, starts, ends, ok, keys, attempt = self._segments[0]
+        else:
+            ready, ingest, starts, ends, ok, keys, attempt = (
+                np.concatenate(part) for part in zip(*self._segments, strict=True)
+            )
         self._segments.clear()
-        for key in np.unique(keys).tolist():
+        for key in _present(keys, len(self.targets)):
             mine = keys == key
             parts = (ready, ingest, starts, ends, ok, attempt)
             self.targets[key].record_block(
@@ -356,7 +399,9 @@ class Lane:
         elif attempt >= state.max_retries:
             self._fail(state, end, (code, message), attempt, "MaximumRetryAttempts")
         else:
-            delay = self._delay(attempt)
+            b = self._backoff
+            low, width = self._jitter
+            delay = min(b.cap, b.base * b.factor**attempt) * (low + width * self._uniform.next())
             if retry_after is not None and retry_after > delay:
                 delay = retry_after
             if end + delay - ingest > state.max_age:

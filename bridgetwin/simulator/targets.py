@@ -52,6 +52,17 @@ class Samples:
         return sum(len(c) for c in self._chunks) + len(self._buffer)
 
 
+def _tally(by_minute: np.ndarray, times: np.ndarray) -> None:
+    """Count each time in its minute's bin (the last bin takes any later time). A minute is
+    ``int(t / 60)`` everywhere: four times cheaper than numpy's floor division."""
+    if not len(times):
+        return
+    minutes = np.minimum((times / 60).astype(np.int64), len(by_minute) - 1)
+    low = int(minutes.min())
+    counts = np.bincount(minutes - low)
+    by_minute[low : low + len(counts)] += counts
+
+
 @dataclass
 class TargetState:
     """Policy and running tally of one (rule, target) pair."""
@@ -95,8 +106,13 @@ class TargetState:
         if at > self.horizon:
             self.finished_late += 1
             return False
-        self.finished_by_minute[int(at // 60)] += 1
+        self.finished_by_minute[int(at / 60)] += 1
         return True
+
+    def ingest(self, times: np.ndarray) -> None:
+        """Events matched for this target, ingested at ``times``."""
+        self.ingested += len(times)
+        _tally(self.ingested_by_minute, times)
 
     def record_block(
         self,
@@ -108,34 +124,46 @@ class TargetState:
         attempt: np.ndarray,
     ) -> None:
         """Bulk bookkeeping for attempts started in blocks (failures are handled apart)."""
-        horizon, store = self.horizon, self.store
-        self.attempts += len(starts)
-        store.record_many("InvocationAttempts", starts)
-        retried = attempt > 0
-        self.retries += int(retried.sum())
-        store.record_many("RetryInvocationAttempts", starts[retried])
-        delayed = starts > ready
-        self.throttled += int(delayed.sum())
-        store.record_many("ThrottledRules", ready[delayed])
-        first = ~retried
+        horizon = self.horizon
+        first = attempt == 0
         seen = first & (starts <= horizon)
-        waits = starts[seen] - ingest[seen]
-        self.latency_start.extend(waits)
-        store.record_many("IngestionToInvocationStartLatency", starts[seen], waits * 1e3)
         done = first & (ends <= horizon)
-        took = ends[done] - ingest[done]
-        self.latency_complete.extend(took)
-        store.record_many("IngestionToInvocationCompleteLatency", ends[done], took * 1e3)
         success = ok & (ends <= horizon)
-        self.delivered += int(success.sum())
-        self.finished_late += int((ok & (ends > horizon)).sum())
+        delivered = int(np.count_nonzero(success))
+        self.attempts += len(starts)
+        self.retries += len(starts) - int(np.count_nonzero(first))
+        self.throttled += int(np.count_nonzero(starts > ready))
+        self.delivered += delivered
+        self.finished_late += int(np.count_nonzero(ok)) - delivered
+        self.latency_start.extend(starts[seen] - ingest[seen])
+        self.latency_complete.extend(ends[done] - ingest[done])
+        success_ends = ends[success]
+        self.latency_success.extend(success_ends - ingest[success])
+        _tally(self.finished_by_minute, success_ends)
+        if self.store.metrics:  # datapoints only when an alarm reads them
+            self._record_datapoints(ready, ingest, starts, ends, attempt, seen, done, success)
+
+    def _record_datapoints(
+        self,
+        ready: np.ndarray,
+        ingest: np.ndarray,
+        starts: np.ndarray,
+        ends: np.ndarray,
+        attempt: np.ndarray,
+        seen: np.ndarray,
+        done: np.ndarray,
+        success: np.ndarray,
+    ) -> None:
+        store = self.store
+        store.record_many("InvocationAttempts", starts)
+        store.record_many("RetryInvocationAttempts", starts[attempt > 0])
+        store.record_many("ThrottledRules", ready[starts > ready])
+        waits = (starts[seen] - ingest[seen]) * 1e3
+        store.record_many("IngestionToInvocationStartLatency", starts[seen], waits)
+        took = (ends[done] - ingest[done]) * 1e3
+        store.record_many("IngestionToInvocationCompleteLatency", ends[done], took)
         success_ends = ends[success]
         store.record_many("SuccessfulInvocationAttempts", success_ends)
         store.record_many("Invocations", success_ends)
-        delivered_after = success_ends - ingest[success]
-        self.latency_success.extend(delivered_after)
-        store.record_many(
-            "IngestionToInvocationSuccessLatency", success_ends, delivered_after * 1e3
-        )
-        minutes = (success_ends // 60).astype(np.int64)
-        self.finished_by_minute += np.bincount(minutes, minlength=len(self.finished_by_minute))
+        delivered_after = (success_ends - ingest[success]) * 1e3
+        store.record_many("IngestionToInvocationSuccessLatency", success_ends, delivered_after)
