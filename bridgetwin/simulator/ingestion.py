@@ -158,7 +158,8 @@ class RegionIngestion:
         for feed_index, batch in accepted:
             feed = self.feeds[feed_index]
             templates = batch.templates
-            entry_times = np.repeat(batch.times, templates.shape[1])
+            width = templates.shape[1]
+            entry_times = batch.times if width == 1 else np.repeat(batch.times, width)
             templates = templates.ravel()
             if all(feed.entry_ok):
                 feed.accepted_entries += len(templates)
@@ -181,24 +182,43 @@ class RegionIngestion:
         if not per_route:
             return
         lanes = [entry[0] for entry in per_route.values()]
-        arrivals = [np.concatenate(entry[2]) for entry in per_route.values()]
+        arrivals = [
+            parts[0] if len(parts) == 1 else np.concatenate(parts)
+            for _, _, parts in per_route.values()
+        ]
+        if len(arrivals) == 1:  # one route, often sorted already
+            (ingest,) = arrivals
+            ready = self._ready(ingest)
+            keys = np.full(len(ingest), per_route[next(iter(per_route))][1])
+            if np.any(ready[1:] < ready[:-1]):
+                order = np.argsort(ready, kind="stable")
+                ready, ingest = ready[order], ingest[order]
+            ready, self._invocation_tat = self._invocation_grants(ready)
+            lanes[0].add(ready, ingest, keys)
+            return
+        routes = list(per_route.values())
         keys = np.concatenate(
-            [np.full(len(a), e[1]) for a, e in zip(arrivals, per_route.values(), strict=True)]
+            [np.full(len(a), e[1]) for a, e in zip(arrivals, routes, strict=True)]
         )
         owner = np.concatenate([np.full(len(a), i) for i, a in enumerate(arrivals)])
         ingest = np.concatenate(arrivals)
+        ready = self._ready(ingest)
+        order = np.argsort(ready, kind="stable")
+        ready, ingest, keys, owner = ready[order], ingest[order], keys[order], owner[order]
+        ready, self._invocation_tat = self._invocation_grants(ready)
+        for index, lane in enumerate(lanes):
+            mine = owner == index
+            lane.add(ready[mine], ingest[mine], keys[mine])
+
+    def _ready(self, ingest: np.ndarray) -> np.ndarray:
+        """When ingested events are ready to invoke their targets."""
         ready = ingest + self.processing_latency(len(ingest))
         if self.disruptions:
             ready += self._disrupted(ingest, "ingestion_latency")
-        if len(arrivals) > 1 or np.any(ready[1:] < ready[:-1]):  # often sorted already
-            order = np.argsort(ready, kind="stable")
-            ready, ingest, keys, owner = ready[order], ingest[order], keys[order], owner[order]
-        ready, self._invocation_tat = gcra_grants(
+        return ready
+
+    def _invocation_grants(self, ready: np.ndarray) -> tuple[np.ndarray, float]:
+        """The Region's invocations throttle quota: excess is delayed (eventbridge-facts §6)."""
+        return gcra_grants(
             ready, self.invocation_quota, self.invocation_quota, self._invocation_tat
         )
-        for index, lane in enumerate(lanes):
-            if len(lanes) == 1:
-                lane.add(ready, ingest, keys)
-            else:
-                mine = owner == index
-                lane.add(ready[mine], ingest[mine], keys[mine])

@@ -209,11 +209,13 @@ class Lane:
             last = float(fresh[0][-1])
             inside = [entry for entry in due if entry[0] < last]  # still sorted, so a heap
             self._restore(due[len(inside) :])
+            merged = False
         elif count + len(due) >= MIN_BLOCK:  # many: merge them into the block's columns
             at = np.searchsorted(fresh[0], [d[0] for d in due], side="left")  # retries first
             values = list(zip(*((d[0], d[2], d[3], d[4]) for d in due), strict=True))
             columns = _merge(columns, at, values)
             inside = []
+            merged = True
         else:
             return self._restore(due)
         base = _Base(*columns)
@@ -222,7 +224,8 @@ class Lane:
         grants = self.gate.block(base.ready)
         starts = grants.starts
         # how long each request may still wait before its maximum age; the first negative cuts
-        room = self._max_age[base.keys] - (starts - base.ingest)
+        limit = self._max_age[0] if len(self.targets) == 1 else self._max_age[base.keys]
+        room = limit - (starts - base.ingest)
         late = np.flatnonzero(room < 0)
         n = int(late[0]) if len(late) else len(room)
         spare = n // 8 + 8  # outcomes for the retries that will be inserted
@@ -233,13 +236,15 @@ class Lane:
         )
         if drawn is None:
             self._restore(inside)
-            self._restore_columns(base, 0)
+            if merged:
+                self._restore_columns(base, 0)
             return False
         n, inserted = self._settle(base, grants, n, drawn, float(room[:n].min()), inside)
-        self._restore_columns(base, n)
+        if merged:
+            self._restore_columns(base, n)
         if not n and not inserted:
             return False
-        pending.consume(int(np.count_nonzero(base.attempt[:n] == 0)))
+        pending.consume(n if not merged else int(np.count_nonzero(base.attempt[:n] == 0)))
         self._record_block(base, grants, n, drawn, inserted)
         return True
 

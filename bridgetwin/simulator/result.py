@@ -33,14 +33,26 @@ def _summary(samples: Samples) -> dict[str, float | None]:
     """Latency summary in milliseconds."""
     if not len(samples):
         return {"p50": None, "p90": None, "p99": None, "mean": None, "max": None}
-    array = samples.array() * 1e3
+    array = samples.array()
     out: dict[str, float | None] = {
-        f"p{p}": float(v)
-        for p, v in zip(_PERCENTILES, np.percentile(array, _PERCENTILES), strict=True)
+        f"p{p}": v * 1e3 for p, v in zip(_PERCENTILES, _percentiles(array), strict=True)
     }
-    out["mean"] = float(array.mean())
-    out["max"] = float(array.max())
+    out["mean"] = float(array.mean()) * 1e3
+    out["max"] = float(array.max()) * 1e3
     return out
+
+
+def _percentiles(array: np.ndarray) -> list[float]:
+    """``np.percentile``'s linear interpolation, by partitioning ``array`` in place (its order
+    means nothing) rather than sorting a copy: half the time on millions of samples."""
+    n = len(array)
+    positions = [(n - 1) * p / 100 for p in _PERCENTILES]
+    below = [int(h) for h in positions]
+    array.partition(sorted({i for b in below for i in (b, min(b + 1, n - 1))}))
+    return [
+        float(array[b] + (h - b) * (array[min(b + 1, n - 1)] - array[b]))
+        for h, b in zip(positions, below, strict=True)
+    ]
 
 
 @dataclass(frozen=True)

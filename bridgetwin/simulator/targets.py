@@ -43,6 +43,7 @@ class Samples:
             self._buffer = []
 
     def array(self) -> np.ndarray:
+        """Every sample, in no meaningful order (a caller may reorder it in place)."""
         self._flush()
         if len(self._chunks) > 1:
             self._chunks = [np.concatenate(self._chunks)]
@@ -56,6 +57,10 @@ def _tally(by_minute: np.ndarray, times: np.ndarray) -> None:
     """Count each time in its minute's bin (the last bin takes any later time). A minute is
     ``int(t / 60)`` everywhere: four times cheaper than numpy's floor division."""
     if not len(times):
+        return
+    low, high = (int(t / 60) for t in (times.min(), times.max()))
+    if low == high and low < len(by_minute):  # the usual case: one minute, nothing to bin
+        by_minute[low] += len(times)
         return
     minutes = np.minimum((times / 60).astype(np.int64), len(by_minute) - 1)
     low = int(minutes.min())
@@ -126,9 +131,13 @@ class TargetState:
         """Bulk bookkeeping for attempts started in blocks (failures are handled apart)."""
         horizon = self.horizon
         first = attempt == 0
-        seen = first & (starts <= horizon)
-        done = first & (ends <= horizon)
-        success = ok & (ends <= horizon)
+        if ends.max() <= horizon:  # every step but the last
+            seen = done = first
+            success = ok
+        else:
+            seen = first & (starts <= horizon)
+            done = first & (ends <= horizon)
+            success = ok & (ends <= horizon)
         delivered = int(np.count_nonzero(success))
         self.attempts += len(starts)
         self.retries += len(starts) - int(np.count_nonzero(first))

@@ -86,7 +86,7 @@ def generate(traffic: Traffic, duration: float, rng: np.random.Generator) -> Cal
     """All of a traffic spec's calls over the run."""
     times = call_times(traffic, duration, rng)
     weights = np.asarray([e.weight for e in traffic.events], dtype=float)
-    templates = rng.choice(
-        len(weights), size=(len(times), traffic.batch), p=weights / weights.sum()
-    )
-    return Calls(times, templates)
+    shape = (len(times), traffic.batch)
+    if len(weights) == 1:
+        return Calls(times, np.zeros(shape, dtype=np.int64))
+    return Calls(times, rng.choice(len(weights), size=shape, p=weights / weights.sum()))
