@@ -42,20 +42,26 @@ def test_inserted_requests_get_the_grants_of_the_merged_sequence(base, extra, ra
     grants.track()
     positions = sorted(min(k, len(ready)) for _, k in extra)
     merged: list[float] = []
-    got: list[float] = []
+    got: list[float | None] = []
+    from_block: list[bool] = []
     served = 0
-    for k, (value, _) in zip(positions, extra, strict=False):
+
+    def serve_block_until(k: int) -> None:
+        nonlocal served
         while served < k:
             merged.append(float(ready[served]))
             got.append(grants.start_of(served))
+            from_block.append(True)
             served += 1
+
+    for k, (value, _) in zip(positions, extra, strict=False):
+        serve_block_until(k)
         merged.append(value)
         got.append(grants.insert(k, value))
-    while served < len(ready):
-        merged.append(float(ready[served]))
-        got.append(grants.start_of(served))
-        served += 1
-    assert got == pytest.approx(recurrence(merged, rate, burst, tat), abs=1e-9)
+        from_block.append(False)
+    serve_block_until(len(ready))
+    expected = recurrence(merged, rate, burst, tat)
+    assert got == pytest.approx(expected, abs=1e-9)
     assert bucket.schedule(np.asarray(merged))[0].tolist() == pytest.approx(got, abs=1e-9)
 
 
@@ -84,3 +90,14 @@ def test_grants_without_waiting_shortcut_agrees_with_the_recurrence(base, rate, 
     for r in ready.tolist():
         expected = max(r, expected) + 1 / rate
     assert final == pytest.approx(expected, abs=1e-9)
+
+
+def test_an_insertion_past_its_deadline_changes_nothing():
+    bucket = TokenBucket(10.0, 1)
+    grants = bucket.block(np.asarray([0.0, 0.05, 0.3]))
+    grants.track()
+    assert grants.insert(1, 0.01, deadline=0.05) is None  # would start at 0.1
+    assert grants.inserted == 0
+    assert grants.start_of(1) == pytest.approx(0.1)
+    assert grants.insert(1, 0.01) == pytest.approx(0.1)
+    assert grants.start_of(1) == pytest.approx(0.2)

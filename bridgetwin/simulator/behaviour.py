@@ -25,9 +25,12 @@ OK, RETRYABLE, PERMANENT = 0, 1, 2
 Outcome = tuple[float, int, str, str, float | None]
 """(end time, OK | RETRYABLE | PERMANENT, DLQ ERROR_CODE, ERROR_MESSAGE, Retry-After or None)."""
 
+Failure = tuple[int, str, str, float | None]
+"""How an attempt failed: (RETRYABLE | PERMANENT, ERROR_CODE, ERROR_MESSAGE, Retry-After)."""
+
 Drawn = tuple[np.ndarray, np.ndarray, np.ndarray]
-"""Many attempts at once: how long each takes, OK/RETRYABLE/PERMANENT, and a code from which
-``outcome_of`` builds a failure's details (an HTTP status, or -1 for a timeout)."""
+"""Many attempts at once: how long each takes, OK/RETRYABLE/PERMANENT, and a code whose
+details (``failures[code]``) describe a failure (an HTTP status, or -1 for a timeout)."""
 
 
 @dataclass
@@ -65,9 +68,10 @@ class HttpBehaviour:
         self._cumulative_table = np.asarray(cumulative)
         self._tokens = token_cache
         self._retry_after = -1.0 if endpoint.retry_after_negative else endpoint.retry_after
-        self._details = {status: self._classify(status) for status in self._statuses}
-        self._details[-1] = (RETRYABLE, "TIMEOUT", "request timed out after 5 s", None)
-        self._kind_table = np.asarray([self._details[status][0] for status in self._statuses])
+        self.failures: dict[int, Failure] = {s: self._classify(s) for s in self._statuses}
+        """The details of each drawn code (attempts drawn in bulk never involve OAuth)."""
+        self.failures[-1] = (RETRYABLE, "TIMEOUT", "request timed out after 5 s", None)
+        self._kind_table = np.asarray([self.failures[status][0] for status in self._statuses])
 
     def _status(self, at: float) -> int | str:
         for outage in self._endpoint.outages:
@@ -87,7 +91,7 @@ class HttpBehaviour:
         status = self._status(at)
         latency = self._latency.next()
         if status == "timeout" or latency > self._timeout:
-            return at + self._timeout, *self._details[-1]
+            return at + self._timeout, *self.failures[-1]
         assert isinstance(status, int)
         if status in (401, 407) and tokens is not None:
             tokens.expires_at = -math.inf  # refresh the token, then retry
@@ -117,11 +121,7 @@ class HttpBehaviour:
             latency[timed_out] = self._timeout
         return latency, kinds, codes
 
-    def outcome_of(self, code: int, end: float) -> Outcome:
-        """The full outcome of a drawn attempt that ended at ``end``."""
-        return end, *self._details[code]
-
-    def _classify(self, status: int) -> tuple[int, str, str, float | None]:
+    def _classify(self, status: int) -> Failure:
         """AWS's retry classification of an HTTP status: (kind, ERROR_CODE, ERROR_MESSAGE,
         Retry-After)."""
         if 200 <= status < 300:
@@ -150,11 +150,14 @@ class TargetBehaviour:
         self._latency = Draws(self._sample_latency)
         self._uniform = Draws(rng.random)
         self._failure_rate = settings.failure_rate
+        self.failures: dict[int, Failure] = {
+            RETRYABLE: (RETRYABLE, "ERROR_FROM_TARGET", "target invocation failed", None)
+        }
 
     def attempt(self, start: float) -> Outcome:
         end = start + self._latency.next()
         if self._failure_rate and self._uniform.next() < self._failure_rate:
-            return end, RETRYABLE, "ERROR_FROM_TARGET", "target invocation failed", None
+            return end, *self.failures[RETRYABLE]
         return end, OK, "", "", None
 
     def steady(self, first_start: float, last_start: float) -> bool:
@@ -164,9 +167,6 @@ class TargetBehaviour:
         failed = self._rng.random(n) < self._failure_rate
         kinds = np.where(failed, RETRYABLE, OK)
         return self._sample_latency(n), kinds, kinds
-
-    def outcome_of(self, code: int, end: float) -> Outcome:
-        return end, RETRYABLE, "ERROR_FROM_TARGET", "target invocation failed", None
 
 
 Behaviour = HttpBehaviour | TargetBehaviour

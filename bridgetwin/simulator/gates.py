@@ -185,14 +185,17 @@ class BlockGrants:
         ready = self.ready[k]
         return ready if ready >= earliest else earliest
 
-    def insert(self, k: int, ready: float) -> float:
-        """Serve a request ready at ``ready`` just before the block's k-th; returns its start."""
+    def insert(self, k: int, ready: float, deadline: float = math.inf) -> float | None:
+        """Serve a request ready at ``ready`` just before the block's k-th; returns its start,
+        or None (and nothing changes) when it would start after ``deadline``."""
         s, running = self.inserted, self._running
         if k:
             prefix = self._prefix[k - 1] - s * self.increment
             running = prefix if prefix > running else running
         position = (k + s) * self.increment
         earliest = position + running - self._tolerance
+        if earliest > deadline or ready > deadline:
+            return None
         term = ready - position
         self._running = term if term > running else running
         self.inserted = s + 1

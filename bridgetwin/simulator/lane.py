@@ -31,7 +31,7 @@ from typing import NamedTuple
 import numpy as np
 
 from bridgetwin.simulator._random import Draws
-from bridgetwin.simulator.behaviour import OK, PERMANENT, Behaviour, Drawn, Outcome
+from bridgetwin.simulator.behaviour import OK, PERMANENT, Behaviour, Drawn, Failure
 from bridgetwin.simulator.gates import BlockGrants, Concurrency, Gate
 from bridgetwin.simulator.pending import PendingQueue
 from bridgetwin.simulator.scenario import RetryBackoff
@@ -67,6 +67,10 @@ def _merge(columns: list[np.ndarray], at: np.ndarray | list[int], values: list) 
     return merged
 
 
+_Inserted = tuple[int, _Retry, float, int]
+"""A retry inserted into a block: (its position there, the retry, duration, kind)."""
+
+
 class _Base(NamedTuple):
     """The requests a block starts with, sorted by ready time."""
 
@@ -96,8 +100,9 @@ class Lane:
         self.targets = targets
         self._backoff = backoff
         self._uniform = uniform
-        # a delay is ceiling * (low + width * u) for u uniform in [0, 1)
+        # the n-th retry waits ceilings[n] * (low + width * u), u uniform in [0, 1)
         self._jitter = {"full": (0.0, 1.0), "equal": (0.5, 0.5), "none": (1.0, 0.0)}[backoff.jitter]
+        self._ceilings = [min(backoff.cap, backoff.base)]
         self._pending = PendingQueue()
         self._retries: list[tuple[float, int, float, int, int]] = []
         self._sequence = 0
@@ -186,7 +191,7 @@ class Lane:
                 state.latency_success.append(end - ingest)
                 store.record("IngestionToInvocationSuccessLatency", end, (end - ingest) * 1e3)
             return None
-        return self._after_failure(state, key, ingest, attempt, outcome)
+        return self._after_failure(state, key, ingest, attempt, end, outcome[1:])
 
     def _block(self, t_end: float) -> bool:
         """Start every request ready before ``t_end`` at once; False when that is not possible
@@ -256,11 +261,10 @@ class Lane:
         drawn: Drawn,
         room: float,
         inside: list[_Retry],
-    ) -> tuple[int, list[tuple[int, _Retry, float, int, int]]]:
+    ) -> tuple[int, list[_Inserted]]:
         """Settle the block's failures in service order, inserting each retry that becomes ready
         inside the block (``inside``, a heap, and those its failures schedule) at its place in
-        ready order; returns how many of the block's requests start and the inserted retries
-        as (position in the block, retry, duration, kind, code).
+        ready order; returns how many of the block's requests start and the inserted retries.
 
         An insertion delays every later grant by at most 1/R, so while the insertions' total
         delay stays within ``room`` (the least time any request may still wait) no grant can pass
@@ -284,11 +288,11 @@ class Lane:
         )
         failure = next(failures, None)
         f = failure[5] if failure is not None else n
-        inserted: list[tuple[int, _Retry, float, int, int]] = []
+        inserted: list[_Inserted] = []
         pool: list[tuple[float, int, int]] = []
         spare: Drawn | None = tuple(column[n:] for column in drawn)  # drawn beyond the block
         behaviour, max_age, targets = self.behaviour, self._max_age, self.targets
-        after_failure, retries = self._after_failure, self._retries
+        after_failure, retries, details = self._after_failure, self._retries, behaviour.failures
         bisect_left, heappush = bisect.bisect_left, heapq.heappush
         while True:
             k = bisect_left(ready, inside[0][0], 0, n) if inside else n
@@ -302,9 +306,9 @@ class Lane:
                         break
                     checked = reach
                 retry = inside[0]
-                start = grants.insert(k, retry[0])
-                if start - retry[2] > max_age[retry[3]]:
-                    break  # the next block (or the one-at-a-time path) gives it up
+                start = grants.insert(k, retry[0], retry[2] + max_age[retry[3]])
+                if start is None:
+                    break  # past its maximum age: the one-at-a-time path gives it up
                 heapq.heappop(inside)
                 if not pool:
                     extra = spare or behaviour.draw_many(32, first, checked)
@@ -312,7 +316,7 @@ class Lane:
                     pool = list(zip(*(e.tolist() for e in extra), strict=True))[::-1]
                     spare = None
                 duration, kind, code = pool.pop()
-                inserted.append((k, retry, duration, kind, code))
+                inserted.append((k, retry, duration, kind))
                 if kind == OK:
                     continue
                 ingest, key, attempt = retry[2], retry[3], retry[4]
@@ -324,9 +328,7 @@ class Lane:
                 f = failure[5] if failure is not None else n
             else:
                 return n, inserted
-            again = after_failure(
-                targets[key], key, ingest, attempt, behaviour.outcome_of(code, end)
-            )
+            again = after_failure(targets[key], key, ingest, attempt, end, details[code])
             if again is not None:
                 heappush(inside if again[0] < last else retries, again)
         self._restore(inside)  # cut at position k: the rest waits for the next block
@@ -338,15 +340,15 @@ class Lane:
         grants: BlockGrants,
         n: int,
         drawn: Drawn,
-        inserted: list[tuple[int, _Retry, float, int, int]],
+        inserted: list[_Inserted],
     ) -> None:
         """Grant the started requests their tokens and keep them for the step's metrics."""
         columns = [base.ready[:n], base.ingest[:n], base.keys[:n], base.attempt[:n],
                    drawn[0][:n], drawn[1][:n]]  # fmt: skip
-        if inserted:
+        if inserted:  # into their places, then one schedule for all
             at = [entry[0] for entry in inserted]
             values = zip(
-                *((r[0], r[2], r[3], r[4], d, kind) for _, r, d, kind, _ in inserted), strict=True
+                *((r[0], r[2], r[3], r[4], d, kind) for _, r, d, kind in inserted), strict=True
             )
             columns = _merge(columns, at, list(values))
             starts, tats = self.gate.schedule(columns[0])
@@ -394,19 +396,26 @@ class Lane:
             )
 
     def _after_failure(
-        self, state: TargetState, key: int, ingest: float, attempt: int, outcome: Outcome | None
+        self,
+        state: TargetState,
+        key: int,
+        ingest: float,
+        attempt: int,
+        end: float,
+        failure: Failure,
     ) -> _Retry | None:
         """Give up (DLQ or drop) per the target's policy, or return the retry to schedule."""
-        assert outcome is not None
-        end, kind, code, message, retry_after = outcome
+        kind, code, message, retry_after = failure
         if kind == PERMANENT or (retry_after is not None and retry_after < 0):
             self._fail(state, end, (code, message), attempt, None)
         elif attempt >= state.max_retries:
             self._fail(state, end, (code, message), attempt, "MaximumRetryAttempts")
         else:
-            b = self._backoff
+            ceilings = self._ceilings
+            while attempt >= len(ceilings):  # min(cap, base * factor**n), never overflowing
+                ceilings.append(min(self._backoff.cap, ceilings[-1] * self._backoff.factor))
             low, width = self._jitter
-            delay = min(b.cap, b.base * b.factor**attempt) * (low + width * self._uniform.next())
+            delay = ceilings[attempt] * (low + width * self._uniform.next())
             if retry_after is not None and retry_after > delay:
                 delay = retry_after
             if end + delay - ingest > state.max_age:
