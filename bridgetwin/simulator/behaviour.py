@@ -111,7 +111,7 @@ class HttpBehaviour:
         if not self.steady(first_start, last_start):
             return None
         latency = self._sample_latency(n)
-        picks = np.searchsorted(self._cumulative_table, self._rng.random(n), side="left")
+        picks = self._cumulative_table.searchsorted(self._rng.random(n), side="left")
         np.minimum(picks, len(self._statuses) - 1, out=picks)
         kinds, codes = self._kind_table[picks], self._status_table[picks]
         timed_out = latency > self._timeout

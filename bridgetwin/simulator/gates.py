@@ -58,7 +58,7 @@ def gcra_grants(ready: np.ndarray, rate: float, burst: int, tat: float) -> tuple
         return ready, tat
     if n <= burst and tat + n / rate - (burst - 1) / rate <= ready[0]:
         offsets = _offsets(rate, n)
-        return ready, max(tat, float((ready - offsets[:n]).max())) + float(offsets[n])
+        return ready, max(tat, float(np.maximum.reduce(ready - offsets[:n]))) + float(offsets[n])
     starts, tats = gcra_schedule(ready, rate, burst, tat)
     return starts, float(tats[-1])
 

@@ -190,7 +190,7 @@ class RegionIngestion:
             (ingest,) = arrivals
             ready = self._ready(ingest)
             keys = np.full(len(ingest), per_route[next(iter(per_route))][1])
-            if np.any(ready[1:] < ready[:-1]):
+            if (ready[1:] < ready[:-1]).any():
                 order = np.argsort(ready, kind="stable")
                 ready, ingest = ready[order], ingest[order]
             ready, self._invocation_tat = self._invocation_grants(ready)

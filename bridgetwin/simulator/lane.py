@@ -231,8 +231,8 @@ class Lane:
         # how long each request may still wait before its maximum age; the first negative cuts
         limit = self._max_age[0] if len(self.targets) == 1 else self._max_age[base.keys]
         room = limit - (starts - base.ingest)
-        late = np.flatnonzero(room < 0)
-        n = int(late[0]) if len(late) else len(room)
+        least = np.minimum.reduce(room)  # (ufunc reductions skip ndarray.min's Python layer)
+        n = len(room) if least >= 0 else int((room < 0).argmax())
         spare = n // 8 + 8  # outcomes for the retries that will be inserted
         drawn = (
             self.behaviour.draw_many(n + spare, float(starts[0]), float(starts[n - 1]))
@@ -244,7 +244,8 @@ class Lane:
             if merged:
                 self._restore_columns(base, 0)
             return False
-        n, inserted = self._settle(base, grants, n, drawn, float(room[:n].min()), inside)
+        least = least if n == len(room) else np.minimum.reduce(room[:n])
+        n, inserted = self._settle(base, grants, n, drawn, float(least), inside)
         if merged:
             self._restore_columns(base, n)
         if not n and not inserted:
@@ -272,7 +273,7 @@ class Lane:
         outcome changes. Otherwise the block is cut there, exactly where the next one resumes.
         """
         durations, kinds, codes = drawn
-        failed = np.flatnonzero(kinds[:n] != OK)
+        failed = (kinds[:n] != OK).nonzero()[0]
         if not len(failed) and not inside:
             return n, []
         grants.track()

@@ -46,7 +46,7 @@ class PendingQueue:
     def block(self, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The first chunk's requests ready before ``limit`` (not consumed)."""
         ready, ingest, keys = self._chunks[0]
-        stop = int(np.searchsorted(ready, limit, side="left"))
+        stop = int(ready.searchsorted(limit, side="left"))
         first = self._first
         return ready[first:stop], ingest[first:stop], keys[first:stop]
 

@@ -71,7 +71,7 @@ class ProducerSource:
 
     def take(self, t1: float) -> Batch:
         """Calls made before ``t1`` not taken yet."""
-        stop = int(np.searchsorted(self._calls.times, t1, side="left"))
+        stop = int(self._calls.times.searchsorted(t1, side="left"))
         fresh = Batch(
             self._calls.times[self._cursor : stop],
             self._calls.templates[self._cursor : stop],

@@ -58,7 +58,8 @@ def _tally(by_minute: np.ndarray, times: np.ndarray) -> None:
     ``int(t / 60)`` everywhere: four times cheaper than numpy's floor division."""
     if not len(times):
         return
-    low, high = (int(t / 60) for t in (times.min(), times.max()))
+    low = int(np.minimum.reduce(times) / 60)
+    high = int(np.maximum.reduce(times) / 60)
     if low == high and low < len(by_minute):  # the usual case: one minute, nothing to bin
         by_minute[low] += len(times)
         return
@@ -131,7 +132,7 @@ class TargetState:
         """Bulk bookkeeping for attempts started in blocks (failures are handled apart)."""
         horizon = self.horizon
         first = attempt == 0
-        if ends.max() <= horizon:  # every step but the last
+        if np.maximum.reduce(ends) <= horizon:  # every step but the last
             seen = done = first
             success = ok
         else:
