@@ -73,6 +73,8 @@ class Simulation(ModelBuilder):
         """Advance simulated time to ``t`` seconds (at most the scenario's duration)."""
         self._start()
         self.env.run(until=min(t, self.horizon) + 1e-9)
+        for lane in self.lanes:
+            lane.flush()
 
     def run(self) -> Result:
         """Run to the scenario's duration and return the result (checking conservation)."""

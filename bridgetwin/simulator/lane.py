@@ -40,6 +40,10 @@ from bridgetwin.simulator.targets import DLQ_SAMPLES, TargetState
 MIN_BLOCK = 16
 """Below this many ready requests the one-at-a-time path is cheaper than numpy's overhead."""
 
+FLUSH_EVENTS = 8192
+"""Blocks are recorded once this many requests have started since the last time (or at the
+end of ``Simulation.run_until``), which spreads bookkeeping's fixed cost over several steps."""
+
 
 _Retry = tuple[float, int, float, int, int]
 """A scheduled retry: (ready, sequence, ingestion time, target key, attempt number)."""
@@ -108,6 +112,8 @@ class Lane:
         self._sequence = 0
         self._max_age: np.ndarray | None = None
         self._segments: list[tuple[np.ndarray, ...]] = []
+        self._buffered = 0  # requests in ``_segments``
+        self._watched: bool | None = None
         self.trace: list[tuple[float, float]] | None = None
         """Set to a list to record (ready, start) of every request that takes the gate."""
 
@@ -135,7 +141,14 @@ class Lane:
             batching = False  # what stopped a block (an outage, OAuth, few requests) holds all step
             if not self._one(t_end):
                 break
-        self._flush()
+        if self._buffered >= FLUSH_EVENTS or self._alarmed():
+            self.flush()
+
+    def _alarmed(self) -> bool:
+        """Whether an alarm reads this lane's datapoints, which must then exist every step."""
+        if self._watched is None:
+            self._watched = any(target.store.metrics for target in self.targets)
+        return self._watched
 
     def _one(self, t_end: float) -> bool:
         """Start the next ready request on its own; False when none is ready before ``t_end``."""
@@ -362,6 +375,7 @@ class Lane:
         self._segments.append(
             (ready, ingest, starts, starts + durations, kinds == OK, keys, attempt)
         )
+        self._buffered += len(ready)
 
     def _restore(self, due: list[_Retry]) -> bool:
         for entry in due:
@@ -378,10 +392,12 @@ class Lane:
             self._sequence += 1
             heapq.heappush(self._retries, (ready, self._sequence, ingest, key, attempt))
 
-    def _flush(self) -> None:
-        """Record the step's blocks in bulk, per target."""
+    def flush(self) -> None:
+        """Record the blocks started so far in bulk, per target. Counts and latencies are read
+        only at the end (unless an alarm watches), so several steps' blocks share one pass."""
         if not self._segments:
             return
+        self._buffered = 0
         if len(self._segments) == 1:
             ready, ingest, starts, ends, ok, keys, attempt = self._segments[0]
         else:
