@@ -70,3 +70,25 @@ def scenario(duration: str = "10m", rate: float = 10, **overrides: Any) -> dict[
     }
     base.update(overrides)
     return base
+
+
+def fanout_graph(*, rate: int = 50) -> Graph:
+    """``webhook_template`` plus a second rule on the same API destination (its rate limit is
+    shared) and a third rule delivering to an SQS queue: three routes for every event."""
+    template = webhook_template(rate=rate)
+    resources = template["Resources"]
+    api = {"Id": "Api", "Arn": {"Fn::GetAtt": ["Dest", "Arn"]}}
+    resources["Audit"] = {
+        "Type": "AWS::Events::Rule",
+        "Properties": {"EventBusName": {"Ref": "Bus"}, "EventPattern": PATTERN, "Targets": [api]},
+    }
+    resources["Queue"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+    resources["ToQueue"] = {
+        "Type": "AWS::Events::Rule",
+        "Properties": {
+            "EventBusName": {"Ref": "Bus"},
+            "EventPattern": PATTERN,
+            "Targets": [{"Id": "Q", "Arn": {"Fn::GetAtt": ["Queue", "Arn"]}}],
+        },
+    }
+    return load_graph(template)
