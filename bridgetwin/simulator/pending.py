@@ -1,4 +1,5 @@
-"""First attempts waiting to start, kept compactly: numpy chunks sorted by ready time.
+"""Requests waiting to start: first attempts kept compactly (numpy chunks sorted by ready time),
+and the shape of a scheduled retry.
 
 A backlogged event costs 24 bytes here (ready time, ingestion time, target key), which is what
 lets the twin hold millions of events waiting for a rate limit.
@@ -7,6 +8,9 @@ lets the twin hold millions of events waiting for a rate limit.
 from __future__ import annotations
 
 import numpy as np
+
+Retry = tuple[float, int, float, int, int]
+"""A scheduled retry, kept in a heap: (ready, sequence, ingestion time, target key, attempt)."""
 
 
 class PendingQueue:

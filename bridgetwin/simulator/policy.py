@@ -1,0 +1,98 @@
+"""What happens after a failed attempt: AWS's retry policy, then the DLQ (eventbridge-facts §1).
+
+- retries stop at ``MaximumRetryAttempts`` or when the event would be older than
+  ``MaximumEventAgeInSeconds``, whichever comes first; an event still waiting for the rate limit at
+  its maximum age gives up too (that is how a backlog past the retry window reaches the DLQ);
+- then the event goes to the DLQ with ``EXHAUSTED_RETRY_CONDITION``, or is dropped without one;
+  errors that are not retried go there at once, without the condition (UNCONFIRMED; we follow
+  the public emulators).
+
+Delays are exponential backoff with jitter (``eventbridge.retry_backoff``), lengthened by a
+longer ``Retry-After``; a negative ``Retry-After`` stops the retries.
+"""
+
+from __future__ import annotations
+
+from bridgetwin.simulator._random import Draws
+from bridgetwin.simulator.behaviour import PERMANENT, Failure
+from bridgetwin.simulator.pending import Retry
+from bridgetwin.simulator.scenario import RetryBackoff
+from bridgetwin.simulator.targets import DLQ_SAMPLES, TargetState
+
+
+class RetryPolicy:
+    """One lane's retry decisions: its backoff draws and the order of its scheduled retries."""
+
+    def __init__(self, backoff: RetryBackoff, uniform: Draws) -> None:
+        self._backoff = backoff
+        self._uniform = uniform
+        # the n-th retry waits ceilings[n] * (low + width * u), u uniform in [0, 1)
+        self._jitter = {"full": (0.0, 1.0), "equal": (0.5, 0.5), "none": (1.0, 0.0)}[backoff.jitter]
+        self._ceilings = [min(backoff.cap, backoff.base)]
+        self._sequence = 0  # breaks ties between retries ready at the same time
+
+    def retry(self, ready: float, ingest: float, key: int, attempt: int) -> Retry:
+        """A retry of attempt number ``attempt``, ready at ``ready``."""
+        self._sequence += 1
+        return (ready, self._sequence, ingest, key, attempt)
+
+    def after_failure(
+        self,
+        state: TargetState,
+        key: int,
+        ingest: float,
+        attempt: int,
+        end: float,
+        failure: Failure,
+    ) -> Retry | None:
+        """Give up (DLQ or drop) per the target's policy, or return the retry to schedule."""
+        kind, code, message, retry_after = failure
+        if kind == PERMANENT or (retry_after is not None and retry_after < 0):
+            self.fail(state, end, (code, message), attempt, None)
+        elif attempt >= state.max_retries:
+            self.fail(state, end, (code, message), attempt, "MaximumRetryAttempts")
+        else:
+            ceilings = self._ceilings
+            while attempt >= len(ceilings):  # min(cap, base * factor**n), never overflowing
+                ceilings.append(min(self._backoff.cap, ceilings[-1] * self._backoff.factor))
+            low, width = self._jitter
+            delay = ceilings[attempt] * (low + width * self._uniform.next())
+            if retry_after is not None and retry_after > delay:
+                delay = retry_after
+            if end + delay - ingest > state.max_age:
+                at = max(end, ingest + state.max_age)
+                self.fail(state, at, (code, message), attempt, "MaximumEventAgeInSeconds")
+            else:
+                return self.retry(end + delay, ingest, key, attempt + 1)
+        return None
+
+    @staticmethod
+    def fail(
+        state: TargetState, at: float, error: tuple[str, str], retries: int, condition: str | None
+    ) -> None:
+        """A final failure: to the DLQ with AWS's attributes, or dropped without one."""
+        code, message = error
+        state.store.record("Invocations", at)
+        state.store.record("FailedInvocations", at)
+        if not state.finish(at):
+            return
+        if not state.has_dlq:
+            state.dropped += 1
+            state.dropped_by_error[code] += 1
+            return
+        state.dlq += 1
+        state.dlq_times.append(at)
+        state.store.record("InvocationsSentToDlq", at)
+        state.dlq_by_condition[condition or "none (not retried)"] += 1
+        state.dlq_by_error[code] += 1
+        if len(state.dlq_samples) < DLQ_SAMPLES:
+            attributes = {
+                "RULE_ARN": state.rule_arn,
+                "TARGET_ARN": state.target_arn,
+                "ERROR_CODE": code,
+                "ERROR_MESSAGE": message,
+                "RETRY_ATTEMPTS": str(retries),
+            }
+            if condition:
+                attributes["EXHAUSTED_RETRY_CONDITION"] = condition
+            state.dlq_samples.append(attributes)
