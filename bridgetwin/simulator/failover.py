@@ -67,27 +67,37 @@ class HealthModel:
 
 
 class ReplicaSource:
-    """Events copied into this Region by the managed replication rules, due after the lag."""
+    """Events copied into this Region by the managed replication rules, due after the lag.
+
+    Kept as sorted parts (one per step's copies or failed retries) and taken from each part's
+    front, so a step costs O(parts), not O(backlog), while the Region is down."""
 
     def __init__(self, width: int) -> None:
         self.width = width
         self._parts: list[Batch] = []
 
     def push(self, batch: Batch) -> None:
-        self._parts.append(batch)
+        if len(batch):
+            order = np.argsort(batch.times, kind="stable")
+            self._parts.append(batch.select(order))
 
     def take(self, t1: float) -> Batch:
-        merged = Batch.merge(self._parts, self.width)
-        due = merged.times < t1
-        self._parts = [merged.select(~due)]
-        return merged.select(due)
+        due, kept = [], []
+        for part in self._parts:
+            k = int(part.times.searchsorted(t1, side="left"))
+            if k:
+                due.append(part.select(slice(None, k)))
+            if k < len(part):
+                kept.append(part.select(slice(k, None)) if k else part)
+        self._parts = kept
+        return Batch.merge(due, self.width)
 
     def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None:
         """Replication retries for its window (24 h per AWS, UNCONFIRMED): exponential backoff
         from 1 s up to 60 s."""
         delay = np.minimum(60.0, 2.0 ** np.minimum(batch.attempts, 6))
         retry_at = np.maximum(batch.times + delay, not_before)
-        self._parts.append(Batch(retry_at, batch.templates, batch.attempts + 1))
+        self.push(Batch(retry_at, batch.templates, batch.attempts + 1))
 
 
 @dataclass

@@ -35,7 +35,7 @@ class Batch:
     def __len__(self) -> int:
         return len(self.times)
 
-    def select(self, mask: np.ndarray) -> Batch:
+    def select(self, mask: np.ndarray | slice) -> Batch:
         return Batch(self.times[mask], self.templates[mask], self.attempts[mask])
 
     @classmethod
