@@ -4,8 +4,8 @@ The lane takes every request ready in the step (first attempts and due retries),
 token grants with the GCRA's running maximum and their outcomes with one draw per quantity, and
 records metrics in bulk. A failure whose retry becomes ready inside the block is inserted at its
 place in ready order, and ``gates.BlockGrants`` gives it and every later request its grant in
-O(1), so requests are served in exactly the order, and at exactly the times, of the
-one-at-a-time path (``Lane._one``). Only failures and retries take Python time.
+O(1), so requests are served in the order, and at the times (to floating-point rounding), of
+the one-at-a-time path (``Lane._one``). Only failures and retries take Python time.
 """
 
 from __future__ import annotations
