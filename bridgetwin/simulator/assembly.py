@@ -3,7 +3,7 @@
 1. Match the scenario to the graph: every glob must match something, every traffic bus and
    Region must exist, or the error lists what does.
 2. One lane per API destination (its rules share it) and per other target, with the target's
-   retry policy and DLQ.
+   retry policy and DLQ (:mod:`.wiring`).
 3. One ingestion per Region with its feeds: traffic (split between Regions by a global
    endpoint's router when ``via_endpoint``), replication streams and scheduled rules.
 4. One model per alarm, fed by the metric series it watches.
@@ -22,35 +22,23 @@ import numpy as np
 
 from bridgetwin.graph import GlobalEndpoint, Graph, HealthCheck, Rule, Target, TargetKind
 from bridgetwin.patterns import PatternIndex
-from bridgetwin.simulator._random import latency_sampler, rng_for, uniform_draws
-from bridgetwin.simulator.behaviour import HttpBehaviour, TargetBehaviour, TokenCache
+from bridgetwin.simulator._random import latency_sampler, rng_for
 from bridgetwin.simulator.failover import EndpointRouter, HealthModel
-from bridgetwin.simulator.gates import Concurrency, TokenBucket, Unlimited
 from bridgetwin.simulator.ingestion import Feed, RegionIngestion, Route
-from bridgetwin.simulator.lane import Lane
 from bridgetwin.simulator.metrics import AlarmModel, MetricStore, QueueGauge
 from bridgetwin.simulator.producers import ProducerSource
 from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.scenario import (
-    ApiDestinationSettings,
-    Endpoint,
     Scenario,
     ScenarioError,
-    TargetSettings,
     Traffic,
 )
 from bridgetwin.simulator.targets import TargetState
+from bridgetwin.simulator.wiring import LaneWiring
 from bridgetwin.simulator.workload import Calls, generate
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _RATE_UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
-
-
-def _first_match(items: tuple[Any, ...], *names: str) -> Any | None:
-    for item in items:
-        if any(fnmatch.fnmatchcase(name, item.match) for name in names if name):
-            return item
-    return None
 
 
 def _check_globs(items: tuple[Any, ...], section: str, known: list[str]) -> None:
@@ -92,18 +80,17 @@ class ModelBuilder:
         self.scenario = scenario
         self.horizon = scenario.duration
         self.assumptions: list[str] = []
-        self.default_endpoints: list[tuple[Lane, str]] = []
-        """Lanes whose endpoint behaviour the scenario left to defaults (reported if used)."""
-        self.states: list[TargetState] = []
-        self.lanes: list[Lane] = []
         self.rule_stores: dict[str, MetricStore] = {}
-        self._lane_of_destination: dict[str, Lane] = {}
-        self._token_caches: dict[str, TokenCache] = {}
         self._routes: dict[str, list[Route]] = {}
         self._validate_scenario()
+        wiring = LaneWiring(graph, scenario)
         for rule in graph.rules:
             if rule.enabled:
-                self._routes[rule.id] = [self._route_for(rule, t) for t in rule.targets]
+                store = self.rule_stores.setdefault(rule.id, MetricStore(self.horizon))
+                self._routes[rule.id] = [wiring.route_for(rule, t, store) for t in rule.targets]
+        self.lanes = wiring.lanes
+        self.states = wiring.states
+        self.default_endpoints = wiring.default_endpoints
         self.alarms = [self._alarm_model(a) for a in graph.alarms]
         self.routers: list[EndpointRouter] = []
         self.regions = self._regions()
@@ -139,89 +126,6 @@ class ModelBuilder:
         _check_globs(self.scenario.targets, "targets", [n for n in others if n])
         for traffic in self.scenario.traffic:
             self._bus_id(traffic.bus)
-
-    # -- stage 2: lanes -------------------------------------------------------------------------
-
-    def _state(self, rule: Rule, target: Target) -> TargetState:
-        policy = target.retry_policy
-        state = TargetState(
-            rule_id=rule.id,
-            target_id=target.target_id,
-            rule_arn=self.graph.rule_arn(rule),
-            target_arn=target.arn,
-            max_retries=policy.maximum_retry_attempts,
-            max_age=float(policy.maximum_event_age_seconds),
-            has_dlq=target.dead_letter_queue is not None,
-            horizon=self.horizon,
-        )
-        self.states.append(state)
-        return state
-
-    def _route_for(self, rule: Rule, target: Target) -> Route:
-        scenario, seed = self.scenario, self.scenario.seed
-        rule_store = self.rule_stores.setdefault(rule.id, MetricStore(self.horizon))
-        if target.kind is TargetKind.API_DESTINATION and target.resource:
-            lane = self._lane_of_destination.get(target.resource)
-            if lane is None:
-                destination = self.graph.get(target.resource)
-                settings = _first_match(
-                    scenario.api_destinations, destination.id, destination.endpoint
-                )
-                settings = settings or ApiDestinationSettings()
-                rate = destination.rate_limit_per_second
-                endpoint = _first_match(scenario.endpoints, destination.endpoint, destination.id)
-                defaulted = endpoint is None
-                endpoint = endpoint or Endpoint()
-                connection = (
-                    self.graph.get(destination.connection) if destination.connection else None
-                )
-                tokens = None
-                if (
-                    connection is not None
-                    and connection.authorization_type == "OAUTH_CLIENT_CREDENTIALS"
-                ):
-                    tokens = self._token_caches.setdefault(connection.id, TokenCache())
-                behaviour = HttpBehaviour(
-                    endpoint,
-                    scenario.eventbridge.invocation_timeout,
-                    rng_for(seed, f"endpoint:{destination.id}"),
-                    tokens,
-                )
-                lane = Lane(
-                    TokenBucket(rate, settings.burst or max(1, int(rate))),
-                    behaviour,
-                    [],
-                    scenario.eventbridge.retry_backoff,
-                    uniform_draws(rng_for(seed, f"backoff:{destination.id}")),
-                )
-                self._lane_of_destination[target.resource] = lane
-                self.lanes.append(lane)
-                if defaulted:
-                    self.default_endpoints.append(
-                        (
-                            lane,
-                            f"{destination.id}: no scenario endpoint matches "
-                            f"{destination.endpoint}; "
-                            "assumed 50ms latency and 200 for every request",
-                        )
-                    )
-        else:
-            name = f"{rule.id}/{target.target_id}"
-            settings = _first_match(
-                scenario.targets, target.resource or "", target.arn, target.kind.value
-            )
-            settings = settings or TargetSettings()
-            gate = Concurrency(settings.concurrency) if settings.concurrency else Unlimited()
-            lane = Lane(
-                gate,
-                TargetBehaviour(settings, rng_for(seed, f"target:{name}")),
-                [],
-                scenario.eventbridge.retry_backoff,
-                uniform_draws(rng_for(seed, f"backoff:{name}")),
-            )
-            self.lanes.append(lane)
-        lane.targets.append(self._state(rule, target))
-        return lane, len(lane.targets) - 1, rule_store
 
     # -- stage 3: Regions, feeds and alarms ------------------------------------------------------
 

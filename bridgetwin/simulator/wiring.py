@@ -1,0 +1,128 @@
+"""Stage 2 of building the model: each (rule, target) pair wired to a lane.
+
+One lane per API destination, shared by every rule that targets it (so they share its rate
+limit), with its endpoint's behaviour and its connection's OAuth token cache; one lane per other
+target, with its latency, failure rate and concurrency. Each pair gets a ``TargetState`` with
+its retry policy and DLQ from the template.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from bridgetwin.graph import ApiDestination, Graph, Rule, Target, TargetKind
+from bridgetwin.simulator._random import rng_for, uniform_draws
+from bridgetwin.simulator.behaviour import HttpBehaviour, TargetBehaviour, TokenCache
+from bridgetwin.simulator.gates import Concurrency, TokenBucket, Unlimited
+from bridgetwin.simulator.ingestion import Route
+from bridgetwin.simulator.lane import Lane
+from bridgetwin.simulator.metrics import MetricStore
+from bridgetwin.simulator.scenario import (
+    ApiDestinationSettings,
+    Endpoint,
+    Scenario,
+    TargetSettings,
+)
+from bridgetwin.simulator.targets import TargetState
+
+
+def first_match(items: tuple[Any, ...], *names: str) -> Any | None:
+    """The first scenario entry whose ``match`` glob matches one of ``names``."""
+    for item in items:
+        if any(fnmatch.fnmatchcase(name, item.match) for name in names if name):
+            return item
+    return None
+
+
+class LaneWiring:
+    """The lanes and target states of a graph under a scenario, built pair by pair."""
+
+    def __init__(self, graph: Graph, scenario: Scenario) -> None:
+        self.graph = graph
+        self.scenario = scenario
+        self.lanes: list[Lane] = []
+        self.states: list[TargetState] = []
+        self.default_endpoints: list[tuple[Lane, str]] = []
+        """Lanes whose endpoint behaviour the scenario left to defaults (reported if used)."""
+        self._lane_of_destination: dict[str, Lane] = {}
+        self._token_caches: dict[str, TokenCache] = {}
+
+    def route_for(self, rule: Rule, target: Target, rule_store: MetricStore) -> Route:
+        """Where ``rule``'s events for ``target`` go."""
+        if target.kind is TargetKind.API_DESTINATION and target.resource:
+            lane = self._lane_of_destination.get(target.resource)
+            if lane is None:
+                lane = self._api_lane(self.graph.get(target.resource))
+                self._lane_of_destination[target.resource] = lane
+        else:
+            lane = self._target_lane(rule, target)
+        lane.targets.append(self._state(rule, target))
+        return lane, len(lane.targets) - 1, rule_store
+
+    def _api_lane(self, destination: ApiDestination) -> Lane:
+        scenario, seed = self.scenario, self.scenario.seed
+        settings = first_match(scenario.api_destinations, destination.id, destination.endpoint)
+        settings = settings or ApiDestinationSettings()
+        rate = destination.rate_limit_per_second
+        endpoint = first_match(scenario.endpoints, destination.endpoint, destination.id)
+        connection = self.graph.get(destination.connection) if destination.connection else None
+        tokens = None
+        if connection is not None and connection.authorization_type == "OAUTH_CLIENT_CREDENTIALS":
+            tokens = self._token_caches.setdefault(connection.id, TokenCache())
+        behaviour = HttpBehaviour(
+            endpoint or Endpoint(),
+            scenario.eventbridge.invocation_timeout,
+            rng_for(seed, f"endpoint:{destination.id}"),
+            tokens,
+        )
+        lane = Lane(
+            TokenBucket(rate, settings.burst or max(1, int(rate))),
+            behaviour,
+            [],
+            scenario.eventbridge.retry_backoff,
+            uniform_draws(rng_for(seed, f"backoff:{destination.id}")),
+        )
+        self.lanes.append(lane)
+        if endpoint is None:
+            self.default_endpoints.append(
+                (
+                    lane,
+                    f"{destination.id}: no scenario endpoint matches {destination.endpoint}; "
+                    "assumed 50ms latency and 200 for every request",
+                )
+            )
+        return lane
+
+    def _target_lane(self, rule: Rule, target: Target) -> Lane:
+        scenario, seed = self.scenario, self.scenario.seed
+        name = f"{rule.id}/{target.target_id}"
+        settings = first_match(
+            scenario.targets, target.resource or "", target.arn, target.kind.value
+        )
+        settings = settings or TargetSettings()
+        gate = Concurrency(settings.concurrency) if settings.concurrency else Unlimited()
+        lane = Lane(
+            gate,
+            TargetBehaviour(settings, rng_for(seed, f"target:{name}")),
+            [],
+            scenario.eventbridge.retry_backoff,
+            uniform_draws(rng_for(seed, f"backoff:{name}")),
+        )
+        self.lanes.append(lane)
+        return lane
+
+    def _state(self, rule: Rule, target: Target) -> TargetState:
+        policy = target.retry_policy
+        state = TargetState(
+            rule_id=rule.id,
+            target_id=target.target_id,
+            rule_arn=self.graph.rule_arn(rule),
+            target_arn=target.arn,
+            max_retries=policy.maximum_retry_attempts,
+            max_age=float(policy.maximum_event_age_seconds),
+            has_dlq=target.dead_letter_queue is not None,
+            horizon=self.scenario.duration,
+        )
+        self.states.append(state)
+        return state
