@@ -86,29 +86,12 @@ class BlockPath:
         per quantity; only failures and retries take Python time (see ``_settle``). Outcomes
         drawn for the block stay, since in a block an outcome does not depend on its exact start.
         """
-        pending, retries = self._pending, self._retries
         if isinstance(self.gate, Concurrency):
             return False
-        fresh = pending.block(t_end) if pending.peek() is not None else _NO_REQUESTS
-        due = []
-        while retries and retries[0][0] < t_end:
-            due.append(heapq.heappop(retries))
-        count = len(fresh[0])
-        columns = [*fresh, np.zeros(count, dtype=np.int64)]
-        if count >= MIN_BLOCK and len(due) <= count // 8:  # a few retries: insert them one by one
-            last = float(fresh[0][-1])
-            inside = [entry for entry in due if entry[0] < last]  # still sorted, so a heap
-            self._restore(due[len(inside) :])
-            merged = False
-        elif count + len(due) >= MIN_BLOCK:  # many: merge them into the block's columns
-            at = np.searchsorted(fresh[0], [d[0] for d in due], side="left")  # retries first
-            values = list(zip(*((d[0], d[2], d[3], d[4]) for d in due), strict=True))
-            columns = _merge(columns, at, values)
-            inside = []
-            merged = True
-        else:
-            return self._restore(due)
-        base = _Base(*columns)
+        gathered = self._gather(t_end)
+        if gathered is None:
+            return False
+        base, inside, merged = gathered
         if self._max_age is None:
             self._max_age = np.asarray([t.max_age for t in self.targets])
         grants = self.gate.block(base.ready)
@@ -135,9 +118,32 @@ class BlockPath:
             self._restore_columns(base, n)
         if not n and not inserted:
             return False
-        pending.consume(n if not merged else int(np.count_nonzero(base.attempt[:n] == 0)))
+        self._pending.consume(n if not merged else int(np.count_nonzero(base.attempt[:n] == 0)))
         self._record_block(base, grants, n, drawn, inserted)
         return True
+
+    def _gather(self, t_end: float) -> tuple[_Base, list[Retry], bool] | None:
+        """A block's requests: the first attempts ready before ``t_end`` and the due retries.
+        A few retries stay apart, to be inserted (``_settle``); many are merged into the
+        columns (then True). None when there are too few requests for a block."""
+        pending, retries = self._pending, self._retries
+        fresh = pending.block(t_end) if pending.peek() is not None else _NO_REQUESTS
+        due = []
+        while retries and retries[0][0] < t_end:
+            due.append(heapq.heappop(retries))
+        count = len(fresh[0])
+        columns = [*fresh, np.zeros(count, dtype=np.int64)]
+        if count >= MIN_BLOCK and len(due) <= count // 8:
+            last = float(fresh[0][-1])
+            inside = [entry for entry in due if entry[0] < last]  # still sorted, so a heap
+            self._restore(due[len(inside) :])  # the rest are ready after the block
+            return _Base(*columns), inside, False
+        if count + len(due) >= MIN_BLOCK:
+            at = fresh[0].searchsorted([d[0] for d in due], side="left")  # retries first on ties
+            values = list(zip(*((d[0], d[2], d[3], d[4]) for d in due), strict=True))
+            return _Base(*_merge(columns, at, values)), [], True
+        self._restore(due)
+        return None
 
     def _settle(
         self,
