@@ -43,7 +43,7 @@ def test_rules_on_one_api_destination_share_its_token_bucket(run):
     sim, _ = run
     (lane,) = [lane for lane in sim.lanes if len(lane.targets) == 2]
     tat = -np.inf
-    for ready, start in sorted(lane.trace):
+    for ready, start, _ in sorted(lane.trace):
         assert start == pytest.approx(max(ready, tat - (BURST - 1) / RATE), abs=1e-9)
         tat = max(ready, tat) + 1 / RATE
     assert all(state.throttled > 0 for state in lane.targets)
@@ -54,7 +54,7 @@ def test_a_queue_with_concurrency_one_runs_one_invocation_at_a_time(run):
     and a 20 % failure rate costs about 0.25 retries per event (p / (1 - p))."""
     sim, _ = run
     (lane,) = [lane for lane in sim.lanes if lane.targets[0].rule_arn.endswith("ToQueue")]
-    starts = np.sort([start for _, start in lane.trace])
+    starts = np.sort([start for _, start, _ in lane.trace])
     assert np.diff(starts).min() >= 0.04 - 1e-9
     (state,) = lane.targets
     assert state.throttled > 0

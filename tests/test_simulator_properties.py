@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridgetwin.simulator import load_scenario, simulate
-from tests._templates import EVENT, webhook_graph
+from tests._templates import EVENT, fanout_graph, webhook_graph
 
 STATUSES = st.dictionaries(
     st.sampled_from([200, 400, 401, 429, 500, 503]), st.floats(0.05, 1), min_size=1
@@ -68,3 +68,23 @@ def test_same_seed_same_json_h(spec):
     graph = webhook_graph(retries=3)
     first = simulate(graph, load_scenario(spec)).to_json()
     assert simulate(graph, load_scenario(spec)).to_json() == first
+
+
+@given(
+    scenarios(),
+    st.floats(0, 0.5),
+    st.sampled_from([None, 1, 4]),
+    st.integers(1, 60),
+)
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_conservation_holds_on_every_route_of_a_fan_out_h(spec, failure_rate, concurrency, rate):
+    """Two rules sharing an API destination and a queue with failures and a concurrency limit:
+    every (rule, target) pair conserves its events, whatever the scenario."""
+    spec["targets"] = [{"match": "Queue", "failure_rate": failure_rate, "concurrency": concurrency}]
+    result = simulate(fanout_graph(rate=rate), load_scenario(spec))
+    assert len(result.targets) == 3
+    for target in result.targets:
+        counts = target.counts
+        assert counts["ingested"] == sum(
+            counts[k] for k in ("delivered", "dlq", "dropped", "in_flight")
+        )

@@ -98,24 +98,36 @@ def test_rate_limit_below_arrival_rate_exhausts_age_as_backlog_arithmetic_predic
     assert target.dlq["by_error_code"] == {"THROTTLING": counts["dlq"]}
 
 
-@pytest.mark.parametrize("step", [0.5, 1, 10, 60])
-def test_every_attempt_including_retries_follows_the_gcra(step):
+@pytest.mark.parametrize(
+    ("step", "load", "age"),
+    [(0.5, 80, 86400), (1, 80, 86400), (10, 80, 86400), (60, 80, 86400),
+     (1, 150, 120), (60, 150, 120)],
+)  # fmt: skip
+def test_every_attempt_including_retries_follows_the_gcra(step, load, age):
     """First attempts and retries share the bucket: in service order (by ready time) every start
-    obeys the GCRA recurrence, whichever path (block or one at a time) started it."""
+    obeys the GCRA recurrence, whichever path (block or one at a time) started it. The last two
+    runs overload the bucket with a 2-minute age limit and a 1-minute outage, so blocks are cut
+    where a request would pass its age or start inside the outage."""
     rate, burst = 100.0, 3
+    outages = [{"start": "2m", "end": "3m", "status": 503}] if load > rate else []
     spec = scenario(
-        "5m", rate=80, api_destinations=[{"match": "*", "burst": burst}],
-        endpoints=[{"match": "*", "latency": "30ms", "responses": {200: 0.85, 500: 0.1, 429: 0.05}}],
+        "5m", rate=load, api_destinations=[{"match": "*", "burst": burst}],
+        endpoints=[{"match": "*", "latency": "30ms", "outages": outages,
+                    "responses": {200: 0.85, 500: 0.1, 429: 0.05}}],
     )  # fmt: skip
     spec["eventbridge"]["step"] = step
     spec["eventbridge"]["retry_backoff"] = {"base": "200ms"}
-    sim = Simulation(webhook_graph(rate=int(rate)), load_scenario(spec))
+    sim = Simulation(webhook_graph(rate=int(rate), age=age), load_scenario(spec))
     (lane,) = sim.lanes
     lane.trace = []
     sim.run()
     trace = sorted(lane.trace)
-    assert len(trace) > 20_000 and sim.states[0].retries > 2_000
+    state = sim.states[0]
+    assert len(trace) > 20_000 and state.retries > 1_000
+    if load > rate:  # the age limit did cut blocks: requests gave up waiting
+        assert state.dlq_by_condition["MaximumEventAgeInSeconds"] > 1_000
     tat = -np.inf
-    for ready, start in trace:
+    for ready, start, ingest in trace:
         assert start == pytest.approx(max(ready, tat - (burst - 1) / rate), abs=1e-9)
+        assert start - ingest <= age + 1e-9  # nothing starts past its event's maximum age
         tat = max(ready, tat) + 1 / rate

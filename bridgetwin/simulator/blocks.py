@@ -64,7 +64,7 @@ class BlockPath:
     gate: Gate
     behaviour: Behaviour
     targets: list[TargetState]
-    trace: list[tuple[float, float]] | None
+    trace: list[tuple[float, float, float]] | None
     _pending: PendingQueue
     _retries: list[Retry]
     _policy: RetryPolicy
@@ -253,7 +253,7 @@ class BlockPath:
         ready, ingest, keys, attempt, durations, kinds = columns
         self.gate.commit(float(tats[-1]))
         if self.trace is not None:
-            self.trace.extend(zip(ready.tolist(), starts.tolist(), strict=True))
+            self.trace.extend(zip(ready.tolist(), starts.tolist(), ingest.tolist(), strict=True))
         self._segments.append(
             (ready, ingest, starts, starts + durations, kinds == OK, keys, attempt)
         )

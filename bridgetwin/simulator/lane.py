@@ -58,8 +58,9 @@ class Lane(BlockPath):
         self._segments: list[tuple[np.ndarray, ...]] = []
         self._buffered = 0  # requests in ``_segments``
         self._watched: bool | None = None
-        self.trace: list[tuple[float, float]] | None = None
-        """Set to a list to record (ready, start) of every request that takes the gate."""
+        self.trace: list[tuple[float, float, float]] | None = None
+        """Set to a list to record (ready, start, ingestion time) of every request that takes
+        the gate."""
 
     def add(self, ready: np.ndarray, ingest: np.ndarray, keys: np.ndarray) -> None:
         """First attempts, sorted by ready time; ``keys`` index ``targets``."""
@@ -128,7 +129,7 @@ class Lane(BlockPath):
         end = outcome[0]
         self.gate.take(ready, start, end)
         if self.trace is not None:
-            self.trace.append((ready, start))
+            self.trace.append((ready, start, ingest))
         state.attempts += 1
         store = state.store
         store.record("InvocationAttempts", start)
