@@ -63,6 +63,13 @@ def test_inserted_requests_get_the_grants_of_the_merged_sequence(base, extra, ra
     expected = recurrence(merged, rate, burst, tat)
     assert got == pytest.approx(expected, abs=1e-9)
     assert bucket.schedule(np.asarray(merged))[0].tolist() == pytest.approx(got, abs=1e-9)
+    # read back at the end: the block's own starts, and the TAT to commit
+    in_block = [start for start, mine in zip(expected, from_block, strict=True) if mine]
+    assert grants.final_starts(len(ready)).tolist() == pytest.approx(in_block, abs=1e-9)
+    final = tat
+    for r in merged:
+        final = max(r, final) + 1 / rate
+    assert grants.final_tat(len(ready)) == pytest.approx(final, abs=1e-9)
 
 
 def test_without_a_rate_limit_insertions_start_when_ready():
@@ -101,3 +108,4 @@ def test_an_insertion_past_its_deadline_changes_nothing():
     assert grants.start_of(1) == pytest.approx(0.1)
     assert grants.insert(1, 0.01) == pytest.approx(0.1)
     assert grants.start_of(1) == pytest.approx(0.2)
+    assert grants.final_starts(3).tolist() == pytest.approx([0.0, 0.2, 0.3])

@@ -41,8 +41,12 @@ def _merge(columns: list[np.ndarray], at: np.ndarray | list[int], values: list) 
     return merged
 
 
-_Inserted = tuple[int, Retry, float, int]
-"""A retry inserted into a block: (its position there, the retry, duration, kind)."""
+_Inserted = tuple[int, Retry, float, float, int]
+"""A retry inserted into a block: (its position there, the retry, start, duration, kind)."""
+
+FEW_INSERTED = 16
+"""Up to this many insertions, a block patches its starts (``BlockGrants.final_starts``) and
+records the inserted retries apart; beyond, one merge and one new schedule cost less."""
 
 
 class _Base(NamedTuple):
@@ -212,7 +216,7 @@ class BlockPath:
                     pool = list(zip(*(e.tolist() for e in extra), strict=True))[::-1]
                     spare = None
                 duration, kind, code = pool.pop()
-                inserted.append((k, retry, duration, kind))
+                inserted.append((k, retry, start, duration, kind))
                 if kind == OK:
                     continue
                 ingest, key, attempt = retry[2], retry[3], retry[4]
@@ -241,17 +245,41 @@ class BlockPath:
         """Grant the started requests their tokens and keep them for the step's metrics."""
         columns = [base.ready[:n], base.ingest[:n], base.keys[:n], base.attempt[:n],
                    drawn[0][:n], drawn[1][:n]]  # fmt: skip
-        if inserted:  # into their places, then one schedule for all
+        apart = None
+        if not inserted:
+            starts, tat = grants.starts[:n], float(grants.tats[n - 1])
+        elif len(inserted) <= FEW_INSERTED:  # patch the few starts that moved
+            starts, tat = grants.final_starts(n), grants.final_tat(n)
+            rows = [(r[0], r[2], r[3], r[4], t, d, kind) for _, r, t, d, kind in inserted]
+            apart = [np.array(column) for column in zip(*rows, strict=True)]
+        else:  # into their places, then one schedule for all
             at = [entry[0] for entry in inserted]
             values = zip(
-                *((r[0], r[2], r[3], r[4], d, kind) for _, r, d, kind in inserted), strict=True
+                *((r[0], r[2], r[3], r[4], d, kind) for _, r, _, d, kind in inserted), strict=True
             )
             columns = _merge(columns, at, list(values))
             starts, tats = self.gate.schedule(columns[0])
-        else:
-            starts, tats = grants.starts[:n], grants.tats[:n]
+            tat = float(tats[-1])
+        self.gate.commit(tat)
         ready, ingest, keys, attempt, durations, kinds = columns
-        self.gate.commit(float(tats[-1]))
+        self._keep(ready, ingest, starts, durations, kinds, keys, attempt)
+        if apart is not None:
+            ready, ingest, keys, attempt, starts, durations, kinds = apart
+            self._keep(ready, ingest, starts, durations, kinds, keys, attempt)
+
+    def _keep(
+        self,
+        ready: np.ndarray,
+        ingest: np.ndarray,
+        starts: np.ndarray,
+        durations: np.ndarray,
+        kinds: np.ndarray,
+        keys: np.ndarray,
+        attempt: np.ndarray,
+    ) -> None:
+        """Keep started requests for the next flush (and the trace)."""
+        if not len(ready):
+            return
         if self.trace is not None:
             self.trace.extend(zip(ready.tolist(), starts.tolist(), ingest.tolist(), strict=True))
         self._segments.append(

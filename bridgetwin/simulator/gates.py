@@ -135,6 +135,7 @@ class BlockGrants:
 
     __slots__ = (
         "_array",
+        "_moved",
         "_prefix",
         "_running",
         "_tolerance",
@@ -161,6 +162,7 @@ class BlockGrants:
         self._array = (ready, running)
         self.ready: list[float] = []
         self._prefix: list[float] = []
+        self._moved: list[tuple[int, int, float]] = []  # (k, s, M) after each insertion
         self.increment = increment
         """How much one insertion can delay a later grant: 1/R (0 without a rate limit)."""
         self._tolerance = tolerance
@@ -197,9 +199,41 @@ class BlockGrants:
         if earliest > deadline or ready > deadline:
             return None
         term = ready - position
-        self._running = term if term > running else running
-        self.inserted = s + 1
+        self._running = running = term if term > running else running
+        self.inserted = s = s + 1
+        self._moved.append((k, s, running))
         return ready if ready >= earliest else earliest
+
+    def final_starts(self, n: int) -> np.ndarray:
+        """The starts of the block's first ``n`` requests after the insertions: ``starts``,
+        except after an insertion at k (leaving s insertions and maximum M) up to the first j
+        with ``prefix_{j-1} >= M + s/R``, where M outweighs the request's own prefix (the
+        prefix never decreases). Cheaper than a new schedule when insertions are few."""
+        ready, prefix, increment = self.ready, self._prefix, self.increment
+        at: list[int] = []
+        later: list[float] = []
+        moved = self._moved
+        for i, (k, s, running) in enumerate(moved):
+            stop = min(moved[i + 1][0], n) if i + 1 < len(moved) else n
+            threshold, offset = running + s * increment, running - self._tolerance
+            j = k
+            while j < stop and (not j or prefix[j - 1] < threshold):
+                start = (j + s) * increment + offset
+                if start > ready[j]:
+                    at.append(j)
+                    later.append(start)
+                j += 1
+        starts = self.starts[:n].copy()
+        starts[at] = later
+        return starts
+
+    def final_tat(self, n: int) -> float:
+        """The TAT after the block's first ``n`` requests and every insertion (all before n)."""
+        s, running = self.inserted, self._running
+        if n:
+            prefix = self._prefix[n - 1] - s * self.increment
+            running = prefix if prefix > running else running
+        return (n + s) * self.increment + running
 
 
 class Concurrency:
