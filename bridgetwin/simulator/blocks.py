@@ -76,11 +76,10 @@ class BlockPath:
     _segments: list[tuple[np.ndarray, ...]]
     _buffered: int
 
-    def _restore(self, due: list[Retry]) -> bool:
-        """Put retries back to wait; False, for the block that could not take them."""
+    def _restore(self, due: list[Retry]) -> None:
+        """Put retries back to wait."""
         for entry in due:
             heapq.heappush(self._retries, entry)
-        return False
 
     def _block(self, t_end: float) -> bool:
         """Start every request ready before ``t_end`` at once; False when that is not possible
@@ -243,41 +242,28 @@ class BlockPath:
         inserted: list[_Inserted],
     ) -> None:
         """Grant the started requests their tokens and keep them for the step's metrics."""
+        # columns: ready, ingestion time, target key, attempt, duration, kind
         columns = [base.ready[:n], base.ingest[:n], base.keys[:n], base.attempt[:n],
                    drawn[0][:n], drawn[1][:n]]  # fmt: skip
-        apart = None
         if not inserted:
-            starts, tat = grants.starts[:n], float(grants.tats[n - 1])
-        elif len(inserted) <= FEW_INSERTED:  # patch the few starts that moved
-            starts, tat = grants.final_starts(n), grants.final_tat(n)
-            rows = [(r[0], r[2], r[3], r[4], t, d, kind) for _, r, t, d, kind in inserted]
-            apart = [np.array(column) for column in zip(*rows, strict=True)]
+            self.gate.commit(float(grants.tats[n - 1]))
+            self._keep(columns, grants.starts[:n])
+            return
+        rows = [(r[0], r[2], r[3], r[4], duration, kind) for _, r, _, duration, kind in inserted]
+        extra = list(zip(*rows, strict=True))
+        if len(inserted) <= FEW_INSERTED:  # patch the few starts that moved; keep them apart
+            self.gate.commit(grants.final_tat(n))
+            self._keep(columns, grants.final_starts(n))
+            self._keep([np.array(c) for c in extra], np.array([e[2] for e in inserted]))
         else:  # into their places, then one schedule for all
-            at = [entry[0] for entry in inserted]
-            values = zip(
-                *((r[0], r[2], r[3], r[4], d, kind) for _, r, _, d, kind in inserted), strict=True
-            )
-            columns = _merge(columns, at, list(values))
+            columns = _merge(columns, [e[0] for e in inserted], extra)
             starts, tats = self.gate.schedule(columns[0])
-            tat = float(tats[-1])
-        self.gate.commit(tat)
-        ready, ingest, keys, attempt, durations, kinds = columns
-        self._keep(ready, ingest, starts, durations, kinds, keys, attempt)
-        if apart is not None:
-            ready, ingest, keys, attempt, starts, durations, kinds = apart
-            self._keep(ready, ingest, starts, durations, kinds, keys, attempt)
+            self.gate.commit(float(tats[-1]))
+            self._keep(columns, starts)
 
-    def _keep(
-        self,
-        ready: np.ndarray,
-        ingest: np.ndarray,
-        starts: np.ndarray,
-        durations: np.ndarray,
-        kinds: np.ndarray,
-        keys: np.ndarray,
-        attempt: np.ndarray,
-    ) -> None:
-        """Keep started requests for the next flush (and the trace)."""
+    def _keep(self, columns: list[np.ndarray], starts: np.ndarray) -> None:
+        """Keep started requests (``_record_block``'s columns) for the next flush and the trace."""
+        ready, ingest, keys, attempt, durations, kinds = columns
         if not len(ready):
             return
         if self.trace is not None:

@@ -64,6 +64,11 @@ class Feed:
     accepted_entries: int = 0
 
 
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The arrays end to end (the one array itself when there is one)."""
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+
 @dataclass
 class RegionIngestion:
     """PutEvents and routing for one Region."""
@@ -181,32 +186,28 @@ class RegionIngestion:
                     rule_store.record_many("MatchedEvents", matched)
         if not per_route:
             return
-        lanes = [entry[0] for entry in per_route.values()]
-        arrivals = [
-            parts[0] if len(parts) == 1 else np.concatenate(parts)
-            for _, _, parts in per_route.values()
-        ]
-        if len(arrivals) == 1:  # one route, often sorted already
-            (ingest,) = arrivals
-            ready = self._ready(ingest)
-            keys = np.full(len(ingest), per_route[next(iter(per_route))][1])
-            if (ready[1:] < ready[:-1]).any():
-                order = np.argsort(ready, kind="stable")
-                ready, ingest = ready[order], ingest[order]
-            ready, self._invocation_tat = self._invocation_grants(ready)
-            lanes[0].add(ready, ingest, keys)
-            return
         routes = list(per_route.values())
-        keys = np.concatenate(
-            [np.full(len(a), e[1]) for a, e in zip(arrivals, routes, strict=True)]
+        arrivals = [_joined(parts) for _, _, parts in routes]
+        ingest = _joined(arrivals)
+        keys = _joined(
+            [np.full(len(a), key) for a, (_, key, _) in zip(arrivals, routes, strict=True)]
         )
-        owner = np.concatenate([np.full(len(a), i) for i, a in enumerate(arrivals)])
-        ingest = np.concatenate(arrivals)
+        # with several routes, which one each event came from, to split them again
+        owner = (
+            _joined([np.full(len(a), i) for i, a in enumerate(arrivals)])
+            if len(routes) > 1
+            else None
+        )
         ready = self._ready(ingest)
-        order = np.argsort(ready, kind="stable")
-        ready, ingest, keys, owner = ready[order], ingest[order], keys[order], owner[order]
+        if (ready[1:] < ready[:-1]).any():  # one route is often in order already
+            order = np.argsort(ready, kind="stable")
+            ready, ingest, keys = ready[order], ingest[order], keys[order]
+            owner = owner[order] if owner is not None else None
         ready, self._invocation_tat = self._invocation_grants(ready)
-        for index, lane in enumerate(lanes):
+        if owner is None:
+            routes[0][0].add(ready, ingest, keys)
+            return
+        for index, (lane, _, _) in enumerate(routes):
             mine = owner == index
             lane.add(ready[mine], ingest[mine], keys[mine])
 

@@ -166,9 +166,10 @@ class Lane(BlockPath):
                 np.concatenate(part) for part in zip(*self._segments, strict=True)
             )
         self._segments.clear()
+        columns = (ready, ingest, starts, ends, ok, attempt)
         for key in _present(keys, len(self.targets)):
-            mine = keys == key
-            parts = (ready, ingest, starts, ends, ok, attempt)
-            self.targets[key].record_block(
-                *(p if len(self.targets) == 1 else p[mine] for p in parts)
-            )
+            if len(self.targets) == 1:
+                self.targets[key].record_block(*columns)
+            else:
+                mine = keys == key
+                self.targets[key].record_block(*(c[mine] for c in columns))

@@ -132,7 +132,7 @@ class TargetState:
         """Bulk bookkeeping for attempts started in blocks (failures are handled apart)."""
         horizon = self.horizon
         first = attempt == 0
-        if np.maximum.reduce(ends) <= horizon:  # every step but the last
+        if np.maximum.reduce(ends) <= horizon:  # every flush but the last
             seen = done = first
             success = ok
         else:
@@ -145,35 +145,24 @@ class TargetState:
         self.throttled += int(np.count_nonzero(starts > ready))
         self.delivered += delivered
         self.finished_late += int(np.count_nonzero(ok)) - delivered
-        self.latency_start.extend(starts[seen] - ingest[seen])
-        self.latency_complete.extend(ends[done] - ingest[done])
+        waits = starts[seen] - ingest[seen]
+        took = ends[done] - ingest[done]
         success_ends = ends[success]
-        self.latency_success.extend(success_ends - ingest[success])
+        delivered_after = success_ends - ingest[success]
+        self.latency_start.extend(waits)
+        self.latency_complete.extend(took)
+        self.latency_success.extend(delivered_after)
         _tally(self.finished_by_minute, success_ends)
-        if self.store.metrics:  # datapoints only when an alarm reads them
-            self._record_datapoints(ready, ingest, starts, ends, attempt, seen, done, success)
-
-    def _record_datapoints(
-        self,
-        ready: np.ndarray,
-        ingest: np.ndarray,
-        starts: np.ndarray,
-        ends: np.ndarray,
-        attempt: np.ndarray,
-        seen: np.ndarray,
-        done: np.ndarray,
-        success: np.ndarray,
-    ) -> None:
         store = self.store
+        if not store.metrics:  # datapoints only when an alarm reads them
+            return
         store.record_many("InvocationAttempts", starts)
-        store.record_many("RetryInvocationAttempts", starts[attempt > 0])
+        store.record_many("RetryInvocationAttempts", starts[~first])
         store.record_many("ThrottledRules", ready[starts > ready])
-        waits = (starts[seen] - ingest[seen]) * 1e3
-        store.record_many("IngestionToInvocationStartLatency", starts[seen], waits)
-        took = (ends[done] - ingest[done]) * 1e3
-        store.record_many("IngestionToInvocationCompleteLatency", ends[done], took)
-        success_ends = ends[success]
+        store.record_many("IngestionToInvocationStartLatency", starts[seen], waits * 1e3)
+        store.record_many("IngestionToInvocationCompleteLatency", ends[done], took * 1e3)
         store.record_many("SuccessfulInvocationAttempts", success_ends)
         store.record_many("Invocations", success_ends)
-        delivered_after = (success_ends - ingest[success]) * 1e3
-        store.record_many("IngestionToInvocationSuccessLatency", success_ends, delivered_after)
+        store.record_many(
+            "IngestionToInvocationSuccessLatency", success_ends, delivered_after * 1e3
+        )
