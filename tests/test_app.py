@@ -78,17 +78,23 @@ def test_app_passes_cdk_nag_aws_solutions(tmp_path):
 
 
 def test_cdk_nag_harness_reports_violations(tmp_path):
-    """The harness above would notice a violation: an unacknowledged queue without a DLQ fails
-    synthesis with AwsSolutions-SQS3's message."""
+    """The harness above, and the construct tests' ``synth`` helper, would notice a violation:
+    an unacknowledged queue without a DLQ fails synthesis with AwsSolutions-SQS3's message."""
     import aws_cdk as cdk
     from aws_cdk import aws_sqs as sqs
-    from cdk_nag import AwsSolutionsChecks
 
-    app = cdk.App(outdir=str(tmp_path))
-    sqs.Queue(cdk.Stack(app, "Plain"), "Queue", enforce_ssl=True)
-    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
-    with pytest.raises(Exception, match="not used as a dead-letter queue"):
+    from tests._cdk import new_app, synth
+
+    app = new_app(str(tmp_path))
+    stack = cdk.Stack(app, "Plain")
+    sqs.Queue(stack, "Queue", enforce_ssl=True)
+    with pytest.raises(Exception, match="ValidationFailed"):
+        synth(stack)
+    with pytest.raises(Exception, match="ValidationFailed"):
         app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    violations = [v["ruleName"] for p in report["pluginReports"] for v in p["violations"]]
+    assert violations == ["AwsSolutions-SQS3"]
 
 
 def _values_of(node: object, key: str):

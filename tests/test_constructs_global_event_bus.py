@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Match
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from aws_cdk.assertions import Annotations, Match
 
 from bridgetwin.constructs import HEALTH_CHECK_ALARM, GlobalEventBus, ValidationError
 from bridgetwin.graph import load_graph
-from tests._cdk import synth
+from tests._cdk import new_app, synth
 
 pytestmark = pytest.mark.cdk
 ACCOUNT = "123456789012"
 
 
 def stacks(primary="us-east-1", secondary="us-west-2", secondary_account=ACCOUNT, outdir=None):
-    app = cdk.App(outdir=outdir)
+    app = new_app(outdir)
     second = cdk.Stack(
         app, "Secondary", env=cdk.Environment(account=secondary_account, region=secondary)
     )
@@ -113,8 +115,12 @@ def test_global_bus_replication_role_is_least_privilege():
     assert len(put_events["Resource"]) == 2
     assert sorted(managed_rules["Action"]) == [
         "events:DeleteRule", "events:PutRule", "events:PutTargets", "events:RemoveTargets"]  # fmt: skip
-    resource = managed_rules["Resource"]["Fn::Join"][1][-1]
-    assert resource == ":events:*:123456789012:rule/orders/GlobalEndpointManagedRule-*"
+    # the two Regions by name, never a Region wildcard
+    resources = [r["Fn::Join"][1][-1] for r in managed_rules["Resource"]]
+    assert resources == [
+        f":events:{region}:123456789012:rule/orders/GlobalEndpointManagedRule-*"
+        for region in ("us-east-1", "us-west-2")
+    ]
 
 
 def test_global_bus_without_replication_has_no_role():
@@ -148,7 +154,13 @@ ERRORS = [
     (dict(secondary="us-east-1"), {}, "'secondary_stack' must be in another Region than us-east-1"),
     (dict(secondary_account="210987654321"), {}, "'secondary_stack' must be in the same account (123456789012), got 210987654321"),
     ({}, dict(bus_name="default"), "'bus_name' must name a custom bus, not 'default'"),
-    ({}, dict(bus_name="bad name"), "'bus_name' may only contain [/.\\-_A-Za-z0-9], got 'bad name'"),
+    ({}, dict(bus_name="bad name"), "'bus_name' may only contain [.\\-_A-Za-z0-9], got 'bad name'"),
+    ({}, dict(bus_name="aws.partner/acme"), "'bus_name' may only contain [.\\-_A-Za-z0-9], got 'aws.partner/acme'"),
+    (dict(primary="eu-south-2"), {}, "this stack (Primary) is in eu-south-2, where CloudFormation does not offer AWS::Events::Endpoint; global endpoints are available in: ap-northeast-1,"),
+    (dict(secondary="af-south-1"), {}, "'secondary_stack' (Secondary) is in af-south-1, where CloudFormation does not offer AWS::Events::Endpoint"),
+    ({}, dict(archive_retention=cdk.Duration.days(0)), "'archive_retention' must be a whole number of days, at least 1, got 0 days (AWS reads 0 days as 'keep events forever')"),
+    ({}, dict(archive_retention=cdk.Duration.hours(36)), "'archive_retention' must be a whole number of days, at least 1, got 1.5 days"),
+    ({}, dict(health_check_alarm=HEALTH_CHECK_ALARM.with_(threshold=float("inf"))), "'health_check_alarm.threshold' must be a finite number, got inf"),
     ({}, dict(endpoint_name="x" * 65), "'endpoint_name' must be between 1 and 64 characters, got 65"),
     ({}, dict(health_check_alarm=HEALTH_CHECK_ALARM.with_(period=cdk.Duration.seconds(90))), "'health_check_alarm.period' must be 10 s, 30 s or a multiple of 60 s, got 90 s"),
     ({}, dict(health_check_alarm=HEALTH_CHECK_ALARM.with_(datapoints_to_alarm=6)), "'health_check_alarm.datapoints_to_alarm' must be between 1 and 5, got 6"),
@@ -163,6 +175,39 @@ def test_global_bus_validation_errors(env, props, message):
             primary, "Orders", **{"bus_name": "orders", "secondary_stack": secondary, **props}
         )
     assert message in str(info.value)
+
+
+def test_global_bus_warns_about_a_region_cfn_lint_does_not_know():
+    primary, secondary = stacks(secondary="xx-future-1")
+    GlobalEventBus(primary, "Orders", bus_name="orders", secondary_stack=secondary)
+    Annotations.from_stack(primary).has_warning(
+        "*", Match.string_like_regexp("xx-future-1 is not in cfn-lint's Region data")
+    )
+
+
+def test_global_bus_alarm_notifies_and_grants_put_events_in_both_regions():
+    # GIVEN a global bus whose failover alarm notifies a topic, and a producer role
+    primary, secondary = stacks()
+    topic = sns.Topic(primary, "Ops", enforce_ssl=True)
+    bus = GlobalEventBus(primary, "Orders", bus_name="orders", secondary_stack=secondary,
+                         alarm_topic=topic)  # fmt: skip
+    producer = iam.Role(primary, "Producer", assumed_by=iam.AccountRootPrincipal())
+    # WHEN the producer is granted PutEvents
+    bus.grant_put_events(producer)
+    template = synth(primary).to_json()
+    # THEN the alarm notifies on ALARM and OK, and the grant covers the bus in both Regions
+    (alarm,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Alarm"]
+    topic_ref = {"Ref": primary.get_logical_id(topic.node.default_child)}
+    assert alarm["Properties"]["AlarmActions"] == alarm["Properties"]["OKActions"] == [topic_ref]
+    role_id = primary.get_logical_id(producer.node.default_child)
+    (statement,) = [p["Properties"]["PolicyDocument"]["Statement"][0]
+                    for p in template["Resources"].values()
+                    if p["Type"] == "AWS::IAM::Policy" and p["Properties"]["Roles"] == [{"Ref": role_id}]]  # fmt: skip
+    assert statement["Action"] == "events:PutEvents"
+    regions = [r["Fn::Join"][1][-1] for r in statement["Resource"]]
+    assert regions == [
+        f":events:{r}:123456789012:event-bus/orders" for r in ("us-east-1", "us-west-2")
+    ]
 
 
 def test_global_bus_needs_explicit_environments():

@@ -1,14 +1,15 @@
 """CDK L3 constructs for EventBridge (the only package that imports ``aws_cdk``).
 
 - :class:`ApiDelivery`: connection, API destination with rate limit, rules, retry policy,
-  encrypted dead-letter queue and alarms, from one construct.
+  encrypted dead-letter queue and alarms, from one construct; any piece can be an existing one.
 - :class:`GlobalEventBus`: a bus in two Regions behind a global endpoint, with the latency alarm,
   Route 53 health check and replication role AWS prescribes.
 - :class:`EventBridgeDashboard`: their metrics on one dashboard.
 
-Props are validated when the construct is created (:class:`ValidationError` names the prop, the
-value and what is allowed); every event pattern is compiled with :mod:`bridgetwin.patterns`, and its
-lint findings become synth-time warnings.
+Props are validated when the construct is created, in Python, before jsii sees them
+(:class:`ValidationError` names the prop, the value and what is allowed); every event pattern is
+compiled with :mod:`bridgetwin.patterns`, written to the template exactly as given, and its lint
+findings become synth-time warnings.
 """
 
 from __future__ import annotations
@@ -16,22 +17,32 @@ from __future__ import annotations
 from bridgetwin.constructs._nag import acknowledge
 from bridgetwin.constructs._validation import ValidationError
 from bridgetwin.constructs.alarms import AlarmSettings
-from bridgetwin.constructs.api_delivery import DEFAULT_ALARMS, HTTP_METHODS, ApiDelivery
+from bridgetwin.constructs.api_delivery import (
+    DEFAULT_ALARMS,
+    HTTP_METHODS,
+    RATE_LIMIT_QUOTA,
+    ApiDelivery,
+)
 from bridgetwin.constructs.auth import DeliveryAuth
 from bridgetwin.constructs.dashboard import EventBridgeDashboard
+from bridgetwin.constructs.event_pattern import write_event_pattern
 from bridgetwin.constructs.global_event_bus import HEALTH_CHECK_ALARM, GlobalEventBus
+from bridgetwin.constructs.http_parameters import SecretParameter
 from bridgetwin.constructs.queues import dead_letter_queue
 
 __all__ = [
     "DEFAULT_ALARMS",
     "HEALTH_CHECK_ALARM",
     "HTTP_METHODS",
+    "RATE_LIMIT_QUOTA",
     "AlarmSettings",
     "ApiDelivery",
     "DeliveryAuth",
     "EventBridgeDashboard",
     "GlobalEventBus",
+    "SecretParameter",
     "ValidationError",
     "acknowledge",
     "dead_letter_queue",
+    "write_event_pattern",
 ]

@@ -1,14 +1,23 @@
-"""Alarm settings: what each default alarm watches, and how a user overrides or removes one."""
+"""Alarm settings (what each default alarm watches, and how a user overrides or removes one) and
+alarm notifications (who hears about it)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from bridgetwin.constructs._validation import ValidationError, check_choice, check_range
+from bridgetwin.constructs._validation import (
+    ValidationError,
+    check_choice,
+    check_number,
+    check_range,
+)
 
 _FIVE_MINUTES = cdk.Duration.minutes(5)  # Durations are immutable: one instance can be shared
 _TREAT_MISSING_DATA = {
@@ -47,10 +56,15 @@ class AlarmSettings:
         return replace(self, **changes)
 
     def validate(self, prop: str) -> None:
-        check_range(f"{prop}.evaluation_periods", self.evaluation_periods, 1, 100_000)
+        check_number(f"{prop}.threshold", self.threshold)
+        check_range(f"{prop}.evaluation_periods", self.evaluation_periods, 1, 100_000, integer=True)
         if self.datapoints_to_alarm is not None:
             check_range(
-                f"{prop}.datapoints_to_alarm", self.datapoints_to_alarm, 1, self.evaluation_periods
+                f"{prop}.datapoints_to_alarm",
+                self.datapoints_to_alarm,
+                1,
+                self.evaluation_periods,
+                integer=True,
             )
         check_choice(f"{prop}.treat_missing_data", self.treat_missing_data, _TREAT_MISSING_DATA)
         seconds = self.period.to_seconds()
@@ -73,3 +87,20 @@ class AlarmSettings:
             treat_missing_data=_TREAT_MISSING_DATA[self.treat_missing_data],
             alarm_description=description,
         )
+
+
+def notify(
+    alarms: Iterable[cloudwatch.Alarm],
+    *,
+    topic: sns.ITopic | None = None,
+    actions: Sequence[cloudwatch.IAlarmAction] = (),
+) -> None:
+    """Every alarm in ``alarms`` runs ``actions`` when it goes to ALARM; ``topic`` (a shortcut)
+    is notified both when an alarm fires and when it returns to OK."""
+    topic_action = cloudwatch_actions.SnsAction(topic) if topic is not None else None
+    for alarm in alarms:
+        if actions:
+            alarm.add_alarm_action(*actions)
+        if topic_action is not None:
+            alarm.add_alarm_action(topic_action)
+            alarm.add_ok_action(topic_action)

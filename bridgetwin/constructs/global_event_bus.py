@@ -8,22 +8,28 @@ breaching). With replication on (the default, and the only way back without a ma
 reset), managed rules copy every custom event to the other Region through a least-privilege role.
 
 Create it in the primary stack and pass the secondary stack; both stacks need an explicit
-``env`` (account and Region). The secondary bus and its archive are created in the secondary stack,
-and the endpoint refers to it by ARN, so no cross-region reference is needed.
+``env`` (account and Region), in Regions where CloudFormation offers ``AWS::Events::Endpoint``
+(checked against cfn-lint's Region data when the construct is created). The secondary bus and its
+archive are created in the secondary stack, and the endpoint refers to it by ARN, so no
+cross-region reference is needed.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import aws_cdk as cdk
+from aws_cdk import Annotations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_route53 as route53
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from bridgetwin.constructs._nag import acknowledge
+from bridgetwin.constructs._regions import offers, regions_offering
 from bridgetwin.constructs._validation import (
     BUS_NAME_CHARSET,
     NAME_CHARSET,
@@ -32,7 +38,9 @@ from bridgetwin.constructs._validation import (
     check_range,
     is_token,
 )
-from bridgetwin.constructs.alarms import AlarmSettings
+from bridgetwin.constructs.alarms import AlarmSettings, notify
+
+_ENDPOINT_TYPE = "AWS::Events::Endpoint"
 
 HEALTH_CHECK_ALARM = AlarmSettings(
     threshold=30_000,
@@ -68,6 +76,8 @@ class GlobalEventBus(Construct):
         health_check_alarm: AlarmSettings = HEALTH_CHECK_ALARM,
         archive_retention: cdk.Duration | None = None,
         endpoint_name: str | None = None,
+        alarm_topic: sns.ITopic | None = None,
+        alarm_actions: Sequence[cloudwatch.IAlarmAction] = (),
     ) -> None:
         """
         Args:
@@ -77,13 +87,18 @@ class GlobalEventBus(Construct):
                 default; without it, recovery needs a manual health-check reset).
             health_check_alarm: The latency alarm. Default: AWS's template (Average, 60 s,
                 5 periods, > 30,000 ms, missing data breaching).
-            archive_retention: How long the secondary bus's archive keeps events.
-                Default: 7 days.
+            archive_retention: How long the secondary bus's archive keeps events, in whole days,
+                at least 1 (AWS reads 0 as "forever"). Default: 7 days.
             endpoint_name: 1-64 of ``[.\\-_A-Za-z0-9]``. Default: - derived from ``bus_name``.
+            alarm_topic: An SNS topic told when the health-check alarm fires (a failover) and
+                when it recovers. Default: - none.
+            alarm_actions: Actions the health-check alarm runs when it fires. Default: - none.
         """
         super().__init__(scope, construct_id)
         primary_stack = cdk.Stack.of(self)
         self._validate(bus_name, primary_stack, secondary_stack, health_check_alarm)
+        self._check_regions(primary_stack, secondary_stack)
+        _check_retention(archive_retention)
         endpoint_name = (
             endpoint_name or re.sub(r"[^.\-_A-Za-z0-9]", "-", bus_name)[:55] + "-endpoint"
         )
@@ -109,6 +124,7 @@ class GlobalEventBus(Construct):
             "EventBridge ingestion-to-invocation latency in the primary Region "
             "(global-endpoint health check)",
         )  # fmt: skip
+        notify([self.latency_alarm], topic=alarm_topic, actions=alarm_actions)
         self.health_check = route53.CfnHealthCheck(
             self,
             "HealthCheck",
@@ -122,7 +138,10 @@ class GlobalEventBus(Construct):
                 ],
             ),
         )
-        bus_arns = [self._bus_arn(stack, bus_name) for stack in (primary_stack, secondary_stack)]
+        self._stacks = (primary_stack, secondary_stack)
+        bus_arns = [self._bus_arn(stack, bus_name) for stack in self._stacks]
+        self.bus_arns: tuple[str, str] = (bus_arns[0], bus_arns[1])
+        """The bus's ARN in the primary and in the secondary Region."""
         self.replication_role = self._replication_role(bus_name, bus_arns) if replication else None
         self.endpoint = events.CfnEndpoint(
             self,
@@ -156,6 +175,13 @@ class GlobalEventBus(Construct):
     def endpoint_id(self) -> str:
         """The ``EndpointId`` producers pass to PutEvents (e.g. ``abcde.veo``)."""
         return self.endpoint.attr_endpoint_id
+
+    def grant_put_events(self, grantee: iam.IGrantable) -> iam.Grant:
+        """Let ``grantee`` put events through the endpoint: ``events:PutEvents`` on the bus in
+        both Regions (the endpoint sends a call to either)."""
+        return iam.Grant.add_to_principal(
+            grantee=grantee, actions=["events:PutEvents"], resource_arns=list(self.bus_arns)
+        )
 
     @property
     def endpoint_url(self) -> str:
@@ -194,8 +220,25 @@ class GlobalEventBus(Construct):
         alarm.validate("health_check_alarm")
         check_range("health_check_alarm.threshold", alarm.threshold, 0, float("inf"))
 
+    def _check_regions(self, primary: cdk.Stack, secondary: cdk.Stack) -> None:
+        for label, stack in (("this stack", primary), ("'secondary_stack'", secondary)):
+            available = offers(stack.region, _ENDPOINT_TYPE)
+            if available is False:
+                raise ValidationError(
+                    f"{label} ({stack.stack_name}) is in {stack.region}, where CloudFormation "
+                    f"does not offer {_ENDPOINT_TYPE}; global endpoints are available in: "
+                    f"{', '.join(regions_offering(_ENDPOINT_TYPE))}"
+                )
+            if available is None:
+                Annotations.of(self).add_warning_v2(
+                    "bridgetwin:unknown-region",
+                    f"{stack.region} is not in cfn-lint's Region data, so whether it offers "
+                    f"{_ENDPOINT_TYPE} was not checked",
+                )
+
     def _replication_role(self, bus_name: str, bus_arns: list[str]) -> iam.Role:
-        stack = cdk.Stack.of(self)
+        """PutEvents on the two buses; the managed-rule actions on the replication rules
+        EventBridge creates on this bus, in these two Regions only."""
         role = iam.Role(
             self,
             "ReplicationRole",
@@ -212,16 +255,30 @@ class GlobalEventBus(Construct):
                     "events:RemoveTargets",
                 ],
                 resources=[
-                    f"arn:{stack.partition}:events:*:{stack.account}:rule/{bus_name}/"
-                    "GlobalEndpointManagedRule-*"
+                    f"arn:{stack.partition}:events:{stack.region}:{stack.account}:rule/"
+                    f"{bus_name}/GlobalEndpointManagedRule-*"
+                    for stack in self._stacks
                 ],
             )
         )
-        acknowledge(
-            role,
-            f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:*:{stack.account}:rule/"
-            f"{bus_name}/GlobalEndpointManagedRule-*]",
-            "EventBridge names the replication rules it manages GlobalEndpointManagedRule-<id>; "
-            "the wildcard is limited to that prefix on this bus, as AWS's replication role needs",
-        )
+        for stack in self._stacks:
+            acknowledge(
+                role,
+                f"AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:events:{stack.region}:"
+                f"{stack.account}:rule/{bus_name}/GlobalEndpointManagedRule-*]",
+                "EventBridge names the replication rules it manages "
+                "GlobalEndpointManagedRule-<id>; the wildcard covers only that prefix, on this "
+                f"bus, in {stack.region}",
+            )
         return role
+
+
+def _check_retention(retention: cdk.Duration | None) -> None:
+    if retention is None or is_token(retention.to_seconds()):
+        return
+    seconds = retention.to_seconds()
+    if seconds < 86_400 or seconds % 86_400:
+        raise ValidationError(
+            f"'archive_retention' must be a whole number of days, at least 1, got "
+            f"{seconds / 86_400:g} days (AWS reads 0 days as 'keep events forever')"
+        )
