@@ -92,3 +92,21 @@ def fanout_graph(*, rate: int = 50) -> Graph:
         },
     }
     return load_graph(template)
+
+
+def write_assembly(directory: Any, stacks: dict[str, tuple[str, dict[str, Any]]]) -> str:
+    """A minimal cloud assembly in ``directory``: stack name -> (Region, template)."""
+    import json
+    from pathlib import Path
+
+    root = Path(directory)
+    artifacts = {}
+    for name, (region, template) in stacks.items():
+        (root / f"{name}.template.json").write_text(json.dumps(template))
+        artifacts[name] = {
+            "type": "aws:cloudformation:stack",
+            "environment": f"aws://111111111111/{region}",
+            "properties": {"templateFile": f"{name}.template.json"},
+        }
+    (root / "manifest.json").write_text(json.dumps({"version": "48.0.0", "artifacts": artifacts}))
+    return str(root)

@@ -60,7 +60,7 @@ def test_bad_scenarios_name_the_field(patch, message):
 @pytest.mark.parametrize(
     ("patch", "message"),
     [({"traffic": [{"bus": "payments", "rate": 1, "events": [{"event": {"source": "a", "detail-type": "b"}}]}]},
-      "traffic: unknown bus 'payments'; known: Bus, orders"),
+      "traffic.0.bus: unknown bus 'payments'; known: Bus, orders (us-east-1)"),
      ({"endpoints": [{"match": "https://other.example.com/*"}]},
       "endpoints.0.match: 'https://other.example.com/*' matches nothing; known: Dest, https://api.example.com/hook"),
      ({"targets": [{"match": "lambda"}]}, "targets.0.match: 'lambda' matches nothing; known: none")],

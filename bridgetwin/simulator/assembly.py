@@ -24,6 +24,7 @@ from bridgetwin.graph import GlobalEndpoint, Graph, HealthCheck, Rule, Target, T
 from bridgetwin.patterns import PatternIndex
 from bridgetwin.simulator._random import latency_sampler, rng_for
 from bridgetwin.simulator.failover import EndpointRouter, HealthModel
+from bridgetwin.simulator.findings import assumed_defaults, model_findings
 from bridgetwin.simulator.ingestion import Feed, RegionIngestion, Route
 from bridgetwin.simulator.metrics import AlarmModel, MetricStore, QueueGauge
 from bridgetwin.simulator.producers import ProducerSource
@@ -35,7 +36,7 @@ from bridgetwin.simulator.scenario import (
 )
 from bridgetwin.simulator.targets import TargetState
 from bridgetwin.simulator.wiring import LaneWiring
-from bridgetwin.simulator.workload import Calls, generate
+from bridgetwin.simulator.workload import Calls, event_as_delivered, generate
 
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _RATE_UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
@@ -48,20 +49,6 @@ def _check_globs(items: tuple[Any, ...], section: str, known: list[str]) -> None
                 f"{section}.{index}.match: '{item.match}' matches nothing; known: "
                 f"{', '.join(sorted(known)) or 'none'}"
             )
-
-
-def _event_of(template: dict[str, Any], bus_region: str, account: str) -> dict[str, Any]:
-    """The event as EventBridge delivers it: the template plus the envelope AWS fills in."""
-    envelope = {
-        "version": "0",
-        "id": "00000000-0000-0000-0000-000000000000",
-        "account": account,
-        "time": "2026-01-01T00:00:00Z",
-        "region": bus_region,
-        "resources": [],
-        "detail": {},
-    }
-    return {**envelope, **template}
 
 
 def _entry_bytes(event: dict[str, Any]) -> int:
@@ -90,19 +77,46 @@ class ModelBuilder:
                 self._routes[rule.id] = [wiring.route_for(rule, t, store) for t in rule.targets]
         self.lanes = wiring.lanes
         self.states = wiring.states
-        self.default_endpoints = wiring.default_endpoints
+        self.lane_assumptions = wiring.lane_assumptions
         self.alarms = [self._alarm_model(a) for a in graph.alarms]
         self.routers: list[EndpointRouter] = []
         self.regions = self._regions()
+        self.warnings = model_findings(self)
+        self.assumptions.extend(assumed_defaults(self))
 
     # -- stage 1: the scenario against the graph ---------------------------------------------
 
-    def _bus_id(self, name: str) -> str:
-        for bus in self.graph.buses:
-            if name in (bus.id, bus.name):
-                return bus.id
-        known = sorted({b.name for b in self.graph.buses} | {b.id for b in self.graph.buses})
-        raise ScenarioError(f"traffic: unknown bus '{name}'; known: {', '.join(known) or 'none'}")
+    def traffic_bus(self, number: int) -> str:
+        """The graph id of the bus ``traffic[number]`` puts events on: by logical id, or by
+        name (and ``region`` where the name exists in several Regions, unless the traffic goes
+        through the global endpoint those buses share)."""
+        traffic = self.scenario.traffic[number]
+        name, region = traffic.bus, traffic.region
+        by_id = [b for b in self.graph.buses if b.id == name]
+        found = by_id or [b for b in self.graph.buses if b.name == name]
+        if region is not None:
+            found = [b for b in found if b.region == region]
+        if len(found) == 1:
+            return found[0].id
+        if traffic.via_endpoint and found:
+            # one name in both Regions of a global endpoint: the endpoint is the destination
+            ids = {b.id for b in found}
+            for endpoint in self.graph.endpoints:
+                if ids <= set(endpoint.event_buses):
+                    return next(b for b in endpoint.event_buses if b in ids)
+        where = f"traffic.{number}.bus"
+        if found:
+            places = ", ".join(f"{b.region}: {b.id}" for b in found)
+            raise ScenarioError(
+                f"{where}: '{name}' names a bus in several places ({places}); add "
+                f"traffic.{number}.region or use the logical id"
+            )
+        known = sorted({f"{b.name} ({b.region})" for b in self.graph.buses} |
+                       {b.id for b in self.graph.buses})  # fmt: skip
+        in_region = f" in {region}" if region else ""
+        raise ScenarioError(
+            f"{where}: unknown bus '{name}'{in_region}; known: {', '.join(known) or 'none'}"
+        )
 
     def _validate_scenario(self) -> None:
         destinations = self.graph.api_destinations
@@ -124,8 +138,8 @@ class ModelBuilder:
             for name in (t.resource or "", t.arn, t.kind.value)
         ]
         _check_globs(self.scenario.targets, "targets", [n for n in others if n])
-        for traffic in self.scenario.traffic:
-            self._bus_id(traffic.bus)
+        for number in range(len(self.scenario.traffic)):
+            self.traffic_bus(number)
 
     # -- stage 3: Regions, feeds and alarms ------------------------------------------------------
 
@@ -140,7 +154,7 @@ class ModelBuilder:
         def feed(bus_id: str, traffic: Traffic, name: str, source: Any, **kwargs: Any) -> Feed:
             bus = graph.get(bus_id)
             index = indexes.get(bus.id, PatternIndex())
-            events = [_event_of(e.event, bus.region, bus.account) for e in traffic.events]
+            events = [event_as_delivered(e.event, bus.region, bus.account) for e in traffic.events]
             routes = [[r for rid in index.matching(e) for r in self._routes[rid]] for e in events]
             ok = [_entry_bytes(e) <= scenario.eventbridge.max_entry_bytes for e in events]
             made = Feed(name, source, routes, ok, **kwargs)
@@ -148,13 +162,13 @@ class ModelBuilder:
             return made
 
         for number, traffic in enumerate(scenario.traffic):
-            bus_id = self._bus_id(traffic.bus)
+            bus_id = self.traffic_bus(number)
             calls = generate(traffic, self.horizon, rng_for(scenario.seed, f"traffic:{number}"))
             source = ProducerSource(traffic, calls)
             if not traffic.via_endpoint:
                 feed(bus_id, traffic, f"traffic.{number}", source)
                 continue
-            endpoint = self._endpoint_of(bus_id, number)
+            endpoint = self.endpoint_of(bus_id, number)
             router = self._router(endpoint, source, f"traffic.{number}")
             for bus in endpoint.event_buses:
                 region = graph.get(bus).region
@@ -208,7 +222,7 @@ class ModelBuilder:
             )
         return regions
 
-    def _endpoint_of(self, bus_id: str, number: int) -> GlobalEndpoint:
+    def endpoint_of(self, bus_id: str, number: int) -> GlobalEndpoint:
         for endpoint in self.graph.endpoints:
             if bus_id in endpoint.event_buses:
                 if len(endpoint.event_buses) != 2 or not all(

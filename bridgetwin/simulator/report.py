@@ -16,7 +16,8 @@ def _ms(value: float | None) -> str:
 
 
 def render(result: Result) -> Group:
-    """Targets (counts, latency, DLQ), Regions, alarm transitions, SLOs and assumptions."""
+    """Targets (counts, latency, DLQ), Regions, alarm transitions, SLOs, warnings and
+    assumptions."""
     targets = Table(title=f"Delivery over {result.duration_s:,.0f} s (seed {result.seed})")
     for column in (
         "rule / target",
@@ -109,8 +110,10 @@ def render(result: Result) -> Group:
     for slo in result.slo:
         mark = "[green]PASS[/]" if slo.passed else "[red]FAIL[/]"
         bound = f"<= {slo.max:g}" if slo.max is not None else f">= {slo.min:g}"
-        value = "no events" if slo.value is None else f"{slo.value:,.3f}"
+        value = (slo.note or "no events") if slo.value is None else f"{slo.value:,.3f}"
         parts.append(Text.from_markup(f"SLO {mark} {slo.target} {slo.metric} = {value} ({bound})"))
+    for warning in result.warnings:
+        parts.append(Text(f"warning [{warning['code']}]: {warning['message']}", style="yellow"))
     for assumption in result.assumptions:
         parts.append(Text(f"assumed: {assumption}", style="dim"))
     return Group(*parts)

@@ -77,6 +77,8 @@ class SloResult:
     max: float | None
     min: float | None
     passed: bool
+    note: str = ""
+    """Why the verdict is what it is when there is no value (e.g. ``matches no target``)."""
 
 
 @dataclass(frozen=True)
@@ -92,8 +94,13 @@ class Result:
     alarm_states: tuple[dict[str, Any], ...]
     slo: tuple[SloResult, ...]
     assumptions: tuple[str, ...] = field(default=())
+    """Every default the run relied on where AWS publishes no number or the account's own value
+    may differ, with the scenario field that changes it."""
     failover: tuple[dict[str, Any], ...] = field(default=())
     """Per producer behind a global endpoint: when the failover chain reacted and its cost."""
+    warnings: tuple[dict[str, str], ...] = field(default=())
+    """What the twin could not model or found suspicious (``code`` and ``message``): see
+    :mod:`bridgetwin.simulator.findings`."""
 
     @property
     def slo_passed(self) -> bool:
@@ -218,7 +225,23 @@ def build_result(sim: Simulation) -> Result:
         for router in sim.routers
     )
     slo = []
-    for objective in sim.scenario.slo:
+    warnings = [asdict(finding) for finding in sim.warnings]
+    for number, objective in enumerate(sim.scenario.slo):
+        if not any(fnmatch.fnmatchcase(f"{t.rule}/{t.target}", objective.target) for t in targets):
+            known = ", ".join(f"{t.rule}/{t.target}" for t in targets) or "none"
+            warnings.append(
+                {
+                    "code": "slo-matches-nothing",
+                    "message": f"slo.{number}: target '{objective.target}' matches no "
+                    f"rule/target, so it judges nothing and fails; known: {known}",
+                }
+            )
+            bounds = (objective.max, objective.min)
+            slo.append(
+                SloResult(
+                    objective.target, objective.metric, None, *bounds, False, "matches no target"
+                )
+            )
         for target in targets:
             if not fnmatch.fnmatchcase(f"{target.rule}/{target.target}", objective.target):
                 continue
@@ -248,7 +271,8 @@ def build_result(sim: Simulation) -> Result:
         slo=tuple(slo),
         assumptions=tuple(sim.assumptions)
         + tuple(
-            text for lane, text in sim.default_endpoints if any(t.ingested for t in lane.targets)
+            text for lane, text in sim.lane_assumptions if any(t.ingested for t in lane.targets)
         ),
         failover=failover,
+        warnings=tuple(warnings),
     )

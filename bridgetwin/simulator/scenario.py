@@ -167,6 +167,9 @@ class Traffic(_Model):
 
     bus: str
     """Bus name or logical id."""
+    region: str | None = None
+    """The bus's Region, needed when its name exists in several Regions. Default: - the only
+    bus of that name."""
     rate: float = Field(gt=0)
     """Mean events per second."""
     arrival: Literal["poisson", "constant", "bursty", "diurnal", "trace"] = "poisson"

@@ -43,8 +43,9 @@ class LaneWiring:
         self.scenario = scenario
         self.lanes: list[Lane] = []
         self.states: list[TargetState] = []
-        self.default_endpoints: list[tuple[Lane, str]] = []
-        """Lanes whose endpoint behaviour the scenario left to defaults (reported if used)."""
+        self.lane_assumptions: list[tuple[Lane, str]] = []
+        """Defaults a lane relies on (endpoint behaviour, burst, target behaviour), reported
+        when the lane saw events."""
         self._lane_of_destination: dict[str, Lane] = {}
         self._token_caches: dict[str, TokenCache] = {}
 
@@ -85,11 +86,19 @@ class LaneWiring:
         )
         self.lanes.append(lane)
         if endpoint is None:
-            self.default_endpoints.append(
+            self.lane_assumptions.append(
                 (
                     lane,
                     f"{destination.id}: no scenario endpoint matches {destination.endpoint}; "
                     "assumed 50ms latency and 200 for every request",
+                )
+            )
+        if settings.burst is None:
+            self.lane_assumptions.append(
+                (
+                    lane,
+                    f"{destination.id}: token-bucket burst of {max(1, int(rate))} (one second of "
+                    "its rate limit; AWS publishes no burst: api_destinations[].burst)",
                 )
             )
         return lane
@@ -97,10 +106,10 @@ class LaneWiring:
     def _target_lane(self, rule: Rule, target: Target) -> Lane:
         scenario, seed = self.scenario, self.scenario.seed
         name = f"{rule.id}/{target.target_id}"
-        settings = first_match(
+        matched = first_match(
             scenario.targets, target.resource or "", target.arn, target.kind.value
         )
-        settings = settings or TargetSettings()
+        settings = matched or TargetSettings()
         gate = Concurrency(settings.concurrency) if settings.concurrency else Unlimited()
         lane = Lane(
             gate,
@@ -110,6 +119,15 @@ class LaneWiring:
             uniform_draws(rng_for(seed, f"backoff:{name}")),
         )
         self.lanes.append(lane)
+        if matched is None:
+            self.lane_assumptions.append(
+                (
+                    lane,
+                    f"{name} ({target.kind.value}): no scenario target matches it; assumed "
+                    f"{settings.latency.value * 1e3:g} ms per invocation, no failures and "
+                    "unlimited concurrency",
+                )
+            )
         return lane
 
     def _state(self, rule: Rule, target: Target) -> TargetState:

@@ -1,0 +1,179 @@
+"""What the run could not model or had to assume, said in the result instead of a silent zero.
+
+A prediction that quietly leaves something out reads like a prediction that found nothing. So
+every run reports two lists:
+
+- ``warnings``: what the twin saw in the deployment or the scenario and could not model, or that
+  makes its numbers mean less than they seem: traffic that matches no rule, a pattern still
+  holding an unresolved value, targets whose downstream the twin does not follow (another bus, a
+  Lambda function's own async queue), resources that put or move events and are not simulated.
+- ``assumptions``: every default the run relied on where AWS publishes no number (retry backoff,
+  processing latency, token-bucket burst, health-check propagation, ...) or where the account's
+  own value may differ (quotas), with the scenario field that changes it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bridgetwin.graph import Rule, TargetKind
+from bridgetwin.patterns import PatternIndex
+from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
+from bridgetwin.simulator.workload import event_as_delivered
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from bridgetwin.simulator.assembly import ModelBuilder
+
+EVENT_MOVERS = {
+    "AWS::Scheduler::Schedule": "puts events on a schedule",
+    "AWS::Pipes::Pipe": "moves events from a source to a target",
+    "AWS::Lambda::EventSourceMapping": "polls a queue or stream",
+    "AWS::Lambda::EventInvokeConfig": "sets a Lambda target's own retries and destinations",
+    "AWS::SNS::Subscription": "fans an SNS target's messages out",
+    "AWS::Events::EventBusPolicy": "lets other accounts put events on a bus",
+    "AWS::Serverless::Function": "may carry event sources",
+    "AWS::Serverless::StateMachine": "may carry event sources",
+}
+"""Resource types that put or move events, with what they do, when the twin does not simulate
+them: their traffic is missing from the prediction."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One warning: a stable ``code`` for tools, a ``message`` for people."""
+
+    code: str
+    message: str
+
+
+def model_findings(builder: ModelBuilder) -> list[Finding]:
+    """Warnings about the deployment and the scenario, found while the model was built."""
+    graph = builder.graph
+    found = _unmatched_traffic(builder)
+    for rule in (r for r in graph.rules if r.enabled):
+        if rule.pattern is not None and "${" in rule.pattern.to_json():
+            text = (
+                f"{rule.id}: its pattern still holds {_first_token(rule.pattern.to_json())}, a "
+                "value only known at deploy time; the twin matches it as literal text, so "
+                "events that match in AWS may not match here (set the value with --param)"
+            )
+            found.append(Finding("unresolved-token", text))
+        found.extend(_target_findings(rule))
+    movers = Counter(r.type for r in graph.other if r.type in EVENT_MOVERS)
+    for kind, count in sorted(movers.items()):
+        text = (
+            f"{count} x {kind} ({EVENT_MOVERS[kind]}) not simulated: the events it puts or "
+            "moves are missing from this prediction"
+        )
+        found.append(Finding("not-simulated", text))
+    rest = Counter(r.type for r in graph.other if r.type not in EVENT_MOVERS)
+    if rest:
+        listed = ", ".join(f"{kind} x {n}" for kind, n in sorted(rest.items()))
+        text = f"not modeled (they neither put nor route events): {listed}"
+        found.append(Finding("not-modeled-resources", text))
+    return found
+
+
+def _target_findings(rule: Rule) -> list[Finding]:
+    found = []
+    for target in rule.targets:
+        where = f"{rule.id}/{target.target_id}"
+        if target.kind is TargetKind.EVENT_BUS:
+            text = (
+                f"{where}: events sent to event bus {target.resource or target.arn} count as "
+                "delivered once the PutEvents into it succeeds; they are not ingested there, "
+                "so that bus's rules do not fire in this run"
+            )
+            found.append(Finding("bus-target-not-followed", text))
+        elif target.kind is TargetKind.LAMBDA:
+            text = (
+                f"{where}: a Lambda target is modeled like any target (latency, failures and "
+                "concurrency from the scenario); Lambda's own async queue, retries and "
+                "maximum event age after it accepts the event are not"
+            )
+            found.append(Finding("lambda-async-not-modeled", text))
+    return found
+
+
+def _first_token(text: str) -> str:
+    start = text.index("${")
+    end = text.find("}", start)
+    return text[start : end + 1] if end > 0 else text[start:]
+
+
+def _unmatched_traffic(builder: ModelBuilder) -> list[Finding]:
+    graph, found = builder.graph, []
+    for number, traffic in enumerate(builder.scenario.traffic):
+        bus_ids = [builder.traffic_bus(number)]
+        if traffic.via_endpoint:
+            bus_ids = list(builder.endpoint_of(bus_ids[0], number).event_buses)
+        for bus_id in bus_ids:
+            bus = graph.get(bus_id)
+            index: PatternIndex[str] = PatternIndex()
+            for rule in graph.rules_on(bus_id):
+                if rule.enabled and rule.pattern is not None:
+                    index.add(rule.id, rule.pattern)
+            for k, template in enumerate(traffic.events):
+                event = event_as_delivered(template.event, bus.region, bus.account)
+                if not index.matching(event):
+                    kind = f"source {event['source']!r}, detail-type {event['detail-type']!r}"
+                    found.append(
+                        Finding(
+                            "unmatched-traffic",
+                            (
+                                f"traffic.{number}.events.{k} ({kind}) matches no rule on bus "
+                                f"{bus.name} in {bus.region}: EventBridge accepts these events and "
+                                "delivers them nowhere"
+                            ),
+                        )
+                    )
+    return found
+
+
+def _defaulted(model: BaseModel, *path: str) -> bool:
+    """Whether the scenario left ``path`` (e.g. eventbridge.retry_backoff) at its default."""
+    for name in path:
+        if name not in model.model_fields_set:
+            return True
+        model = getattr(model, name)
+    return False
+
+
+def assumed_defaults(builder: ModelBuilder) -> list[str]:
+    """The defaults this run relied on, each with the field that changes it."""
+    scenario, out = builder.scenario, []
+    eventbridge = scenario.eventbridge
+    if builder.states and _defaulted(scenario, "eventbridge", "retry_backoff"):
+        b = eventbridge.retry_backoff
+        out.append(
+            f"retry backoff: {b.jitter} jitter, base {b.base:g} s, factor {b.factor:g}, cap "
+            f"{b.cap:g} s (AWS publishes no numbers, UNCONFIRMED; eventbridge.retry_backoff)"
+        )
+    for region in sorted(builder.regions):
+        own = scenario.regions.get(region)
+        if (own is None or own.processing_latency is None) and _defaulted(
+            scenario, "eventbridge", "processing_latency"
+        ):
+            out.append(
+                f"{region}: {eventbridge.processing_latency.value * 1e3:g} ms from ingestion to "
+                "first invocation when nothing queues (AWS publishes none; "
+                "eventbridge.processing_latency)"
+            )
+        if eventbridge.put_events_quota is None:
+            out.append(
+                f"{region}: PutEvents quota {put_events_quota(region):,} requests/s and "
+                f"invocation quota {invocation_quota(region):,}/s, AWS's defaults (set "
+                "eventbridge.put_events_quota / invocation_quota if your account's were raised)"
+            )
+    if builder.routers:
+        out.append(
+            f"global endpoints: Route 53 follows the health alarm after "
+            f"{scenario.health_check.propagation:g} s (UNCONFIRMED; health_check.propagation), "
+            f"producers re-resolve DNS every {scenario.dns.ttl:g} s (dns.ttl), replication "
+            f"takes {scenario.replication.lag:g} s (replication.lag)"
+        )
+    return out
