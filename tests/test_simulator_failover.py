@@ -88,7 +88,10 @@ def test_without_replication_there_is_no_failback(graph):
     assert summary["manual_reset_required"] is True
     assert summary["events_duplicated"] == 0
     events = [e["event"] for e in summary["timeline"]]
-    assert "no automatic failback: reset the Route 53 health check by hand" in events
+    assert events[-1] == (
+        "no automatic failback: the primary's metric is silent, so its alarm cannot recover; "
+        "reset the health check by hand"
+    )
 
 
 def test_spool_keeps_events_a_producer_without_it_loses(graph):

@@ -38,6 +38,8 @@ from bridgetwin.simulator.targets import TargetState
 from bridgetwin.simulator.wiring import LaneWiring
 from bridgetwin.simulator.workload import Calls, event_as_delivered, generate
 
+ACCOUNT_METRIC_PREFIX = "PutEvents"
+"""AWS/Events metrics without dimensions that count PutEvents calls in the account and Region."""
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _RATE_UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
@@ -68,6 +70,7 @@ class ModelBuilder:
         self.horizon = scenario.duration
         self.assumptions: list[str] = []
         self.rule_stores: dict[str, MetricStore] = {}
+        self.region_stores: dict[str, MetricStore] = {}
         self._routes: dict[str, list[Route]] = {}
         self._validate_scenario()
         wiring = LaneWiring(graph, scenario)
@@ -216,7 +219,7 @@ class ModelBuilder:
                 eventbridge.put_events_quota or put_events_quota(region),
                 eventbridge.invocation_quota or invocation_quota(region),
                 latency_sampler(latency, rng_for(scenario.seed, f"processing:{region}")),
-                MetricStore(self.horizon),
+                self.region_store(region),
                 settings.disruptions if settings else (),
                 rng_for(scenario.seed, f"disruption:{region}"),
             )
@@ -264,6 +267,7 @@ class ModelBuilder:
             self.scenario.dns.ttl,
             endpoint.replication_enabled,
             self.scenario.replication.lag,
+            {r: s.disruptions for r, s in self.scenario.regions.items()},
         )
         self.routers.append(router)
         return router
@@ -300,6 +304,11 @@ class ModelBuilder:
         if alarm.namespace != "AWS/Events" or not alarm.metric_name:
             return AlarmModel(alarm, note="not simulated: only AWS/Events and DLQ metrics are")
         dims = dict(alarm.dimensions)
+        if alarm.metric_name.startswith(ACCOUNT_METRIC_PREFIX) and not dims:
+            # PutEvents* metrics are one per account and Region, across every bus (facts §4)
+            return AlarmModel(
+                alarm, series=[self.region_store(alarm.region).watch(alarm.metric_name)]
+            )
         rules = [r for r in self.graph.rules if r.enabled and r.region == alarm.region]
         if "RuleName" in dims:
             rules = [r for r in rules if r.id in linked_rules or r.name == dims["RuleName"]]
@@ -311,6 +320,10 @@ class ModelBuilder:
             stores.extend(state.store for _, state in self._states_of(rule))
         series = [s.watch(alarm.metric_name) for s in stores]
         return AlarmModel(alarm, series=series)
+
+    def region_store(self, region: str) -> MetricStore:
+        """The account-level metrics of a Region (PutEvents*), whether or not it has traffic."""
+        return self.region_stores.setdefault(region, MetricStore(self.horizon))
 
     def _states_of(self, rule: Rule) -> list[tuple[Target, TargetState]]:
         states = [r[0].targets[r[1]] for r in self._routes.get(rule.id, [])]

@@ -64,7 +64,7 @@ class Simulation(ModelBuilder):
         for lane in self.lanes:
             self.env.process(self._stepper(lambda _, t_end, lane=lane: lane.run_until(t_end)))
         for model in self.alarms:
-            if model.series or model.gauge:
+            if not model.note:  # an alarm on a metric nothing publishes still evaluates: no data
                 self.env.process(self._alarm_process(model))
         if self._progress:
             self.env.process(self._progress_process())

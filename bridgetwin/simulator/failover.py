@@ -9,18 +9,22 @@ The chain AWS documents (eventbridge-facts §5), step by step:
    ``InsufficientDataHealthStatus`` (``LastKnownStatus`` keeps the previous one; a new check
    counts as healthy). ``Inverted`` flips it; a ``Disabled`` check is always healthy.
 3. Producers resolve the endpoint every DNS ``ttl`` (at multiples of it): the answer is the
-   primary while the check is healthy, the secondary while not. Without replication there is no
-   automatic way back: once traffic moves, it stays until someone resets the health check.
-4. With replication on, managed rules copy every event accepted in one Region to the other
-   after ``lag``, so consumers in both Regions see it (duplicates by design; AWS asks for
-   idempotent consumers).
+   primary while the check is healthy, the secondary while not.
+4. With replication on, managed rules *in the Region that accepted the event* copy it to the
+   other Region: after ``lag``, plus whatever ingestion latency that Region suffers at the time
+   (a disrupted Region replicates late). Consumers in both Regions see it (duplicates by design;
+   AWS asks for idempotent consumers).
+
+Failback is not a special case: once producers use the secondary, the primary's latency metric
+lives only on replicated events (or other traffic in that Region). Without either it is silent,
+so an alarm that treats missing data as breaching can never recover and traffic never returns:
+the manual health-check reset AWS documents for endpoints without replication.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -112,40 +116,47 @@ class EndpointRouter:
     ttl: float
     replication: bool
     lag: float
+    disruptions: dict[str, tuple[Disruption, ...]] = field(default_factory=dict)
+    """Per Region, its disruptions (they delay the replication rules running there)."""
     replicas: dict[str, ReplicaSource] = field(default_factory=dict)
     _advanced: float = -math.inf
     _pending: dict[str, list[Batch]] = field(default_factory=dict)
     routed_times: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    _switched_for_good: float | None = None
+    accepted: dict[str, list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
+    """Per Region, (accepted call times, when their copies reach the other Region)."""
 
     def __post_init__(self) -> None:
         for region in (self.primary, self.secondary):
             self._pending[region] = []
             self.routed_times[region] = []
+            self.accepted[region] = []
             self.replicas[region] = ReplicaSource(self.source.width)
 
     def region_of(self, epoch: float) -> str:
         """Where a producer resolving the endpoint at ``epoch`` sends its calls."""
-        if self._switched_for_good is not None and epoch >= self._switched_for_good:
-            return self.secondary
-        if self.health.healthy_at(epoch):
-            return self.primary
-        if not self.replication:  # no automatic failback: a person must reset the check
-            self._switched_for_good = epoch
-        return self.secondary
+        return self.primary if self.health.healthy_at(epoch) else self.secondary
 
     def share(self, region: str) -> _Share:
         return _Share(self, region)
 
     def replicator(self, region: str):
+        """What happens to calls ``region`` accepted: kept for the failover summary and, with
+        replication on, copied to the other Region once the managed rules there run."""
         other = self.secondary if region == self.primary else self.primary
 
-        def replicate(batch: Batch) -> None:
-            self.replicas[other].push(
-                Batch(batch.times + self.lag, batch.templates, batch.attempts)
-            )
+        def accept(batch: Batch) -> None:
+            due = batch.times + self.lag + self._ingestion_latency(region, batch.times)
+            self.accepted[region].append((batch.times, due if self.replication else due + np.inf))
+            if self.replication:
+                self.replicas[other].push(Batch(due, batch.templates, batch.attempts))
 
-        return replicate if self.replication else None
+        return accept
+
+    def _ingestion_latency(self, region: str, times: np.ndarray) -> np.ndarray:
+        total = np.zeros(len(times))
+        for d in self.disruptions.get(region, ()):
+            total += ((times >= d.start) & (times < d.end)) * d.ingestion_latency
+        return total
 
     def advance(self, t1: float) -> None:
         if t1 <= self._advanced:
@@ -186,96 +197,3 @@ class _Share:
 
     def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None:
         self.router.source.failed(batch, throttled=throttled, not_before=not_before)
-
-
-def _first(times: list[float], after: float) -> float | None:
-    later = [t for t in times if t >= after]
-    return min(later) if later else None
-
-
-def failover_summary(
-    router: EndpointRouter,
-    disruptions: tuple[Disruption, ...],
-    horizon: float,
-    delivered_by_region: dict[str, int],
-    duplicated: int,
-) -> dict[str, Any]:
-    """What the failover cost: when each link of the chain reacted, and what was at risk."""
-    start = min((d.start for d in disruptions), default=None)
-    alarm = router.health.alarm
-    alarm_times = [t.at_s for t in (alarm.transitions if alarm else []) if t.state == "ALARM"]
-    health = router.health.changes(horizon)
-    unhealthy = [t for t, ok in health if not ok]
-    healthy_again = [t for t, ok in health if ok]
-    routed_secondary = np.concatenate(router.routed_times[router.secondary] or [np.empty(0)])
-    routed_primary = np.concatenate(router.routed_times[router.primary] or [np.empty(0)])
-    anchor = start if start is not None else 0.0
-    alarm_at = _first(alarm_times, anchor)
-    unhealthy_at = _first(unhealthy, anchor)
-    switched_at = float(routed_secondary.min()) if len(routed_secondary) else None
-    if switched_at is not None and unhealthy_at is not None:
-        switched_at = math.ceil(unhealthy_at / router.ttl) * router.ttl
-    failback_at = None
-    if switched_at is not None and router.replication:
-        back = routed_primary[routed_primary > switched_at]
-        failback_at = float(math.ceil(back.min() / router.ttl) * router.ttl) if len(back) else None
-    rto = None if start is None or switched_at is None else switched_at - start
-    if start is None:
-        rpo = None
-    elif router.replication:
-        rpo = router.lag + max((d.ingestion_latency for d in disruptions), default=0.0)
-    else:
-        rpo = rto
-    at_risk_end = (
-        switched_at if switched_at is not None else max((d.end for d in disruptions), default=0.0)
-    )
-    at_risk = (
-        0
-        if start is None
-        else int(((routed_primary >= start) & (routed_primary < at_risk_end)).sum())
-        * router.source.width
-    )
-    timeline = [(d.start, f"{router.primary} disrupted") for d in disruptions]
-    timeline += [(d.end, f"{router.primary} recovers") for d in disruptions]
-    timeline += [
-        (t.at_s, f"alarm {t.state}") for t in (alarm.transitions if alarm else []) if t.at_s > 60
-    ]
-    timeline += [(t, "health check " + ("healthy" if ok else "unhealthy")) for t, ok in health]
-    if switched_at is not None:
-        timeline.append((switched_at, f"producers resolve to {router.secondary} (failover)"))
-    if failback_at is not None:
-        timeline.append((failback_at, f"producers resolve to {router.primary} (failback)"))
-    elif switched_at is not None and not router.replication:
-        timeline.append(
-            (switched_at, "no automatic failback: reset the Route 53 health check by hand")
-        )
-    return {
-        "endpoint": router.name,
-        "failovers": len(unhealthy),
-        "timeline": [{"at_s": at, "event": text} for at, text in sorted(timeline)],
-        "primary_region": router.primary,
-        "secondary_region": router.secondary,
-        "disruption_start_s": start,
-        "alarm_at_s": alarm_at,
-        "unhealthy_at_s": unhealthy_at,
-        "switched_at_s": switched_at,
-        "healthy_again_at_s": _first(healthy_again, unhealthy_at or math.inf)
-        if unhealthy_at
-        else None,
-        "failback_at_s": failback_at,
-        "manual_reset_required": bool(switched_at is not None and not router.replication),
-        "rto_s": rto,
-        "rpo_s": rpo,
-        "parts": {
-            "alarm_window_s": None if alarm_at is None or start is None else alarm_at - start,
-            "health_check_propagation_s": router.health.propagation,
-            "dns_ttl_wait_s": None
-            if switched_at is None or unhealthy_at is None
-            else switched_at - unhealthy_at,
-        },
-        "events_at_risk": at_risk,
-        "events_lost": router.source.lost_entries,
-        "events_still_at_producer": router.source.waiting_entries,
-        "events_duplicated": duplicated,
-        "delivered_by_region": delivered_by_region,
-    }

@@ -159,7 +159,7 @@ class RegionIngestion:
     # -- 2-4. entries, routing, first attempts ------------------------------------------------
 
     def _route(self, accepted: list[tuple[int, Batch]]) -> None:
-        per_route: dict[tuple[int, int], tuple[Lane, int, list[np.ndarray]]] = {}
+        per_route: dict[tuple[int, int], tuple[Lane, int, MetricStore, list[np.ndarray]]] = {}
         for feed_index, batch in accepted:
             feed = self.feeds[feed_index]
             templates = batch.templates
@@ -182,15 +182,16 @@ class RegionIngestion:
                 if not len(matched):
                     continue
                 for lane, key, rule_store in routes:
-                    per_route.setdefault((id(lane), key), (lane, key, []))[2].append(matched)
+                    entry = per_route.setdefault((id(lane), key), (lane, key, rule_store, []))
+                    entry[3].append(matched)
                     rule_store.record_many("MatchedEvents", matched)
         if not per_route:
             return
         routes = list(per_route.values())
-        arrivals = [_joined(parts) for _, _, parts in routes]
+        arrivals = [_joined(parts) for *_, parts in routes]
         ingest = _joined(arrivals)
         keys = _joined(
-            [np.full(len(a), key) for a, (_, key, _) in zip(arrivals, routes, strict=True)]
+            [np.full(len(a), key) for a, (_, key, _, _) in zip(arrivals, routes, strict=True)]
         )
         # with several routes, which one each event came from, to split them again
         owner = (
@@ -203,13 +204,28 @@ class RegionIngestion:
             order = np.argsort(ready, kind="stable")
             ready, ingest, keys = ready[order], ingest[order], keys[order]
             owner = owner[order] if owner is not None else None
-        ready, self._invocation_tat = self._invocation_grants(ready)
+        granted, self._invocation_tat = self._invocation_grants(ready)
+        if granted is not ready and (granted > ready).any():
+            self._throttled_rules(routes, owner, ready, granted)
         if owner is None:
-            routes[0][0].add(ready, ingest, keys)
+            routes[0][0].add(granted, ingest, keys)
             return
-        for index, (lane, _, _) in enumerate(routes):
+        for index, (lane, *_) in enumerate(routes):
             mine = owner == index
-            lane.add(ready[mine], ingest[mine], keys[mine])
+            lane.add(granted[mine], ingest[mine], keys[mine])
+
+    @staticmethod
+    def _throttled_rules(
+        routes: list[tuple[Lane, int, MetricStore, list[np.ndarray]]],
+        owner: np.ndarray | None,
+        ready: np.ndarray,
+        granted: np.ndarray,
+    ) -> None:
+        """``ThrottledRules``: invocations the Region's invocation quota delayed, per rule."""
+        delayed = granted > ready
+        for index, (_, _, rule_store, _) in enumerate(routes):
+            mine = delayed if owner is None else delayed & (owner == index)
+            rule_store.record_many("ThrottledRules", ready[mine])
 
     def _ready(self, ingest: np.ndarray) -> np.ndarray:
         """When ingested events are ready to invoke their targets."""

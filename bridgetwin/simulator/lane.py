@@ -118,7 +118,6 @@ class Lane(BlockPath):
         state = self.targets[key]
         if start > ready:
             state.throttled += 1
-            state.store.record("ThrottledRules", ready)
         if start - ingest > state.max_age:
             waiting = ("THROTTLING", "still waiting for the rate limit")
             self._policy.fail(

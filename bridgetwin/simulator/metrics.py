@@ -106,6 +106,7 @@ class AlarmModel:
     note: str = ""
     state: str = "INSUFFICIENT_DATA"
     transitions: list[Transition] = field(default_factory=list)
+    evaluated_at: list[float] = field(default_factory=list)
     _datapoints: list[float | None] = field(default_factory=list)
     _cursors: list[int] = field(default_factory=list)
     _buckets: dict[int, list[np.ndarray]] = field(default_factory=dict)
@@ -117,11 +118,24 @@ class AlarmModel:
     def evaluate(self, now: float) -> None:
         """Close the period ending at ``now`` and update the state."""
         self._datapoints.append(self._datapoint(now))
+        self.evaluated_at.append(now)
         window = self._datapoints[-self.alarm.evaluation_periods :]
         state = self._decide(window)
         if state != self.state:
             self.state = state
             self.transitions.append(Transition(self.alarm.id, state, now))
+
+    def window_ending(self, at: float) -> list[float | None]:
+        """The datapoints the evaluation at ``at`` judged (``None`` where data was missing)."""
+        if at not in self.evaluated_at:
+            return []
+        end = self.evaluated_at.index(at) + 1
+        return self._datapoints[max(0, end - self.alarm.evaluation_periods) : end]
+
+    def silent_after(self, at: float) -> bool:
+        """Whether every datapoint of the periods evaluated after ``at`` is missing."""
+        later = [v for t, v in zip(self.evaluated_at, self._datapoints, strict=True) if t > at]
+        return bool(later) and all(v is None for v in later)
 
     def _file_new_datapoints(self) -> None:
         """Put datapoints recorded since the last evaluation into their periods' buckets.

@@ -15,6 +15,10 @@ def _ms(value: float | None) -> str:
     return f"{value / 1000:,.1f} s" if value >= 10_000 else f"{value:,.0f} ms"
 
 
+def _s(seconds: float | None) -> str:
+    return "-" if seconds is None else f"{seconds:,.0f} s"
+
+
 def render(result: Result) -> Group:
     """Targets (counts, latency, DLQ), Regions, alarm transitions, SLOs, warnings and
     assumptions."""
@@ -91,13 +95,17 @@ def render(result: Result) -> Group:
             timeline.add_row(f"{entry['at_s']:,.0f} s", entry["event"])
         parts.append(timeline)
         pieces = failover["parts"]
+        if failover.get("false_failover"):
+            false = failover["false_failover"]
+            parts.append(
+                Text(f"false failover at {_s(false['at_s'])}: {false['cause']}", style="yellow")
+            )
         if failover["rto_s"] is not None:
             parts.append(
                 Text(
-                    f"RTO {failover['rto_s']:,.0f} s = alarm window "
-                    f"{pieces['alarm_window_s']:,.0f} s + health-check propagation "
-                    f"{pieces['health_check_propagation_s']:,.0f} s + DNS "
-                    f"TTL wait {pieces['dns_ttl_wait_s']:,.0f} s; RPO {failover['rpo_s']:,.0f} s"
+                    f"RTO {_s(failover['rto_s'])} = alarm window {_s(pieces['alarm_window_s'])} "
+                    f"+ health-check propagation {_s(pieces['health_check_propagation_s'])} + "
+                    f"DNS TTL wait {_s(pieces['dns_ttl_wait_s'])}; RPO {_s(failover['rpo_s'])}"
                 )
             )
         parts.append(

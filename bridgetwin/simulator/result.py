@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bridgetwin.simulator.failover import failover_summary
+from bridgetwin.simulator.failover_report import failover_summary
 from bridgetwin.simulator.producers import ProducerSource
 from bridgetwin.simulator.targets import Samples
 

@@ -158,7 +158,6 @@ class TargetState:
             return
         store.record_many("InvocationAttempts", starts)
         store.record_many("RetryInvocationAttempts", starts[~first])
-        store.record_many("ThrottledRules", ready[starts > ready])
         store.record_many("IngestionToInvocationStartLatency", starts[seen], waits * 1e3)
         store.record_many("IngestionToInvocationCompleteLatency", ends[done], took * 1e3)
         store.record_many("SuccessfulInvocationAttempts", success_ends)

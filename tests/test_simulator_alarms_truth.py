@@ -1,0 +1,157 @@
+"""Alarms and global endpoints follow CloudWatch and Route 53, with no special cases.
+
+Each expectation is the arithmetic of the chain, computed here: an alarm of ``n`` periods of
+``p`` seconds judges at multiples of ``p``; Route 53 follows after the propagation delay; producers
+move at their next DNS refresh (multiples of the TTL); their first call after that is when traffic
+actually arrives.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from bridgetwin.graph import load_graph
+from bridgetwin.simulator import Simulation, load_scenario
+from tests._templates import write_assembly
+
+ACCOUNT = "111111111111"
+PAYMENT = {"source": "acme.payments", "detail-type": "PaymentAccepted", "detail": {"amount": 1}}
+PROPAGATION, TTL = 30.0, 60.0
+
+
+def _bus_arn(region: str) -> str:
+    return f"arn:aws:events:{region}:{ACCOUNT}:event-bus/payments"
+
+
+def _consumer(region: str) -> dict:
+    return {
+        "Ledger": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "ToLedger": {"Type": "AWS::Events::Rule", "Properties": {
+            "EventBusName": {"Ref": "Bus"}, "EventPattern": {"source": ["acme.payments"]},
+            "Targets": [{"Id": "Q", "Arn": {"Fn::GetAtt": ["Ledger", "Arn"]}}]}},
+    }  # fmt: skip
+
+
+def global_endpoint(tmp_path, *, primary_rules: bool, replication: bool = True):
+    """payments in us-east-1 (primary) and us-west-2 behind an endpoint with AWS's alarm."""
+    primary = {
+        "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "payments"}},
+        "Latency": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "Namespace": "AWS/Events", "MetricName": "IngestionToInvocationStartLatency",
+            "Statistic": "Average", "Period": 60, "EvaluationPeriods": 5, "Threshold": 30000,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "breaching"}},
+        "Check": {"Type": "AWS::Route53::HealthCheck", "Properties": {"HealthCheckConfig": {
+            "Type": "CLOUDWATCH_METRIC", "InsufficientDataHealthStatus": "Unhealthy",
+            "AlarmIdentifier": {"Name": {"Ref": "Latency"}, "Region": "us-east-1"}}}},
+        "Endpoint": {"Type": "AWS::Events::Endpoint", "Properties": {
+            "Name": "payments-endpoint",
+            "EventBuses": [{"EventBusArn": _bus_arn("us-east-1")},
+                           {"EventBusArn": _bus_arn("us-west-2")}],
+            "RoutingConfig": {"FailoverConfig": {
+                "Primary": {"HealthCheck": {"Fn::Join": ["", [
+                    "arn:aws:route53:::healthcheck/", {"Ref": "Check"}]]}},
+                "Secondary": {"Route": "us-west-2"}}},
+            "ReplicationConfig": {"State": "ENABLED" if replication else "DISABLED"},
+            **({"RoleArn": f"arn:aws:iam::{ACCOUNT}:role/replication"} if replication else {})}},
+    }  # fmt: skip
+    if primary_rules:
+        primary.update(_consumer("us-east-1"))
+    secondary = {"Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "payments"}},
+                 **_consumer("us-west-2")}  # fmt: skip
+    return load_graph(write_assembly(tmp_path, {
+        "Primary": ("us-east-1", {"Resources": primary}),
+        "Secondary": ("us-west-2", {"Resources": secondary})}))  # fmt: skip
+
+
+def run(graph, duration="1h", disruptions=(), extra_traffic=()):
+    spec = {
+        "duration": duration, "seed": 5,
+        "traffic": [{"bus": "payments", "via_endpoint": True, "rate": 10, "arrival": "constant",
+                     "events": [{"event": PAYMENT}]}, *extra_traffic],
+    }  # fmt: skip
+    if disruptions:
+        spec["regions"] = {"us-east-1": {"disruptions": list(disruptions)}}
+    return Simulation(graph, load_scenario(spec)).run()
+
+
+def test_an_alarm_whose_metric_never_gets_data_fails_over_falsely_and_stays(tmp_path):
+    """No rule in the primary Region: its latency metric never has data, missing data is
+    breaching, so the alarm fires at its first full window, and the endpoint fails over with
+    no disruption at all and never comes back (the metric stays silent)."""
+    result = run(global_endpoint(tmp_path, primary_rules=False), duration="30m")
+    (summary,) = result.failover
+    alarm_at = 5 * 60.0
+    switch = math.ceil((alarm_at + PROPAGATION) / TTL) * TTL
+    assert [a["at_s"] for a in result.alarms if a["state"] == "ALARM"] == [alarm_at]
+    assert summary["false_failover"] == {
+        "at_s": switch,
+        "cause": "no IngestionToInvocationStartLatency data in us-east-1 for 5 periods of 60 s; "
+        "TreatMissingData breaching",
+    }
+    assert summary["switched_at_s"] == switch
+    assert summary["rto_s"] is None  # not a negative RTO: there was no disruption
+    assert summary["failback_at_s"] is None
+    assert summary["manual_reset_required"] is True
+
+
+def test_disruption_mid_minute_fails_over_inside_aws_band_with_rpo_from_the_copies(tmp_path):
+    """A 45 s ingestion-latency disruption from 10.5 min: the RTO lands in AWS's band, and the
+    RPO is the span of events accepted in the primary whose copies had not left it when traffic
+    moved: replication runs in the disrupted Region, so copies are 45 s (+ 1 s lag) late."""
+    graph = global_endpoint(tmp_path, primary_rules=True)
+    result = run(graph, disruptions=[{"start": 630, "end": 1800, "ingestion_latency": "45s"}])
+    (summary,) = result.failover
+    assert summary["false_failover"] is None
+    assert 300 <= summary["rto_s"] <= 420
+    switched = summary["switched_at_s"]
+    assert switched == math.ceil((summary["unhealthy_at_s"]) / TTL) * TTL
+    assert summary["rpo_s"] == pytest.approx(45 + 1, abs=0.1 + 1e-9)
+    # at risk: the calls (10/s, evenly spaced) accepted in the last RPO seconds before the switch
+    assert summary["events_at_risk"] == pytest.approx(summary["rpo_s"] * 10, abs=1)
+
+
+def test_without_replication_the_rpo_is_everything_since_the_disruption(tmp_path):
+    graph = global_endpoint(tmp_path, primary_rules=True, replication=False)
+    result = run(graph, disruptions=[{"start": 630, "end": 1800, "ingestion_latency": "45s"}])
+    (summary,) = result.failover
+    assert 300 <= summary["rpo_s"] <= 420
+    assert summary["rpo_s"] == pytest.approx(summary["switched_at_s"] - 630, abs=0.1 + 1e-9)
+    assert summary["events_at_risk"] == pytest.approx(summary["rpo_s"] * 10, abs=1)
+    assert summary["manual_reset_required"] is True
+
+
+def test_without_replication_other_traffic_keeps_the_metric_alive_and_traffic_returns(tmp_path):
+    """Replication off, but producers also put events on the primary bus directly: the alarm
+    sees the recovery, the check turns healthy, and producers return at their next DNS refresh
+    (their first call there is the failback)."""
+    graph = global_endpoint(tmp_path, primary_rules=True, replication=False)
+    direct = {"bus": "payments", "region": "us-east-1", "rate": 2, "arrival": "constant",
+              "events": [{"event": PAYMENT}]}  # fmt: skip
+    result = run(graph, disruptions=[{"start": 600, "end": 1500, "ingestion_latency": "45s"}],
+                 extra_traffic=[direct])  # fmt: skip
+    (summary,) = result.failover
+    ok_at = min(a["at_s"] for a in result.alarms if a["state"] == "OK" and a["at_s"] > 1500)
+    resolve_back = math.ceil((ok_at + PROPAGATION) / TTL) * TTL
+    assert summary["failback_at_s"] == pytest.approx(resolve_back, abs=0.1 + 1e-9)
+    assert summary["manual_reset_required"] is False
+
+
+def test_put_events_metrics_feed_account_level_alarms(tmp_path):
+    """PutEventsApproximateCallCount has no dimensions and counts every call in the Region:
+    5 calls/s is 300 a minute, above a threshold of 100 from the first period on."""
+    template = {"Resources": {
+        "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
+        "Calls": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "Namespace": "AWS/Events", "MetricName": "PutEventsApproximateCallCount",
+            "Statistic": "Sum", "Period": 60, "EvaluationPeriods": 1, "Threshold": 100,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"}},
+    }}  # fmt: skip
+    spec = {"duration": "5m", "traffic": [{"bus": "orders", "rate": 5, "arrival": "constant",
+                                           "events": [{"event": PAYMENT}]}]}  # fmt: skip
+    result = Simulation(load_graph(template), load_scenario(spec)).run()
+    assert [(a["state"], a["at_s"]) for a in result.alarms] == [("ALARM", 60.0)]
+    quiet = {**spec, "traffic": [{**spec["traffic"][0], "rate": 1}]}  # 60 a minute: below
+    result = Simulation(load_graph(template), load_scenario(quiet)).run()
+    assert [(a["state"], a["at_s"]) for a in result.alarms] == [("OK", 60.0)]
