@@ -155,3 +155,37 @@ def test_a_target_without_scenario_settings_is_an_assumption():
     result = run(template)
     assert ("Rule/Q (sqs): no scenario target matches it; assumed 20 ms per invocation, no "
             "failures and unlimited concurrency") in result.assumptions  # fmt: skip
+
+
+def test_dlq_messages_carry_resolved_arns():
+    """RULE_ARN and TARGET_ARN as AWS writes them, never a raw ${...} placeholder."""
+    template = webhook_template(retries=0)
+    template["Resources"]["Queue"] = {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "q"}}
+    template["Resources"]["Rule"]["Properties"]["Targets"].append(
+        {"Id": "Q", "Arn": {"Fn::GetAtt": ["Queue", "Arn"]}, "RetryPolicy": {"MaximumRetryAttempts": 0},
+         "DeadLetterConfig": {"Arn": {"Fn::GetAtt": ["Dlq", "Arn"]}}})  # fmt: skip
+    result = run(template, endpoints=[{"match": "*", "latency": 0, "responses": {500: 1}}],
+                 targets=[{"match": "Queue", "failure_rate": 1}])  # fmt: skip
+    attributes = {t.target: t.dlq["samples"][0] for t in result.targets}
+    prefix = "arn:aws:events:us-east-1:123456789012"
+    assert attributes["Api"]["RULE_ARN"] == f"{prefix}:rule/orders/to-webhook"
+    assert attributes["Api"]["TARGET_ARN"] == f"{prefix}:api-destination/Dest"
+    assert attributes["Q"]["TARGET_ARN"] == "arn:aws:sqs:us-east-1:123456789012:q"
+
+
+def test_events_that_never_started_are_counted_not_silently_dropped_from_percentiles():
+    """20 events/s, evenly spaced, into a 5/s destination for 60 s: 300 starts happen (plus the
+    one-token burst), the other events wait. The arithmetic of the backlog gives how many had
+    not started at the end and the age of the oldest one, exactly."""
+    spec = scenario("1m", rate=20, api_destinations=[{"match": "*", "burst": 1}])
+    spec["traffic"][0]["arrival"] = "constant"
+    result = Simulation(webhook_graph(rate=5), load_scenario(spec)).run()
+    (target,) = result.targets
+    start = target.latency_ms["start"]
+    ingested = target.counts["ingested"]
+    # starts at 0, 0.2, ..., the last one at or before 60 s: 301 of them
+    started = 301
+    assert target.counts["attempts"] == started
+    assert start["not_started"] == ingested - started
+    # the oldest waiting event is the 302nd to arrive, at 301 / 20 s
+    assert start["oldest_not_started_age_ms"] == pytest.approx((60 - 301 / 20) * 1e3)

@@ -105,7 +105,8 @@ def test_cli_simulate_json_check_and_out(tmp_path):
         "throttled",
     }
     assert set(target["latency_ms"]) == {"start", "complete", "success"}
-    assert set(target["latency_ms"]["start"]) == {"p50", "p90", "p99", "mean", "max"}
+    assert set(target["latency_ms"]["start"]) == {
+        "p50", "p90", "p99", "mean", "max", "not_started", "oldest_not_started_age_ms"}  # fmt: skip
     assert json.loads((tmp_path / "out" / "result.json").read_text()) == data
     seeded = CliRunner().invoke(app, [*args, "--format", "json", "--seed", "9"])
     assert json.loads(seeded.stdout)["seed"] == 9

@@ -68,6 +68,15 @@ class Lane(BlockPath):
             self.targets[key].ingest(ingest if len(self.targets) == 1 else ingest[keys == key])
         self._pending.add(ready, ingest, keys)
 
+    def not_started_by_key(self) -> dict[int, tuple[int, float]]:
+        """First attempts not yet started, per target key: (count, oldest ingestion time)."""
+        ingest, keys = self._pending.remaining()
+        out: dict[int, tuple[int, float]] = {}
+        for key in np.unique(keys).tolist():
+            mine = ingest[keys == key]
+            out[key] = (len(mine), float(mine.min()))
+        return out
+
     def waiting_by_key(self) -> dict[int, int]:
         """Requests not yet started, per target key (for the end-of-run in-flight count)."""
         counts: dict[int, int] = {}
@@ -116,7 +125,8 @@ class Lane(BlockPath):
     ) -> Retry | None:
         """Start one request at ``start`` (from the gate); returns the retry it needs, if any."""
         state = self.targets[key]
-        if start > ready:
+        inside = start <= state.horizon  # only what the run saw is counted
+        if start > ready and inside:
             state.throttled += 1
         if start - ingest > state.max_age:
             waiting = ("THROTTLING", "still waiting for the rate limit")
@@ -129,18 +139,20 @@ class Lane(BlockPath):
         self.gate.take(ready, start, end)
         if self.trace is not None:
             self.trace.append((ready, start, ingest))
-        state.attempts += 1
+        state.attempts += inside
         store = state.store
         store.record("InvocationAttempts", start)
         if attempt == 0:
-            if start <= state.horizon:
+            if inside:
                 state.latency_start.append(start - ingest)
                 store.record("IngestionToInvocationStartLatency", start, (start - ingest) * 1e3)
+            else:
+                state.censor(ingest)
             if end <= state.horizon:
                 state.latency_complete.append(end - ingest)
                 store.record("IngestionToInvocationCompleteLatency", end, (end - ingest) * 1e3)
         else:
-            state.retries += 1
+            state.retries += inside
             store.record("RetryInvocationAttempts", start)
         if outcome[1] == OK:
             store.record("SuccessfulInvocationAttempts", end)

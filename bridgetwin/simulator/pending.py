@@ -38,11 +38,16 @@ class PendingQueue:
                 self._first = 0
         self._chunks.append((ready, ingest, keys))
 
+    def remaining(self) -> tuple[np.ndarray, np.ndarray]:
+        """Ingestion times and target keys of the requests not yet started."""
+        if not self._chunks:
+            return np.empty(0), np.empty(0, dtype=np.int64)
+        parts = [(c[1][self._first :], c[2][self._first :]) if i == 0 else (c[1], c[2])
+                 for i, c in enumerate(self._chunks)]  # fmt: skip
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
     def remaining_keys(self) -> np.ndarray:
-        parts = [
-            keys[self._first :] if i == 0 else keys for i, (_, _, keys) in enumerate(self._chunks)
-        ]
-        return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+        return self.remaining()[1]
 
     def peek(self) -> float | None:
         return self._chunks[0][0].item(self._first) if self._chunks else None

@@ -17,7 +17,7 @@ import numpy as np
 
 from bridgetwin.simulator.failover_report import failover_summary
 from bridgetwin.simulator.producers import ProducerSource
-from bridgetwin.simulator.targets import Samples
+from bridgetwin.simulator.targets import Samples, TargetState
 
 if TYPE_CHECKING:
     from bridgetwin.simulator.engine import Simulation
@@ -40,6 +40,20 @@ def _summary(samples: Samples) -> dict[str, float | None]:
     out["mean"] = float(array.mean()) * 1e3
     out["max"] = float(array.max()) * 1e3
     return out
+
+
+def _censored(
+    pending: tuple[int, float], state: TargetState, horizon: float
+) -> dict[str, float | None]:
+    """Events whose first attempt had not started when the run ended (still waiting, or
+    scheduled after the end): left out of the start percentiles, since their latency is unknown
+    (at least their age), so counted here."""
+    count = pending[0] + state.unstarted
+    oldest = min(pending[1], state.oldest_unstarted)
+    return {
+        "not_started": count,
+        "oldest_not_started_age_ms": (horizon - oldest) * 1e3 if count else None,
+    }
 
 
 def _percentiles(array: np.ndarray) -> list[float]:
@@ -132,10 +146,12 @@ def _slo_value(target: TargetResult, metric: str) -> float | None:
 def build_result(sim: Simulation) -> Result:
     targets = []
     waiting: dict[int, int] = {}
+    not_started: dict[int, tuple[int, float]] = {}
     for lane in sim.lanes:
-        by_key = lane.waiting_by_key()
+        by_key, unstarted = lane.waiting_by_key(), lane.not_started_by_key()
         for key, state in enumerate(lane.targets):
             waiting[id(state)] = by_key.get(key, 0)
+            not_started[id(state)] = unstarted.get(key, (0, math.inf))
     for state in sim.states:
         finished = state.delivered + state.dlq + state.dropped
         in_flight = state.ingested - finished
@@ -162,7 +178,10 @@ def build_result(sim: Simulation) -> Result:
                     "throttled": state.throttled,
                 },
                 latency_ms={
-                    "start": _summary(state.latency_start),
+                    "start": {
+                        **_summary(state.latency_start),
+                        **_censored(not_started[id(state)], state, sim.horizon),
+                    },
                     "complete": _summary(state.latency_complete),
                     "success": _summary(state.latency_success),
                 },

@@ -7,6 +7,7 @@ what it reports rather than with Python objects per event.
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -89,6 +90,10 @@ class TargetState:
     retries: int = 0
     throttled: int = 0
     finished_late: int = 0
+    unstarted: int = 0
+    """First attempts the run scheduled to start after its end (their start latency is unknown)."""
+    oldest_unstarted: float = math.inf
+    """Ingestion time of the oldest of them."""
     dlq_by_condition: Counter[str] = field(default_factory=Counter)
     dlq_by_error: Counter[str] = field(default_factory=Counter)
     dropped_by_error: Counter[str] = field(default_factory=Counter)
@@ -115,6 +120,15 @@ class TargetState:
         self.finished_by_minute[int(at / 60)] += 1
         return True
 
+    def censor(self, ingest: np.ndarray | float) -> None:
+        """First attempts that start after the horizon, ingested at ``ingest``."""
+        if np.ndim(ingest) == 0:
+            self.unstarted += 1
+            self.oldest_unstarted = min(self.oldest_unstarted, float(ingest))
+        elif len(ingest):
+            self.unstarted += len(ingest)
+            self.oldest_unstarted = min(self.oldest_unstarted, float(ingest.min()))
+
     def ingest(self, times: np.ndarray) -> None:
         """Events matched for this target, ingested at ``times``."""
         self.ingested += len(times)
@@ -140,9 +154,16 @@ class TargetState:
             done = first & (ends <= horizon)
             success = ok & (ends <= horizon)
         delivered = int(np.count_nonzero(success))
-        self.attempts += len(starts)
-        self.retries += len(starts) - int(np.count_nonzero(first))
-        self.throttled += int(np.count_nonzero(starts > ready))
+        if seen is first:
+            self.attempts += len(starts)
+            self.retries += len(starts) - int(np.count_nonzero(first))
+            self.throttled += int(np.count_nonzero(starts > ready))
+        else:  # the run's last flush: attempts that start after the horizon are not counted
+            self.censor(ingest[first & ~seen])
+            inside = starts <= horizon
+            self.attempts += int(np.count_nonzero(inside))
+            self.retries += int(np.count_nonzero(inside & ~first))
+            self.throttled += int(np.count_nonzero(inside & (starts > ready)))
         self.delivered += delivered
         self.finished_late += int(np.count_nonzero(ok)) - delivered
         waits = starts[seen] - ingest[seen]

@@ -12,6 +12,7 @@ import fnmatch
 from typing import Any
 
 from bridgetwin.graph import ApiDestination, Graph, Rule, Target, TargetKind
+from bridgetwin.graph.arns import target_arn
 from bridgetwin.simulator._random import rng_for, uniform_draws
 from bridgetwin.simulator.behaviour import HttpBehaviour, TargetBehaviour, TokenCache
 from bridgetwin.simulator.gates import Concurrency, TokenBucket, Unlimited
@@ -136,7 +137,7 @@ class LaneWiring:
             rule_id=rule.id,
             target_id=target.target_id,
             rule_arn=self.graph.rule_arn(rule),
-            target_arn=target.arn,
+            target_arn=target_arn(self.graph, rule, target),
             max_retries=policy.maximum_retry_attempts,
             max_age=float(policy.maximum_event_age_seconds),
             has_dlq=target.dead_letter_queue is not None,
