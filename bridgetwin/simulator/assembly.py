@@ -25,6 +25,7 @@ from bridgetwin.patterns import PatternIndex
 from bridgetwin.simulator._random import latency_sampler, rng_for
 from bridgetwin.simulator.failover import EndpointRouter, HealthModel
 from bridgetwin.simulator.findings import assumed_defaults, model_findings
+from bridgetwin.simulator.hops import HopNetwork
 from bridgetwin.simulator.ingestion import Feed, RegionIngestion, Route
 from bridgetwin.simulator.metrics import AlarmModel, MetricStore, QueueGauge
 from bridgetwin.simulator.producers import ProducerSource
@@ -36,7 +37,7 @@ from bridgetwin.simulator.scenario import (
 )
 from bridgetwin.simulator.targets import TargetState
 from bridgetwin.simulator.wiring import LaneWiring
-from bridgetwin.simulator.workload import Calls, event_as_delivered, generate
+from bridgetwin.simulator.workload import Calls, event_as_delivered, generate, scheduled_event
 
 ACCOUNT_METRIC_PREFIX = "PutEvents"
 """AWS/Events metrics without dimensions that count PutEvents calls in the account and Region."""
@@ -78,6 +79,12 @@ class ModelBuilder:
             if rule.enabled:
                 store = self.rule_stores.setdefault(rule.id, MetricStore(self.horizon))
                 self._routes[rule.id] = [wiring.route_for(rule, t, store) for t in rule.targets]
+        self._indexes: dict[str, PatternIndex[str]] = {}
+        for rule in graph.rules:
+            if rule.enabled and rule.pattern is not None:
+                self._indexes.setdefault(rule.bus, PatternIndex()).add(rule.id, rule.pattern)
+        self.hops = HopNetwork(graph, self._routes, wiring.hop_route, self._rules_matching,
+                               scenario.eventbridge, self.horizon)  # fmt: skip
         self.lanes = wiring.lanes
         self.states = wiring.states
         self.lane_assumptions = wiring.lane_assumptions
@@ -149,16 +156,18 @@ class ModelBuilder:
     def _regions(self) -> dict[str, RegionIngestion]:
         scenario, graph = self.scenario, self.graph
         feeds: dict[str, list[Feed]] = {}
-        indexes: dict[str, PatternIndex[str]] = {}
-        for rule in graph.rules:
-            if rule.enabled and rule.pattern is not None:
-                indexes.setdefault(rule.bus, PatternIndex()).add(rule.id, rule.pattern)
 
         def feed(bus_id: str, traffic: Traffic, name: str, source: Any, **kwargs: Any) -> Feed:
             bus = graph.get(bus_id)
-            index = indexes.get(bus.id, PatternIndex())
             events = [event_as_delivered(e.event, bus.region, bus.account) for e in traffic.events]
-            routes = [[r for rid in index.matching(e) for r in self._routes[rid]] for e in events]
+            routes = [
+                [
+                    r
+                    for rule in self._rules_matching(bus_id, e)
+                    for r in self.hops.routes_for(rule, e, 0)
+                ]
+                for e in events
+            ]
             ok = [_entry_bytes(e) <= scenario.eventbridge.max_entry_bytes for e in events]
             made = Feed(name, source, routes, ok, **kwargs)
             feeds.setdefault(bus.region, []).append(made)
@@ -197,11 +206,13 @@ class ModelBuilder:
                     Feed(
                         f"schedule:{rule.id}",
                         ProducerSource(None, calls),
-                        [self._routes[rule.id]],
+                        [self.hops.routes_for(rule, scheduled_event(rule, graph), 0)],
                         [True],
                         kind="schedule",
                     )
                 )
+        for bus_id, hop in self.hops.feeds.items():
+            feeds.setdefault(graph.get(bus_id).region, []).append(hop.feed)
         eventbridge = scenario.eventbridge
         unknown = sorted(set(scenario.regions) - set(feeds))
         if unknown:
@@ -320,6 +331,10 @@ class ModelBuilder:
             stores.extend(state.store for _, state in self._states_of(rule))
         series = [s.watch(alarm.metric_name) for s in stores]
         return AlarmModel(alarm, series=series)
+
+    def _rules_matching(self, bus_id: str, event: dict[str, Any]) -> list[Rule]:
+        index = self._indexes.get(bus_id)
+        return [self.graph.get(rid) for rid in index.matching(event)] if index else []
 
     def region_store(self, region: str) -> MetricStore:
         """The account-level metrics of a Region (PutEvents*), whether or not it has traffic."""

@@ -1,10 +1,11 @@
 """``Simulation``: a built model (:mod:`.assembly`) run with SimPy as the engine of time.
 
-SimPy drives a few long-lived processes that advance in steps: each Region ingests the calls of
-the step, each lane starts what is ready, each alarm closes its periods. Within a step the work is
-arithmetic on exact times, so the step size changes when alarms and routing see new data, never
-the timings themselves. Processes created in that order run in that order at equal times, so
-every datapoint before an alarm's evaluation time exists when the alarm evaluates.
+SimPy drives a few long-lived processes that advance in steps: in each step every Region ingests
+the calls of the step and every lane starts what is ready (then, for events rules delivered to
+other buses, the receiving Regions and the lanes again); each alarm closes its periods. Within a
+step the work is arithmetic on exact times, so the step size changes when alarms and routing see
+new data, never the timings themselves. Processes created in that order run in that order at
+equal times, so every datapoint before an alarm's evaluation time exists when it evaluates.
 """
 
 from __future__ import annotations
@@ -36,11 +37,28 @@ class Simulation(ModelBuilder):
 
     # -- running -------------------------------------------------------------------------------
 
-    def _stepper(self, work: Callable[[float, float], None]):
+    def _stepper(self):
+        """Each step: every Region ingests, then every lane starts what is ready. Events a
+        rule delivered to another bus during the step arrive there in the same step: the
+        Regions ingest them and the lanes run again, wave after wave, until none is due
+        (at most ``max_hops`` waves follow one another)."""
         step = self.scenario.eventbridge.step
+        regions, lanes = list(self.regions.values()), self.lanes
+        with_hops = [r for r in regions if any(f.kind == "hop" for f in r.feeds)]
         while self.env.now < self.horizon - 1e-9:
             now = self.env.now
-            work(now, min(now + step, self.horizon))
+            t1 = min(now + step, self.horizon)
+            for region in regions:
+                region.step(now, t1)
+            for lane in lanes:
+                lane.run_until(t1)
+            due = [r for r in with_hops if r.hops_due(t1)]
+            while due:
+                for region in due:
+                    region.step(now, t1, hops_only=True)
+                for lane in lanes:
+                    lane.run_until(t1)
+                due = [r for r in with_hops if r.hops_due(t1)]
             yield self.env.timeout(step)
 
     def _alarm_process(self, model: AlarmModel):
@@ -59,10 +77,7 @@ class Simulation(ModelBuilder):
         if self._started:
             return
         self._started = True
-        for region in self.regions.values():
-            self.env.process(self._stepper(region.step))
-        for lane in self.lanes:
-            self.env.process(self._stepper(lambda _, t_end, lane=lane: lane.run_until(t_end)))
+        self.env.process(self._stepper())
         for model in self.alarms:
             if not model.note:  # an alarm on a metric nothing publishes still evaluates: no data
                 self.env.process(self._alarm_process(model))

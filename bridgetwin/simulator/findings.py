@@ -15,10 +15,11 @@ every run reports two lists:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bridgetwin.graph import Rule, TargetKind
+from bridgetwin.graph import Rule, Target, TargetKind
 from bridgetwin.patterns import PatternIndex
 from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.workload import event_as_delivered
@@ -62,7 +63,7 @@ def model_findings(builder: ModelBuilder) -> list[Finding]:
                 "events that match in AWS may not match here (set the value with --param)"
             )
             found.append(Finding("unresolved-token", text))
-        found.extend(_target_findings(rule))
+        found.extend(_target_findings(rule, builder.hops.destination))
     movers = Counter(r.type for r in graph.other if r.type in EVENT_MOVERS)
     for kind, count in sorted(movers.items()):
         text = (
@@ -78,17 +79,25 @@ def model_findings(builder: ModelBuilder) -> list[Finding]:
     return found
 
 
-def _target_findings(rule: Rule) -> list[Finding]:
+def _target_findings(rule: Rule, destination: Callable[[Target], str | None]) -> list[Finding]:
     found = []
     for target in rule.targets:
         where = f"{rule.id}/{target.target_id}"
-        if target.kind is TargetKind.EVENT_BUS:
+        if target.kind is TargetKind.EVENT_BUS and destination(target) is None:
             text = (
-                f"{where}: events sent to event bus {target.resource or target.arn} count as "
-                "delivered once the PutEvents into it succeeds; they are not ingested there, "
-                "so that bus's rules do not fire in this run"
+                f"{where}: event bus {target.arn} is not in the loaded templates; events sent "
+                "there count as delivered once the PutEvents into it succeeds, and its rules "
+                "do not run in this simulation (load its stack too)"
             )
             found.append(Finding("bus-target-not-followed", text))
+        elif target.kind is TargetKind.EVENT_BUS and (
+            target.input or target.input_path or target.input_transformer
+        ):
+            text = (
+                f"{where}: the input transformation is not applied to the event routed on the "
+                "next bus; its rules match the original event"
+            )
+            found.append(Finding("bus-target-input-ignored", text))
         elif target.kind is TargetKind.LAMBDA:
             text = (
                 f"{where}: a Lambda target is modeled like any target (latency, failures and "
@@ -169,6 +178,18 @@ def assumed_defaults(builder: ModelBuilder) -> list[str]:
                 f"invocation quota {invocation_quota(region):,}/s, AWS's defaults (set "
                 "eventbridge.put_events_quota / invocation_quota if your account's were raised)"
             )
+    crossings = [
+        (rule, t)
+        for rule in builder.graph.rules
+        for t in rule.targets
+        if (bus := builder.hops.destination(t)) and builder.graph.get(bus).region != rule.region
+    ]
+    if crossings and _defaulted(scenario, "eventbridge", "cross_region_latency"):
+        out.append(
+            f"bus-to-bus hops across Regions take {eventbridge.cross_region_latency * 1e3:g} ms "
+            "on top of the target's latency (AWS publishes none, UNCONFIRMED; "
+            "eventbridge.cross_region_latency)"
+        )
     if builder.routers:
         out.append(
             f"global endpoints: Route 53 follows the health alarm after "

@@ -41,6 +41,8 @@ class CallSource(Protocol):
 
     def take(self, t1: float) -> Batch: ...
 
+    def due_before(self, t1: float) -> bool: ...
+
     def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None: ...
 
 
@@ -55,8 +57,8 @@ class Feed:
     entry_ok: list[bool]
     """Per event template: whether it fits the entry-size limit."""
     kind: str = "put"
-    """``put`` (producers' PutEvents), ``replica`` (global-endpoint replication) or
-    ``schedule`` (EventBridge's own scheduled events)."""
+    """``put`` (producers' PutEvents), ``replica`` (global-endpoint replication), ``schedule``
+    (EventBridge's own scheduled events) or ``hop`` (rules delivering to this bus)."""
     replicate: Callable[[Batch], None] | None = None
     failed_entries: int = 0
     throttled_calls: int = 0
@@ -85,10 +87,20 @@ class RegionIngestion:
     _step_end: float = 0.0
     _invocation_tat: float = -np.inf
 
-    def step(self, t0: float, t1: float) -> None:
+    def step(self, t0: float, t1: float, *, hops_only: bool = False) -> None:
+        """Ingest the calls made before ``t1``: every feed's, or (``hops_only``) only the
+        deliveries other buses' rules made since (see :mod:`.hops`)."""
         self._step_end = t1
-        batches = [(index, feed.source.take(t1)) for index, feed in enumerate(self.feeds)]
+        batches = [
+            (index, feed.source.take(t1))
+            for index, feed in enumerate(self.feeds)
+            if not hops_only or feed.kind == "hop"
+        ]
         self._route(self._admit([(i, b) for i, b in batches if len(b)]))
+
+    def hops_due(self, t1: float) -> bool:
+        """Whether another bus's rules delivered events here that arrive before ``t1``."""
+        return any(f.kind == "hop" and f.source.due_before(t1) for f in self.feeds)
 
     def _disrupted(self, times: np.ndarray, attribute: str) -> np.ndarray:
         """Per time, the sum of ``attribute`` over the disruptions in effect."""

@@ -13,6 +13,7 @@ one at a time, with the same semantics.
 from __future__ import annotations
 
 import heapq
+from collections.abc import Callable
 
 import numpy as np
 
@@ -58,6 +59,8 @@ class Lane(BlockPath):
         self._segments: list[tuple[np.ndarray, ...]] = []
         self._buffered = 0  # requests in ``_segments``
         self._watched: bool | None = None
+        self.hop_sinks: dict[int, Callable[[np.ndarray], None]] = {}
+        """Per target key of a bus target: where its successful deliveries arrive next."""
         self.trace: list[tuple[float, float, float]] | None = None
         """Set to a list to record (ready, start, ingestion time) of every request that takes
         the gate."""
@@ -99,9 +102,10 @@ class Lane(BlockPath):
             self.flush()
 
     def _alarmed(self) -> bool:
-        """Whether an alarm reads this lane's datapoints, which must then exist every step."""
+        """Whether an alarm reads this lane's datapoints, or another bus waits for its
+        deliveries: either must then exist every step."""
         if self._watched is None:
-            self._watched = any(target.store.metrics for target in self.targets)
+            self._watched = bool(self.hop_sinks) or any(t.store.metrics for t in self.targets)
         return self._watched
 
     def _one(self, t_end: float) -> bool:
@@ -158,6 +162,9 @@ class Lane(BlockPath):
             store.record("SuccessfulInvocationAttempts", end)
             store.record("Invocations", end)
             if state.finish(end):
+                sink = self.hop_sinks.get(key)
+                if sink is not None:
+                    sink(np.array([end]))
                 state.delivered += 1
                 state.latency_success.append(end - ingest)
                 store.record("IngestionToInvocationSuccessLatency", end, (end - ingest) * 1e3)
@@ -179,8 +186,8 @@ class Lane(BlockPath):
         self._segments.clear()
         columns = (ready, ingest, starts, ends, ok, attempt)
         for key in _present(keys, len(self.targets)):
-            if len(self.targets) == 1:
-                self.targets[key].record_block(*columns)
-            else:
-                mine = keys == key
-                self.targets[key].record_block(*(c[mine] for c in columns))
+            mine = columns if len(self.targets) == 1 else tuple(c[keys == key] for c in columns)
+            self.targets[key].record_block(*mine)
+            sink = self.hop_sinks.get(key)
+            if sink is not None:
+                sink(mine[3][mine[4]])

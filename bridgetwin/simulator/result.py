@@ -245,6 +245,16 @@ def build_result(sim: Simulation) -> Result:
     )
     slo = []
     warnings = [asdict(finding) for finding in sim.warnings]
+    for where, count in sorted(sim.hops.beyond_limit.items()):
+        if count:
+            warnings.append(
+                {
+                    "code": "hop-limit",
+                    "message": f"{where}: {count} events would have gone past "
+                    f"eventbridge.max_hops ({sim.scenario.eventbridge.max_hops}) bus-to-bus "
+                    "hops (a cycle of buses); they count as delivered and were not followed",
+                }
+            )
     for number, objective in enumerate(sim.scenario.slo):
         if not any(fnmatch.fnmatchcase(f"{t.rule}/{t.target}", objective.target) for t in targets):
             known = ", ".join(f"{t.rule}/{t.target}" for t in targets) or "none"

@@ -107,6 +107,12 @@ class EventBridgeSettings(_Model):
     """PutEvents requests/s per Region. Default: - the Region's quota (eventbridge-facts §6)."""
     invocation_quota: int | None = Field(None, gt=0)
     """Invocations/s per Region. Default: - the Region's quota (eventbridge-facts §6)."""
+    cross_region_latency: Duration = 0.1
+    """Extra time for an event a rule sends to a bus in another Region. AWS publishes no number
+    (UNCONFIRMED); 100 ms is about the network round trip between distant Regions."""
+    max_hops: int = Field(8, ge=1, le=100)
+    """Bus-to-bus hops an event is followed for (a cycle of buses would loop forever; AWS
+    stops none within a Region). Events that would go further are counted and reported."""
     max_entry_bytes: int = Field(262_144, gt=0)
     """Largest PutEvents entry: 256 KB, the classic documented limit (eventbridge-facts §0)."""
     step: Duration = 1.0

@@ -9,7 +9,10 @@ its retry policy and DLQ from the template.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from bridgetwin.graph import ApiDestination, Graph, Rule, Target, TargetKind
 from bridgetwin.graph.arns import target_arn
@@ -61,6 +64,15 @@ class LaneWiring:
             lane = self._target_lane(rule, target)
         lane.targets.append(self._state(rule, target))
         return lane, len(lane.targets) - 1, rule_store
+
+    @staticmethod
+    def hop_route(base: Route, sink: Callable[[np.ndarray], None]) -> Route:
+        """A key of its own in ``base``'s lane, for the same target, whose successful
+        deliveries go to ``sink`` (a bus-to-bus hop, see :mod:`.hops`)."""
+        lane, key, store = base
+        lane.targets.append(lane.targets[key])
+        lane.hop_sinks[len(lane.targets) - 1] = sink
+        return lane, len(lane.targets) - 1, store
 
     def _api_lane(self, destination: ApiDestination) -> Lane:
         scenario, seed = self.scenario, self.scenario.seed

@@ -106,3 +106,11 @@ def event_as_delivered(template: dict[str, Any], bus_region: str, account: str) 
         "detail": {},
     }
     return {**envelope, **template}
+
+
+def scheduled_event(rule: Any, graph: Any) -> dict[str, Any]:
+    """The event EventBridge puts for a scheduled rule (source ``aws.events``)."""
+    bus = graph.get(rule.bus)
+    template = {"source": "aws.events", "detail-type": "Scheduled Event", "resources": [
+        graph.rule_arn(rule)]}  # fmt: skip
+    return event_as_delivered(template, bus.region, bus.account)

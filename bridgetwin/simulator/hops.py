@@ -1,0 +1,176 @@
+"""Events a rule delivers to another event bus: a PutEvents into that bus, and its rules fire.
+
+AWS: a rule target can be an event bus in the same Region, another Region or another account
+(eventbridge-facts §10). The event is put onto that bus and matched by *its* rules, with their own
+targets, retries and DLQs; the sending rule's retry policy and DLQ apply to the hop itself.
+
+The twin follows that mechanism. The hop is a target lane like any other (its latency and
+failures from the scenario's ``targets``, its rule's retry policy and DLQ). Each successful
+delivery ends up as an arrival at the destination bus, ``eventbridge.cross_region_latency`` later
+when the Regions differ (AWS publishes no number: UNCONFIRMED, configurable), and the destination
+Region ingests it with its processing latency and invocation quota, routing it through that bus's
+rules by the event's content. Because which rules an event matches depends on the event, every
+(hop, event template) pair has its own key in the sending lane and its own template in the
+destination's feed; chains and fan-outs of any depth follow. A cycle (bus A -> B -> A) is followed
+for at most ``eventbridge.max_hops`` hops; what would go further is counted and reported.
+
+What we simplify: a hop's PutEvents does not count against the destination Region's PutEvents
+quota (UNCONFIRMED); a disrupted destination that rejects it sees it again at the next step (not
+under the sending rule's backoff); input transformers on a bus target are not applied to the
+event that is routed downstream (a warning says so).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from bridgetwin.graph import Graph, Rule, Target, TargetKind
+from bridgetwin.simulator.ingestion import Feed, Route
+from bridgetwin.simulator.producers import Batch
+
+
+class HopSource:
+    """Deliveries into one bus from rules elsewhere, due at their arrival times."""
+
+    width = 1
+
+    def __init__(self, horizon: float) -> None:
+        self._horizon = horizon
+        self._times: list[np.ndarray] = []
+        self._templates: list[np.ndarray] = []
+        self._earliest = np.inf
+
+    def push(self, times: np.ndarray, template: int) -> None:
+        times = times[times <= self._horizon]
+        if len(times):
+            self._times.append(times)
+            self._templates.append(np.full(len(times), template, dtype=np.int64))
+            self._earliest = min(self._earliest, float(times.min()))
+
+    def due_before(self, t1: float) -> bool:
+        return self._earliest < t1
+
+    def take(self, t1: float) -> Batch:
+        if not self._times or self._earliest >= t1:
+            return Batch.empty(1)
+        times, templates = np.concatenate(self._times), np.concatenate(self._templates)
+        due = times < t1
+        kept = ~due
+        self._times = [times[kept]] if kept.any() else []
+        self._templates = [templates[kept]] if kept.any() else []
+        self._earliest = float(times[kept].min()) if kept.any() else np.inf
+        order = np.argsort(times[due], kind="stable")
+        return Batch(times[due][order], templates[due][order].reshape(-1, 1),
+                     np.zeros(int(due.sum()), dtype=np.int64))  # fmt: skip
+
+    def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None:
+        """A disrupted destination rejected the hop: it arrives again at ``not_before``."""
+        for template in np.unique(batch.templates[:, 0]).tolist():
+            mine = batch.templates[:, 0] == template
+            self.push(np.maximum(batch.times[mine], not_before), template)
+
+
+@dataclass
+class _HopFeed:
+    feed: Feed
+    source: HopSource
+    index: dict[tuple[str, int], int] = field(default_factory=dict)
+    """(event as JSON, hops so far) -> template number in the feed."""
+
+
+class HopNetwork:
+    """Builds the destination feeds of every bus-to-bus hop and the routes that reach them.
+
+    ``routes_for(rule, event, hops)`` is where an event on ``rule``'s bus goes: the rule's own
+    routes, except that each bus target gets a key of its own for this event, whose deliveries
+    arrive in the destination bus's feed as this event (one hop further).
+    """
+
+    def __init__(
+        self,
+        graph: Graph,
+        base_routes: dict[str, list[Route]],
+        hop_route: Callable[[Route, Callable[[np.ndarray], None]], Route],
+        rules_matching: Callable[[str, dict[str, Any]], list[Rule]],
+        settings: Any,
+        horizon: float,
+    ) -> None:
+        self._graph = graph
+        self._base = base_routes
+        self._hop_route = hop_route
+        self._matching = rules_matching
+        self._cross_region = settings.cross_region_latency
+        self._max_hops = settings.max_hops
+        self._horizon = horizon
+        self.feeds: dict[str, _HopFeed] = {}
+        self.beyond_limit: dict[str, int] = {}
+        """Per rule/target, events not followed because they reached ``max_hops``."""
+
+    def destination(self, target: Target) -> str | None:
+        """The graph id of a bus target's bus, when the bus is in the loaded templates."""
+        if target.kind is not TargetKind.EVENT_BUS or target.resource is None:
+            return None
+        try:
+            self._graph.get(target.resource)
+        except KeyError:
+            return None
+        return target.resource
+
+    def routes_for(self, rule: Rule, event: dict[str, Any], hops: int) -> list[Route]:
+        routes = []
+        for target, base in zip(rule.targets, self._base[rule.id], strict=True):
+            bus_id = self.destination(target)
+            if bus_id is None:
+                routes.append(base)
+                continue
+            if hops >= self._max_hops:
+                self.beyond_limit.setdefault(f"{rule.id}/{target.target_id}", 0)
+                routes.append(self._hop_route(base, self._counter(rule, target)))
+                continue
+            delay = self._cross_region if self._graph.get(bus_id).region != rule.region else 0.0
+            source, template = self._template(bus_id, event, hops + 1)
+            routes.append(self._hop_route(base, _Arrival(source, template, delay)))
+        return routes
+
+    def _counter(self, rule: Rule, target: Target) -> Callable[[np.ndarray], None]:
+        name = f"{rule.id}/{target.target_id}"
+
+        def count(times: np.ndarray) -> None:
+            self.beyond_limit[name] += len(times)
+
+        return count
+
+    def _template(self, bus_id: str, event: dict[str, Any], hops: int) -> tuple[HopSource, int]:
+        hop = self.feeds.get(bus_id)
+        if hop is None:
+            source = HopSource(self._horizon)
+            feed = Feed(f"hops into {bus_id}", source, [], [], kind="hop")
+            hop = self.feeds[bus_id] = _HopFeed(feed, source)
+        key = (json.dumps(event, sort_keys=True), hops)
+        if key not in hop.index:
+            number = hop.index[key] = len(hop.feed.routes)
+            hop.feed.routes.append([])
+            hop.feed.entry_ok.append(True)
+            hop.feed.routes[number] = [
+                route
+                for rule in self._matching(bus_id, event)
+                for route in self.routes_for(rule, event, hops)
+            ]
+        return hop.source, hop.index[key]
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    """Successful deliveries of one (hop, event) key become arrivals at the destination."""
+
+    source: HopSource
+    template: int
+    delay: float
+
+    def __call__(self, ends: np.ndarray) -> None:
+        self.source.push(ends + self.delay if self.delay else ends, self.template)
