@@ -155,3 +155,79 @@ def test_put_events_metrics_feed_account_level_alarms(tmp_path):
     quiet = {**spec, "traffic": [{**spec["traffic"][0], "rate": 1}]}  # 60 a minute: below
     result = Simulation(load_graph(template), load_scenario(quiet)).run()
     assert [(a["state"], a["at_s"]) for a in result.alarms] == [("OK", 60.0)]
+
+
+class _Alarm:
+    """Just the transitions a health check reads."""
+
+    def __init__(self, *changes: tuple[str, float]) -> None:
+        from bridgetwin.simulator.metrics import Transition
+
+        self.transitions = [Transition("A", state, at) for state, at in changes]
+
+
+CHANGES = (
+    ("INSUFFICIENT_DATA", 60.0),
+    ("ALARM", 300.0),
+    ("OK", 600.0),
+    ("INSUFFICIENT_DATA", 900.0),
+)
+TIMES = (0.0, 100.0, 340.0, 640.0, 940.0)
+
+
+@pytest.mark.parametrize(
+    ("status", "inverted", "disabled", "expected"),
+    [
+        # Route 53: OK -> healthy, ALARM -> unhealthy, INSUFFICIENT_DATA -> the check's setting;
+        # a new check counts as healthy; Inverted flips; a disabled check is always healthy
+        ("Healthy", False, False, (True, True, False, True, True)),
+        ("Unhealthy", False, False, (True, False, False, True, False)),
+        ("LastKnownStatus", False, False, (True, True, False, True, True)),
+        ("Unhealthy", True, False, (False, True, True, False, True)),
+        ("Unhealthy", False, True, (True, True, True, True, True)),
+    ],
+)
+def test_a_cloudwatch_metric_health_check_follows_route53s_rules(
+    status, inverted, disabled, expected
+):
+    from bridgetwin.graph import HealthCheck
+    from bridgetwin.simulator.failover import HealthModel
+
+    check = HealthCheck("C", "CLOUDWATCH_METRIC", "A", "a", "us-east-1", status, inverted, disabled)
+    model = HealthModel(check, _Alarm(*CHANGES), PROPAGATION)
+    assert tuple(model.healthy_at(t) for t in TIMES) == expected
+
+
+def _region_alarm(metric: str, threshold: float) -> dict:
+    return {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        "Namespace": "AWS/Events", "MetricName": metric, "Statistic": "Sum", "Period": 60,
+        "EvaluationPeriods": 1, "Threshold": threshold,
+        "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching"}}  # fmt: skip
+
+
+def test_entries_invocations_created_and_triggered_rules_feed_alarms():
+    """3 calls/s of 2 entries each, one rule with two targets: per minute 360 entries (not 180
+    calls), 720 invocations created (two per event), 360 triggered-rule counts (one per event,
+    not per call); each threshold sits between the right count and the wrong one."""
+    template = {"Resources": {
+        "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
+        "Q1": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "Q2": {"Type": "AWS::SQS::Queue", "Properties": {}},
+        "Rule": {"Type": "AWS::Events::Rule", "Properties": {
+            "EventBusName": {"Ref": "Bus"}, "EventPattern": {"source": ["acme.payments"]},
+            "Targets": [{"Id": "A", "Arn": {"Fn::GetAtt": ["Q1", "Arn"]}},
+                        {"Id": "B", "Arn": {"Fn::GetAtt": ["Q2", "Arn"]}}]}},
+        "Entries": _region_alarm("PutEventsEntriesCount", 300),
+        "Created": _region_alarm("InvocationsCreated", 600),
+        "Triggered": {**_region_alarm("TriggeredRules", 300)},
+        "Latency": _region_alarm("PutEventsLatency", 1),
+    }}  # fmt: skip
+    template["Resources"]["Triggered"]["Properties"]["Dimensions"] = [
+        {"Name": "RuleName", "Value": {"Ref": "Rule"}}]  # fmt: skip
+    spec = {"duration": "3m", "traffic": [{"bus": "orders", "rate": 6, "batch": 2,
+            "arrival": "constant", "events": [{"event": PAYMENT}]}]}  # fmt: skip
+    result = Simulation(load_graph(template), load_scenario(spec)).run()
+    fired = {a["alarm"]: a["state"] for a in result.alarms if a["at_s"] == 60.0}
+    assert fired == {"Entries": "ALARM", "Created": "ALARM", "Triggered": "ALARM", "Latency": "OK"}
+    (warning,) = [w for w in result.warnings if w["code"] == "alarm-metric-not-simulated"]
+    assert warning["message"].startswith("Latency: PutEventsLatency is not simulated")

@@ -39,8 +39,13 @@ from bridgetwin.simulator.targets import TargetState
 from bridgetwin.simulator.wiring import LaneWiring
 from bridgetwin.simulator.workload import Calls, event_as_delivered, generate, scheduled_event
 
-ACCOUNT_METRIC_PREFIX = "PutEvents"
-"""AWS/Events metrics without dimensions that count PutEvents calls in the account and Region."""
+REGION_METRICS = frozenset({
+    "PutEventsApproximateCallCount", "PutEventsApproximateThrottledCount",
+    "PutEventsApproximateFailedCount", "PutEventsApproximateSuccessCount",
+    "PutEventsEntriesCount", "PutEventsFailedEntriesCount", "InvocationsCreated",
+    "PutEventsLatency", "PutEventsRequestSize",
+})  # fmt: skip
+"""AWS/Events metrics published only per account and Region, without dimensions (facts §4)."""
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _RATE_UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
@@ -315,8 +320,7 @@ class ModelBuilder:
         if alarm.namespace != "AWS/Events" or not alarm.metric_name:
             return AlarmModel(alarm, note="not simulated: only AWS/Events and DLQ metrics are")
         dims = dict(alarm.dimensions)
-        if alarm.metric_name.startswith(ACCOUNT_METRIC_PREFIX) and not dims:
-            # PutEvents* metrics are one per account and Region, across every bus (facts §4)
+        if alarm.metric_name in REGION_METRICS and not dims:
             return AlarmModel(
                 alarm, series=[self.region_store(alarm.region).watch(alarm.metric_name)]
             )

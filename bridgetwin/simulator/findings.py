@@ -43,6 +43,10 @@ EVENT_MOVERS = {
 them: their traffic is missing from the prediction."""
 
 
+UNSIMULATED_METRICS = frozenset({"PutEventsLatency", "PutEventsRequestSize"})
+"""AWS/Events metrics AWS publishes for every call that the twin does not produce."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One warning: a stable ``code`` for tools, a ``message`` for people."""
@@ -64,6 +68,14 @@ def model_findings(builder: ModelBuilder) -> list[Finding]:
             )
             found.append(Finding("unresolved-token", text))
         found.extend(_target_findings(rule, builder.hops.destination))
+    for alarm in graph.alarms:
+        if alarm.namespace == "AWS/Events" and alarm.metric_name in UNSIMULATED_METRICS:
+            text = (
+                f"{alarm.id}: {alarm.metric_name} is not simulated, so the alarm sees missing "
+                f"data (TreatMissingData {alarm.treat_missing_data}) where AWS would publish "
+                "datapoints"
+            )
+            found.append(Finding("alarm-metric-not-simulated", text))
     movers = Counter(r.type for r in graph.other if r.type in EVENT_MOVERS)
     for kind, count in sorted(movers.items()):
         text = (

@@ -119,6 +119,10 @@ class RegionIngestion:
         if puts:
             times = np.concatenate([b.times for _, b in puts])
             self.store.record_many("PutEventsApproximateCallCount", times)
+            for _, batch in puts:
+                self.store.record_many(
+                    "PutEventsEntriesCount", batch.times, batch.templates.shape[1]
+                )
             ordered = times if len(puts) == 1 else np.sort(times)
             grants, tat = gcra_grants(
                 ordered, self.put_events_quota, self.put_events_quota, self._put_tat
@@ -197,6 +201,7 @@ class RegionIngestion:
                     entry = per_route.setdefault((id(lane), key), (lane, key, rule_store, []))
                     entry[3].append(matched)
                     rule_store.record_many("MatchedEvents", matched)
+                    rule_store.record_many("TriggeredRules", matched)
         if not per_route:
             return
         routes = list(per_route.values())
@@ -211,6 +216,7 @@ class RegionIngestion:
             if len(routes) > 1
             else None
         )
+        self.store.record_many("InvocationsCreated", ingest)
         ready = self._ready(ingest)
         if (ready[1:] < ready[:-1]).any():  # one route is often in order already
             order = np.argsort(ready, kind="stable")
