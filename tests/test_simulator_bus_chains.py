@@ -110,11 +110,20 @@ def test_each_hop_happens_when_the_timeline_says(chain):
     assert [s for _, s, _ in api] == pytest.approx([t + 3 * P + 2 * L + X for t in CREATED_AT])
 
 
-def test_each_bus_measures_its_own_latency(chain):
-    """IngestionToInvocationStartLatency is per bus, as AWS measures it: P at every hop."""
+def test_each_bus_measures_its_own_latency_and_the_chain_its_end_to_end(chain):
+    """IngestionToInvocationStartLatency is per bus, as AWS measures it: P at every hop. End to
+    end, from the PutEvents on bus A, the webhook call starts 3P + 2L + X later, and succeeds
+    then too (the endpoint answers at once); on bus A itself both measures agree."""
     _, result = chain
     for target in result.targets:
         assert target.latency_ms["start"]["max"] == pytest.approx(P * 1e3)
+    by_rule = {t.rule: t.latency_ms for t in result.targets}
+    for measure in ("end_to_end_start", "end_to_end_success"):
+        for stat in ("p50", "max"):
+            assert by_rule["West/ToApi"][measure][stat] == pytest.approx((3 * P + 2 * L + X) * 1e3)
+    assert by_rule["East/ToC"]["end_to_end_start"]["max"] == pytest.approx((2 * P + L) * 1e3)
+    first_bus = by_rule["East/ToB"]
+    assert first_bus["end_to_end_start"] == {k: first_bus["start"][k] for k in first_bus["end_to_end_start"]}
 
 
 def test_the_receiving_regions_ingest_the_hops(chain):

@@ -104,7 +104,8 @@ def test_cli_simulate_json_check_and_out(tmp_path):
         "retries",
         "throttled",
     }
-    assert set(target["latency_ms"]) == {"start", "complete", "success"}
+    assert set(target["latency_ms"]) == {
+        "start", "complete", "success", "end_to_end_start", "end_to_end_success"}  # fmt: skip
     assert set(target["latency_ms"]["start"]) == {
         "p50", "p90", "p99", "mean", "max", "not_started", "oldest_not_started_age_ms"}  # fmt: skip
     assert json.loads((tmp_path / "out" / "result.json").read_text()) == data

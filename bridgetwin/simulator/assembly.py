@@ -96,6 +96,10 @@ class ModelBuilder:
         self.alarms = [self._alarm_model(a) for a in graph.alarms]
         self.routers: list[EndpointRouter] = []
         self.regions = self._regions()
+        for bus_id in self.hops.feeds:  # these rules' events may come from other buses
+            for rule in graph.rules_on(bus_id):
+                for _, state in self._states_of(rule):
+                    state.chained = True
         self.warnings = model_findings(self)
         self.assumptions.extend(assumed_defaults(self))
 

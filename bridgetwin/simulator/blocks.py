@@ -55,11 +55,12 @@ class _Base(NamedTuple):
     ready: np.ndarray
     ingest: np.ndarray
     keys: np.ndarray
+    origin: np.ndarray
     attempt: np.ndarray
     """0 for a first attempt (from the pending queue), else a retry's attempt number."""
 
 
-_NO_REQUESTS = (np.empty(0), np.empty(0), np.empty(0, dtype=np.int64))
+_NO_REQUESTS = (np.empty(0), np.empty(0), np.empty(0, dtype=np.int64), np.empty(0))
 
 
 class BlockPath:
@@ -143,7 +144,7 @@ class BlockPath:
             return _Base(*columns), inside, False
         if count + len(due) >= MIN_BLOCK:
             at = fresh[0].searchsorted([d[0] for d in due], side="left")  # retries first on ties
-            values = list(zip(*((d[0], d[2], d[3], d[4]) for d in due), strict=True))
+            values = list(zip(*((d[0], d[2], d[3], d[5], d[4]) for d in due), strict=True))
             return _Base(*_merge(columns, at, values)), [], True
         self._restore(due)
         return None
@@ -176,13 +177,10 @@ class BlockPath:
         last = ready[n - 1]
         first, latest = float(grants.starts[0]), float(grants.starts[n - 1])  # before insertions
         checked = latest  # outages are ruled out for starts up to here
-        failures = zip(
-            *(c[failed].tolist() for c in (base.ingest, base.keys, base.attempt, durations, codes)),
-            failed.tolist(),
-            strict=True,
-        )
+        columns = (base.ingest, base.keys, base.attempt, durations, codes, base.origin)
+        failures = zip(*(c[failed].tolist() for c in columns), failed.tolist(), strict=True)
         failure = next(failures, None)
-        f = failure[5] if failure is not None else n
+        f = failure[6] if failure is not None else n
         inserted: list[_Inserted] = []
         pool: list[tuple[float, int, int]] = []
         spare: Drawn | None = tuple(column[n:] for column in drawn)  # drawn beyond the block
@@ -218,16 +216,16 @@ class BlockPath:
                 inserted.append((k, retry, start, duration, kind))
                 if kind == OK:
                     continue
-                ingest, key, attempt = retry[2], retry[3], retry[4]
+                ingest, key, attempt, origin = retry[2], retry[3], retry[4], retry[5]
                 end = start + duration
             elif failure is not None:
-                ingest, key, attempt, duration, code, _ = failure
+                ingest, key, attempt, duration, code, origin, _ = failure
                 end = grants.start_of(f) + duration
                 failure = next(failures, None)
-                f = failure[5] if failure is not None else n
+                f = failure[6] if failure is not None else n
             else:
                 return n, inserted
-            again = after_failure(targets[key], key, ingest, attempt, end, details[code])
+            again = after_failure(targets[key], key, ingest, attempt, end, details[code], origin)
             if again is not None:
                 heappush(inside if again[0] < last else retries, again)
         self._restore(inside)  # cut at position k: the rest waits for the next block
@@ -242,14 +240,15 @@ class BlockPath:
         inserted: list[_Inserted],
     ) -> None:
         """Grant the started requests their tokens and keep them for the step's metrics."""
-        # columns: ready, ingestion time, target key, attempt, duration, kind
+        # columns: ready, ingestion time, target key, attempt, duration, kind, origin time
         columns = [base.ready[:n], base.ingest[:n], base.keys[:n], base.attempt[:n],
-                   drawn[0][:n], drawn[1][:n]]  # fmt: skip
+                   drawn[0][:n], drawn[1][:n], base.origin[:n]]  # fmt: skip
         if not inserted:
             self.gate.commit(float(grants.tats[n - 1]))
             self._keep(columns, grants.starts[:n])
             return
-        rows = [(r[0], r[2], r[3], r[4], duration, kind) for _, r, _, duration, kind in inserted]
+        rows = [(r[0], r[2], r[3], r[4], duration, kind, r[5])
+                for _, r, _, duration, kind in inserted]  # fmt: skip
         extra = list(zip(*rows, strict=True))
         if len(inserted) <= FEW_INSERTED:  # patch the few starts that moved; keep them apart
             self.gate.commit(grants.final_tat(n))
@@ -263,13 +262,13 @@ class BlockPath:
 
     def _keep(self, columns: list[np.ndarray], starts: np.ndarray) -> None:
         """Keep started requests (``_record_block``'s columns) for the next flush and the trace."""
-        ready, ingest, keys, attempt, durations, kinds = columns
+        ready, ingest, keys, attempt, durations, kinds, origin = columns
         if not len(ready):
             return
         if self.trace is not None:
             self.trace.extend(zip(ready.tolist(), starts.tolist(), ingest.tolist(), strict=True))
         self._segments.append(
-            (ready, ingest, starts, starts + durations, kinds == OK, keys, attempt)
+            (ready, ingest, starts, starts + durations, kinds == OK, keys, attempt, origin)
         )
         self._buffered += len(ready)
 
@@ -277,7 +276,7 @@ class BlockPath:
         """Put the retries among the block's requests from ``n`` on back to wait (first attempts
         stay in the pending queue until consumed)."""
         waiting = np.flatnonzero(base.attempt[n:])
-        for ready, ingest, key, attempt in zip(
+        for ready, ingest, key, origin, attempt in zip(
             *(c[n:][waiting].tolist() for c in base), strict=True
         ):
-            heapq.heappush(self._retries, self._policy.retry(ready, ingest, key, attempt))
+            heapq.heappush(self._retries, self._policy.retry(ready, ingest, key, attempt, origin))

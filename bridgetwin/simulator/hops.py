@@ -43,14 +43,17 @@ class HopSource:
         self._horizon = horizon
         self._times: list[np.ndarray] = []
         self._templates: list[np.ndarray] = []
+        self._origins: list[np.ndarray] = []
         self._earliest = np.inf
 
-    def push(self, times: np.ndarray, template: int) -> None:
-        times = times[times <= self._horizon]
-        if len(times):
-            self._times.append(times)
-            self._templates.append(np.full(len(times), template, dtype=np.int64))
-            self._earliest = min(self._earliest, float(times.min()))
+    def push(self, times: np.ndarray, template: int, origins: np.ndarray) -> None:
+        """Events of ``template`` arriving at ``times``, first ingested at ``origins``."""
+        inside = times <= self._horizon
+        if inside.any():
+            self._times.append(times[inside])
+            self._origins.append(origins[inside])
+            self._templates.append(np.full(int(inside.sum()), template, dtype=np.int64))
+            self._earliest = min(self._earliest, float(times[inside].min()))
 
     def due_before(self, t1: float) -> bool:
         return self._earliest < t1
@@ -59,20 +62,24 @@ class HopSource:
         if not self._times or self._earliest >= t1:
             return Batch.empty(1)
         times, templates = np.concatenate(self._times), np.concatenate(self._templates)
+        origins = np.concatenate(self._origins)
         due = times < t1
         kept = ~due
         self._times = [times[kept]] if kept.any() else []
         self._templates = [templates[kept]] if kept.any() else []
+        self._origins = [origins[kept]] if kept.any() else []
         self._earliest = float(times[kept].min()) if kept.any() else np.inf
         order = np.argsort(times[due], kind="stable")
         return Batch(times[due][order], templates[due][order].reshape(-1, 1),
-                     np.zeros(int(due.sum()), dtype=np.int64))  # fmt: skip
+                     np.zeros(int(due.sum()), dtype=np.int64), origins[due][order])  # fmt: skip
 
     def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None:
         """A disrupted destination rejected the hop: it arrives again at ``not_before``."""
+        assert batch.origins is not None
         for template in np.unique(batch.templates[:, 0]).tolist():
             mine = batch.templates[:, 0] == template
-            self.push(np.maximum(batch.times[mine], not_before), template)
+            again = np.maximum(batch.times[mine], not_before)
+            self.push(again, template, batch.origins[mine])
 
 
 @dataclass
@@ -95,7 +102,7 @@ class HopNetwork:
         self,
         graph: Graph,
         base_routes: dict[str, list[Route]],
-        hop_route: Callable[[Route, Callable[[np.ndarray], None]], Route],
+        hop_route: Callable[[Route, Callable[[np.ndarray, np.ndarray], None]], Route],
         rules_matching: Callable[[str, dict[str, Any]], list[Rule]],
         settings: Any,
         horizon: float,
@@ -137,10 +144,10 @@ class HopNetwork:
             routes.append(self._hop_route(base, _Arrival(source, template, delay)))
         return routes
 
-    def _counter(self, rule: Rule, target: Target) -> Callable[[np.ndarray], None]:
+    def _counter(self, rule: Rule, target: Target) -> Callable[[np.ndarray, np.ndarray], None]:
         name = f"{rule.id}/{target.target_id}"
 
-        def count(times: np.ndarray) -> None:
+        def count(times: np.ndarray, origins: np.ndarray) -> None:
             self.beyond_limit[name] += len(times)
 
         return count
@@ -172,5 +179,5 @@ class _Arrival:
     template: int
     delay: float
 
-    def __call__(self, ends: np.ndarray) -> None:
-        self.source.push(ends + self.delay if self.delay else ends, self.template)
+    def __call__(self, ends: np.ndarray, origins: np.ndarray) -> None:
+        self.source.push(ends + self.delay if self.delay else ends, self.template, origins)

@@ -32,6 +32,8 @@ from bridgetwin.simulator.scenario import Disruption
 
 Route = tuple[Lane, int, MetricStore]
 """Where a matched event goes: the lane, the target's key in it, and its rule's metric store."""
+_RouteParts = tuple[Lane, int, MetricStore, list[np.ndarray], list[np.ndarray]]
+"""A route and what a step sends it: ingestion times and origin times, in parts."""
 
 
 class CallSource(Protocol):
@@ -175,12 +177,15 @@ class RegionIngestion:
     # -- 2-4. entries, routing, first attempts ------------------------------------------------
 
     def _route(self, accepted: list[tuple[int, Batch]]) -> None:
-        per_route: dict[tuple[int, int], tuple[Lane, int, MetricStore, list[np.ndarray]]] = {}
+        per_route: dict[tuple[int, int], _RouteParts] = {}
+        chained = False  # whether any event came from another bus (then origins travel along)
         for feed_index, batch in accepted:
             feed = self.feeds[feed_index]
             templates = batch.templates
             width = templates.shape[1]
             entry_times = batch.times if width == 1 else np.repeat(batch.times, width)
+            origins = batch.origins  # deliveries from other buses: one entry per call
+            chained = chained or origins is not None
             templates = templates.ravel()
             if all(feed.entry_ok):
                 feed.accepted_entries += len(templates)
@@ -192,23 +197,25 @@ class RegionIngestion:
             for template, routes in enumerate(feed.routes):
                 if not routes or not feed.entry_ok[template]:
                     continue
-                matched = (
-                    entry_times[templates == template] if len(feed.routes) > 1 else entry_times
-                )
+                mask = templates == template if len(feed.routes) > 1 else slice(None)
+                matched = entry_times[mask]
                 if not len(matched):
                     continue
+                first = matched if origins is None else origins[mask]
                 for lane, key, rule_store in routes:
-                    entry = per_route.setdefault((id(lane), key), (lane, key, rule_store, []))
+                    entry = per_route.setdefault((id(lane), key), (lane, key, rule_store, [], []))
                     entry[3].append(matched)
+                    entry[4].append(first)
                     rule_store.record_many("MatchedEvents", matched)
                     rule_store.record_many("TriggeredRules", matched)
         if not per_route:
             return
         routes = list(per_route.values())
-        arrivals = [_joined(parts) for *_, parts in routes]
+        arrivals = [_joined(route[3]) for route in routes]
         ingest = _joined(arrivals)
+        origin = _joined([_joined(route[4]) for route in routes]) if chained else None
         keys = _joined(
-            [np.full(len(a), key) for a, (_, key, _, _) in zip(arrivals, routes, strict=True)]
+            [np.full(len(a), route[1]) for a, route in zip(arrivals, routes, strict=True)]
         )
         # with several routes, which one each event came from, to split them again
         owner = (
@@ -222,26 +229,29 @@ class RegionIngestion:
             order = np.argsort(ready, kind="stable")
             ready, ingest, keys = ready[order], ingest[order], keys[order]
             owner = owner[order] if owner is not None else None
+            origin = origin[order] if origin is not None else None
         granted, self._invocation_tat = self._invocation_grants(ready)
         if granted is not ready and (granted > ready).any():
             self._throttled_rules(routes, owner, ready, granted)
         if owner is None:
-            routes[0][0].add(granted, ingest, keys)
+            routes[0][0].add(granted, ingest, keys, origin)
             return
         for index, (lane, *_) in enumerate(routes):
             mine = owner == index
-            lane.add(granted[mine], ingest[mine], keys[mine])
+            lane.add(
+                granted[mine], ingest[mine], keys[mine], None if origin is None else origin[mine]
+            )
 
     @staticmethod
     def _throttled_rules(
-        routes: list[tuple[Lane, int, MetricStore, list[np.ndarray]]],
+        routes: list[_RouteParts],
         owner: np.ndarray | None,
         ready: np.ndarray,
         granted: np.ndarray,
     ) -> None:
         """``ThrottledRules``: invocations the Region's invocation quota delayed, per rule."""
         delayed = granted > ready
-        for index, (_, _, rule_store, _) in enumerate(routes):
+        for index, (_, _, rule_store, _, _) in enumerate(routes):
             mine = delayed if owner is None else delayed & (owner == index)
             rule_store.record_many("ThrottledRules", ready[mine])
 

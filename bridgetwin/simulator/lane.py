@@ -59,17 +59,24 @@ class Lane(BlockPath):
         self._segments: list[tuple[np.ndarray, ...]] = []
         self._buffered = 0  # requests in ``_segments``
         self._watched: bool | None = None
-        self.hop_sinks: dict[int, Callable[[np.ndarray], None]] = {}
+        self.hop_sinks: dict[int, Callable[[np.ndarray, np.ndarray], None]] = {}
         """Per target key of a bus target: where its successful deliveries arrive next."""
         self.trace: list[tuple[float, float, float]] | None = None
         """Set to a list to record (ready, start, ingestion time) of every request that takes
         the gate."""
 
-    def add(self, ready: np.ndarray, ingest: np.ndarray, keys: np.ndarray) -> None:
-        """First attempts, sorted by ready time; ``keys`` index ``targets``."""
+    def add(
+        self,
+        ready: np.ndarray,
+        ingest: np.ndarray,
+        keys: np.ndarray,
+        origin: np.ndarray | None = None,
+    ) -> None:
+        """First attempts, sorted by ready time; ``keys`` index ``targets``; ``origin``: when
+        each event first entered EventBridge (default: its ingestion here)."""
         for key in _present(keys, len(self.targets)):
             self.targets[key].ingest(ingest if len(self.targets) == 1 else ingest[keys == key])
-        self._pending.add(ready, ingest, keys)
+        self._pending.add(ready, ingest, keys, ingest if origin is None else origin)
 
     def not_started_by_key(self) -> dict[int, tuple[int, float]]:
         """First attempts not yet started, per target key: (count, oldest ingestion time)."""
@@ -113,19 +120,19 @@ class Lane(BlockPath):
         pending, retries = self._pending, self._retries
         head = pending.peek()
         if retries and retries[0][0] < t_end and (head is None or retries[0][0] <= head):
-            ready, _, ingest, key, attempt = heapq.heappop(retries)
+            ready, _, ingest, key, attempt, origin = heapq.heappop(retries)
         elif head is not None and head < t_end:
-            ready, ingest, key = pending.pop()
+            ready, ingest, key, origin = pending.pop()
             attempt = 0
         else:
             return False
-        retry = self._start(ready, ingest, key, attempt, self.gate.grant_time(ready))
+        retry = self._start(ready, ingest, key, attempt, self.gate.grant_time(ready), origin)
         if retry is not None:
             heapq.heappush(self._retries, retry)
         return True
 
     def _start(
-        self, ready: float, ingest: float, key: int, attempt: int, start: float
+        self, ready: float, ingest: float, key: int, attempt: int, start: float, origin: float
     ) -> Retry | None:
         """Start one request at ``start`` (from the gate); returns the retry it needs, if any."""
         state = self.targets[key]
@@ -149,6 +156,8 @@ class Lane(BlockPath):
         if attempt == 0:
             if inside:
                 state.latency_start.append(start - ingest)
+                if state.chained:
+                    state.end_to_end_start.append(start - origin)
                 store.record("IngestionToInvocationStartLatency", start, (start - ingest) * 1e3)
             else:
                 state.censor(ingest)
@@ -164,12 +173,14 @@ class Lane(BlockPath):
             if state.finish(end):
                 sink = self.hop_sinks.get(key)
                 if sink is not None:
-                    sink(np.array([end]))
+                    sink(np.array([end]), np.array([origin]))
                 state.delivered += 1
                 state.latency_success.append(end - ingest)
+                if state.chained:
+                    state.end_to_end_success.append(end - origin)
                 store.record("IngestionToInvocationSuccessLatency", end, (end - ingest) * 1e3)
             return None
-        return self._policy.after_failure(state, key, ingest, attempt, end, outcome[1:])
+        return self._policy.after_failure(state, key, ingest, attempt, end, outcome[1:], origin)
 
     def flush(self) -> None:
         """Record the blocks started so far in bulk, per target. Counts and latencies are read
@@ -178,16 +189,16 @@ class Lane(BlockPath):
             return
         self._buffered = 0
         if len(self._segments) == 1:
-            ready, ingest, starts, ends, ok, keys, attempt = self._segments[0]
+            ready, ingest, starts, ends, ok, keys, attempt, origin = self._segments[0]
         else:
-            ready, ingest, starts, ends, ok, keys, attempt = (
+            ready, ingest, starts, ends, ok, keys, attempt, origin = (
                 np.concatenate(part) for part in zip(*self._segments, strict=True)
             )
         self._segments.clear()
-        columns = (ready, ingest, starts, ends, ok, attempt)
+        columns = (ready, ingest, starts, ends, ok, attempt, origin)
         for key in _present(keys, len(self.targets)):
             mine = columns if len(self.targets) == 1 else tuple(c[keys == key] for c in columns)
             self.targets[key].record_block(*mine)
             sink = self.hop_sinks.get(key)
             if sink is not None:
-                sink(mine[3][mine[4]])
+                sink(mine[3][mine[4]], mine[6][mine[4]])

@@ -1,27 +1,32 @@
 """Requests waiting to start: first attempts kept compactly (numpy chunks sorted by ready time),
 and the shape of a scheduled retry.
 
-A backlogged event costs 24 bytes here (ready time, ingestion time, target key), which is what
-lets the twin hold millions of events waiting for a rate limit.
+A backlogged event costs 32 bytes here (ready time, ingestion time, target key, origin time),
+which is what lets the twin hold millions of events waiting for a rate limit. The *origin* is when
+the event first entered EventBridge: its ingestion time, unless it reached this bus from another
+bus's rule (:mod:`.hops`), where it is the ingestion on the first bus.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-Retry = tuple[float, int, float, int, int]
-"""A scheduled retry, kept in a heap: (ready, sequence, ingestion time, target key, attempt)."""
+Retry = tuple[float, int, float, int, int, float]
+"""A scheduled retry, kept in a heap: (ready, sequence, ingestion time, target key, attempt,
+origin time)."""
 
 
 class PendingQueue:
-    """First attempts not yet started, in numpy chunks sorted by ready time (24 bytes each)."""
+    """First attempts not yet started, in numpy chunks sorted by ready time (32 bytes each)."""
 
     def __init__(self) -> None:
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
         self._first = 0  # index of the first unconsumed element of chunk 0
         self.size = 0
 
-    def add(self, ready: np.ndarray, ingest: np.ndarray, keys: np.ndarray) -> None:
+    def add(
+        self, ready: np.ndarray, ingest: np.ndarray, keys: np.ndarray, origin: np.ndarray
+    ) -> None:
         if not len(ready):
             return
         self.size += len(ready)
@@ -30,13 +35,13 @@ class PendingQueue:
             skip = self._first if not self._chunks else 0
             merged = [
                 np.concatenate((a[skip:], b))
-                for a, b in zip(last, (ready, ingest, keys), strict=True)
+                for a, b in zip(last, (ready, ingest, keys, origin), strict=True)
             ]
             order = np.argsort(merged[0], kind="stable")
-            ready, ingest, keys = (m[order] for m in merged)
+            ready, ingest, keys, origin = (m[order] for m in merged)
             if not self._chunks:
                 self._first = 0
-        self._chunks.append((ready, ingest, keys))
+        self._chunks.append((ready, ingest, keys, origin))
 
     def remaining(self) -> tuple[np.ndarray, np.ndarray]:
         """Ingestion times and target keys of the requests not yet started."""
@@ -52,12 +57,12 @@ class PendingQueue:
     def peek(self) -> float | None:
         return self._chunks[0][0].item(self._first) if self._chunks else None
 
-    def block(self, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def block(self, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The first chunk's requests ready before ``limit`` (not consumed)."""
-        ready, ingest, keys = self._chunks[0]
+        ready, ingest, keys, origin = self._chunks[0]
         stop = int(ready.searchsorted(limit, side="left"))
         first = self._first
-        return ready[first:stop], ingest[first:stop], keys[first:stop]
+        return ready[first:stop], ingest[first:stop], keys[first:stop], origin[first:stop]
 
     def consume(self, count: int) -> None:
         if not count:
@@ -68,9 +73,9 @@ class PendingQueue:
             self._chunks.pop(0)
             self._first = 0
 
-    def pop(self) -> tuple[float, float, int]:
-        ready, ingest, keys = self._chunks[0]
+    def pop(self) -> tuple[float, float, int, float]:
+        ready, ingest, keys, origin = self._chunks[0]
         i = self._first
-        item = (ready.item(i), ingest.item(i), keys.item(i))
+        item = (ready.item(i), ingest.item(i), keys.item(i), origin.item(i))
         self.consume(1)
         return item

@@ -31,10 +31,10 @@ class RetryPolicy:
         self._ceilings = [min(backoff.cap, backoff.base)]
         self._sequence = 0  # breaks ties between retries ready at the same time
 
-    def retry(self, ready: float, ingest: float, key: int, attempt: int) -> Retry:
+    def retry(self, ready: float, ingest: float, key: int, attempt: int, origin: float) -> Retry:
         """A retry of attempt number ``attempt``, ready at ``ready``."""
         self._sequence += 1
-        return (ready, self._sequence, ingest, key, attempt)
+        return (ready, self._sequence, ingest, key, attempt, origin)
 
     def after_failure(
         self,
@@ -44,6 +44,7 @@ class RetryPolicy:
         attempt: int,
         end: float,
         failure: Failure,
+        origin: float,
     ) -> Retry | None:
         """Give up (DLQ or drop) per the target's policy, or return the retry to schedule."""
         kind, code, message, retry_after = failure
@@ -63,7 +64,7 @@ class RetryPolicy:
                 at = max(end, ingest + state.max_age)
                 self.fail(state, at, (code, message), attempt, "MaximumEventAgeInSeconds")
             else:
-                return self.retry(end + delay, ingest, key, attempt + 1)
+                return self.retry(end + delay, ingest, key, attempt + 1, origin)
         return None
 
     @staticmethod

@@ -27,6 +27,9 @@ class Batch:
     """Shape (calls, entries per call): each entry's event template."""
     attempts: np.ndarray
     """How many times each call was already rejected."""
+    origins: np.ndarray | None = None
+    """Deliveries from another bus (one entry each): when each event first entered EventBridge.
+    ``None`` for producers' calls, whose events enter here."""
 
     @classmethod
     def empty(cls, width: int) -> Batch:
@@ -36,7 +39,8 @@ class Batch:
         return len(self.times)
 
     def select(self, mask: np.ndarray | slice) -> Batch:
-        return Batch(self.times[mask], self.templates[mask], self.attempts[mask])
+        origins = None if self.origins is None else self.origins[mask]
+        return Batch(self.times[mask], self.templates[mask], self.attempts[mask], origins)
 
     @classmethod
     def merge(cls, parts: list[Batch], width: int) -> Batch:

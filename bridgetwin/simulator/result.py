@@ -42,6 +42,23 @@ def _summary(samples: Samples) -> dict[str, float | None]:
     return out
 
 
+def _latencies(
+    state: TargetState, pending: tuple[int, float], horizon: float
+) -> dict[str, dict[str, float | None]]:
+    """Per target, in milliseconds: from ingestion on this bus to the first attempt's start, its
+    end, and success (as AWS measures them per bus), and end to end from the event's first
+    ingestion, which differs only for events that came from another bus."""
+    start, success = _summary(state.latency_start), _summary(state.latency_success)
+    chained = state.chained
+    return {
+        "start": {**start, **_censored(pending, state, horizon)},
+        "complete": _summary(state.latency_complete),
+        "success": success,
+        "end_to_end_start": _summary(state.end_to_end_start) if chained else dict(start),
+        "end_to_end_success": _summary(state.end_to_end_success) if chained else dict(success),
+    }
+
+
 def _censored(
     pending: tuple[int, float], state: TargetState, horizon: float
 ) -> dict[str, float | None]:
@@ -177,14 +194,7 @@ def build_result(sim: Simulation) -> Result:
                     "retries": state.retries,
                     "throttled": state.throttled,
                 },
-                latency_ms={
-                    "start": {
-                        **_summary(state.latency_start),
-                        **_censored(not_started[id(state)], state, sim.horizon),
-                    },
-                    "complete": _summary(state.latency_complete),
-                    "success": _summary(state.latency_success),
-                },
+                latency_ms=_latencies(state, not_started[id(state)], sim.horizon),
                 dlq={
                     "by_exhausted_retry_condition": dict(sorted(state.dlq_by_condition.items())),
                     "by_error_code": dict(sorted(state.dlq_by_error.items())),

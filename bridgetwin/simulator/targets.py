@@ -101,6 +101,11 @@ class TargetState:
     latency_start: Samples = field(default_factory=Samples)
     latency_complete: Samples = field(default_factory=Samples)
     latency_success: Samples = field(default_factory=Samples)
+    chained: bool = False
+    """Its events may have come from another bus (:mod:`.hops`): end-to-end latencies (from
+    the first ingestion) then differ from this bus's own, and are kept apart."""
+    end_to_end_start: Samples = field(default_factory=Samples)
+    end_to_end_success: Samples = field(default_factory=Samples)
     dlq_times: list[float] = field(default_factory=list)
     store: MetricStore = field(init=False)
     ingested_by_minute: np.ndarray = field(init=False)
@@ -142,6 +147,7 @@ class TargetState:
         ends: np.ndarray,
         ok: np.ndarray,
         attempt: np.ndarray,
+        origin: np.ndarray,
     ) -> None:
         """Bulk bookkeeping for attempts started in blocks (failures are handled apart)."""
         horizon = self.horizon
@@ -173,6 +179,9 @@ class TargetState:
         self.latency_start.extend(waits)
         self.latency_complete.extend(took)
         self.latency_success.extend(delivered_after)
+        if self.chained:
+            self.end_to_end_start.extend(starts[seen] - origin[seen])
+            self.end_to_end_success.extend(success_ends - origin[success])
         _tally(self.finished_by_minute, success_ends)
         store = self.store
         if not store.metrics:  # datapoints only when an alarm reads them

@@ -66,7 +66,7 @@ class LaneWiring:
         return lane, len(lane.targets) - 1, rule_store
 
     @staticmethod
-    def hop_route(base: Route, sink: Callable[[np.ndarray], None]) -> Route:
+    def hop_route(base: Route, sink: Callable[[np.ndarray, np.ndarray], None]) -> Route:
         """A key of its own in ``base``'s lane, for the same target, whose successful
         deliveries go to ``sink`` (a bus-to-bus hop, see :mod:`.hops`)."""
         lane, key, store = base
