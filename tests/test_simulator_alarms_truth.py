@@ -112,6 +112,19 @@ def test_disruption_mid_minute_fails_over_inside_aws_band_with_rpo_from_the_copi
     assert summary["events_at_risk"] == pytest.approx(summary["rpo_s"] * 10, abs=1)
 
 
+def test_a_stalled_region_replicates_nothing_so_the_rpo_lands_in_aws_band(tmp_path):
+    """AWS's RPO of about 360 s (at most 420 s) is what a Region that stops processing costs:
+    its replication rules stall too, so every event it accepted since the disruption is still
+    there when traffic moves. Here events wait 15 minutes; the disruption starts mid-minute."""
+    graph = global_endpoint(tmp_path, primary_rules=True)
+    result = run(graph, disruptions=[{"start": 630, "end": 2400, "ingestion_latency": "15m"}])
+    (summary,) = result.failover
+    assert 300 <= summary["rto_s"] <= 420
+    assert 300 <= summary["rpo_s"] <= 420
+    assert summary["rpo_s"] == pytest.approx(summary["switched_at_s"] - 630, abs=0.1 + 1e-9)
+    assert summary["events_at_risk"] == pytest.approx(summary["rpo_s"] * 10, abs=1)
+
+
 def test_without_replication_the_rpo_is_everything_since_the_disruption(tmp_path):
     graph = global_endpoint(tmp_path, primary_rules=True, replication=False)
     result = run(graph, disruptions=[{"start": 630, "end": 1800, "ingestion_latency": "45s"}])

@@ -123,7 +123,9 @@ def test_each_bus_measures_its_own_latency_and_the_chain_its_end_to_end(chain):
             assert by_rule["West/ToApi"][measure][stat] == pytest.approx((3 * P + 2 * L + X) * 1e3)
     assert by_rule["East/ToC"]["end_to_end_start"]["max"] == pytest.approx((2 * P + L) * 1e3)
     first_bus = by_rule["East/ToB"]
-    assert first_bus["end_to_end_start"] == {k: first_bus["start"][k] for k in first_bus["end_to_end_start"]}
+    assert first_bus["end_to_end_start"] == {
+        k: first_bus["start"][k] for k in first_bus["end_to_end_start"]
+    }
 
 
 def test_the_receiving_regions_ingest_the_hops(chain):
