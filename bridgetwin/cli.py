@@ -188,7 +188,7 @@ def simulate_command(
     from rich.console import Console
 
     from bridgetwin.simulator import ScenarioError, load_scenario, simulate
-    from bridgetwin.simulator.report import render
+    from bridgetwin.simulator.results.report import render
 
     graph = _load(source, param)
     try:

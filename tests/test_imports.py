@@ -24,3 +24,41 @@ def test_import_bridgetwin_loads_no_cdk():
 def test_import_simulator_loads_no_cdk():
     loaded = _loaded_after("import bridgetwin.simulator")
     assert [m for m in loaded if m.split(".")[0] in ("aws_cdk", "jsii", "constructs")] == []
+
+
+def _runtime_imports(path) -> set[str]:
+    """Modules a file imports when it runs (``if TYPE_CHECKING:`` blocks left out)."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.parse(path.read_text()).body:
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            continue
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.ImportFrom) and sub.module:
+                found.add(sub.module)
+            elif isinstance(sub, ast.Import):
+                found.update(alias.name for alias in sub.names)
+    return found
+
+
+def test_simulator_layers_keep_their_dependency_directions():
+    """DESIGN.md: the engine uses aws and scenario; aws and scenario never import the engine;
+    result records import nothing of the engine."""
+    from pathlib import Path
+
+    root = Path(__file__).parent.parent / "bridgetwin" / "simulator"
+    rules = {
+        "aws": ("bridgetwin.simulator.engine", "bridgetwin.simulator.results"),
+        "scenario": ("bridgetwin.simulator.engine", "bridgetwin.simulator.aws",
+                     "bridgetwin.simulator.results"),
+        "results": ("bridgetwin.simulator.engine",),
+    }  # fmt: skip
+    broken = [
+        f"{path.relative_to(root)} imports {module}"
+        for layer, forbidden in rules.items()
+        for path in sorted((root / layer).glob("*.py"))
+        for module in _runtime_imports(path)
+        if module.startswith(forbidden)
+    ]
+    assert broken == []

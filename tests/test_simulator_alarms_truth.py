@@ -174,7 +174,7 @@ class _Alarm:
     """Just the transitions a health check reads."""
 
     def __init__(self, *changes: tuple[str, float]) -> None:
-        from bridgetwin.simulator.metrics import Transition
+        from bridgetwin.simulator.aws.metrics import Transition
 
         self.transitions = [Transition("A", state, at) for state, at in changes]
 
@@ -204,7 +204,7 @@ def test_a_cloudwatch_metric_health_check_follows_route53s_rules(
     status, inverted, disabled, expected
 ):
     from bridgetwin.graph import HealthCheck
-    from bridgetwin.simulator.failover import HealthModel
+    from bridgetwin.simulator.aws.failover import HealthModel
 
     check = HealthCheck("C", "CLOUDWATCH_METRIC", "A", "a", "us-east-1", status, inverted, disabled)
     model = HealthModel(check, _Alarm(*CHANGES), PROPAGATION)

@@ -141,6 +141,6 @@ def test_unmatched_events_reach_no_target():
      ("ca-central-1", 600, 1_100), ("af-south-1", 400, 750)],
 )  # fmt: skip
 def test_region_quotas_follow_the_fact_sheet(region, put_events, invocations):
-    from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
+    from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
 
     assert (put_events_quota(region), invocation_quota(region)) == (put_events, invocations)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgetwin.simulator.gates import TokenBucket, Unlimited, gcra_grants
+from bridgetwin.simulator.aws.gates import TokenBucket, Unlimited, gcra_grants
 
 
 def recurrence(ready: list[float], rate: float, burst: int, tat: float) -> list[float]:

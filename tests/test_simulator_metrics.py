@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bridgetwin.graph import Alarm
-from bridgetwin.simulator.metrics import AlarmModel, QueueGauge, evaluation_times
+from bridgetwin.simulator.aws.metrics import AlarmModel, QueueGauge, evaluation_times
 
 
 def alarm(**overrides) -> Alarm:

@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bridgetwin.graph import Graph
-from bridgetwin.simulator.engine import Simulation
-from bridgetwin.simulator.result import Result, SimulationError, SloResult, TargetResult
+from bridgetwin.simulator.engine.simulation import Simulation
+from bridgetwin.simulator.results import Result, SimulationError, SloResult, TargetResult
 from bridgetwin.simulator.scenario import (
     Scenario,
     ScenarioError,

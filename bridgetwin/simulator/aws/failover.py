@@ -25,13 +25,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bridgetwin.graph import HealthCheck
-from bridgetwin.simulator.metrics import AlarmModel
-from bridgetwin.simulator.producers import Batch, ProducerSource
+from bridgetwin.simulator.aws.metrics import AlarmModel
+from bridgetwin.simulator.calls import Batch
 from bridgetwin.simulator.scenario import Disruption
+
+if TYPE_CHECKING:  # the engine hands its producers in; aws never imports the engine
+    from bridgetwin.simulator.engine.producers import ProducerSource
 
 
 @dataclass

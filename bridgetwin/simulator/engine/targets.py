@@ -13,10 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridgetwin.simulator.metrics import MetricStore
-
-DLQ_SAMPLES = 3
-"""DLQ messages kept per target, with their attributes, to show in results."""
+from bridgetwin.simulator.aws.metrics import MetricStore
 
 
 class Samples:

@@ -21,13 +21,13 @@ from typing import TYPE_CHECKING
 
 from bridgetwin.graph import Rule, Target, TargetKind
 from bridgetwin.patterns import PatternIndex
-from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
-from bridgetwin.simulator.workload import event_as_delivered
+from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
+from bridgetwin.simulator.engine.workload import event_as_delivered
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from bridgetwin.simulator.assembly import ModelBuilder
+    from bridgetwin.simulator.engine.assembly import ModelBuilder
 
 EVENT_MOVERS = {
     "AWS::Scheduler::Schedule": "puts events on a schedule",

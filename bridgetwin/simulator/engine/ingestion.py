@@ -24,10 +24,10 @@ from typing import Protocol
 
 import numpy as np
 
-from bridgetwin.simulator.gates import gcra_grants
-from bridgetwin.simulator.lane import Lane
-from bridgetwin.simulator.metrics import MetricStore
-from bridgetwin.simulator.producers import Batch
+from bridgetwin.simulator.aws.gates import gcra_grants
+from bridgetwin.simulator.aws.metrics import MetricStore
+from bridgetwin.simulator.calls import Batch
+from bridgetwin.simulator.engine.lane import Lane
 from bridgetwin.simulator.scenario import Disruption
 
 Route = tuple[Lane, int, MetricStore]

@@ -1,4 +1,4 @@
-"""What a run predicts, as immutable records: per target, per Region, per alarm, per SLO.
+"""Collect a finished run into its result records (:mod:`bridgetwin.simulator.results`).
 
 Every run checks conservation for every target: each event matched for it is delivered, in the
 DLQ, dropped, or still in flight at the end, counted two independent ways; a mismatch is a bug in
@@ -8,38 +8,20 @@ the twin and raises :class:`SimulationError`.
 from __future__ import annotations
 
 import fnmatch
-import json
 import math
-from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from bridgetwin.simulator.failover_report import failover_summary
-from bridgetwin.simulator.producers import ProducerSource
-from bridgetwin.simulator.targets import Samples, TargetState
+from bridgetwin.simulator.engine.producers import ProducerSource
+from bridgetwin.simulator.engine.targets import Samples, TargetState
+from bridgetwin.simulator.results.failover import failover_summary
+from bridgetwin.simulator.results.records import Result, SimulationError, SloResult, TargetResult
+from bridgetwin.simulator.results.statistics import summary
 
 if TYPE_CHECKING:
-    from bridgetwin.simulator.engine import Simulation
-
-_PERCENTILES = (50, 90, 99)
-
-
-class SimulationError(RuntimeError):
-    """The twin broke one of its own invariants (a bug, never a property of the deployment)."""
-
-
-def _summary(samples: Samples) -> dict[str, float | None]:
-    """Latency summary in milliseconds."""
-    if not len(samples):
-        return {"p50": None, "p90": None, "p99": None, "mean": None, "max": None}
-    array = samples.array()
-    out: dict[str, float | None] = {
-        f"p{p}": v * 1e3 for p, v in zip(_PERCENTILES, _percentiles(array), strict=True)
-    }
-    out["mean"] = float(array.mean()) * 1e3
-    out["max"] = float(array.max()) * 1e3
-    return out
+    from bridgetwin.simulator.engine.simulation import Simulation
 
 
 def _latencies(
@@ -48,14 +30,14 @@ def _latencies(
     """Per target, in milliseconds: from ingestion on this bus to the first attempt's start, its
     end, and success (as AWS measures them per bus), and end to end from the event's first
     ingestion, which differs only for events that came from another bus."""
-    start, success = _summary(state.latency_start), _summary(state.latency_success)
+    start, success = _summary_of(state.latency_start), _summary_of(state.latency_success)
     chained = state.chained
     return {
         "start": {**start, **_censored(pending, state, horizon)},
-        "complete": _summary(state.latency_complete),
+        "complete": _summary_of(state.latency_complete),
         "success": success,
-        "end_to_end_start": _summary(state.end_to_end_start) if chained else dict(start),
-        "end_to_end_success": _summary(state.end_to_end_success) if chained else dict(success),
+        "end_to_end_start": _summary_of(state.end_to_end_start) if chained else dict(start),
+        "end_to_end_success": _summary_of(state.end_to_end_success) if chained else dict(success),
     }
 
 
@@ -71,85 +53,6 @@ def _censored(
         "not_started": count,
         "oldest_not_started_age_ms": (horizon - oldest) * 1e3 if count else None,
     }
-
-
-def _percentiles(array: np.ndarray) -> list[float]:
-    """``np.percentile``'s linear interpolation, by partitioning ``array`` in place (its order
-    means nothing) rather than sorting a copy: half the time on millions of samples."""
-    n = len(array)
-    positions = [(n - 1) * p / 100 for p in _PERCENTILES]
-    below = [int(h) for h in positions]
-    array.partition(sorted({i for b in below for i in (b, min(b + 1, n - 1))}))
-    return [
-        float(array[b] + (h - b) * (array[min(b + 1, n - 1)] - array[b]))
-        for h, b in zip(positions, below, strict=True)
-    ]
-
-
-@dataclass(frozen=True)
-class TargetResult:
-    """One (rule, target) pair."""
-
-    rule: str
-    target: str
-    counts: dict[str, int]
-    latency_ms: dict[str, dict[str, float | None]]
-    dlq: dict[str, Any]
-    dropped_by_error_code: dict[str, int]
-    backlog: list[int]
-    """Events in flight at the end of each minute."""
-
-
-@dataclass(frozen=True)
-class SloResult:
-    target: str
-    metric: str
-    value: float | None
-    max: float | None
-    min: float | None
-    passed: bool
-    note: str = ""
-    """Why the verdict is what it is when there is no value (e.g. ``matches no target``)."""
-
-
-@dataclass(frozen=True)
-class Result:
-    """The prediction of one run. ``to_json()`` is identical for identical seeds."""
-
-    seed: int
-    duration_s: float
-    targets: tuple[TargetResult, ...]
-    regions: tuple[dict[str, Any], ...]
-    alarms: tuple[dict[str, Any], ...]
-    """Every alarm state transition: ``alarm``, ``state``, ``at_s``."""
-    alarm_states: tuple[dict[str, Any], ...]
-    slo: tuple[SloResult, ...]
-    assumptions: tuple[str, ...] = field(default=())
-    """Every default the run relied on where AWS publishes no number or the account's own value
-    may differ, with the scenario field that changes it."""
-    failover: tuple[dict[str, Any], ...] = field(default=())
-    """Per producer behind a global endpoint: when the failover chain reacted and its cost."""
-    warnings: tuple[dict[str, str], ...] = field(default=())
-    """What the twin could not model or found suspicious (``code`` and ``message``): see
-    :mod:`bridgetwin.simulator.findings`."""
-
-    @property
-    def slo_passed(self) -> bool:
-        return all(s.passed for s in self.slo)
-
-    def target(self, rule: str, target: str | None = None) -> TargetResult:
-        """The result of a rule's target (its only target when ``target`` is omitted)."""
-        found = [t for t in self.targets if t.rule == rule and target in (None, t.target)]
-        if len(found) != 1:
-            known = [f"{t.rule}/{t.target}" for t in self.targets]
-            raise KeyError(f"no single target for rule '{rule}' target '{target}'; known: {known}")
-        return found[0]
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
 
 def _slo_value(target: TargetResult, metric: str) -> float | None:
@@ -315,3 +218,7 @@ def build_result(sim: Simulation) -> Result:
         failover=failover,
         warnings=tuple(warnings),
     )
+
+
+def _summary_of(samples: Samples) -> dict[str, float | None]:
+    return summary(samples.array()) if len(samples) else summary(np.empty(0))

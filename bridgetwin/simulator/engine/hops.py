@@ -30,8 +30,8 @@ from typing import Any
 import numpy as np
 
 from bridgetwin.graph import Graph, Rule, Target, TargetKind
-from bridgetwin.simulator.ingestion import Feed, Route
-from bridgetwin.simulator.producers import Batch
+from bridgetwin.simulator.calls import Batch
+from bridgetwin.simulator.engine.ingestion import Feed, Route
 
 
 class HopSource:

@@ -6,7 +6,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from bridgetwin.simulator.result import Result
+from bridgetwin.simulator.results.records import Result
 
 
 def _ms(value: float | None) -> str:

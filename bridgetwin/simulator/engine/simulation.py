@@ -15,9 +15,10 @@ from collections.abc import Callable
 import simpy
 
 from bridgetwin.graph import Graph
-from bridgetwin.simulator.assembly import ModelBuilder
-from bridgetwin.simulator.metrics import AlarmModel, evaluation_times
-from bridgetwin.simulator.result import Result, build_result
+from bridgetwin.simulator.aws.metrics import AlarmModel, evaluation_times
+from bridgetwin.simulator.engine.assembly import ModelBuilder
+from bridgetwin.simulator.engine.collect import build_result
+from bridgetwin.simulator.results import Result
 from bridgetwin.simulator.scenario import Scenario
 
 

@@ -17,18 +17,18 @@ import numpy as np
 from bridgetwin.graph import ApiDestination, Graph, Rule, Target, TargetKind
 from bridgetwin.graph.arns import target_arn
 from bridgetwin.simulator._random import rng_for, uniform_draws
-from bridgetwin.simulator.behaviour import HttpBehaviour, TargetBehaviour, TokenCache
-from bridgetwin.simulator.gates import Concurrency, TokenBucket, Unlimited
-from bridgetwin.simulator.ingestion import Route
-from bridgetwin.simulator.lane import Lane
-from bridgetwin.simulator.metrics import MetricStore
+from bridgetwin.simulator.aws.behaviour import Behaviour, HttpBehaviour, TargetBehaviour, TokenCache
+from bridgetwin.simulator.aws.gates import Concurrency, Gate, TokenBucket, Unlimited
+from bridgetwin.simulator.aws.metrics import MetricStore
+from bridgetwin.simulator.engine.ingestion import Route
+from bridgetwin.simulator.engine.lane import Lane
+from bridgetwin.simulator.engine.targets import TargetState
 from bridgetwin.simulator.scenario import (
     ApiDestinationSettings,
     Endpoint,
     Scenario,
     TargetSettings,
 )
-from bridgetwin.simulator.targets import TargetState
 
 
 def first_match(items: tuple[Any, ...], *names: str) -> Any | None:
@@ -90,30 +90,28 @@ class LaneWiring:
             rng_for(seed, f"endpoint:{destination.id}"),
             tokens,
         )
+        lane = self._lane(
+            TokenBucket(rate, settings.burst or max(1, int(rate))), behaviour, destination.id
+        )
+        if endpoint is None:
+            self.lane_assumptions.append((lane, (
+                f"{destination.id}: no scenario endpoint matches {destination.endpoint}; "
+                "assumed 50ms latency and 200 for every request")))  # fmt: skip
+        if settings.burst is None:
+            self.lane_assumptions.append((lane, (
+                f"{destination.id}: token-bucket burst of {max(1, int(rate))} (one second of its "
+                "rate limit; AWS publishes no burst: api_destinations[].burst)")))  # fmt: skip
+        return lane
+
+    def _lane(self, gate: Gate, behaviour: Behaviour, name: str) -> Lane:
         lane = Lane(
-            TokenBucket(rate, settings.burst or max(1, int(rate))),
+            gate,
             behaviour,
             [],
-            scenario.eventbridge.retry_backoff,
-            uniform_draws(rng_for(seed, f"backoff:{destination.id}")),
+            self.scenario.eventbridge.retry_backoff,
+            uniform_draws(rng_for(self.scenario.seed, f"backoff:{name}")),
         )
         self.lanes.append(lane)
-        if endpoint is None:
-            self.lane_assumptions.append(
-                (
-                    lane,
-                    f"{destination.id}: no scenario endpoint matches {destination.endpoint}; "
-                    "assumed 50ms latency and 200 for every request",
-                )
-            )
-        if settings.burst is None:
-            self.lane_assumptions.append(
-                (
-                    lane,
-                    f"{destination.id}: token-bucket burst of {max(1, int(rate))} (one second of "
-                    "its rate limit; AWS publishes no burst: api_destinations[].burst)",
-                )
-            )
         return lane
 
     def _target_lane(self, rule: Rule, target: Target) -> Lane:
@@ -124,23 +122,12 @@ class LaneWiring:
         )
         settings = matched or TargetSettings()
         gate = Concurrency(settings.concurrency) if settings.concurrency else Unlimited()
-        lane = Lane(
-            gate,
-            TargetBehaviour(settings, rng_for(seed, f"target:{name}")),
-            [],
-            scenario.eventbridge.retry_backoff,
-            uniform_draws(rng_for(seed, f"backoff:{name}")),
-        )
-        self.lanes.append(lane)
+        lane = self._lane(gate, TargetBehaviour(settings, rng_for(seed, f"target:{name}")), name)
         if matched is None:
-            self.lane_assumptions.append(
-                (
-                    lane,
-                    f"{name} ({target.kind.value}): no scenario target matches it; assumed "
-                    f"{settings.latency.value * 1e3:g} ms per invocation, no failures and "
-                    "unlimited concurrency",
-                )
-            )
+            self.lane_assumptions.append((lane, (
+                f"{name} ({target.kind.value}): no scenario target matches it; assumed "
+                f"{settings.latency.value * 1e3:g} ms per invocation, no failures and unlimited "
+                "concurrency")))  # fmt: skip
         return lane
 
     def _state(self, rule: Rule, target: Target) -> TargetState:

@@ -5,7 +5,7 @@ in one lane, served in the order they become ready. A request is either a first 
 ingestion and routing are done) or a retry (ready when its backoff ends). Each step the lane
 starts every request that is ready, with arithmetic rather than one SimPy process per event: the
 gate says when it may start, the behaviour says how the attempt ends, and the retry policy
-(:mod:`.policy`) says what happens next. Most requests start in blocks (:mod:`.blocks`); what a
+(:mod:`..aws.policy`) says what happens next. Most requests start in blocks (:mod:`.blocks`); what a
 block cannot take (an outage or OAuth in play, a concurrency gate, a few stragglers) starts here
 one at a time, with the same semantics.
 """
@@ -18,13 +18,13 @@ from collections.abc import Callable
 import numpy as np
 
 from bridgetwin.simulator._random import Draws
-from bridgetwin.simulator.behaviour import OK, Behaviour
-from bridgetwin.simulator.blocks import BlockPath
-from bridgetwin.simulator.gates import Gate
-from bridgetwin.simulator.pending import PendingQueue, Retry
-from bridgetwin.simulator.policy import RetryPolicy
+from bridgetwin.simulator.aws.behaviour import OK, Behaviour
+from bridgetwin.simulator.aws.gates import Gate
+from bridgetwin.simulator.aws.policy import RetryPolicy
+from bridgetwin.simulator.engine.blocks import BlockPath
+from bridgetwin.simulator.engine.pending import PendingQueue, Retry
+from bridgetwin.simulator.engine.targets import TargetState
 from bridgetwin.simulator.scenario import RetryBackoff
-from bridgetwin.simulator.targets import TargetState
 
 FLUSH_EVENTS = 8192
 """Blocks are recorded once this many requests have started since the last time (or at the

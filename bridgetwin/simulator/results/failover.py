@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from bridgetwin.simulator.failover import EndpointRouter
-from bridgetwin.simulator.metrics import AlarmModel
+from bridgetwin.simulator.aws.failover import EndpointRouter
+from bridgetwin.simulator.aws.metrics import AlarmModel
 from bridgetwin.simulator.scenario import Disruption
 
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-Retry = tuple[float, int, float, int, int, float]
-"""A scheduled retry, kept in a heap: (ready, sequence, ingestion time, target key, attempt,
-origin time)."""
+from bridgetwin.simulator.aws.policy import Retry
+
+__all__ = ["PendingQueue", "Retry"]
 
 
 class PendingQueue:

@@ -16,11 +16,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from bridgetwin.simulator.behaviour import OK, Behaviour, Drawn
-from bridgetwin.simulator.gates import BlockGrants, Concurrency, Gate
-from bridgetwin.simulator.pending import PendingQueue, Retry
-from bridgetwin.simulator.policy import RetryPolicy
-from bridgetwin.simulator.targets import TargetState
+from bridgetwin.simulator.aws.behaviour import OK, Behaviour, Drawn
+from bridgetwin.simulator.aws.gates import BlockGrants, Concurrency, Gate
+from bridgetwin.simulator.aws.policy import RetryPolicy
+from bridgetwin.simulator.engine.pending import PendingQueue, Retry
+from bridgetwin.simulator.engine.targets import TargetState
 
 MIN_BLOCK = 16
 """Below this many ready requests the one-at-a-time path is cheaper than numpy's overhead."""

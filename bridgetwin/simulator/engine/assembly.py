@@ -23,29 +23,28 @@ import numpy as np
 from bridgetwin.graph import GlobalEndpoint, Graph, HealthCheck, Rule, Target, TargetKind
 from bridgetwin.patterns import PatternIndex
 from bridgetwin.simulator._random import latency_sampler, rng_for
-from bridgetwin.simulator.failover import EndpointRouter, HealthModel
-from bridgetwin.simulator.findings import assumed_defaults, model_findings
-from bridgetwin.simulator.hops import HopNetwork
-from bridgetwin.simulator.ingestion import Feed, RegionIngestion, Route
-from bridgetwin.simulator.metrics import AlarmModel, MetricStore, QueueGauge
-from bridgetwin.simulator.producers import ProducerSource
-from bridgetwin.simulator.quotas import invocation_quota, put_events_quota
+from bridgetwin.simulator.aws.failover import EndpointRouter, HealthModel
+from bridgetwin.simulator.aws.metrics import MetricStore
+from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
+from bridgetwin.simulator.engine.alarm_feeds import alarm_model
+from bridgetwin.simulator.engine.findings import assumed_defaults, model_findings
+from bridgetwin.simulator.engine.hops import HopNetwork
+from bridgetwin.simulator.engine.ingestion import Feed, RegionIngestion, Route
+from bridgetwin.simulator.engine.producers import ProducerSource
+from bridgetwin.simulator.engine.targets import TargetState
+from bridgetwin.simulator.engine.wiring import LaneWiring
+from bridgetwin.simulator.engine.workload import (
+    Calls,
+    event_as_delivered,
+    generate,
+    scheduled_event,
+)
 from bridgetwin.simulator.scenario import (
     Scenario,
     ScenarioError,
     Traffic,
 )
-from bridgetwin.simulator.targets import TargetState
-from bridgetwin.simulator.wiring import LaneWiring
-from bridgetwin.simulator.workload import Calls, event_as_delivered, generate, scheduled_event
 
-REGION_METRICS = frozenset({
-    "PutEventsApproximateCallCount", "PutEventsApproximateThrottledCount",
-    "PutEventsApproximateFailedCount", "PutEventsApproximateSuccessCount",
-    "PutEventsEntriesCount", "PutEventsFailedEntriesCount", "InvocationsCreated",
-    "PutEventsLatency", "PutEventsRequestSize",
-})  # fmt: skip
-"""AWS/Events metrics published only per account and Region, without dimensions (facts §4)."""
 _RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
 _RATE_UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
@@ -93,12 +92,12 @@ class ModelBuilder:
         self.lanes = wiring.lanes
         self.states = wiring.states
         self.lane_assumptions = wiring.lane_assumptions
-        self.alarms = [self._alarm_model(a) for a in graph.alarms]
+        self.alarms = [alarm_model(self, a) for a in graph.alarms]
         self.routers: list[EndpointRouter] = []
         self.regions = self._regions()
         for bus_id in self.hops.feeds:  # these rules' events may come from other buses
             for rule in graph.rules_on(bus_id):
-                for _, state in self._states_of(rule):
+                for _, state in self.states_of(rule):
                     state.chained = True
         self.warnings = model_findings(self)
         self.assumptions.extend(assumed_defaults(self))
@@ -308,38 +307,6 @@ class ModelBuilder:
         interval = int(match.group(1)) * _RATE_UNIT[match.group(2)]
         return np.arange(interval, self.horizon, interval, dtype=float)
 
-    def _alarm_model(self, alarm: Any) -> AlarmModel:
-        linked_rules = [r for r in alarm.dimension_resources if r in self.rule_stores]
-        linked_queues = {
-            q for q in alarm.dimension_resources if q in {x.id for x in self.graph.queues}
-        }
-        if alarm.namespace == "AWS/SQS" and linked_queues:
-            dlqs = [
-                s.dlq_times
-                for rule in self.graph.rules
-                for t, s in self._states_of(rule)
-                if t.dead_letter_queue in linked_queues
-            ]
-            return AlarmModel(alarm, gauge=QueueGauge(dlqs, alarm.metric_name or ""))
-        if alarm.namespace != "AWS/Events" or not alarm.metric_name:
-            return AlarmModel(alarm, note="not simulated: only AWS/Events and DLQ metrics are")
-        dims = dict(alarm.dimensions)
-        if alarm.metric_name in REGION_METRICS and not dims:
-            return AlarmModel(
-                alarm, series=[self.region_store(alarm.region).watch(alarm.metric_name)]
-            )
-        rules = [r for r in self.graph.rules if r.enabled and r.region == alarm.region]
-        if "RuleName" in dims:
-            rules = [r for r in rules if r.id in linked_rules or r.name == dims["RuleName"]]
-        elif "EventBusName" in dims:
-            rules = [r for r in rules if self.graph.get(r.bus).name == dims["EventBusName"]]
-        stores: list[Any] = []
-        for rule in rules:
-            stores.append(self.rule_stores[rule.id])
-            stores.extend(state.store for _, state in self._states_of(rule))
-        series = [s.watch(alarm.metric_name) for s in stores]
-        return AlarmModel(alarm, series=series)
-
     def _rules_matching(self, bus_id: str, event: dict[str, Any]) -> list[Rule]:
         index = self._indexes.get(bus_id)
         return [self.graph.get(rid) for rid in index.matching(event)] if index else []
@@ -348,6 +315,6 @@ class ModelBuilder:
         """The account-level metrics of a Region (PutEvents*), whether or not it has traffic."""
         return self.region_stores.setdefault(region, MetricStore(self.horizon))
 
-    def _states_of(self, rule: Rule) -> list[tuple[Target, TargetState]]:
+    def states_of(self, rule: Rule) -> list[tuple[Target, TargetState]]:
         states = [r[0].targets[r[1]] for r in self._routes.get(rule.id, [])]
         return list(zip(rule.targets, states, strict=False))

@@ -13,11 +13,20 @@ longer ``Retry-After``; a negative ``Retry-After`` stops the retries.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from bridgetwin.simulator._random import Draws
-from bridgetwin.simulator.behaviour import PERMANENT, Failure
-from bridgetwin.simulator.pending import Retry
+from bridgetwin.simulator.aws.behaviour import PERMANENT, Failure
 from bridgetwin.simulator.scenario import RetryBackoff
-from bridgetwin.simulator.targets import DLQ_SAMPLES, TargetState
+
+if TYPE_CHECKING:  # the engine's per-target tally; aws never imports the engine
+    from bridgetwin.simulator.engine.targets import TargetState
+
+Retry = tuple[float, int, float, int, int, float]
+"""A scheduled retry, kept in a heap: (ready, sequence, ingestion time, target key, attempt,
+origin time)."""
+DLQ_SAMPLES = 3
+"""DLQ messages kept per target, with their attributes, to show in results."""
 
 
 class RetryPolicy:

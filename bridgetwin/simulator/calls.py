@@ -1,0 +1,46 @@
+"""A batch of PutEvents calls made in one step: the unit in which events move between the
+producers, the Regions' ingestion, global-endpoint routing and bus-to-bus hops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Calls made in one step, sorted by time."""
+
+    times: np.ndarray
+    templates: np.ndarray
+    """Shape (calls, entries per call): each entry's event template."""
+    attempts: np.ndarray
+    """How many times each call was already rejected."""
+    origins: np.ndarray | None = None
+    """Deliveries from another bus (one entry each): when each event first entered EventBridge.
+    ``None`` for producers' calls, whose events enter here."""
+
+    @classmethod
+    def empty(cls, width: int) -> Batch:
+        return cls(np.empty(0), np.empty((0, width), dtype=np.int64), np.empty(0, dtype=np.int64))
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def select(self, mask: np.ndarray | slice) -> Batch:
+        origins = None if self.origins is None else self.origins[mask]
+        return Batch(self.times[mask], self.templates[mask], self.attempts[mask], origins)
+
+    @classmethod
+    def merge(cls, parts: list[Batch], width: int) -> Batch:
+        parts = [p for p in parts if len(p)]
+        if not parts:
+            return cls.empty(width)
+        times = np.concatenate([p.times for p in parts])
+        order = np.argsort(times, kind="stable")
+        return cls(
+            times[order],
+            np.concatenate([p.templates for p in parts])[order],
+            np.concatenate([p.attempts for p in parts])[order],
+        )

@@ -1,0 +1,81 @@
+"""What a run predicts, as immutable records: per target, per Region, per alarm, per SLO.
+
+Records hold plain values (counts, milliseconds, seconds) and import nothing of the engine, so a
+result can be stored, compared and rendered without the model that produced it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class SimulationError(RuntimeError):
+    """The twin broke one of its own invariants (a bug, never a property of the deployment)."""
+
+
+@dataclass(frozen=True)
+class TargetResult:
+    """One (rule, target) pair."""
+
+    rule: str
+    target: str
+    counts: dict[str, int]
+    latency_ms: dict[str, dict[str, float | None]]
+    dlq: dict[str, Any]
+    dropped_by_error_code: dict[str, int]
+    backlog: list[int]
+    """Events in flight at the end of each minute."""
+
+
+@dataclass(frozen=True)
+class SloResult:
+    target: str
+    metric: str
+    value: float | None
+    max: float | None
+    min: float | None
+    passed: bool
+    note: str = ""
+    """Why the verdict is what it is when there is no value (e.g. ``matches no target``)."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """The prediction of one run. ``to_json()`` is identical for identical seeds."""
+
+    seed: int
+    duration_s: float
+    targets: tuple[TargetResult, ...]
+    regions: tuple[dict[str, Any], ...]
+    alarms: tuple[dict[str, Any], ...]
+    """Every alarm state transition: ``alarm``, ``state``, ``at_s``."""
+    alarm_states: tuple[dict[str, Any], ...]
+    slo: tuple[SloResult, ...]
+    assumptions: tuple[str, ...] = field(default=())
+    """Every default the run relied on where AWS publishes no number or the account's own value
+    may differ, with the scenario field that changes it."""
+    failover: tuple[dict[str, Any], ...] = field(default=())
+    """Per producer behind a global endpoint: when the failover chain reacted and its cost."""
+    warnings: tuple[dict[str, str], ...] = field(default=())
+    """What the twin could not model or found suspicious (``code`` and ``message``): see
+    :mod:`bridgetwin.simulator.engine.findings`."""
+
+    @property
+    def slo_passed(self) -> bool:
+        return all(s.passed for s in self.slo)
+
+    def target(self, rule: str, target: str | None = None) -> TargetResult:
+        """The result of a rule's target (its only target when ``target`` is omitted)."""
+        found = [t for t in self.targets if t.rule == rule and target in (None, t.target)]
+        if len(found) != 1:
+            known = [f"{t.rule}/{t.target}" for t in self.targets]
+            raise KeyError(f"no single target for rule '{rule}' target '{target}'; known: {known}")
+        return found[0]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)

@@ -1,0 +1,63 @@
+"""The scenario: what no template states, as a validated input model.
+
+- :mod:`.base`: durations, the strict base model, latency distributions;
+- :mod:`.traffic`: producers (rates, arrival models, batches, SDK retries);
+- :mod:`.services`: endpoints, API destinations' buckets, other targets, Regions' disruptions,
+  DNS, health checks, replication;
+- :mod:`.model`: EventBridge's own settings, SLOs and the whole :class:`Scenario`;
+- :mod:`.loading`: reading YAML/JSON files with one error line per bad field.
+"""
+
+from __future__ import annotations
+
+from bridgetwin.simulator.scenario.base import Duration, Latency, parse_duration
+from bridgetwin.simulator.scenario.loading import ScenarioError, load_scenario, scenario_json_schema
+from bridgetwin.simulator.scenario.model import (
+    SLO_METRICS,
+    EventBridgeSettings,
+    RetryBackoff,
+    Scenario,
+    Slo,
+)
+from bridgetwin.simulator.scenario.services import (
+    ApiDestinationSettings,
+    Disruption,
+    Dns,
+    Endpoint,
+    HealthCheckSettings,
+    OAuth,
+    Outage,
+    RegionSettings,
+    Replication,
+    TargetSettings,
+)
+from bridgetwin.simulator.scenario.traffic import Bursts, Diurnal, EventTemplate, SdkRetry, Traffic
+
+__all__ = [
+    "SLO_METRICS",
+    "ApiDestinationSettings",
+    "Bursts",
+    "Disruption",
+    "Diurnal",
+    "Dns",
+    "Duration",
+    "Endpoint",
+    "EventBridgeSettings",
+    "EventTemplate",
+    "HealthCheckSettings",
+    "Latency",
+    "OAuth",
+    "Outage",
+    "RegionSettings",
+    "Replication",
+    "RetryBackoff",
+    "Scenario",
+    "ScenarioError",
+    "SdkRetry",
+    "Slo",
+    "TargetSettings",
+    "Traffic",
+    "load_scenario",
+    "parse_duration",
+    "scenario_json_schema",
+]

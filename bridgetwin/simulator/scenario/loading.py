@@ -1,0 +1,54 @@
+"""Reading a scenario file: YAML or JSON, validated, with one error line per bad field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from bridgetwin.simulator.scenario.model import Scenario
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; the message names each bad field and what is allowed."""
+
+
+def _format(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "scenario"
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {message}")
+    return "\n".join(lines)
+
+
+def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
+    """A scenario from a YAML/JSON file path or a mapping. Raises :class:`ScenarioError`."""
+    if isinstance(source, Mapping):
+        data: Any = source
+    else:
+        path = Path(source)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ScenarioError(f"{path}: {exc.strerror}") from None
+        import yaml
+
+        try:
+            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+        except (json.JSONDecodeError, yaml.YAMLError) as exc:
+            raise ScenarioError(f"{path}: malformed: {exc}".replace("\n", " ")) from None
+        if not isinstance(data, Mapping):
+            raise ScenarioError(f"{path}: a scenario must be a mapping of fields")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError(_format(exc)) from None
+
+
+def scenario_json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files (``bridgetwin scenario-schema``)."""
+    return Scenario.model_json_schema()

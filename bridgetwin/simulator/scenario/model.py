@@ -1,0 +1,122 @@
+"""The scenario: what no template states (traffic, endpoint behaviour, service timings, SLOs).
+
+A scenario is YAML or JSON validated by pydantic with ``extra="forbid"``, so a typo is an error that
+names its location (``traffic.0.rate: Input should be greater than 0``). Every default that stands
+in for a number AWS does not publish is documented on its field and printed with results.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from bridgetwin.simulator.scenario.base import Duration, Latency, StrictModel, latency_default
+from bridgetwin.simulator.scenario.services import (
+    ApiDestinationSettings,
+    Dns,
+    Endpoint,
+    HealthCheckSettings,
+    RegionSettings,
+    Replication,
+    TargetSettings,
+)
+from bridgetwin.simulator.scenario.traffic import Traffic
+
+
+class RetryBackoff(StrictModel):
+    """EventBridge's retry delays. AWS says "exponential backoff with jitter" and publishes no
+    numbers (eventbridge-facts §1), so these are our documented defaults (full jitter, as in the
+    AWS Architecture blog the docs cite): retry k waits up to min(cap, base * factor**k)."""
+
+    base: Duration = 1.0
+    factor: float = Field(2.0, ge=1.0)
+    cap: Duration = 300.0
+    jitter: Literal["full", "equal", "none"] = "full"
+
+
+class EventBridgeSettings(StrictModel):
+    """Service behaviour, where AWS publishes no number unless a field says otherwise."""
+
+    processing_latency: Latency = latency_default(0.02)
+    """Ingestion to first invocation start when nothing queues. Default: 20ms (our assumption)."""
+    retry_backoff: RetryBackoff = Field(default_factory=RetryBackoff)
+    invocation_timeout: Duration = 5.0
+    """Client-side limit per API destination request: 5 s (AWS, eventbridge-facts §2)."""
+    put_events_quota: int | None = Field(None, gt=0)
+    """PutEvents requests/s per Region. Default: - the Region's quota (eventbridge-facts §6)."""
+    invocation_quota: int | None = Field(None, gt=0)
+    """Invocations/s per Region. Default: - the Region's quota (eventbridge-facts §6)."""
+    cross_region_latency: Duration = 0.1
+    """Extra time for an event a rule sends to a bus in another Region. AWS publishes no number
+    (UNCONFIRMED); 100 ms is about the network round trip between distant Regions."""
+    max_hops: int = Field(8, ge=1, le=100)
+    """Bus-to-bus hops an event is followed for (a cycle of buses would loop forever; AWS
+    stops none within a Region). Events that would go further are counted and reported."""
+    max_entry_bytes: int = Field(262_144, gt=0)
+    """Largest PutEvents entry: 256 KB, the classic documented limit (eventbridge-facts §0)."""
+    step: Duration = 1.0
+    """How much simulated time the engine processes at once (a divisor of 60 s). Results do not
+    depend on it beyond when alarms and routing see new data (and a rejected PutEvents call
+    retries no earlier than its step's end). A step's work is mostly fixed cost, so larger steps
+    run faster: at 50 events/s, about 0.3 million simulated events per second with 1 s steps,
+    1.2 million with 10 s and 2 million with 60 s on one core. Default: 1s."""
+
+
+SLO_METRICS = (
+    "latency.start.p50",
+    "latency.start.p90",
+    "latency.start.p99",
+    "latency.start.mean",
+    "latency.start.max",
+    "latency.complete.p99",
+    "latency.success.p50",
+    "latency.success.p90",
+    "latency.success.p99",
+    "latency.success.max",
+    "latency.end_to_end_start.p99",
+    "latency.end_to_end_start.max",
+    "latency.end_to_end_success.p99",
+    "latency.end_to_end_success.max",
+    "counts.dlq",
+    "counts.dropped",
+    "counts.in_flight",
+    "counts.retries",
+    "counts.throttled",
+    "counts.delivered",
+)
+
+
+class Slo(StrictModel):
+    """A pass/fail objective on every matching target (``--check`` exits non-zero on failure).
+    A latency objective on a target that received no events holds (there is nothing to judge)."""
+
+    target: str = "*"
+    """Glob on ``rule/target``."""
+    metric: Literal[SLO_METRICS]  # type: ignore[valid-type]
+    max: Duration | None = None
+    min: Duration | None = None
+
+
+class Scenario(StrictModel):
+    """Everything the twin needs beyond the template."""
+
+    duration: Duration = Field(gt=0)
+    seed: int = 0
+    eventbridge: EventBridgeSettings = Field(default_factory=EventBridgeSettings)
+    traffic: tuple[Traffic, ...] = ()
+    api_destinations: tuple[ApiDestinationSettings, ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
+    targets: tuple[TargetSettings, ...] = ()
+    slo: tuple[Slo, ...] = ()
+    regions: dict[str, RegionSettings] = Field(default_factory=dict)
+    dns: Dns = Field(default_factory=Dns)
+    health_check: HealthCheckSettings = Field(default_factory=HealthCheckSettings)
+    replication: Replication = Field(default_factory=Replication)
+
+    @model_validator(mode="after")
+    def _step(self) -> Scenario:
+        step = self.eventbridge.step
+        if step <= 0 or abs(60 / step - round(60 / step)) > 1e-9:
+            raise ValueError("eventbridge.step must divide 60 s (e.g. 0.5s, 1s, 10s, 60s)")
+        return self

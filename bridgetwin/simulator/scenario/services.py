@@ -1,0 +1,121 @@
+"""What the services and endpoints do: API destinations' buckets, endpoints, other targets,
+Regions' disruptions, DNS, health checks and replication."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from bridgetwin.simulator.scenario.base import Duration, Latency, StrictModel, latency_default
+
+
+class ApiDestinationSettings(StrictModel):
+    """Token-bucket settings for API destinations matched by logical id or endpoint glob."""
+
+    match: str = "*"
+    burst: int | None = Field(None, ge=1)
+    """Token-bucket capacity. Default: - the rate limit, i.e. at most one second of tokens can
+    accumulate while idle (AWS publishes no burst; this keeps any one second within the limit)."""
+
+
+class Outage(StrictModel):
+    start: Duration
+    end: Duration
+    status: int | Literal["timeout"] = 503
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Outage:
+        if self.end <= self.start:
+            raise ValueError("'end' must be after 'start'")
+        return self
+
+
+class OAuth(StrictModel):
+    """Behaviour of the OAuth token endpoint of a client-credentials connection."""
+
+    token_ttl: Duration = 3600.0
+    token_latency: Latency = latency_default(0.2)
+    failure_rate: float = Field(0.0, ge=0, le=1)
+
+
+class Endpoint(StrictModel):
+    """What an HTTPS endpoint behind an API destination does."""
+
+    match: str = "*"
+    """Glob on the endpoint URL (or the API destination's logical id)."""
+    latency: Latency = latency_default(0.05)
+    responses: dict[int, float] = Field(default_factory=lambda: {200: 1.0})
+    """Status code -> probability (normalized)."""
+    retry_after: Duration | None = None
+    """Retry-After sent with 429 and 503. Default: - none."""
+    retry_after_negative: bool = False
+    """Send a negative Retry-After instead, which stops retries (AWS)."""
+    outages: tuple[Outage, ...] = ()
+    oauth: OAuth = Field(default_factory=OAuth)
+
+    @model_validator(mode="after")
+    def _statuses(self) -> Endpoint:
+        for status, weight in self.responses.items():
+            if not 100 <= status <= 599 or weight < 0:
+                raise ValueError(f"responses: {status}: {weight} (status 100-599, weight >= 0)")
+        if sum(self.responses.values()) <= 0:
+            raise ValueError("responses: weights must add up to more than 0")
+        return self
+
+
+class TargetSettings(StrictModel):
+    """Non-HTTP targets (SQS, SNS, Lambda, buses, ...): matched by logical id, ARN or kind."""
+
+    match: str = "*"
+    latency: Latency = latency_default(0.02)
+    failure_rate: float = Field(0.0, ge=0, le=1)
+    """Probability an invocation fails with a retryable error."""
+    concurrency: int | None = Field(None, ge=1)
+    """Invocations in flight at once. Default: - unlimited."""
+
+
+class Disruption(StrictModel):
+    """A degraded period of one Region's EventBridge."""
+
+    start: Duration
+    end: Duration
+    ingestion_latency: Duration = 0.0
+    """Extra time from ingestion to first invocation (raises IngestionToInvocationStartLatency)."""
+    put_events_errors: float = Field(0.0, ge=0, le=1)
+    """Fraction of PutEvents calls answered with a server error."""
+    outage: bool = False
+    """Every PutEvents call fails (same as put_events_errors: 1)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Disruption:
+        if self.end <= self.start:
+            raise ValueError("'end' must be after 'start'")
+        return self
+
+    @property
+    def error_rate(self) -> float:
+        return 1.0 if self.outage else self.put_events_errors
+
+
+class RegionSettings(StrictModel):
+    processing_latency: Latency | None = None
+    """Default: - eventbridge.processing_latency."""
+    disruptions: tuple[Disruption, ...] = ()
+
+
+class Dns(StrictModel):
+    ttl: Duration = 60.0
+    """How long producers cache the global endpoint's DNS answer; they re-resolve every ttl."""
+
+
+class HealthCheckSettings(StrictModel):
+    propagation: Duration = 30.0
+    """Alarm state -> Route 53 health status delay. AWS publishes no number (eventbridge-facts
+    §5, UNCONFIRMED); 30 s reproduces AWS's documented RTO of about 360 s with the prescribed
+    alarm (5 x 60 s) and a 60 s DNS TTL."""
+
+
+class Replication(StrictModel):
+    lag: Duration = 1.0
+    """Time for a managed replication rule to copy an event to the other Region's bus."""

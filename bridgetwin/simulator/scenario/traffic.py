@@ -1,0 +1,89 @@
+"""What producers do: the traffic section (rates, arrival models, batches, SDK retries)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from bridgetwin.simulator.scenario.base import Duration, StrictModel
+
+
+class EventTemplate(StrictModel):
+    """An event a producer puts, chosen with probability proportional to ``weight``."""
+
+    weight: float = Field(1.0, gt=0)
+    event: dict[str, Any]
+
+    @model_validator(mode="after")
+    def _has_envelope(self) -> EventTemplate:
+        for field in ("source", "detail-type"):
+            if not isinstance(self.event.get(field), str):
+                raise ValueError(f"the event needs a string '{field}' (PutEvents requires it)")
+        return self
+
+
+class Bursts(StrictModel):
+    """``arrival: bursty``: a burst of ``length`` at the start of every ``every``, at ``factor``
+    times the rate; the rest of each cycle runs slower so that the mean stays ``rate``."""
+
+    length: Duration = 60.0
+    every: Duration = 300.0
+    factor: float = Field(5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _fits(self) -> Bursts:
+        if not 0 < self.length < self.every:
+            raise ValueError("'length' must be greater than 0 and less than 'every'")
+        return self
+
+
+class Diurnal(StrictModel):
+    """``arrival: diurnal``: rate * (1 + amplitude * sin(2 pi t / period))."""
+
+    period: Duration = 86_400.0
+    amplitude: float = Field(0.5, ge=0, le=1)
+
+
+class SdkRetry(StrictModel):
+    """The producer SDK's retries of a failed PutEvents call (exponential backoff)."""
+
+    attempts: int = Field(3, ge=0)
+    """Retries after the first call (the AWS SDKs' standard mode makes 3)."""
+    base: Duration = 0.1
+    cap: Duration = 20.0
+
+
+class Traffic(StrictModel):
+    """Producers calling PutEvents on one bus."""
+
+    bus: str
+    """Bus name or logical id."""
+    region: str | None = None
+    """The bus's Region, needed when its name exists in several Regions. Default: - the only
+    bus of that name."""
+    rate: float = Field(gt=0)
+    """Mean events per second."""
+    arrival: Literal["poisson", "constant", "bursty", "diurnal", "trace"] = "poisson"
+    batch: int = Field(1, ge=1, le=10)
+    """Entries per PutEvents call (1-10, the API's limit)."""
+    events: tuple[EventTemplate, ...] = Field(min_length=1)
+    start: Duration = 0.0
+    end: Duration | None = None
+    """Default: - the scenario's duration."""
+    bursts: Bursts = Field(default_factory=Bursts)
+    diurnal: Diurnal = Field(default_factory=Diurnal)
+    trace: tuple[Duration, ...] = ()
+    """``arrival: trace``: the call times."""
+    on_throttle: Literal["retry", "drop"] = "retry"
+    """What the producer does with a throttled PutEvents call."""
+    throttle_retries: int = Field(3, ge=0)
+    throttle_retry_delay: Duration = 0.1
+    """First SDK retry delay after a throttle; doubles each time."""
+    via_endpoint: bool = False
+    """Put events through the bus's global endpoint (routed by its health check)."""
+    retry: SdkRetry = Field(default_factory=SdkRetry)
+    """SDK retries of calls that fail (a disrupted Region answers with errors)."""
+    spool: bool = False
+    """Durable store-and-forward at the producer: calls the SDK gives up on are kept and
+    retried (re-resolving the endpoint) instead of lost."""
