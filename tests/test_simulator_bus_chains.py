@@ -155,3 +155,28 @@ def test_a_cycle_of_buses_is_followed_up_to_the_hop_limit(tmp_path):
     assert by_target[("East/BackToA", "A")] == 2 * both
     (warning,) = [w for w in result.warnings if w["code"] == "hop-limit"]
     assert warning["message"].startswith(f"East/ToB/B: {both} events would have gone past")
+
+
+def test_an_input_transformer_on_a_bus_target_is_named_as_not_applied(tmp_path):
+    graph_dir = tmp_path / "g"
+    graph_dir.mkdir()
+    graph = chain_graph(graph_dir)
+    plain = run(graph)[1]
+    assert not [w for w in plain.warnings if w["code"] == "bus-target-input-ignored"]
+    template = {"Resources": {
+        "A": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
+        "B": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "fulfil"}},
+        "ToB": _rule("A", {"source": ["acme.orders"]},
+                     {"Id": "B", "Arn": {"Fn::GetAtt": ["B", "Arn"]},
+                      "InputPath": "$.detail"}),
+    }}  # fmt: skip
+    spec = {
+        "duration": "1m",
+        "traffic": [{"bus": "orders", "rate": 1, "events": [{"event": CREATED}]}],
+    }
+    result = Simulation(load_graph(template), load_scenario(spec)).run()
+    (warning,) = [w for w in result.warnings if w["code"] == "bus-target-input-ignored"]
+    assert warning["message"] == (
+        "ToB/B: the input transformation is not applied to the event routed on the next bus; its "
+        "rules match the original event"
+    )

@@ -102,7 +102,7 @@ def test_cli_simulate_json_check_and_out(tmp_path):
         "in_flight",
         "attempts",
         "retries",
-        "throttled",
+        "rate_limited",
     }
     assert set(target["latency_ms"]) == {
         "start", "complete", "success", "end_to_end_start", "end_to_end_success"}  # fmt: skip

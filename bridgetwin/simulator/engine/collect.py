@@ -95,7 +95,7 @@ def build_result(sim: Simulation) -> Result:
                     "in_flight": in_flight,
                     "attempts": state.attempts,
                     "retries": state.retries,
-                    "throttled": state.throttled,
+                    "rate_limited": state.throttled,
                 },
                 latency_ms=_latencies(state, not_started[id(state)], sim.horizon),
                 dlq={

@@ -23,6 +23,10 @@ def render(result: Result) -> Group:
     """Targets (counts, latency, DLQ), Regions, alarm transitions, SLOs, warnings and
     assumptions."""
     targets = Table(title=f"Delivery over {result.duration_s:,.0f} s (seed {result.seed})")
+    # end to end differs from a target's own figures only after a bus-to-bus hop
+    chained = any(
+        t.latency_ms["end_to_end_success"] != t.latency_ms["success"] for t in result.targets
+    )
     for column in (
         "rule / target",
         "ingested",
@@ -31,10 +35,11 @@ def render(result: Result) -> Group:
         "dropped",
         "in flight",
         "retries",
-        "throttled",
+        "rate-limited",
         "start p50",
         "start p99",
         "success p99",
+        *(["end-to-end p99"] if chained else []),
     ):
         targets.add_column(column, justify="left" if column == "rule / target" else "right")
     for t in result.targets:
@@ -50,12 +55,13 @@ def render(result: Result) -> Group:
                     "dropped",
                     "in_flight",
                     "retries",
-                    "throttled",
+                    "rate_limited",
                 )
             ),
             _ms(latency["start"]["p50"]),
             _ms(latency["start"]["p99"]),
             _ms(latency["success"]["p99"]),
+            *([_ms(latency["end_to_end_success"]["p99"])] if chained else []),
         )
     parts: list = [targets]
     for t in result.targets:

@@ -82,7 +82,7 @@ SLO_METRICS = (
     "counts.dropped",
     "counts.in_flight",
     "counts.retries",
-    "counts.throttled",
+    "counts.rate_limited",
     "counts.delivered",
 )
 
