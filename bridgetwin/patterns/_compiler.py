@@ -33,7 +33,7 @@ from bridgetwin.patterns._wildcard import (
     DEFAULT_WILDCARD_COMPLEXITY_LIMIT,
     parse_wildcard,
     wildcard_complexity,
-    wildcard_regex,
+    wildcard_segments,
 )
 
 DEFAULT_MAX_PATTERN_SIZE = 2048
@@ -287,7 +287,7 @@ class _Compiler:
                 f"limit {self._wildcard_limit})",
                 path,
             )
-        return Wildcard(text, wildcard_regex(tokens))
+        return Wildcard(text, wildcard_segments(tokens))
 
 
 def _or_is_plain_field(value: Any) -> bool:

@@ -11,9 +11,10 @@ from __future__ import annotations
 import enum
 import ipaddress
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
+
+from bridgetwin.patterns._wildcard import wildcard_match
 
 
 class MatchType(enum.Enum):
@@ -148,11 +149,12 @@ class Wildcard:
     """``{"wildcard": "dir/*.png"}``: strings matching the glob (``*`` is the one metacharacter)."""
 
     text: str
-    regex: re.Pattern[str] = field(compare=False, hash=False, repr=False)
+    segments: tuple[str, ...] = field(compare=False, hash=False, repr=False)
+    """The literal runs between the ``*`` (see ``_wildcard.wildcard_match``)."""
     kind: ClassVar[MatchType] = MatchType.WILDCARD
 
     def test(self, value: Any) -> bool:
-        return type(value) is str and self.regex.fullmatch(value) is not None
+        return type(value) is str and wildcard_match(self.segments, value)
 
 
 Matcher = Exact | Prefix | Suffix | EqualsIgnoreCase | Numeric | Cidr | Exists | Wildcard

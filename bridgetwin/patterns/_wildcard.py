@@ -13,8 +13,6 @@ number of ``*`` and with repeated sequences after them, as AWS's message describ
 
 from __future__ import annotations
 
-import re
-
 DEFAULT_WILDCARD_COMPLEXITY_LIMIT = 100
 _STAR = None  # token for "*" in a parsed pattern; literal characters are 1-character strings
 _SUBSET_EXPLORATION_CAP = 20_000
@@ -46,9 +44,41 @@ def parse_wildcard(text: str) -> tuple[str | None, ...]:
     return tuple(tokens)
 
 
-def wildcard_regex(tokens: tuple[str | None, ...]) -> re.Pattern[str]:
-    """A regex equivalent to the parsed pattern, for ``fullmatch``."""
-    return re.compile("".join(".*" if t is _STAR else re.escape(t) for t in tokens), re.DOTALL)
+def wildcard_segments(tokens: tuple[str | None, ...]) -> tuple[str, ...]:
+    """The literal runs between the ``*`` of a parsed pattern: ``a*b*`` -> ("a", "b", "")."""
+    segments, current = [], []
+    for token in tokens:
+        if token is _STAR:
+            segments.append("".join(current))
+            current = []
+        else:
+            current.append(token)
+    segments.append("".join(current))
+    return tuple(segments)
+
+
+def wildcard_match(segments: tuple[str, ...], value: str) -> bool:
+    """Whether ``value`` matches the pattern whose literal runs are ``segments``.
+
+    No backtracking: the first run must start the value and the last must end it; each run in
+    between is found at its leftmost place after the previous one (taking the leftmost place
+    never loses a match, since ``*`` absorbs whatever lies between). Time is linear in the
+    value's length for a given pattern (``str.find`` per run), where a backtracking regex takes
+    polynomial time of the pattern's degree (``*a*a*a*a*b`` on a long run of ``a``).
+    """
+    if len(segments) == 1:
+        return value == segments[0]
+    first, last = segments[0], segments[-1]
+    end = len(value) - len(last)
+    if end < len(first) or not value.startswith(first) or not value.endswith(last):
+        return False
+    position = len(first)
+    for segment in segments[1:-1]:
+        found = value.find(segment, position, end)
+        if found < 0:
+            return False
+        position = found + len(segment)
+    return True
 
 
 def wildcard_complexity(tokens: tuple[str | None, ...]) -> int:
