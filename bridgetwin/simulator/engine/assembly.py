@@ -97,8 +97,9 @@ class ModelBuilder:
         self.regions = self._regions()
         for bus_id in self.hops.feeds:  # these rules' events may come from other buses
             for rule in graph.rules_on(bus_id):
-                for _, state in self.states_of(rule):
-                    state.chained = True
+                for lane, key, _ in self._routes.get(rule.id, []):
+                    lane.carries_origin = True
+                    lane.targets[key].chained = True
         self.warnings = model_findings(self)
         self.assumptions.extend(assumed_defaults(self))
 

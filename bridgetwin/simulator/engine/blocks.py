@@ -76,6 +76,7 @@ class BlockPath:
     _max_age: np.ndarray | None
     _segments: list[tuple[np.ndarray, ...]]
     _buffered: int
+    carries_origin: bool
 
     def _restore(self, due: list[Retry]) -> None:
         """Put retries back to wait."""
@@ -267,8 +268,10 @@ class BlockPath:
             return
         if self.trace is not None:
             self.trace.extend(zip(ready.tolist(), starts.tolist(), ingest.tolist(), strict=True))
+        # origins are read only on lanes whose events may come from another bus
+        first = origin if self.carries_origin else ingest
         self._segments.append(
-            (ready, ingest, starts, starts + durations, kinds == OK, keys, attempt, origin)
+            (ready, ingest, starts, starts + durations, kinds == OK, keys, attempt, first)
         )
         self._buffered += len(ready)
 

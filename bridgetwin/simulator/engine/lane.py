@@ -60,6 +60,9 @@ class Lane(BlockPath):
         self._buffered = 0  # requests in ``_segments``
         self._watched: bool | None = None
         self.hop_sinks: dict[int, Callable[[np.ndarray, np.ndarray], None]] = {}
+        self.carries_origin = False
+        """Whether its events may have come from another bus, or go on to one: then each
+        request's origin (first ingestion) is kept apart from its ingestion here."""
         """Per target key of a bus target: where its successful deliveries arrive next."""
         self.trace: list[tuple[float, float, float]] | None = None
         """Set to a list to record (ready, start, ingestion time) of every request that takes
@@ -191,9 +194,13 @@ class Lane(BlockPath):
         if len(self._segments) == 1:
             ready, ingest, starts, ends, ok, keys, attempt, origin = self._segments[0]
         else:
+            columns = list(zip(*self._segments, strict=True))
+            if not self.carries_origin:  # the origin column is the ingestion column
+                columns[7] = ()
             ready, ingest, starts, ends, ok, keys, attempt, origin = (
-                np.concatenate(part) for part in zip(*self._segments, strict=True)
+                np.concatenate(part) if part else None for part in columns
             )
+            origin = ingest if origin is None else origin
         self._segments.clear()
         columns = (ready, ingest, starts, ends, ok, attempt, origin)
         for key in _present(keys, len(self.targets)):

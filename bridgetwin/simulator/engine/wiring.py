@@ -72,6 +72,7 @@ class LaneWiring:
         lane, key, store = base
         lane.targets.append(lane.targets[key])
         lane.hop_sinks[len(lane.targets) - 1] = sink
+        lane.carries_origin = True
         return lane, len(lane.targets) - 1, store
 
     def _api_lane(self, destination: ApiDestination) -> Lane:
