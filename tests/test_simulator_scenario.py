@@ -147,3 +147,27 @@ def test_slo_on_a_target_without_events_holds_vacuously(tmp_path):
 
     (slo,) = simulate(webhook_graph(), load_scenario(spec)).slo
     assert (slo.value, slo.passed) == (None, True)
+
+
+_ENVELOPE = {"source": "a", "detail-type": "b"}
+NONSENSE = [
+    ({"traffic": [{"bus": "b", "rate": float("inf"), "events": [{"event": _ENVELOPE}]}]},
+     "traffic.0.rate: Input should be a finite number"),
+    ({"duration": float("inf")}, "duration: Input should be a finite number"),
+    ({"seed": -1}, "seed: Input should be greater than or equal to 0"),
+    ({"endpoints": [{"responses": {200: float("nan")}}]}, "endpoints.0.responses.200: Input should be a finite number"),
+    ({"endpoints": [{"latency": float("inf")}]}, "endpoints.0.latency.value: Input should be a finite number"),
+    ({"traffic": [{"bus": "b", "rate": 1, "arrival": "diurnal", "diurnal": {"period": 0},
+                   "events": [{"event": _ENVELOPE}]}]}, "traffic.0.diurnal.period: Input should be greater than 0"),
+    ({"traffic": [{"bus": "b", "rate": 1, "arrival": "trace", "events": [{"event": _ENVELOPE}]}]},
+     "traffic.0: 'arrival: trace' needs at least one call time in 'trace'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("patch", "message"), NONSENSE, ids=[m for _, m in NONSENSE])
+def test_scenario_refuses_silent_nonsense(patch, message):
+    """Non-finite numbers, a negative seed, a zero diurnal period and an empty trace would each
+    run and mean nothing; they are errors naming the field."""
+    with pytest.raises(ScenarioError) as info:
+        load_scenario({"duration": "1h", **patch})
+    assert message in str(info.value)

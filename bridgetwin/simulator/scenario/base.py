@@ -34,7 +34,10 @@ Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
 
 
 class StrictModel(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown fields are errors (a typo names its place), and so are ``.inf`` and ``.nan``:
+    no number in a scenario means anything when it is not finite."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Latency(StrictModel):

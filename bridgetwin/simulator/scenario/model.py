@@ -102,7 +102,7 @@ class Scenario(StrictModel):
     """Everything the twin needs beyond the template."""
 
     duration: Duration = Field(gt=0)
-    seed: int = 0
+    seed: int = Field(0, ge=0)
     eventbridge: EventBridgeSettings = Field(default_factory=EventBridgeSettings)
     traffic: tuple[Traffic, ...] = ()
     api_destinations: tuple[ApiDestinationSettings, ...] = ()

@@ -41,7 +41,7 @@ class Bursts(StrictModel):
 class Diurnal(StrictModel):
     """``arrival: diurnal``: rate * (1 + amplitude * sin(2 pi t / period))."""
 
-    period: Duration = 86_400.0
+    period: Duration = Field(86_400.0, gt=0)
     amplitude: float = Field(0.5, ge=0, le=1)
 
 
@@ -87,3 +87,9 @@ class Traffic(StrictModel):
     spool: bool = False
     """Durable store-and-forward at the producer: calls the SDK gives up on are kept and
     retried (re-resolving the endpoint) instead of lost."""
+
+    @model_validator(mode="after")
+    def _trace_has_calls(self) -> Traffic:
+        if self.arrival == "trace" and not self.trace:
+            raise ValueError("'arrival: trace' needs at least one call time in 'trace'")
+        return self
