@@ -180,3 +180,25 @@ def test_an_input_transformer_on_a_bus_target_is_named_as_not_applied(tmp_path):
         "ToB/B: the input transformation is not applied to the event routed on the next bus; its "
         "rules match the original event"
     )
+
+
+def test_a_hop_with_retries_waiting_at_the_end_still_conserves_every_event(tmp_path):
+    """Half the hops to B fail and wait to be retried; both event kinds use the hop, each
+    through a key of its own, so retries of both kinds wait at the end, and every event is
+    counted once (the conservation check would raise otherwise)."""
+    spec = {
+        "duration": "1m", "seed": 2, "eventbridge": {"processing_latency": P},
+        "traffic": [
+            {"bus": "orders", "rate": 20, "events": [{"event": CREATED}, {"event": CANCELLED}]}],
+        "endpoints": [{"match": "*", "latency": 0}],
+        "targets": [{"match": "*", "latency": L, "failure_rate": 0.5}],
+    }  # fmt: skip
+    sim = Simulation(chain_graph(tmp_path), load_scenario(spec))
+    result = sim.run()
+    (lane,) = [lane for lane in sim.lanes
+               if (lane.targets[0].rule_id, lane.targets[0].target_id) == ("East/ToB", "B")]  # fmt: skip
+    assert len([k for k, n in lane.waiting_by_key().items() if n]) == 2  # both kinds wait
+    (hop,) = [t for t in result.targets if (t.rule, t.target) == ("East/ToB", "B")]
+    counts = hop.counts
+    assert counts["ingested"] == counts["delivered"] + counts["in_flight"] + counts["dropped"]
+    assert counts["in_flight"] > 0

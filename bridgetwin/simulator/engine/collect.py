@@ -69,9 +69,11 @@ def build_result(sim: Simulation) -> Result:
     not_started: dict[int, tuple[int, float]] = {}
     for lane in sim.lanes:
         by_key, unstarted = lane.waiting_by_key(), lane.not_started_by_key()
-        for key, state in enumerate(lane.targets):
-            waiting[id(state)] = by_key.get(key, 0)
-            not_started[id(state)] = unstarted.get(key, (0, math.inf))
+        for key, state in enumerate(lane.targets):  # a hop's target has a key per event kind
+            waiting[id(state)] = waiting.get(id(state), 0) + by_key.get(key, 0)
+            count, oldest = not_started.get(id(state), (0, math.inf))
+            more, older = unstarted.get(key, (0, math.inf))
+            not_started[id(state)] = (count + more, min(oldest, older))
     for state in sim.states:
         finished = state.delivered + state.dlq + state.dropped
         in_flight = state.ingested - finished
