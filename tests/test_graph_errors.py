@@ -127,3 +127,37 @@ def test_cli_reports_template_errors_in_one_line(tmp_path):
         assert result.exception is None or isinstance(result.exception, SystemExit)
         assert result.stderr.strip().count("\n") == 0
         assert "stack bad, resource R" in result.stderr
+
+
+def _with(resource: str, prop: str, value, *, target: bool = False) -> dict:
+    from tests._templates import webhook_template
+
+    template = webhook_template()
+    props = template["Resources"][resource]["Properties"]
+    if target:
+        props["Targets"][0]["RetryPolicy"] = value
+    else:
+        props[prop] = value
+    return template
+
+
+NONSENSE = [
+    (_with("Dest", "InvocationRateLimitPerSecond", 0), "InvocationRateLimitPerSecond: must be at least 1, got 0"),
+    (_with("Dest", "InvocationRateLimitPerSecond", -5), "InvocationRateLimitPerSecond: must be at least 1, got -5"),
+    (_with("Dest", "InvocationRateLimitPerSecond", float("inf")), "InvocationRateLimitPerSecond: needs a finite number, got inf"),
+    (_with("Dest", "InvocationRateLimitPerSecond", 2.5), "InvocationRateLimitPerSecond: needs an integer, got 2.5"),
+    (_with("Rule", "", {"MaximumRetryAttempts": -1}, target=True), "Targets[0].RetryPolicy.MaximumRetryAttempts: must be between 0 and 185, got -1"),
+    (_with("Rule", "", {"MaximumRetryAttempts": float("nan")}, target=True), "Targets[0].RetryPolicy.MaximumRetryAttempts: needs a finite number, got nan"),
+    (_with("Rule", "", {"MaximumEventAgeInSeconds": 0}, target=True), "Targets[0].RetryPolicy.MaximumEventAgeInSeconds: must be between 60 and 86400, got 0"),
+    (_with("Rule", "", "x", target=True), "Targets[0].RetryPolicy: needs an object with MaximumRetryAttempts and/or MaximumEventAgeInSeconds, got 'x'"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("template", "message"), NONSENSE, ids=[m[:60] for _, m in NONSENSE])
+def test_template_values_aws_would_reject_are_template_errors(template, message):
+    """What CloudFormation would reject at deploy time (a zero or negative rate limit, a retry
+    count or event age out of range, a non-finite number, a policy that is not an object) is
+    a TemplateError naming the stack, resource and property, never a silent run or a crash."""
+    with pytest.raises(TemplateError) as info:
+        load_graph(template)
+    assert message in str(info.value)

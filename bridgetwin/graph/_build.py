@@ -8,6 +8,7 @@ there raises ``TemplateError`` naming the stack, resource and property.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -72,16 +73,36 @@ class Build:
     def error(self, reason: str, path: str) -> Exception:
         return self.ctx.error(reason, self.logical_id, path)
 
-    def number(self, props: Mapping[str, Any], key: str, default: Any, path: str = "") -> Any:
+    def number(
+        self,
+        props: Mapping[str, Any],
+        key: str,
+        default: Any,
+        path: str = "",
+        *,
+        low: float | None = None,
+        high: float | None = None,
+        integer: bool = False,
+    ) -> Any:
+        """A finite number (an integer when ``integer``) within AWS's limits ``low``..``high``,
+        which CloudFormation would reject otherwise; ``None`` when absent without a default."""
         value = props.get(key, default)
         if value is None:
             return None
+        where = f"{path}{key}"
         try:
             if isinstance(value, bool):
                 raise TypeError
             number = float(value)
         except (TypeError, ValueError):  # not a number, or a placeholder only AWS can fill in
-            raise self.error(f"needs a number, got {render(value)!r}", f"{path}{key}") from None
+            raise self.error(f"needs a number, got {render(value)!r}", where) from None
+        if not math.isfinite(number):
+            raise self.error(f"needs a finite number, got {value!r}", where)
+        if integer and not number.is_integer():
+            raise self.error(f"needs an integer, got {value!r}", where)
+        if (low is not None and number < low) or (high is not None and number > high):
+            bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+            raise self.error(f"must be {bounds}, got {number:g}", where)
         return int(number) if number.is_integer() else number
 
     def string(self, props: Mapping[str, Any], key: str, default: str | None = None) -> Any:
@@ -140,10 +161,19 @@ def _target(b: Build, target: Mapping[str, Any], path: str) -> Target:
         else:
             kind = _KIND_BY_SERVICE.get(service, TargetKind.OTHER)
     retry = target.get("RetryPolicy")
+    if retry is not None and not isinstance(retry, Mapping):
+        raise b.error(
+            f"needs an object with MaximumRetryAttempts and/or MaximumEventAgeInSeconds, got "
+            f"{render(retry)!r}",
+            f"{path}.RetryPolicy",
+        )
+    where = f"{path}.RetryPolicy."
     policy = (
         RetryPolicy(
-            b.number(retry, "MaximumRetryAttempts", 185, f"{path}.RetryPolicy."),
-            b.number(retry, "MaximumEventAgeInSeconds", 86_400, f"{path}.RetryPolicy."),
+            b.number(retry, "MaximumRetryAttempts", 185, where, low=0, high=185, integer=True),
+            b.number(
+                retry, "MaximumEventAgeInSeconds", 86_400, where, low=60, high=86_400, integer=True
+            ),
             explicit=True,
         )
         if retry is not None
@@ -245,7 +275,11 @@ def build_api_destination(b: Build) -> ApiDestination:
         endpoint=b.string(b.props, "InvocationEndpoint") or "",
         http_method=b.string(b.props, "HttpMethod") or "",
         rate_limit_per_second=b.number(
-            b.props, "InvocationRateLimitPerSecond", DEFAULT_RATE_LIMIT_PER_SECOND
+            b.props,
+            "InvocationRateLimitPerSecond",
+            DEFAULT_RATE_LIMIT_PER_SECOND,
+            low=1,
+            integer=True,
         ),
         connection=b.linker.link(b.props.get("ConnectionArn")),
         rate_limit_is_default="InvocationRateLimitPerSecond" not in b.props,
