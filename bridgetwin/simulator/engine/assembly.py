@@ -87,7 +87,7 @@ class ModelBuilder:
         for rule in graph.rules:
             if rule.enabled and rule.pattern is not None:
                 self._indexes.setdefault(rule.bus, PatternIndex()).add(rule.id, rule.pattern)
-        self.hops = HopNetwork(graph, self._routes, wiring.hop_route, self._rules_matching,
+        self.hops = HopNetwork(graph, self._routes, wiring.hop_route, self.rules_matching,
                                scenario.eventbridge, self.horizon)  # fmt: skip
         self.lanes = wiring.lanes
         self.states = wiring.states
@@ -172,7 +172,7 @@ class ModelBuilder:
             routes = [
                 [
                     r
-                    for rule in self._rules_matching(bus_id, e)
+                    for rule in self.rules_matching(bus_id, e)
                     for r in self.hops.routes_for(rule, e, 0)
                 ]
                 for e in events
@@ -308,7 +308,8 @@ class ModelBuilder:
         interval = int(match.group(1)) * _RATE_UNIT[match.group(2)]
         return np.arange(interval, self.horizon, interval, dtype=float)
 
-    def _rules_matching(self, bus_id: str, event: dict[str, Any]) -> list[Rule]:
+    def rules_matching(self, bus_id: str, event: dict[str, Any]) -> list[Rule]:
+        """The enabled rules on ``bus_id`` whose pattern matches ``event``."""
         index = self._indexes.get(bus_id)
         return [self.graph.get(rid) for rid in index.matching(event)] if index else []
 

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bridgetwin.graph import Rule, Target, TargetKind
-from bridgetwin.patterns import PatternIndex
 from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.engine.workload import event_as_delivered
 
@@ -134,13 +133,9 @@ def _unmatched_traffic(builder: ModelBuilder) -> list[Finding]:
             bus_ids = list(builder.endpoint_of(bus_ids[0], number).event_buses)
         for bus_id in bus_ids:
             bus = graph.get(bus_id)
-            index: PatternIndex[str] = PatternIndex()
-            for rule in graph.rules_on(bus_id):
-                if rule.enabled and rule.pattern is not None:
-                    index.add(rule.id, rule.pattern)
             for k, template in enumerate(traffic.events):
                 event = event_as_delivered(template.event, bus.region, bus.account)
-                if not index.matching(event):
+                if not builder.rules_matching(bus_id, event):
                     kind = f"source {event['source']!r}, detail-type {event['detail-type']!r}"
                     found.append(
                         Finding(
