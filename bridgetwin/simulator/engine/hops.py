@@ -114,6 +114,7 @@ class HopNetwork:
         self._cross_region = settings.cross_region_latency
         self._max_hops = settings.max_hops
         self._horizon = horizon
+        self._routes: dict[tuple[str, str, int], list[Route]] = {}
         self.feeds: dict[str, _HopFeed] = {}
         self.beyond_limit: dict[str, int] = {}
         """Per rule/target, events not followed because they reached ``max_hops``."""
@@ -129,6 +130,15 @@ class HopNetwork:
         return target.resource
 
     def routes_for(self, rule: Rule, event: dict[str, Any], hops: int) -> list[Route]:
+        """Built once per (rule, event, hops): every feed carrying the same event to the same
+        rule (a producer's feed and its replicas, say) shares the same keys and sinks."""
+        key = (rule.id, json.dumps(event, sort_keys=True), hops)
+        routes = self._routes.get(key)
+        if routes is None:
+            routes = self._routes[key] = self._new_routes(rule, event, hops)
+        return routes
+
+    def _new_routes(self, rule: Rule, event: dict[str, Any], hops: int) -> list[Route]:
         routes = []
         for target, base in zip(rule.targets, self._base[rule.id], strict=True):
             bus_id = self.destination(target)
