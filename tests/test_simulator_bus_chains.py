@@ -94,6 +94,7 @@ def test_every_hop_counts_its_events_and_routes_by_content(chain):
         ("West/ToApi", "Api"): (created, created),
     }
     assert not [w for w in result.warnings if w["code"] == "bus-target-not-followed"]
+    assert any(a.startswith("bus-to-bus hops: a hop's PutEvents") for a in result.assumptions)
 
 
 def test_each_hop_happens_when_the_timeline_says(chain):

@@ -197,6 +197,12 @@ def assumed_defaults(builder: ModelBuilder) -> list[str]:
             "on top of the target's latency (AWS publishes none, UNCONFIRMED; "
             "eventbridge.cross_region_latency)"
         )
+    if builder.hops.feeds:
+        out.append(
+            "bus-to-bus hops: a hop's PutEvents does not count against the receiving Region's "
+            "PutEvents quota, and a hop a disrupted Region rejects is offered again at the next "
+            "step rather than after the sending rule's backoff (AWS documents neither)"
+        )
     if builder.routers:
         out.append(
             f"global endpoints: Route 53 follows the health alarm after "
