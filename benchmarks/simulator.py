@@ -1,20 +1,34 @@
-"""Simulated events per wall-second: the twin against a naive one-process-per-event SimPy model.
+"""Simulated events per wall-second on the default settings, beside a naive SimPy model.
 
-Workloads (one API destination, R = 100/s, burst 1, 50 ms responses, default retry policy):
+Workloads (one API destination, R = 100/s, burst 1, the scenario defaults: the engine's own
+steps, 20 ms processing, EventBridge's retry backoff; endpoint latency lognormal, median 50 ms,
+p99 500 ms):
 - steady: Poisson 50 ev/s, 5 % of attempts answer 500 and are retried;
 - overload: Poisson 200 ev/s (2x the rate limit), all 200s: the backlog grows without bound.
-Each at 1e5 and 1e6 events; peak memory (tracemalloc) is reported from one traced run. Times are
-the best of ``--repeat`` runs (as timeit does: the machine's noise only ever adds time), for the
+Each at 1e5, 1e6 and 1e7 events (the naive model, one SimPy process per event, up to
+``--naive-max``); per-event cost 1e7 vs 1e5; peak traced memory (tracemalloc) from one traced
+run. Times are the best of ``--repeat`` runs (as timeit does: noise only ever adds time), for the
 twin and the naive model alike, so their ratio compares like with like.
 
-    python benchmarks/simulator.py [--sizes 100000 1000000] [--naive-max 1000000] [--repeat 3]
+Then a day at 100 events/s through the bundled app's global endpoint (app.py, synthesized into
+a temporary cloud assembly) with a one-hour disruption of us-east-1, in a fresh process: wall
+time and peak RSS of that process.
+
+    python benchmarks/simulator.py [--sizes 100000 1000000 10000000] [--naive-max 1000000]
+                                   [--repeat 3] [--skip-day]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
+import platform
 import random
+import subprocess
 import sys
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -26,18 +40,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bridgetwin.simulator import load_scenario, simulate
 from tests._templates import EVENT, webhook_graph
 
+ROOT = Path(__file__).resolve().parent.parent
 RATE_LIMIT = 100.0
+
+
+MEDIAN, P99, PROCESSING = 0.05, 0.5, 0.02
+SIGMA = math.log(P99 / MEDIAN) / 2.3263478740408408  # the 99th percentile of N(0, 1)
 
 
 def scenario(rate: float, events: int, error_rate: float) -> dict:
     responses = {200: 1 - error_rate, 500: error_rate} if error_rate else {200: 1}
+    latency = {"distribution": "lognormal", "median": MEDIAN, "p99": P99}
     return {
         "duration": events / rate,
         "seed": 1,
-        "eventbridge": {"processing_latency": 0, "step": 10},
         "traffic": [{"bus": "orders", "rate": rate, "events": [{"event": EVENT}]}],
         "api_destinations": [{"match": "*", "burst": 1}],
-        "endpoints": [{"match": "*", "latency": "50ms", "responses": responses}],
+        "endpoints": [{"match": "*", "latency": latency, "responses": responses}],
     }
 
 
@@ -49,12 +68,13 @@ def naive(rate: float, events: int, error_rate: float) -> int:
     delivered = [0]
 
     def event(env: simpy.Environment, arrival: float):
-        yield env.timeout(arrival)
+        yield env.timeout(arrival + PROCESSING)
         retry = 0
         while True:
             start = max(env.now, bucket["next"])
             bucket["next"] = start + 1 / RATE_LIMIT
-            yield env.timeout(start - env.now + 0.05)
+            latency = min(5.0, rng.lognormvariate(math.log(MEDIAN), SIGMA))
+            yield env.timeout(start - env.now + latency)
             if rng.random() >= error_rate:
                 delivered[0] += 1
                 return
@@ -81,18 +101,71 @@ def measure(fn, repeat: int) -> tuple[float, object]:
     return best, value
 
 
+DAY = """
+import json, re, sys, time
+from bridgetwin.graph import load_graph
+from bridgetwin.simulator import load_scenario, simulate
+graph = load_graph(sys.argv[1])
+spec = load_scenario(json.loads(sys.argv[2]))
+start = time.perf_counter()
+result = simulate(graph, spec)
+wall = time.perf_counter() - start
+delivered = sum(t.counts["delivered"] for t in result.targets)
+# VmHWM is this process's own peak (ru_maxrss would include the parent's, kept across exec)
+peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
+print(json.dumps({"wall": wall, "rss_mb": peak / 1024, "delivered": delivered,
+                  "rto": result.failover[0]["rto_s"]}))
+"""
+
+DAY_SCENARIO = {
+    "duration": "24h",
+    "seed": 11,
+    "traffic": [{
+        "bus": "payments", "via_endpoint": True, "rate": 100, "batch": 5, "spool": True,
+        "retry": {"attempts": 5, "base": "100ms", "cap": "20s"},
+        "events": [{"event": {"source": "acme.payments", "detail-type": "PaymentAccepted",
+                              "detail": {"amount": 42}}}],
+    }],
+    "regions": {"us-east-1": {"disruptions": [
+        {"start": "10h", "end": "11h", "ingestion_latency": "45s"}]}},
+}  # fmt: skip
+
+
+def day_with_failover() -> None:
+    """The bundled app, synthesized into a temporary assembly, simulated in a fresh process."""
+    import app as example_app
+
+    with tempfile.TemporaryDirectory() as outdir:
+        example_app.build_app(outdir).synth()
+        out = subprocess.run(
+            [sys.executable, "-c", DAY, outdir, json.dumps(DAY_SCENARIO)],
+            check=True, capture_output=True, text=True, cwd=ROOT,
+        )  # fmt: skip
+    figures = json.loads(out.stdout)
+    print(
+        f"\nday at 100 ev/s through the global endpoint, 1 h disruption: "
+        f"{figures['wall']:.1f} s wall, {figures['rss_mb']:.0f} MB peak RSS, "
+        f"{figures['delivered']:,} deliveries (both Regions), RTO {figures['rto']:g} s"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--naive-max", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--skip-day", action="store_true")
     args = parser.parse_args()
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
     graph = webhook_graph(rate=int(RATE_LIMIT))
     print(
-        f"{'workload':<10} {'events':>9} {'twin ev/s':>11} {'naive ev/s':>11} {'ratio':>7} "
-        f"{'us/event':>9} {'peak MB':>8} {'backlog':>8}"
+        f"{'workload':<10} {'events':>10} {'twin ev/s':>11} {'naive ev/s':>11} {'ratio':>7} "
+        f"{'us/event':>9} {'peak MB':>8} {'backlog':>10}"
     )
     for name, rate, error_rate in (("steady", 50.0, 0.05), ("overload", 200.0, 0.0)):
+        per_event = {}
         for size in args.sizes:
             spec = load_scenario(scenario(rate, size, error_rate))
             tracemalloc.start()
@@ -102,6 +175,7 @@ def main() -> None:
             wall, result = measure(lambda spec=spec: simulate(graph, spec), args.repeat)
             counts = result.target("Rule").counts  # type: ignore[attr-defined]
             ingested = counts["ingested"]
+            per_event[size] = wall / ingested
             naive_rate = "-"
             ratio = "-"
             if size <= args.naive_max:
@@ -111,9 +185,15 @@ def main() -> None:
                 naive_rate = f"{ingested / naive_wall:,.0f}"
                 ratio = f"{naive_wall / wall:.1f}x"
             print(
-                f"{name:<10} {ingested:>9,} {ingested / wall:>11,.0f} {naive_rate:>11} {ratio:>7} "
-                f"{wall / ingested * 1e6:>9.2f} {peak:>8.1f} {counts['in_flight']:>8,}"
+                f"{name:<10} {ingested:>10,} {ingested / wall:>11,.0f} {naive_rate:>11} "
+                f"{ratio:>7} {wall / ingested * 1e6:>9.2f} {peak:>8.1f} {counts['in_flight']:>10,}"
             )
+        low, high = min(per_event), max(per_event)
+        if high > low:
+            print(f"{name:<10} per-event cost at {high:,} vs {low:,} events: "
+                  f"{per_event[high] / per_event[low]:.2f}x")  # fmt: skip
+    if not args.skip_day:
+        day_with_failover()
 
 
 if __name__ == "__main__":

@@ -55,6 +55,19 @@ def webhook_template(
     return {"Resources": resources}
 
 
+def start_latency_alarm(*, threshold_ms: float, periods: int) -> dict[str, Any]:
+    """An alarm on the webhook rule's average IngestionToInvocationStartLatency per minute."""
+    return {
+        "Type": "AWS::CloudWatch::Alarm",
+        "Properties": {
+            "Namespace": "AWS/Events", "MetricName": "IngestionToInvocationStartLatency",
+            "Dimensions": [{"Name": "RuleName", "Value": {"Ref": "Rule"}}],
+            "Statistic": "Average", "Period": 60, "EvaluationPeriods": periods,
+            "Threshold": threshold_ms, "ComparisonOperator": "GreaterThanThreshold",
+        },
+    }  # fmt: skip
+
+
 def webhook_graph(**kwargs: Any) -> Graph:
     return load_graph(webhook_template(**kwargs))
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from bridgetwin.graph import Alarm
-from bridgetwin.simulator.aws.metrics import AlarmModel, QueueGauge, evaluation_times
+from bridgetwin.simulator.aws.metrics import (
+    AlarmModel,
+    QueueGauge,
+    Series,
+    SeriesReader,
+    evaluation_times,
+)
 
 
 def alarm(**overrides) -> Alarm:
@@ -27,9 +34,17 @@ def run(model: AlarmModel, minutes: int) -> list[tuple[float, str]]:
     return [(t.at_s, t.state) for t in model.transitions]
 
 
-def series(points: dict[int, float]) -> tuple[list[float], list[float]]:
+def recorded(times: list[float], values: list[float]) -> SeriesReader:
+    """A series holding these datapoints, and a reader of it."""
+    data = Series()
+    reader = data.reader()
+    data.add_many(np.asarray(times, dtype=float), np.asarray(values, dtype=float))
+    return reader
+
+
+def series(points: dict[int, float]) -> SeriesReader:
     """One datapoint in the middle of each given minute."""
-    return [m * 60 + 30.0 for m in points], list(points.values())
+    return recorded([m * 60 + 30.0 for m in points], list(points.values()))
 
 
 def test_alarm_needs_five_breaching_minutes():
@@ -75,7 +90,7 @@ def test_m_of_n_datapoints_to_alarm():
      ("p50", 2.0)],
 )  # fmt: skip
 def test_statistics(statistic, value):
-    data = ([10.0, 20.0, 30.0], [1.0, 2.0, 3.0])
+    data = recorded([10.0, 20.0, 30.0], [1.0, 2.0, 3.0])
     model = AlarmModel(
         alarm(statistic=statistic if statistic[0] != "p" else None,
               extended_statistic=statistic if statistic[0] == "p" else None,
@@ -87,18 +102,34 @@ def test_statistics(statistic, value):
 
 
 def test_datapoints_recorded_out_of_order_land_in_their_minute():
-    data = ([130.0, 10.0, 70.0], [3.0, 1.0, 2.0])  # minutes 2, 0, 1
+    data = recorded([130.0, 10.0, 70.0], [3.0, 1.0, 2.0])  # minutes 2, 0, 1
     model = AlarmModel(alarm(statistic="Sum", evaluation_periods=1, datapoints_to_alarm=1,
                              threshold=2.5), series=[data])  # fmt: skip
     assert run(model, 3) == [(60.0, "OK"), (180.0, "ALARM")]
 
 
 def test_queue_gauge_counts_messages_and_oldest_age():
-    dlq = [[100.0, 50.0, 400.0]]
-    visible = QueueGauge(dlq, "ApproximateNumberOfMessagesVisible")
-    age = QueueGauge(dlq, "ApproximateAgeOfOldestMessage")
+    arrivals = Series()
+    visible = QueueGauge([arrivals.reader()], "ApproximateNumberOfMessagesVisible")
+    age = QueueGauge([arrivals.reader()], "ApproximateAgeOfOldestMessage")
+    arrivals.add_many(np.array([100.0, 50.0, 400.0]), np.ones(3))
     assert [visible(t) for t in (60.0, 120.0, 420.0)] == [1.0, 2.0, 3.0]
     assert [age(t) for t in (30.0, 120.0, 420.0)] == [0.0, 70.0, 370.0]
+
+
+def test_a_series_keeps_only_what_some_reader_has_not_read():
+    """Every reader sees every datapoint once; a part every reader has read is dropped, so a
+    series holds what lies between evaluations, not the run."""
+    data = Series()
+    first, second = data.reader(), data.reader()
+    data.add_many(np.array([1.0, 2.0]), np.array([10.0, 20.0]))
+    data.add(3.0, 30.0)
+    assert [t.tolist() for t, _ in first.read()] == [[1.0, 2.0], [3.0]]
+    data.add(4.0, 40.0)
+    assert [v.tolist() for _, v in second.read()] == [[10.0, 20.0], [30.0], [40.0]]
+    assert len(data._parts) == 1  # only [4.0] remains: the first reader has not read it
+    assert [t.tolist() for t, _ in first.read()] == [[4.0]]
+    assert data._parts == [] and first.read() == [] and second.read() == []
 
 
 def test_latency_alarm_fed_by_simulated_pipeline():
@@ -106,18 +137,10 @@ def test_latency_alarm_fed_by_simulated_pipeline():
     into 100/s builds a backlog whose average wait passes 30 s within minutes."""
     from bridgetwin.graph import load_graph
     from bridgetwin.simulator import load_scenario, simulate
-    from tests._templates import scenario, webhook_template
+    from tests._templates import scenario, start_latency_alarm, webhook_template
 
     template = webhook_template(rate=100)
-    template["Resources"]["Latency"] = {
-        "Type": "AWS::CloudWatch::Alarm",
-        "Properties": {
-            "Namespace": "AWS/Events", "MetricName": "IngestionToInvocationStartLatency",
-            "Dimensions": [{"Name": "RuleName", "Value": {"Ref": "Rule"}}],
-            "Statistic": "Average", "Period": 60, "EvaluationPeriods": 1, "Threshold": 30000,
-            "ComparisonOperator": "GreaterThanThreshold",
-        },
-    }  # fmt: skip
+    template["Resources"]["Latency"] = start_latency_alarm(threshold_ms=30000, periods=1)
     result = simulate(load_graph(template), load_scenario(scenario("10m", rate=150)))
     transitions = [(a["at_s"], a["state"]) for a in result.alarms if a["alarm"] == "Latency"]
     # An event ingested at t waits t/2 and its datapoint lands at its start, 1.5 t: the minute

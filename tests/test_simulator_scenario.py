@@ -45,7 +45,8 @@ BAD = [
     ({"endpoints": [{"latency": {"distribution": "lognormal", "median": "1s"}}]}, "endpoints.0.latency: a lognormal latency needs 'p99'"),
     ({"endpoints": [{"responses": {700: 1}}]}, "endpoints.0: responses: 700: 1.0 (status 100-599, weight >= 0)"),
     ({"endpoints": [{"outages": [{"start": "5m", "end": "1m"}]}]}, "endpoints.0.outages.0: 'end' must be after 'start'"),
-    ({"eventbridge": {"step": 7}}, "eventbridge.step must divide 60 s"),
+    ({"eventbridge": {"step": 0}}, "eventbridge.step: Input should be greater than 0"),
+    ({"traffic": [{"bus": "b", "rate": 1, "retry": {"base": 0}, "events": [{"event": {"source": "s", "detail-type": "d"}}]}]}, "traffic.0.retry.base: Input should be greater than 0"),
     ({"slo": [{"metric": "latency.start.p95", "max": 1}]}, "slo.0.metric: Input should be 'latency.start.p50'"),
 ]  # fmt: skip
 

@@ -23,6 +23,7 @@ the manual health-check reset AWS documents for endpoints without replication.
 
 from __future__ import annotations
 
+import heapq
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -77,35 +78,72 @@ class HealthModel:
 class ReplicaSource:
     """Events copied into this Region by the managed replication rules, due after the lag.
 
-    Kept as sorted parts (one per step's copies or failed retries) and taken from each part's
-    front, so a step costs O(parts), not O(backlog), while the Region is down."""
+    Kept as sorted parts in a heap ordered by each part's first time, so taking what is due
+    touches only the parts with something due, not the whole backlog of a Region that is down."""
 
     def __init__(self, width: int) -> None:
         self.width = width
-        self._parts: list[Batch] = []
+        self._parts: list[tuple[float, int, Batch]] = []
+        self._sequence = 0
 
     def push(self, batch: Batch) -> None:
         if len(batch):
-            order = np.argsort(batch.times, kind="stable")
-            self._parts.append(batch.select(order))
+            part = batch.select(np.argsort(batch.times, kind="stable"))
+            self._sequence += 1
+            heapq.heappush(self._parts, (float(part.times[0]), self._sequence, part))
+
+    def due_before(self, t1: float) -> bool:
+        return bool(self._parts) and self._parts[0][0] < t1
 
     def take(self, t1: float) -> Batch:
-        due, kept = [], []
-        for part in self._parts:
+        due = []
+        while self._parts and self._parts[0][0] < t1:
+            part = heapq.heappop(self._parts)[2]
             k = int(part.times.searchsorted(t1, side="left"))
-            if k:
-                due.append(part.select(slice(None, k)))
             if k < len(part):
-                kept.append(part.select(slice(k, None)) if k else part)
-        self._parts = kept
+                self.push(part.select(slice(k, None)))
+                part = part.select(slice(None, k))
+            due.append(part)
         return Batch.merge(due, self.width)
 
-    def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None:
+    min_retry_delay = 1.0
+
+    def failed(self, batch: Batch, *, throttled: bool) -> None:
         """Replication retries for its window (24 h per AWS, UNCONFIRMED): exponential backoff
-        from 1 s up to 60 s."""
+        from 1 s (``min_retry_delay``) up to 60 s."""
         delay = np.minimum(60.0, 2.0 ** np.minimum(batch.attempts, 6))
-        retry_at = np.maximum(batch.times + delay, not_before)
-        self.push(Batch(retry_at, batch.templates, batch.attempts + 1))
+        self.push(Batch(batch.times + delay, batch.templates, batch.attempts + 1))
+
+
+class RoutedCalls:
+    """The calls DNS sent to one Region, summed up per DNS epoch (the run's epochs, not its
+    calls): each epoch's first call, its first call after the epoch's start, and its last."""
+
+    def __init__(self) -> None:
+        self._epochs: dict[float, list[float]] = {}
+
+    def add(self, epoch: float, times: np.ndarray) -> None:
+        later = times[times > epoch]
+        record = [float(times.min()), float(later.min()) if len(later) else math.inf,
+                  float(times.max())]  # fmt: skip
+        known = self._epochs.setdefault(epoch, record)
+        if known is not record:
+            known[:] = [min(known[0], record[0]), min(known[1], record[1]),
+                        max(known[2], record[2])]  # fmt: skip
+
+    def any_from(self, t: float) -> bool:
+        """Whether a call at or after ``t`` went here."""
+        return any(record[2] >= t for record in self._epochs.values())
+
+    def first_after(self, boundary: float) -> float | None:
+        """The first call after ``boundary``, a DNS epoch's start (a multiple of the TTL)."""
+        firsts = [
+            record[0] if record[0] > boundary else record[1]
+            for epoch, record in self._epochs.items()
+            if epoch >= boundary
+        ]
+        first = min(firsts, default=math.inf)
+        return first if first < math.inf else None
 
 
 @dataclass
@@ -125,16 +163,18 @@ class EndpointRouter:
     replicas: dict[str, ReplicaSource] = field(default_factory=dict)
     _advanced: float = -math.inf
     _pending: dict[str, list[Batch]] = field(default_factory=dict)
-    routed_times: dict[str, list[np.ndarray]] = field(default_factory=dict)
-    accepted: dict[str, list[tuple[np.ndarray, np.ndarray]]] = field(default_factory=dict)
-    """Per Region, (accepted call times, when their copies reach the other Region)."""
+    routed: dict[str, RoutedCalls] = field(default_factory=dict)
+    accepted: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
+    """(call times, when their copies reach the secondary) of the calls the primary accepted
+    from its first disruption on: the events at risk of a failover are among them."""
 
     def __post_init__(self) -> None:
         for region in (self.primary, self.secondary):
             self._pending[region] = []
-            self.routed_times[region] = []
-            self.accepted[region] = []
+            self.routed[region] = RoutedCalls()
             self.replicas[region] = ReplicaSource(self.source.width)
+        starts = [d.start for d in self.disruptions.get(self.primary, ())]
+        self._at_risk_from = min(starts, default=math.inf)
 
     def region_of(self, epoch: float) -> str:
         """Where a producer resolving the endpoint at ``epoch`` sends its calls."""
@@ -150,7 +190,10 @@ class EndpointRouter:
 
         def accept(batch: Batch) -> None:
             due = batch.times + self.lag + self._ingestion_latency(region, batch.times)
-            self.accepted[region].append((batch.times, due if self.replication else due + np.inf))
+            if region == self.primary and batch.times[-1] >= self._at_risk_from:
+                kept = batch.times >= self._at_risk_from
+                copied = due[kept] if self.replication else np.full(int(kept.sum()), np.inf)
+                self.accepted.append((batch.times[kept], copied))
             if self.replication:
                 self.replicas[other].push(Batch(due, batch.templates, batch.attempts))
 
@@ -171,12 +214,20 @@ class EndpointRouter:
             return
         epochs = np.floor(batch.times / self.ttl) * self.ttl
         distinct, which = np.unique(epochs, return_inverse=True)  # DNS answers change per epoch
-        regions = np.asarray([self.region_of(e) for e in distinct.tolist()])[which]
+        answers = [self.region_of(e) for e in distinct.tolist()]
+        for number, (epoch, region) in enumerate(zip(distinct.tolist(), answers, strict=True)):
+            self.routed[region].add(epoch, batch.times[which == number])
+        regions = np.asarray(answers)[which]
         for region in (self.primary, self.secondary):
             mine = regions == region
             if mine.any():
                 self._pending[region].append(batch.select(mine))
-                self.routed_times[region].append(batch.times[mine])
+
+    def peek(self, region: str, t1: float) -> np.ndarray:
+        """Times of the calls before ``t1`` that may reach ``region`` and are not taken yet:
+        those routed there already, and every call of the producer not routed yet."""
+        routed = [b.times for b in self._pending[region]]
+        return np.concatenate([*routed, self.source.peek(t1)])
 
     def take(self, region: str, t1: float) -> Batch:
         self.advance(t1)
@@ -199,5 +250,12 @@ class _Share:
     def take(self, t1: float) -> Batch:
         return self.router.take(self.region, t1)
 
-    def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None:
-        self.router.source.failed(batch, throttled=throttled, not_before=not_before)
+    @property
+    def min_retry_delay(self) -> float:
+        return self.router.source.min_retry_delay
+
+    def peek(self, t1: float) -> np.ndarray:
+        return self.router.peek(self.region, t1)
+
+    def failed(self, batch: Batch, *, throttled: bool) -> None:
+        self.router.source.failed(batch, throttled=throttled)

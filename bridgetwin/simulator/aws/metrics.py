@@ -34,8 +34,58 @@ _COMPARISONS: dict[str, Callable[[float, float], bool]] = {
 }
 
 
+class Series:
+    """One metric's datapoints that some reader has not read yet: numpy parts, plus a buffer for
+    datapoints recorded one at a time. Once every reader has read a part it is dropped, so a
+    series holds what lies between alarm evaluations, not the whole run."""
+
+    def __init__(self) -> None:
+        self._parts: list[tuple[np.ndarray, np.ndarray]] = []
+        self._times: list[float] = []
+        self._values: list[float] = []
+        self._dropped = 0  # parts before ``_parts[0]``
+        self._positions: list[int] = []  # per reader: the next part it reads
+
+    def reader(self) -> SeriesReader:
+        self._positions.append(self._dropped + len(self._parts))
+        return SeriesReader(self, len(self._positions) - 1)
+
+    def add(self, at: float, value: float) -> None:
+        self._times.append(at)
+        self._values.append(value)
+
+    def add_many(self, times: np.ndarray, values: np.ndarray) -> None:
+        self._seal()
+        self._parts.append((times, values))
+
+    def _seal(self) -> None:
+        if self._times:
+            self._parts.append((np.asarray(self._times), np.asarray(self._values)))
+            self._times, self._values = [], []
+
+    def read(self, reader: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The parts ``reader`` has not read yet: (times, values), in recording order."""
+        self._seal()
+        new = self._parts[self._positions[reader] - self._dropped :]
+        self._positions[reader] = self._dropped + len(self._parts)
+        done = min(self._positions) - self._dropped
+        if done:
+            del self._parts[:done]
+            self._dropped += done
+        return new
+
+
+@dataclass(frozen=True)
+class SeriesReader:
+    series: Series
+    number: int
+
+    def read(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return self.series.read(self.number)
+
+
 class MetricStore:
-    """Datapoints of one scope (a rule, a target, a Region): name -> (times, values).
+    """Datapoints of one scope (a rule, a target, a Region), by metric name.
 
     Only metrics something reads are kept (``watch``): an alarm registers the series it
     evaluates, and datapoints of every other metric cost nothing.
@@ -43,17 +93,16 @@ class MetricStore:
 
     def __init__(self, horizon: float) -> None:
         self.horizon = horizon
-        self.metrics: dict[str, tuple[list[float], list[float]]] = {}
+        self.metrics: dict[str, Series] = {}
 
-    def watch(self, metric: str) -> tuple[list[float], list[float]]:
-        """Start keeping ``metric``'s datapoints; returns its (times, values) lists."""
-        return self.metrics.setdefault(metric, ([], []))
+    def watch(self, metric: str) -> SeriesReader:
+        """Start keeping ``metric``'s datapoints; returns a reader of them."""
+        return self.metrics.setdefault(metric, Series()).reader()
 
     def record(self, metric: str, at: float, value: float = 1.0) -> None:
         series = self.metrics.get(metric)
         if series is not None and at <= self.horizon:
-            series[0].append(at)
-            series[1].append(value)
+            series.add(at, value)
 
     def record_many(self, metric: str, times: np.ndarray, values: float | np.ndarray = 1.0) -> None:
         """Datapoints at ``times``: one value for all, or one per time."""
@@ -61,15 +110,11 @@ class MetricStore:
         if series is None or not len(times):
             return
         keep = times <= self.horizon
-        stored_times, stored_values = series
-        stored_times.extend(times[keep].tolist())
+        kept = times[keep]
         if np.ndim(values):
-            stored_values.extend(np.asarray(values)[keep].tolist())
+            series.add_many(kept, np.asarray(values, dtype=float)[keep])
         else:
-            stored_values.extend([values] * int(keep.sum()))
-
-
-Series = tuple[list[float], list[float]]
+            series.add_many(kept, np.full(len(kept), float(values)))  # type: ignore[arg-type]
 
 
 @dataclass
@@ -101,14 +146,13 @@ class AlarmModel:
     """One alarm of the graph, fed by datapoint series or by a gauge."""
 
     alarm: Alarm
-    series: Sequence[Series] = ()
+    series: Sequence[SeriesReader] = ()
     gauge: Callable[[float], float] | None = None
     note: str = ""
     state: str = "INSUFFICIENT_DATA"
     transitions: list[Transition] = field(default_factory=list)
     evaluated_at: list[float] = field(default_factory=list)
     _datapoints: list[float | None] = field(default_factory=list)
-    _cursors: list[int] = field(default_factory=list)
     _buckets: dict[int, list[np.ndarray]] = field(default_factory=dict)
 
     @property
@@ -143,17 +187,13 @@ class AlarmModel:
         Datapoints arrive in processing order, not time order, and may lie in future periods;
         every datapoint earlier than the evaluation time exists by then (the engine guarantees it).
         """
-        if not self._cursors:
-            self._cursors = [0] * len(self.series)
-        for index, (times, values) in enumerate(self.series):
-            start, stop = self._cursors[index], len(times)
-            if stop == start:
-                continue
-            self._cursors[index] = stop
-            new_times, new_values = np.asarray(times[start:stop]), np.asarray(values[start:stop])
-            periods = np.floor(new_times / self.period).astype(np.int64)
-            for bucket in np.unique(periods):
-                self._buckets.setdefault(int(bucket), []).append(new_values[periods == bucket])
+        for reader in self.series:
+            for times, values in reader.read():
+                if not len(times):
+                    continue
+                periods = np.floor(times / self.period).astype(np.int64)
+                for bucket in np.unique(periods).tolist():
+                    self._buckets.setdefault(bucket, []).append(values[periods == bucket])
 
     def _datapoint(self, now: float) -> float | None:
         if self.gauge is not None:
@@ -191,17 +231,15 @@ class QueueGauge:
     The twin has no DLQ consumer, so messages only accumulate and the oldest stays the oldest.
     """
 
-    def __init__(self, dlq_times: Sequence[list[float]], metric: str) -> None:
-        self._sources = dlq_times
-        self._cursors = [0] * len(dlq_times)
+    def __init__(self, arrivals: Sequence[SeriesReader], metric: str) -> None:
+        self._sources = arrivals
         self._future = np.empty(0)
         self._visible = 0
         self._oldest = math.inf
         self._metric = metric
 
     def __call__(self, now: float) -> float:
-        new = [np.asarray(src[c:]) for src, c in zip(self._sources, self._cursors, strict=True)]
-        self._cursors = [len(src) for src in self._sources]
+        new = [times for source in self._sources for times, _ in source.read()]
         candidates = np.concatenate([self._future, *new])
         arrived = candidates[candidates <= now]
         self._future = candidates[candidates > now]

@@ -91,7 +91,6 @@ class RetryPolicy:
             state.dropped_by_error[code] += 1
             return
         state.dlq += 1
-        state.dlq_times.append(at)
         state.store.record("InvocationsSentToDlq", at)
         state.dlq_by_condition[condition or "none (not retried)"] += 1
         state.dlq_by_error[code] += 1

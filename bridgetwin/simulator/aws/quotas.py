@@ -1,9 +1,14 @@
 """Per-Region EventBridge quotas (eventbridge-facts §6), both adjustable in real accounts.
 
-AWS groups Regions in the same tiers for both quotas, so one table serves both.
+AWS groups Regions in the same tiers for both quotas, so one table serves both. The invocation
+quota delays what exceeds it (``InvocationThrottle``).
 """
 
 from __future__ import annotations
+
+import numpy as np
+
+from bridgetwin.simulator.aws.gates import gcra_schedule
 
 # (Regions, PutEvents requests/s, invocations/s); Regions in no tier get the last row's numbers.
 _TIERS: tuple[tuple[tuple[str, ...], int, int], ...] = (
@@ -29,3 +34,50 @@ def put_events_quota(region: str) -> int:
 def invocation_quota(region: str) -> int:
     """Target invocations per second per account and Region (L-5540C5E3); 750 elsewhere."""
     return _tier(region)[2]
+
+
+class InvocationThrottle:
+    """The Region's invocation quota: invocations over it are delayed, not dropped (facts §6).
+
+    A token bucket of ``quota`` per second with a second of burst, applied in ready order. The
+    engine hands it batches in ready order, but not always in order across batches: a later wave
+    of a step (events another bus or Region handed over) or events ingested after a disruption's
+    extra latency ended can be ready before events already granted. Each of those takes the
+    bucket as it stood at its ready time (the TAT after the granted events ready before it), so
+    it is never delayed for events ready after it. That is exact while the quota does not bind,
+    the usual case; when it binds, the late batch's own tokens are added to the bucket's TAT but
+    do not move grants already made.
+    """
+
+    def __init__(self, quota: int) -> None:
+        self.quota = quota
+        self._tolerance = (quota - 1) / quota
+        self._ready = np.empty(0)  # granted requests still within reach, by ready time
+        self._tats = np.empty(0)  # the TAT after each
+        self._tat = -np.inf  # the TAT of everything granted so far
+        self._base = -np.inf  # the TAT before the first one kept
+
+    def grants(self, ready: np.ndarray, now: float) -> np.ndarray:
+        """Start times of requests ``ready`` (sorted); ``now``: no later batch is ready before
+        it, so what was granted long before can be forgotten."""
+        if not len(ready):
+            return ready
+        self._forget(now)
+        if not len(self._ready) or ready[0] >= self._ready[-1]:
+            starts, tats = gcra_schedule(ready, self.quota, self.quota, self._tat)
+            self._ready = np.concatenate((self._ready, ready))
+            self._tats = np.concatenate((self._tats, tats))
+            self._tat = float(tats[-1])
+            return starts
+        at = self._ready.searchsorted(ready, side="right") - 1
+        before = np.where(at >= 0, self._tats[np.maximum(at, 0)], self._base)
+        starts = np.maximum(ready, before - self._tolerance)
+        self._tat = max(self._tat, float(np.maximum(starts, before).max()) + 1 / self.quota)
+        return starts
+
+    def _forget(self, now: float) -> None:
+        """Drop what no batch can be ready before any more (a second of tolerance kept)."""
+        cut = int(self._ready.searchsorted(now - 1.0, side="left"))
+        if cut:
+            self._base = float(self._tats[cut - 1])
+            self._ready, self._tats = self._ready[cut:], self._tats[cut:]

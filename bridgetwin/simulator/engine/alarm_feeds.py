@@ -34,7 +34,7 @@ def alarm_model(builder: ModelBuilder, alarm: Alarm) -> AlarmModel:
     }
     if alarm.namespace == "AWS/SQS" and linked_queues:
         dlqs = [
-            s.dlq_times
+            s.store.watch("InvocationsSentToDlq")  # what the DLQ receives
             for rule in builder.graph.rules
             for t, s in builder.states_of(rule)
             if t.dead_letter_queue in linked_queues

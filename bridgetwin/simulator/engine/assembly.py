@@ -16,6 +16,7 @@ from __future__ import annotations
 import fnmatch
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -35,8 +36,8 @@ from bridgetwin.simulator.engine.targets import TargetState
 from bridgetwin.simulator.engine.wiring import LaneWiring
 from bridgetwin.simulator.engine.workload import (
     Calls,
+    CallStream,
     event_as_delivered,
-    generate,
     scheduled_event,
 )
 from bridgetwin.simulator.scenario import (
@@ -64,6 +65,11 @@ def _entry_bytes(event: dict[str, Any]) -> int:
     size += len(json.dumps(event.get("detail", {})).encode())
     size += sum(len(str(r).encode()) for r in event.get("resources", []))
     return size + (14 if "time" in event else 0)
+
+
+def _window_rng(seed: int, number: int) -> Callable[[int], np.random.Generator]:
+    """The generator of each window of ``traffic[number]``'s calls."""
+    return lambda window: rng_for(seed, f"traffic:{number}:window:{window}")
 
 
 class ModelBuilder:
@@ -184,8 +190,8 @@ class ModelBuilder:
 
         for number, traffic in enumerate(scenario.traffic):
             bus_id = self.traffic_bus(number)
-            calls = generate(traffic, self.horizon, rng_for(scenario.seed, f"traffic:{number}"))
-            source = ProducerSource(traffic, calls)
+            stream = CallStream(traffic, self.horizon, _window_rng(scenario.seed, number))
+            source = ProducerSource(traffic, stream, traffic.batch)
             if not traffic.via_endpoint:
                 feed(bus_id, traffic, f"traffic.{number}", source)
                 continue
@@ -210,11 +216,14 @@ class ModelBuilder:
         for rule in graph.rules:
             if rule.enabled and rule.schedule_expression:
                 times = self._schedule(rule)
-                calls = Calls(times, np.zeros((len(times), 1), dtype=np.int64))
+                calls = CallStream(
+                    None, self.horizon, _window_rng(scenario.seed, -1),
+                    Calls(times, np.zeros((len(times), 1), dtype=np.int64)),
+                )  # fmt: skip
                 feeds.setdefault(rule.region, []).append(
                     Feed(
                         f"schedule:{rule.id}",
-                        ProducerSource(None, calls),
+                        ProducerSource(None, calls, 1),
                         [self.hops.routes_for(rule, scheduled_event(rule, graph), 0)],
                         [True],
                         kind="schedule",

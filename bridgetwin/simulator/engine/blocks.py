@@ -60,9 +60,6 @@ class _Base(NamedTuple):
     """0 for a first attempt (from the pending queue), else a retry's attempt number."""
 
 
-_NO_REQUESTS = (np.empty(0), np.empty(0), np.empty(0, dtype=np.int64), np.empty(0))
-
-
 class BlockPath:
     """The block path, mixed into ``Lane`` (whose state it reads and advances)."""
 
@@ -132,7 +129,7 @@ class BlockPath:
         A few retries stay apart, to be inserted (``_settle``); many are merged into the
         columns (then True). None when there are too few requests for a block."""
         pending, retries = self._pending, self._retries
-        fresh = pending.block(t_end) if pending.peek() is not None else _NO_REQUESTS
+        fresh = pending.block(t_end)
         due = []
         while retries and retries[0][0] < t_end:
             due.append(heapq.heappop(retries))

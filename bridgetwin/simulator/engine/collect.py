@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from bridgetwin.simulator.engine.producers import ProducerSource
-from bridgetwin.simulator.engine.targets import Samples, TargetState
+from bridgetwin.simulator.engine.targets import TargetState
 from bridgetwin.simulator.results.failover import failover_summary
 from bridgetwin.simulator.results.records import Result, SimulationError, SloResult, TargetResult
-from bridgetwin.simulator.results.statistics import summary
+from bridgetwin.simulator.results.statistics import RELATIVE_ACCURACY
 
 if TYPE_CHECKING:
     from bridgetwin.simulator.engine.simulation import Simulation
@@ -30,14 +30,14 @@ def _latencies(
     """Per target, in milliseconds: from ingestion on this bus to the first attempt's start, its
     end, and success (as AWS measures them per bus), and end to end from the event's first
     ingestion, which differs only for events that came from another bus."""
-    start, success = _summary_of(state.latency_start), _summary_of(state.latency_success)
+    start, success = state.latency_start.summary(), state.latency_success.summary()
     chained = state.chained
     return {
         "start": {**start, **_censored(pending, state, horizon)},
-        "complete": _summary_of(state.latency_complete),
+        "complete": state.latency_complete.summary(),
         "success": success,
-        "end_to_end_start": _summary_of(state.end_to_end_start) if chained else dict(start),
-        "end_to_end_success": _summary_of(state.end_to_end_success) if chained else dict(success),
+        "end_to_end_start": state.end_to_end_start.summary() if chained else dict(start),
+        "end_to_end_success": state.end_to_end_success.summary() if chained else dict(success),
     }
 
 
@@ -216,11 +216,24 @@ def build_result(sim: Simulation) -> Result:
         assumptions=tuple(sim.assumptions)
         + tuple(
             text for lane, text in sim.lane_assumptions if any(t.ingested for t in lane.targets)
-        ),
+        )
+        + _sketched(sim.states),
         failover=failover,
         warnings=tuple(warnings),
     )
 
 
-def _summary_of(samples: Samples) -> dict[str, float | None]:
-    return summary(samples.array()) if len(samples) else summary(np.empty(0))
+def _sketched(states: list[TargetState]) -> tuple[str, ...]:
+    """The assumption that percentiles of long series come from a sketch, naming them."""
+    names = sorted(
+        f"{s.rule_id}/{s.target_id}"
+        for s in states
+        if any(series.sketched for series in (s.latency_start, s.latency_complete,
+               s.latency_success, s.end_to_end_start, s.end_to_end_success))
+    )  # fmt: skip
+    if not names:
+        return ()
+    return (
+        f"latency percentiles of {', '.join(names)} come from a DDSketch: each within "
+        f"{RELATIVE_ACCURACY:.1%} of the exact value at its rank (mean and max are exact)",
+    )

@@ -200,8 +200,8 @@ def assumed_defaults(builder: ModelBuilder) -> list[str]:
     if builder.hops.feeds:
         out.append(
             "bus-to-bus hops: a hop's PutEvents does not count against the receiving Region's "
-            "PutEvents quota, and a hop a disrupted Region rejects is offered again at the next "
-            "step rather than after the sending rule's backoff (AWS documents neither)"
+            "PutEvents quota, and a hop a disrupted Region rejects is offered again 1 s later "
+            "rather than after the sending rule's backoff (AWS documents neither)"
         )
     if builder.routers:
         out.append(

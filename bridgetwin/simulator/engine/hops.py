@@ -15,9 +15,9 @@ destination's feed; chains and fan-outs of any depth follow. A cycle (bus A -> B
 for at most ``eventbridge.max_hops`` hops; what would go further is counted and reported.
 
 What we simplify: a hop's PutEvents does not count against the destination Region's PutEvents
-quota (UNCONFIRMED); a disrupted destination that rejects it sees it again at the next step (not
-under the sending rule's backoff); input transformers on a bus target are not applied to the
-event that is routed downstream (a warning says so).
+quota (UNCONFIRMED); a disrupted destination that rejects it sees it again ``HOP_RETRY_DELAY``
+later (not under the sending rule's backoff); input transformers on a bus target are not applied
+to the event that is routed downstream (a warning says so).
 """
 
 from __future__ import annotations
@@ -32,6 +32,10 @@ import numpy as np
 from bridgetwin.graph import Graph, Rule, Target, TargetKind
 from bridgetwin.simulator.calls import Batch
 from bridgetwin.simulator.engine.ingestion import Feed, Route
+
+HOP_RETRY_DELAY = 1.0
+"""When a disrupted destination rejects a hop, it is offered again this much later (AWS documents
+no number: UNCONFIRMED; the same 1 s as the other calls EventBridge makes itself)."""
 
 
 class HopSource:
@@ -73,12 +77,15 @@ class HopSource:
         return Batch(times[due][order], templates[due][order].reshape(-1, 1),
                      np.zeros(int(due.sum()), dtype=np.int64), origins[due][order])  # fmt: skip
 
-    def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None:
-        """A disrupted destination rejected the hop: it arrives again at ``not_before``."""
+    min_retry_delay = HOP_RETRY_DELAY
+
+    def failed(self, batch: Batch, *, throttled: bool) -> None:
+        """A disrupted destination rejected the hop: it arrives again ``HOP_RETRY_DELAY``
+        later."""
         assert batch.origins is not None
         for template in np.unique(batch.templates[:, 0]).tolist():
             mine = batch.templates[:, 0] == template
-            again = np.maximum(batch.times[mine], not_before)
+            again = batch.times[mine] + HOP_RETRY_DELAY
             self.push(again, template, batch.origins[mine])
 
 

@@ -26,8 +26,10 @@ import numpy as np
 
 from bridgetwin.simulator.aws.gates import gcra_grants
 from bridgetwin.simulator.aws.metrics import MetricStore
+from bridgetwin.simulator.aws.quotas import InvocationThrottle
 from bridgetwin.simulator.calls import Batch
 from bridgetwin.simulator.engine.lane import Lane
+from bridgetwin.simulator.engine.targets import ROUNDING
 from bridgetwin.simulator.scenario import Disruption
 
 Route = tuple[Lane, int, MetricStore]
@@ -40,12 +42,16 @@ class CallSource(Protocol):
     """Where a feed's calls come from, and where rejected ones go back to."""
 
     width: int
+    min_retry_delay: float
+    """The shortest delay after which a rejected call comes back."""
 
     def take(self, t1: float) -> Batch: ...
 
-    def due_before(self, t1: float) -> bool: ...
+    def failed(self, batch: Batch, *, throttled: bool) -> None: ...
 
-    def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None: ...
+
+HANDED_OVER = ("hop", "replica")
+"""Feeds whose events other parts of the step produce: a step ingests them in waves."""
 
 
 @dataclass
@@ -86,23 +92,49 @@ class RegionIngestion:
     disruptions: tuple[Disruption, ...] = ()
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     _put_tat: float = -np.inf
-    _step_end: float = 0.0
-    _invocation_tat: float = -np.inf
+    _now: float = 0.0
+    _invocations: InvocationThrottle = field(init=False)
 
-    def step(self, t0: float, t1: float, *, hops_only: bool = False) -> None:
-        """Ingest the calls made before ``t1``: every feed's, or (``hops_only``) only the
-        deliveries other buses' rules made since (see :mod:`.hops`)."""
-        self._step_end = t1
+    def __post_init__(self) -> None:
+        self._invocations = InvocationThrottle(self.invocation_quota)
+
+    def safe_until(self, t0: float, t1: float) -> float:
+        """How far a step from ``t0`` (to at most ``t1``) may go so that no call it rejects
+        could be retried inside it: the first time a call may be rejected (a disruption that
+        answers errors, or a call over the PutEvents quota), plus the smallest retry delay."""
+        stop = t1
+        exposed = [f for f in self.feeds if f.kind != "schedule"]
+        for disruption in self.disruptions:
+            if disruption.error_rate and disruption.start < stop and disruption.end > t0:
+                first = max(t0, disruption.start)
+                stop = min(stop, first + min(f.source.min_retry_delay for f in exposed))
+        puts = [f for f in self.feeds if f.kind == "put"]
+        if not puts:
+            return stop
+        offered = np.sort(np.concatenate([f.source.peek(stop) for f in puts]))  # type: ignore[attr-defined]
+        quota = self.put_events_quota
+        grants, _ = gcra_grants(offered, quota, quota, self._put_tat)
+        if grants is not offered:
+            over = np.flatnonzero(grants > offered + ROUNDING)
+            if len(over):  # (every offered call counts, so this is the earliest rejection)
+                first = float(offered[over[0]])
+                stop = min(stop, first + min(f.source.min_retry_delay for f in puts))
+        return max(stop, float(np.nextafter(t0, np.inf)))
+
+    def step(self, t0: float, t1: float, *, handed_over: bool = False) -> None:
+        """Ingest the calls made before ``t1``: every feed's, or (``handed_over``) only what
+        other Regions and buses handed over since (replicas, :mod:`.hops`)."""
+        self._now = t0
         batches = [
             (index, feed.source.take(t1))
             for index, feed in enumerate(self.feeds)
-            if not hops_only or feed.kind == "hop"
+            if not handed_over or feed.kind in HANDED_OVER
         ]
         self._route(self._admit([(i, b) for i, b in batches if len(b)]))
 
-    def hops_due(self, t1: float) -> bool:
-        """Whether another bus's rules delivered events here that arrive before ``t1``."""
-        return any(f.kind == "hop" and f.source.due_before(t1) for f in self.feeds)
+    def handed_over(self, t1: float) -> bool:
+        """Whether events handed over from elsewhere arrive here before ``t1``."""
+        return any(f.kind in HANDED_OVER and f.source.due_before(t1) for f in self.feeds)  # type: ignore[attr-defined]
 
     def _disrupted(self, times: np.ndarray, attribute: str) -> np.ndarray:
         """Per time, the sum of ``attribute`` over the disruptions in effect."""
@@ -129,7 +161,7 @@ class RegionIngestion:
             grants, tat = gcra_grants(
                 ordered, self.put_events_quota, self.put_events_quota, self._put_tat
             )
-            if grants is ordered or np.all(grants <= ordered):  # nothing throttled
+            if grants is ordered or np.all(grants <= ordered + ROUNDING):  # nothing throttled
                 self._put_tat = tat
             else:
                 admitted.update(self._admit_one_by_one(puts))
@@ -141,9 +173,7 @@ class RegionIngestion:
                 if errors.any():
                     feed.error_calls += int(errors.sum())
                     self.store.record_many("PutEventsApproximateFailedCount", batch.times[errors])
-                    feed.source.failed(
-                        batch.select(errors), throttled=False, not_before=self._step_end
-                    )
+                    feed.source.failed(batch.select(errors), throttled=False)
                     batch = batch.select(~errors)
             if feed.kind == "put":
                 self.store.record_many("PutEventsApproximateSuccessCount", batch.times)
@@ -159,7 +189,7 @@ class RegionIngestion:
         calls = sorted((float(t), i, j) for i, b in puts for j, t in enumerate(b.times.tolist()))
         keep = {i: np.zeros(len(b), dtype=bool) for i, b in puts}
         for at, index, position in calls:
-            if self._put_tat - tolerance <= at:
+            if self._put_tat - tolerance <= at + ROUNDING:
                 self._put_tat = max(at, self._put_tat) + increment
                 keep[index][position] = True
         out = {}
@@ -168,9 +198,7 @@ class RegionIngestion:
             if rejected.any():
                 self.feeds[index].throttled_calls += int(rejected.sum())
                 self.store.record_many("PutEventsApproximateThrottledCount", batch.times[rejected])
-                self.feeds[index].source.failed(
-                    batch.select(rejected), throttled=True, not_before=self._step_end
-                )
+                self.feeds[index].source.failed(batch.select(rejected), throttled=True)
             out[index] = batch.select(keep[index])
         return out
 
@@ -230,7 +258,7 @@ class RegionIngestion:
             ready, ingest, keys = ready[order], ingest[order], keys[order]
             owner = owner[order] if owner is not None else None
             origin = origin[order] if origin is not None else None
-        granted, self._invocation_tat = self._invocation_grants(ready)
+        granted = self._invocations.grants(ready, self._now)
         if granted is not ready and (granted > ready).any():
             self._throttled_rules(routes, owner, ready, granted)
         if owner is None:
@@ -261,9 +289,3 @@ class RegionIngestion:
         if self.disruptions:
             ready += self._disrupted(ingest, "ingestion_latency")
         return ready
-
-    def _invocation_grants(self, ready: np.ndarray) -> tuple[np.ndarray, float]:
-        """The Region's invocations throttle quota: excess is delayed (eventbridge-facts §6)."""
-        return gcra_grants(
-            ready, self.invocation_quota, self.invocation_quota, self._invocation_tat
-        )

@@ -23,7 +23,7 @@ from bridgetwin.simulator.aws.gates import Gate
 from bridgetwin.simulator.aws.policy import RetryPolicy
 from bridgetwin.simulator.engine.blocks import BlockPath
 from bridgetwin.simulator.engine.pending import PendingQueue, Retry
-from bridgetwin.simulator.engine.targets import TargetState
+from bridgetwin.simulator.engine.targets import ROUNDING, TargetState
 from bridgetwin.simulator.scenario import RetryBackoff
 
 FLUSH_EVENTS = 8192
@@ -140,7 +140,7 @@ class Lane(BlockPath):
         """Start one request at ``start`` (from the gate); returns the retry it needs, if any."""
         state = self.targets[key]
         inside = start <= state.horizon  # only what the run saw is counted
-        if start > ready and inside:
+        if start > ready + ROUNDING and inside:
             state.throttled += 1
         if start - ingest > state.max_age:
             waiting = ("THROTTLING", "still waiting for the rate limit")

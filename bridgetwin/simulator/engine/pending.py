@@ -9,6 +9,8 @@ bus's rule (:mod:`.hops`), where it is the ingestion on the first bus.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 from bridgetwin.simulator.aws.policy import Retry
@@ -16,11 +18,18 @@ from bridgetwin.simulator.aws.policy import Retry
 __all__ = ["PendingQueue", "Retry"]
 
 
+_Chunk = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+"""Ready times, ingestion times, target keys and origin times, sorted by ready time."""
+
+
 class PendingQueue:
-    """First attempts not yet started, in numpy chunks sorted by ready time (32 bytes each)."""
+    """First attempts not yet started, in numpy chunks (32 bytes each).
+
+    Each chunk is sorted by ready time and every chunk's requests are ready no earlier than the
+    previous chunk's: a new chunk that would overlap the last ones is merged with them."""
 
     def __init__(self) -> None:
-        self._chunks: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._chunks: deque[_Chunk] = deque()
         self._first = 0  # index of the first unconsumed element of chunk 0
         self.size = 0
 
@@ -30,18 +39,21 @@ class PendingQueue:
         if not len(ready):
             return
         self.size += len(ready)
-        if self._chunks and ready[0] < self._chunks[-1][0][-1]:
+        columns: _Chunk = (ready, ingest, keys, origin)
+        overlapped = []
+        while self._chunks and ready[0] < self._chunks[-1][0][-1]:
             last = self._chunks.pop()
             skip = self._first if not self._chunks else 0
-            merged = [
-                np.concatenate((a[skip:], b))
-                for a, b in zip(last, (ready, ingest, keys, origin), strict=True)
-            ]
-            order = np.argsort(merged[0], kind="stable")
-            ready, ingest, keys, origin = (m[order] for m in merged)
+            overlapped.append(tuple(c[skip:] for c in last))
+        if overlapped:
             if not self._chunks:
                 self._first = 0
-        self._chunks.append((ready, ingest, keys, origin))
+            merged = [
+                np.concatenate(parts) for parts in zip(*overlapped[::-1], columns, strict=True)
+            ]
+            order = np.argsort(merged[0], kind="stable")
+            columns = tuple(m[order] for m in merged)  # type: ignore[assignment]
+        self._chunks.append(columns)
 
     def remaining(self) -> tuple[np.ndarray, np.ndarray]:
         """Ingestion times and target keys of the requests not yet started."""
@@ -57,20 +69,31 @@ class PendingQueue:
     def peek(self) -> float | None:
         return self._chunks[0][0].item(self._first) if self._chunks else None
 
-    def block(self, limit: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """The first chunk's requests ready before ``limit`` (not consumed)."""
-        ready, ingest, keys, origin = self._chunks[0]
-        stop = int(ready.searchsorted(limit, side="left"))
-        first = self._first
-        return ready[first:stop], ingest[first:stop], keys[first:stop], origin[first:stop]
+    def block(self, limit: float) -> _Chunk:
+        """The requests ready before ``limit``, in ready order (not consumed)."""
+        parts = []
+        for number, chunk in enumerate(self._chunks):
+            start = self._first if number == 0 else 0
+            stop = int(chunk[0].searchsorted(limit, side="left"))
+            if stop > start:
+                parts.append(tuple(c[start:stop] for c in chunk))
+            if stop < len(chunk[0]):
+                break
+        if len(parts) == 1:
+            return parts[0]  # type: ignore[return-value]
+        if not parts:
+            return _EMPTY
+        return tuple(np.concatenate(c) for c in zip(*parts, strict=True))  # type: ignore[return-value]
 
     def consume(self, count: int) -> None:
-        if not count:
-            return
-        self._first += count
         self.size -= count
-        if self._first >= len(self._chunks[0][0]):
-            self._chunks.pop(0)
+        while count:
+            available = len(self._chunks[0][0]) - self._first
+            if count < available:
+                self._first += count
+                return
+            count -= available
+            self._chunks.popleft()
             self._first = 0
 
     def pop(self) -> tuple[float, float, int, float]:
@@ -79,3 +102,6 @@ class PendingQueue:
         item = (ready.item(i), ingest.item(i), keys.item(i), origin.item(i))
         self.consume(1)
         return item
+
+
+_EMPTY: _Chunk = (np.empty(0), np.empty(0), np.empty(0, dtype=np.int64), np.empty(0))

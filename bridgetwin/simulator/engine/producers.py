@@ -4,46 +4,59 @@ A call the Region rejects comes back here. A throttled call follows the traffic'
 (retry with a doubling delay, or drop). A call answered with an error (a disrupted Region) is
 retried by the SDK with exponential backoff; when the SDK gives up, a spooling producer keeps it
 (durable store-and-forward: it tries again every ``cap``) and any other producer loses its
-entries. Retried calls keep their entries but carry a new time.
+entries. Retried calls keep their entries but carry a new time, exactly their delay after the
+rejection: the engine ends a step in which a call may be rejected before the earliest retry it
+could cause (``min_retry_delay``, see :mod:`.lookahead`).
 """
 
 from __future__ import annotations
 
 import heapq
+import math
 
 import numpy as np
 
 from bridgetwin.simulator.calls import Batch
-from bridgetwin.simulator.engine.workload import Calls
+from bridgetwin.simulator.engine.workload import CallStream
 from bridgetwin.simulator.scenario import Traffic
 
 
 class ProducerSource:
     """One traffic spec's calls: the generated ones in order, then any being retried."""
 
-    def __init__(self, traffic: Traffic | None, calls: Calls) -> None:
+    def __init__(self, traffic: Traffic | None, calls: CallStream, width: int) -> None:
         self.traffic = traffic
-        self._calls = calls
-        self._cursor = 0
+        self.stream = calls
         self._retries: list[tuple[float, int, tuple[int, ...], int]] = []
         self._sequence = 0
-        self.width = calls.templates.shape[1]
+        self.width = width
         self.lost_entries = 0
 
     @property
-    def calls(self) -> Calls:
-        """Every call the traffic spec makes (first attempts)."""
-        return self._calls
+    def min_retry_delay(self) -> float:
+        """The shortest delay after which a rejected call of this producer can come back."""
+        traffic = self.traffic
+        if traffic is None:
+            return 1.0
+        delays = [math.inf]
+        if traffic.on_throttle == "retry" and traffic.throttle_retries:
+            delays.append(traffic.throttle_retry_delay)
+        if traffic.retry.attempts:
+            delays.append(min(traffic.retry.cap, traffic.retry.base))
+        if traffic.spool:
+            delays.append(traffic.retry.cap)
+        return min(delays)
+
+    def peek(self, t1: float) -> np.ndarray:
+        """Times of the calls before ``t1`` not taken yet (not in order)."""
+        due = [entry[0] for entry in self._retries if entry[0] < t1]
+        fresh = self.stream.peek(t1)
+        return np.concatenate((fresh, due)) if due else fresh
 
     def take(self, t1: float) -> Batch:
         """Calls made before ``t1`` not taken yet."""
-        stop = int(self._calls.times.searchsorted(t1, side="left"))
-        fresh = Batch(
-            self._calls.times[self._cursor : stop],
-            self._calls.templates[self._cursor : stop],
-            np.zeros(stop - self._cursor, dtype=np.int64),
-        )
-        self._cursor = stop
+        calls = self.stream.take(t1)
+        fresh = Batch(calls.times, calls.templates, np.zeros(len(calls.times), dtype=np.int64))
         due = []
         while self._retries and self._retries[0][0] < t1:
             due.append(heapq.heappop(self._retries))
@@ -56,12 +69,8 @@ class ProducerSource:
         )
         return Batch.merge([fresh, retried], self.width)
 
-    def failed(self, batch: Batch, *, throttled: bool, not_before: float) -> None:
-        """Calls the Region rejected: schedule their retries or count their entries lost.
-
-        A retry cannot happen before ``not_before``, the end of the step that rejected the call
-        (the engine has already admitted that step's calls): a shift of at most one step.
-        """
+    def failed(self, batch: Batch, *, throttled: bool) -> None:
+        """Calls the Region rejected: schedule their retries or count their entries lost."""
         traffic = self.traffic
         for at, templates, attempt in zip(
             batch.times.tolist(), batch.templates.tolist(), batch.attempts.tolist(), strict=True
@@ -71,8 +80,8 @@ class ProducerSource:
                 self.lost_entries += len(templates)
                 continue
             self._sequence += 1
-            retry_at = max(at + delay, not_before)
-            heapq.heappush(self._retries, (retry_at, self._sequence, tuple(templates), attempt + 1))
+            entry = (at + delay, self._sequence, tuple(templates), attempt + 1)
+            heapq.heappush(self._retries, entry)
 
     def _retry_delay(self, traffic: Traffic | None, attempt: int, throttled: bool) -> float | None:
         if traffic is None:  # EventBridge's own calls (schedules, replication) retry for 24 h

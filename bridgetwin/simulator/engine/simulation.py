@@ -1,11 +1,11 @@
 """``Simulation``: a built model (:mod:`.assembly`) run with SimPy as the engine of time.
 
-SimPy drives a few long-lived processes that advance in steps: in each step every Region ingests
-the calls of the step and every lane starts what is ready (then, for events rules delivered to
-other buses, the receiving Regions and the lanes again); each alarm closes its periods. Within a
-step the work is arithmetic on exact times, so the step size changes when alarms and routing see
-new data, never the timings themselves. Processes created in that order run in that order at
-equal times, so every datapoint before an alarm's evaluation time exists when it evaluates.
+One SimPy process advances the model in steps whose length the engine chooses (:mod:`.lookahead`:
+as far as nothing inside the step could change what it assumed). In each step every Region ingests
+the calls made in it and every lane starts what is ready; events rules delivered to other buses
+arrive in the same step, wave after wave. Before each step, every alarm evaluation due by then is
+made, in time order, from datapoints that all exist by then; routing reads the alarms' states.
+Within a step the work is arithmetic on exact times, so the steps change no timing.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ from collections.abc import Callable
 import simpy
 
 from bridgetwin.graph import Graph
-from bridgetwin.simulator.aws.metrics import AlarmModel, evaluation_times
+from bridgetwin.simulator.aws.metrics import evaluation_times
 from bridgetwin.simulator.engine.assembly import ModelBuilder
 from bridgetwin.simulator.engine.collect import build_result
+from bridgetwin.simulator.engine.lookahead import Lookahead
+from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.results import Result
 from bridgetwin.simulator.scenario import Scenario
 
@@ -39,36 +41,52 @@ class Simulation(ModelBuilder):
     # -- running -------------------------------------------------------------------------------
 
     def _stepper(self):
-        """Each step: every Region ingests, then every lane starts what is ready. Events a
-        rule delivered to another bus during the step arrive there in the same step: the
-        Regions ingest them and the lanes run again, wave after wave, until none is due
-        (at most ``max_hops`` waves follow one another)."""
-        step = self.scenario.eventbridge.step
+        """Each step: the alarms due by its start, then every Region ingests (in parts, where
+        a call it rejects could be retried within the step) and every lane starts what is
+        ready. Events handed from one Region or bus to another during the step (a rule's
+        delivery to another bus, a global endpoint's replication) arrive there in the same
+        step: the Regions ingest them and the lanes run again, wave after wave, until none is
+        due (at most ``max_hops`` waves follow one another for hops)."""
         regions, lanes = list(self.regions.values()), self.lanes
-        with_hops = [r for r in regions if any(f.kind == "hop" for f in r.feeds)]
+        producers = [f.source for r in regions for f in r.feeds
+                     if isinstance(f.source, ProducerSource)]  # fmt: skip
+        producers += [router.source for router in self.routers]
+        lookahead = Lookahead(self.horizon, self.routers, producers, self.scenario.eventbridge.step)
+        evaluations = sorted(
+            (at, index)
+            for index, model in enumerate(self.alarms)
+            if not model.note  # an alarm on a metric nothing publishes still evaluates: no data
+            for at in evaluation_times(model.period, self.horizon)
+        )
+        done = 0
         while self.env.now < self.horizon - 1e-9:
             now = self.env.now
-            t1 = min(now + step, self.horizon)
-            for region in regions:
-                region.step(now, t1)
+            while done < len(evaluations) and evaluations[done][0] <= now + 1e-9:
+                at, index = evaluations[done]
+                self.alarms[index].evaluate(at)
+                done += 1
+            t1 = lookahead.next_stop(now)
+            t = now
+            while t < t1:  # ingestion, cut where a rejected call's retry could fall inside
+                cut = min(region.safe_until(t, t1) for region in regions)
+                for region in regions:
+                    region.step(t, cut)
+                t = cut
             for lane in lanes:
                 lane.run_until(t1)
-            due = [r for r in with_hops if r.hops_due(t1)]
+            due = [r for r in regions if r.handed_over(t1)]
             while due:
                 for region in due:
-                    region.step(now, t1, hops_only=True)
+                    region.step(now, t1, handed_over=True)
                 for lane in lanes:
                     lane.run_until(t1)
-                due = [r for r in with_hops if r.hops_due(t1)]
-            yield self.env.timeout(step)
-
-    def _alarm_process(self, model: AlarmModel):
-        for at in evaluation_times(model.period, self.horizon):
-            yield self.env.timeout(at - self.env.now)
-            model.evaluate(at)
+                due = [r for r in regions if r.handed_over(t1)]
+            yield self.env.timeout(t1 - now)
+        for at, index in evaluations[done:]:
+            self.alarms[index].evaluate(at)
 
     def _progress_process(self):
-        interval = max(self.horizon / 100, self.scenario.eventbridge.step)
+        interval = self.horizon / 100
         while self.env.now < self.horizon:
             assert self._progress is not None
             self._progress(self.env.now, self.horizon)
@@ -79,9 +97,6 @@ class Simulation(ModelBuilder):
             return
         self._started = True
         self.env.process(self._stepper())
-        for model in self.alarms:
-            if not model.note:  # an alarm on a metric nothing publishes still evaluates: no data
-                self.env.process(self._alarm_process(model))
         if self._progress:
             self.env.process(self._progress_process())
 

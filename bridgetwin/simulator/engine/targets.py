@@ -1,8 +1,8 @@
 """What the twin tallies for each (rule, target) pair: counts, DLQ detail, latencies, datapoints.
 
 Everything a result reports about a target is accumulated here while lanes run, in bulk where
-possible (per-event latencies in numpy chunks, counts as integers), so a run's memory grows with
-what it reports rather than with Python objects per event.
+possible (latencies in ``LatencySamples``, counts as integers), so a run's memory follows what
+it reports, not how many events it simulates.
 """
 
 from __future__ import annotations
@@ -14,41 +14,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridgetwin.simulator.aws.metrics import MetricStore
+from bridgetwin.simulator.results.statistics import LatencySamples
 
-
-class Samples:
-    """Many floats (per-event latencies) at 8 bytes each: numpy chunks plus a small buffer."""
-
-    __slots__ = ("_buffer", "_chunks")
-
-    def __init__(self) -> None:
-        self._chunks: list[np.ndarray] = []
-        self._buffer: list[float] = []
-
-    def append(self, value: float) -> None:
-        self._buffer.append(value)
-        if len(self._buffer) >= 4096:
-            self._flush()
-
-    def extend(self, values: np.ndarray) -> None:
-        self._flush()
-        if len(values):
-            self._chunks.append(np.asarray(values, dtype=float))
-
-    def _flush(self) -> None:
-        if self._buffer:
-            self._chunks.append(np.asarray(self._buffer))
-            self._buffer = []
-
-    def array(self) -> np.ndarray:
-        """Every sample, in no meaningful order (a caller may reorder it in place)."""
-        self._flush()
-        if len(self._chunks) > 1:
-            self._chunks = [np.concatenate(self._chunks)]
-        return self._chunks[0] if self._chunks else np.empty(0)
-
-    def __len__(self) -> int:
-        return sum(len(c) for c in self._chunks) + len(self._buffer)
+ROUNDING = 1e-9
+"""A start later than its ready time by no more than this waited for nothing: floating-point
+rounding of the grant arithmetic, which differs with how requests were grouped."""
 
 
 def _tally(by_minute: np.ndarray, times: np.ndarray) -> None:
@@ -95,15 +65,14 @@ class TargetState:
     dlq_by_error: Counter[str] = field(default_factory=Counter)
     dropped_by_error: Counter[str] = field(default_factory=Counter)
     dlq_samples: list[dict[str, str]] = field(default_factory=list)
-    latency_start: Samples = field(default_factory=Samples)
-    latency_complete: Samples = field(default_factory=Samples)
-    latency_success: Samples = field(default_factory=Samples)
+    latency_start: LatencySamples = field(default_factory=LatencySamples)
+    latency_complete: LatencySamples = field(default_factory=LatencySamples)
+    latency_success: LatencySamples = field(default_factory=LatencySamples)
     chained: bool = False
     """Its events may have come from another bus (:mod:`.hops`): end-to-end latencies (from
     the first ingestion) then differ from this bus's own, and are kept apart."""
-    end_to_end_start: Samples = field(default_factory=Samples)
-    end_to_end_success: Samples = field(default_factory=Samples)
-    dlq_times: list[float] = field(default_factory=list)
+    end_to_end_start: LatencySamples = field(default_factory=LatencySamples)
+    end_to_end_success: LatencySamples = field(default_factory=LatencySamples)
     store: MetricStore = field(init=False)
     ingested_by_minute: np.ndarray = field(init=False)
     finished_by_minute: np.ndarray = field(init=False)
@@ -160,13 +129,13 @@ class TargetState:
         if seen is first:
             self.attempts += len(starts)
             self.retries += len(starts) - int(np.count_nonzero(first))
-            self.throttled += int(np.count_nonzero(starts > ready))
+            self.throttled += int(np.count_nonzero(starts > ready + ROUNDING))
         else:  # the run's last flush: attempts that start after the horizon are not counted
             self.censor(ingest[first & ~seen])
             inside = starts <= horizon
             self.attempts += int(np.count_nonzero(inside))
             self.retries += int(np.count_nonzero(inside & ~first))
-            self.throttled += int(np.count_nonzero(inside & (starts > ready)))
+            self.throttled += int(np.count_nonzero(inside & (starts > ready + ROUNDING)))
         self.delivered += delivered
         self.finished_late += int(np.count_nonzero(ok)) - delivered
         waits = starts[seen] - ingest[seen]

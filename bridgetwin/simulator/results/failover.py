@@ -12,8 +12,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numpy as np
-
 from bridgetwin.simulator.aws.failover import EndpointRouter
 from bridgetwin.simulator.aws.metrics import AlarmModel
 from bridgetwin.simulator.scenario import Disruption
@@ -24,14 +22,9 @@ def _first(times: list[float], after: float) -> float | None:
     return min(later) if later else None
 
 
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
-    return np.concatenate(parts) if parts else np.empty(0)
-
-
 def _switch_after(router: EndpointRouter, unhealthy_at: float | None) -> float | None:
     """When producers' DNS answers first name the secondary, at or after ``unhealthy_at``."""
-    routed = _joined(router.routed_times[router.secondary])
-    if unhealthy_at is None or not len(routed[routed >= unhealthy_at]):
+    if unhealthy_at is None or not router.routed[router.secondary].any_from(unhealthy_at):
         return None
     return math.ceil(unhealthy_at / router.ttl) * router.ttl
 
@@ -70,7 +63,7 @@ def _at_risk(router: EndpointRouter, start: float, end: float) -> tuple[int, flo
     """Events the primary accepted in [start, end) whose copy had not reached the secondary by
     ``end``, and the time span they cover (the RPO, in seconds)."""
     count, earliest = 0, math.inf
-    for times, due in router.accepted[router.primary]:
+    for times, due in router.accepted:
         risky = (times >= start) & (times < end) & (due > end)
         if risky.any():
             count += int(risky.sum())
@@ -99,9 +92,8 @@ def failover_summary(
     alarm_at = _first([t.at_s for t in transitions if t.state == "ALARM"], anchor)
     unhealthy_at = _first(unhealthy, anchor)
     switched_at = first_switch if false_failover else _switch_after(router, unhealthy_at)
-    routed_primary = _joined(router.routed_times[router.primary])
-    back = routed_primary[routed_primary > switched_at] if switched_at is not None else []
-    failback_at = float(back.min()) if len(back) else None
+    primary = router.routed[router.primary]
+    failback_at = primary.first_after(switched_at) if switched_at is not None else None
     manual_reset = bool(
         switched_at is not None
         and failback_at is None

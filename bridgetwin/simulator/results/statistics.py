@@ -1,10 +1,122 @@
-"""Latency statistics of a run: percentiles, mean and maximum, in milliseconds."""
+"""Latency statistics of a run: percentiles, mean and maximum, in milliseconds.
+
+Each latency series (:class:`LatencySamples`) keeps its samples exactly while there are at most
+``EXACT_SAMPLES`` of them, and its percentiles are then numpy's (linear interpolation). Beyond,
+the samples go into a DDSketch (Datadog's ``ddsketch``, Masson et al., VLDB 2019) whose every
+quantile is within ``RELATIVE_ACCURACY`` of the exact sample at that rank, so a series costs a
+few kilobytes however long the run; mean and maximum stay exact. DDSketch was chosen over a
+t-digest because its error bound is a guarantee, relative to the value (what an SLO on p99 needs),
+where a t-digest's error is empirical and largest in the tails. A result says which series were
+sketched (``Result.assumptions``).
+"""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from ddsketch import LogarithmicMapping
+from ddsketch.ddsketch import BaseDDSketch
+from ddsketch.store import DenseStore
 
 PERCENTILES = (50, 90, 99)
+EXACT_SAMPLES = 1 << 18
+"""Series with up to this many samples keep them all (2 MiB each)."""
+RELATIVE_ACCURACY = 0.005
+"""Beyond, every reported percentile is within 0.5 % of the exact sample at its rank."""
+
+
+class LatencySamples:
+    """Many latencies (seconds): exact while few, then a DDSketch plus exact mean and max."""
+
+    __slots__ = ("_buffer", "_chunks", "_count", "_max", "_sketch", "_sum")
+
+    def __init__(self) -> None:
+        self._chunks: list[np.ndarray] = []
+        self._buffer: list[float] = []
+        self._sketch: BaseDDSketch | None = None
+        self._count = 0
+        self._sum = 0.0
+        self._max = -math.inf
+
+    @property
+    def sketched(self) -> bool:
+        """Whether the percentiles come from the sketch (the series outgrew ``EXACT_SAMPLES``)."""
+        return self._sketch is not None
+
+    def append(self, value: float) -> None:
+        self._buffer.append(value)
+        if len(self._buffer) >= 4096:
+            self._flush()
+
+    def extend(self, values: np.ndarray) -> None:
+        self._flush()
+        if len(values):
+            self._add(np.asarray(values, dtype=float))
+
+    def _flush(self) -> None:
+        if self._buffer:
+            values, self._buffer = np.asarray(self._buffer), []
+            self._add(values)
+
+    def _add(self, values: np.ndarray) -> None:
+        self._count += len(values)
+        if self._sketch is None:
+            self._chunks.append(values)
+            if self._count <= EXACT_SAMPLES:
+                return
+            self._sketch = BaseDDSketch(_MAPPING, DenseStore(), DenseStore(), 0.0)
+            values, self._chunks = np.concatenate(self._chunks), []
+            self._count = len(values)
+        self._sum += float(values.sum())
+        self._max = max(self._max, float(np.maximum.reduce(values)))
+        _add_to_sketch(self._sketch, values)
+
+    def array(self) -> np.ndarray:
+        """Every sample, in no meaningful order, while the series is exact."""
+        assert self._sketch is None, "a sketched series keeps no samples"
+        self._flush()
+        if len(self._chunks) > 1:
+            self._chunks = [np.concatenate(self._chunks)]
+        return self._chunks[0] if self._chunks else np.empty(0)
+
+    def summary(self) -> dict[str, float | None]:
+        """Percentiles, mean and max in milliseconds (``None`` for no data)."""
+        self._flush()
+        if self._sketch is None:
+            return summary(self.array())
+        out: dict[str, float | None] = {
+            f"p{p}": self._sketch.get_quantile_value(p / 100) * 1e3 for p in PERCENTILES
+        }
+        out["mean"] = self._sum / self._count * 1e3
+        out["max"] = self._max * 1e3
+        return out
+
+    def __len__(self) -> int:
+        return self._count + len(self._buffer)
+
+
+_MAPPING = LogarithmicMapping(RELATIVE_ACCURACY)
+"""What ``DDSketch(RELATIVE_ACCURACY)`` uses: bucket key = ceil(log(value) / log(gamma))."""
+
+
+def _add_to_sketch(sketch: BaseDDSketch, values: np.ndarray) -> None:
+    """Add many values at once: bucket them with numpy by the mapping's logarithmic key, then add
+    each bucket's representative with its count (the same buckets one ``add`` at a time gives,
+    up to floating-point rounding at a boundary, where either bucket is within the bound)."""
+    mapping = _MAPPING
+    indexable = values > mapping.min_possible
+    zeros = len(values) - int(np.count_nonzero(indexable))
+    if zeros:
+        sketch.add(0.0, zeros)
+    values = values[indexable]
+    if not len(values):
+        return
+    keys = np.ceil(np.log(values) / math.log(mapping.gamma)).astype(np.int64)
+    low = int(keys.min())
+    counts = np.bincount(keys - low)
+    for offset in np.flatnonzero(counts).tolist():
+        sketch.add(mapping.value(low + offset), int(counts[offset]))
 
 
 def summary(array: np.ndarray) -> dict[str, float | None]:

@@ -50,8 +50,8 @@ class SdkRetry(StrictModel):
 
     attempts: int = Field(3, ge=0)
     """Retries after the first call (the AWS SDKs' standard mode makes 3)."""
-    base: Duration = 0.1
-    cap: Duration = 20.0
+    base: Duration = Field(0.1, gt=0)
+    cap: Duration = Field(20.0, gt=0)
 
 
 class Traffic(StrictModel):
@@ -78,7 +78,7 @@ class Traffic(StrictModel):
     on_throttle: Literal["retry", "drop"] = "retry"
     """What the producer does with a throttled PutEvents call."""
     throttle_retries: int = Field(3, ge=0)
-    throttle_retry_delay: Duration = 0.1
+    throttle_retry_delay: Duration = Field(0.1, gt=0)
     """First SDK retry delay after a throttle; doubles each time."""
     via_endpoint: bool = False
     """Put events through the bus's global endpoint (routed by its health check)."""
