@@ -8,6 +8,7 @@ import pytest
 
 from bridgetwin.graph import load_graph
 from bridgetwin.simulator import ScenarioError, Simulation, load_scenario, simulate
+from tests._results import assert_same
 
 pytestmark = pytest.mark.cdk
 
@@ -49,6 +50,29 @@ def test_thirty_minute_disruption_fails_over_within_aws_rto(graph):
     assert summary["events_lost"] == 0
     assert summary["events_duplicated"] > 0  # replication copies every event to the other Region
     assert set(summary["delivered_by_region"]) == {"us-east-1", "us-west-2"}
+
+
+def test_failover_does_not_depend_on_the_engines_steps(graph):
+    """The chain (alarm, health check, DNS, replication, spooled retries) on constant traffic
+    gives the same timeline and counts whatever the engine's steps: a step never crosses the
+    time an alarm evaluation could change routing, and rejected calls retry at their time."""
+    disruptions = [{"start": "10m", "end": "25m", "ingestion_latency": "45s"},
+                   {"start": "50m", "end": "51m", "outage": True}]  # fmt: skip
+    traffic = {"arrival": "constant", "spool": True, "retry": {"attempts": 2, "base": "300ms"}}
+    results = []
+    for step in (None, 0.5, 7, 600):
+        spec = copy.deepcopy(BASE)
+        spec["traffic"][0].update(traffic)
+        spec["regions"] = {"us-east-1": {"disruptions": disruptions}}
+        spec["eventbridge"] = {"processing_latency": "20ms", "step": step}
+        results.append(simulate(graph, load_scenario(spec)).to_dict())
+    summary = results[0]["failover"][0]
+    assert summary["switched_at_s"] is not None and summary["failback_at_s"] is not None
+    assert summary["events_at_risk"] > 0
+    (east,) = [r["feeds"] for r in results[0]["regions"] if r["region"] == "us-east-1"]
+    assert east[0]["error_calls"] > 0  # the outage rejected calls, which the SDK retried
+    for other in results[1:]:
+        assert_same(other, results[0])
 
 
 def test_disruption_shorter_than_alarm_window_does_not_fail_over(graph):

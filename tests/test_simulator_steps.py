@@ -20,6 +20,7 @@ from bridgetwin.simulator.aws.gates import gcra_schedule
 from bridgetwin.simulator.aws.quotas import InvocationThrottle
 from bridgetwin.simulator.engine.workload import CallStream
 from bridgetwin.simulator.scenario import Traffic
+from tests._results import assert_same
 from tests._templates import EVENT, scenario, start_latency_alarm, webhook_template
 
 STEPS = [None, 0.25, 3, 7.5, 60]
@@ -46,22 +47,6 @@ DETERMINISTIC = scenario(
 )  # fmt: skip
 
 
-def _same(a, b, path="result"):
-    """Equal, floats to 1e-9 relative (blocks add offsets to different bases)."""
-    if isinstance(a, dict):
-        assert a.keys() == b.keys(), path
-        for key in a:
-            _same(a[key], b[key], f"{path}.{key}")
-    elif isinstance(a, list | tuple):
-        assert len(a) == len(b), path
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            _same(x, y, f"{path}[{i}]")
-    elif isinstance(a, float) and isinstance(b, float):
-        assert a == pytest.approx(b, rel=1e-9, abs=1e-9), path
-    else:
-        assert a == b, path
-
-
 @pytest.fixture(scope="module")
 def by_step():
     graph, results = _graph(), {}
@@ -86,7 +71,7 @@ def test_the_scenario_exercises_every_hand_off(by_step):
 
 @pytest.mark.parametrize("step", STEPS[1:])
 def test_results_do_not_depend_on_the_engines_steps(by_step, step):
-    _same(by_step[step], by_step[None])
+    assert_same(by_step[step], by_step[None])
 
 
 def test_a_rejected_call_is_retried_exactly_its_delay_later():
@@ -149,3 +134,25 @@ def test_calls_do_not_depend_on_how_they_are_taken(traffic, monkeypatch):
     assert abs(len(whole) - expected) < 5 * math.sqrt(expected) + 2  # rate kept across windows
     if traffic["arrival"] == "constant":
         np.testing.assert_allclose(whole, 3.3 + np.arange(len(whole)) / 7, rtol=0, atol=1e-9)
+
+
+def test_events_after_a_disruption_are_not_held_behind_the_delayed_ones():
+    """A disruption adds 45 s until 300 s: events ingested before then start 45 s late, those
+    ingested after it start after the processing latency alone (the invocation quota does not
+    bind at 10/s, so nothing waits for it)."""
+    spec = scenario(
+        "10m", rate=10,
+        traffic=[{"bus": "orders", "rate": 10, "arrival": "constant", "events": [{"event": EVENT}]}],
+        eventbridge={"processing_latency": "20ms"},
+        regions={"us-east-1": {"disruptions": [
+            {"start": "100s", "end": "300s", "ingestion_latency": "45s"}]}},
+    )  # fmt: skip
+    sim = Simulation(load_graph(webhook_template(rate=100)), load_scenario(spec))
+    (lane,) = sim.lanes
+    lane.trace = []
+    sim.run()
+    waits = {round(ingest, 6): start - ingest for _, start, ingest in lane.trace}
+    for ingest, wait in waits.items():
+        expected = 45.02 if 100 <= ingest < 300 else 0.02
+        assert wait == pytest.approx(expected, abs=1e-6), ingest
+    assert len(waits) == 6000

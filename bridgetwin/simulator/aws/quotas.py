@@ -45,16 +45,15 @@ class InvocationThrottle:
     extra latency ended can be ready before events already granted. Each of those takes the
     bucket as it stood at its ready time (the TAT after the granted events ready before it), so
     it is never delayed for events ready after it. That is exact while the quota does not bind,
-    the usual case; when it binds, the late batch's own tokens are added to the bucket's TAT but
-    do not move grants already made.
+    the usual case; when it binds, the late batch takes no tokens from the others (and grants
+    already made do not move).
     """
 
     def __init__(self, quota: int) -> None:
         self.quota = quota
         self._tolerance = (quota - 1) / quota
         self._ready = np.empty(0)  # granted requests still within reach, by ready time
-        self._tats = np.empty(0)  # the TAT after each
-        self._tat = -np.inf  # the TAT of everything granted so far
+        self._tats = np.empty(0)  # the bucket's TAT after each, in ready order
         self._base = -np.inf  # the TAT before the first one kept
 
     def grants(self, ready: np.ndarray, now: float) -> np.ndarray:
@@ -64,16 +63,14 @@ class InvocationThrottle:
             return ready
         self._forget(now)
         if not len(self._ready) or ready[0] >= self._ready[-1]:
-            starts, tats = gcra_schedule(ready, self.quota, self.quota, self._tat)
+            last = float(self._tats[-1]) if len(self._tats) else self._base
+            starts, tats = gcra_schedule(ready, self.quota, self.quota, last)
             self._ready = np.concatenate((self._ready, ready))
             self._tats = np.concatenate((self._tats, tats))
-            self._tat = float(tats[-1])
             return starts
         at = self._ready.searchsorted(ready, side="right") - 1
         before = np.where(at >= 0, self._tats[np.maximum(at, 0)], self._base)
-        starts = np.maximum(ready, before - self._tolerance)
-        self._tat = max(self._tat, float(np.maximum(starts, before).max()) + 1 / self.quota)
-        return starts
+        return np.maximum(ready, before - self._tolerance)
 
     def _forget(self, now: float) -> None:
         """Drop what no batch can be ready before any more (a second of tolerance kept)."""

@@ -29,13 +29,14 @@ RELATIVE_ACCURACY = 0.005
 class LatencySamples:
     """Many latencies (seconds): exact while few, then a DDSketch plus exact mean and max."""
 
-    __slots__ = ("_buffer", "_chunks", "_count", "_max", "_sketch", "_sum")
+    __slots__ = ("_buffer", "_chunks", "_count", "_held", "_max", "_sketch", "_sum")
 
     def __init__(self) -> None:
         self._chunks: list[np.ndarray] = []
         self._buffer: list[float] = []
         self._sketch: BaseDDSketch | None = None
         self._count = 0
+        self._held = 0  # values in ``_chunks``
         self._sum = 0.0
         self._max = -math.inf
 
@@ -60,14 +61,21 @@ class LatencySamples:
             self._add(values)
 
     def _add(self, values: np.ndarray) -> None:
+        """Keep ``values``; past ``EXACT_SAMPLES`` kept, they go into the sketch, in batches of
+        about that many (a batch costs one sketch update per distinct bucket, not per value)."""
+        self._chunks.append(values)
         self._count += len(values)
+        self._held += len(values)
+        if self._held <= EXACT_SAMPLES:
+            return
         if self._sketch is None:
-            self._chunks.append(values)
-            if self._count <= EXACT_SAMPLES:
-                return
             self._sketch = BaseDDSketch(_MAPPING, DenseStore(), DenseStore(), 0.0)
-            values, self._chunks = np.concatenate(self._chunks), []
-            self._count = len(values)
+        self._to_sketch()
+
+    def _to_sketch(self) -> None:
+        assert self._sketch is not None
+        values = np.concatenate(self._chunks) if len(self._chunks) > 1 else self._chunks[0]
+        self._chunks, self._held = [], 0
         self._sum += float(values.sum())
         self._max = max(self._max, float(np.maximum.reduce(values)))
         _add_to_sketch(self._sketch, values)
@@ -85,6 +93,8 @@ class LatencySamples:
         self._flush()
         if self._sketch is None:
             return summary(self.array())
+        if self._chunks:
+            self._to_sketch()
         out: dict[str, float | None] = {
             f"p{p}": self._sketch.get_quantile_value(p / 100) * 1e3 for p in PERCENTILES
         }
@@ -98,25 +108,27 @@ class LatencySamples:
 
 _MAPPING = LogarithmicMapping(RELATIVE_ACCURACY)
 """What ``DDSketch(RELATIVE_ACCURACY)`` uses: bucket key = ceil(log(value) / log(gamma))."""
+_PER_LOG = 1 / math.log(_MAPPING.gamma)
 
 
 def _add_to_sketch(sketch: BaseDDSketch, values: np.ndarray) -> None:
     """Add many values at once: bucket them with numpy by the mapping's logarithmic key, then add
     each bucket's representative with its count (the same buckets one ``add`` at a time gives,
     up to floating-point rounding at a boundary, where either bucket is within the bound)."""
-    mapping = _MAPPING
-    indexable = values > mapping.min_possible
+    indexable = values > _MAPPING.min_possible
     zeros = len(values) - int(np.count_nonzero(indexable))
     if zeros:
         sketch.add(0.0, zeros)
-    values = values[indexable]
-    if not len(values):
-        return
-    keys = np.ceil(np.log(values) / math.log(mapping.gamma)).astype(np.int64)
+        values = values[indexable]
+        if not len(values):
+            return
+    logs = np.log(values)
+    logs *= _PER_LOG
+    keys = np.ceil(logs, out=logs).astype(np.int64)
     low = int(keys.min())
     counts = np.bincount(keys - low)
     for offset in np.flatnonzero(counts).tolist():
-        sketch.add(mapping.value(low + offset), int(counts[offset]))
+        sketch.add(_MAPPING.value(low + offset), int(counts[offset]))
 
 
 def summary(array: np.ndarray) -> dict[str, float | None]:
