@@ -13,7 +13,7 @@ match::
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,13 +29,20 @@ class Condition:
     path: str
     matchers: tuple[AnyMatcher, ...]
     matches_absent: bool = field(init=False)
+    test: Callable[[Any], bool] = field(init=False, repr=False, compare=False)
+    """Whether a leaf value satisfies any matcher (the matcher's own test when there is one)."""
 
     def __post_init__(self) -> None:
         absent = any(isinstance(m, Exists) and not m.present for m in self.matchers)
         object.__setattr__(self, "matches_absent", absent)
+        matchers = self.matchers
+        test = matchers[0].test if len(matchers) == 1 else _any_of(matchers)
+        object.__setattr__(self, "test", test)
 
-    def test(self, value: Any) -> bool:
-        return any(m.test(value) for m in self.matchers)
+
+def _any_of(matchers: tuple[AnyMatcher, ...]) -> Callable[[Any], bool]:
+    tests = tuple(m.test for m in matchers)
+    return lambda value: any(test(value) for test in tests)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +59,16 @@ class Branch:
                 if condition.matches_absent:
                     continue
                 return False
-            memberships = {m for value, m in leaves if condition.test(value)}
-            if not memberships:
-                return False
-            if () not in memberships:  # only leaves inside arrays of objects matched
+            test = condition.test
+            memberships: set[Membership] = set()
+            for value, membership in leaves:
+                if test(value):
+                    if not membership:  # a leaf outside arrays of objects: nothing to pair
+                        break
+                    memberships.add(membership)
+            else:  # only leaves inside arrays of objects matched, if any
+                if not memberships:
+                    return False
                 constrained = constrained or []
                 constrained.append(memberships)
         return constrained is None or len(constrained) == 1 or _consistent(constrained)
