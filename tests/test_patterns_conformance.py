@@ -321,7 +321,7 @@ MATCH = [
     ("numeric-array-element", {"detail": {"numbers": [{"numeric": [">", 250]}]}}, EC2, True),
     ("numeric-array-none", {"detail": {"numbers": [{"numeric": [">", 500]}]}}, EC2, False),
     ("numeric-or-exact", {"detail": {"c-count": [{"numeric": [">", 100]}, 5]}}, EC2, True),
-    ("numeric-large", {"detail": {"v": [{"numeric": [">", 1e10]}]}}, event(v=5e10), True),
+    ("numeric-large", {"detail": {"v": [{"numeric": [">", 4e9]}]}}, event(v=4.5e9), True),
     # --- cidr ------------------------------------------------------------------------------------
     ("doc-cidr", {"detail": {"source-ip": [{"cidr": "10.0.0.0/24"}]}}, EC2, True),
     ("cidr-outside", {"detail": {"source-ip": [{"cidr": "10.0.1.0/24"}]}}, EC2, False),

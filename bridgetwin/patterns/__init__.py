@@ -39,6 +39,7 @@ from typing import Any
 from bridgetwin.patterns._compiler import (
     DEFAULT_MAX_PATTERN_SIZE,
     MAX_OR_COMBINATIONS,
+    NUMERIC_LIMIT,
     compile_pattern_text,
 )
 from bridgetwin.patterns._errors import PatternError
@@ -52,6 +53,7 @@ __all__ = [
     "DEFAULT_MAX_PATTERN_SIZE",
     "DEFAULT_WILDCARD_COMPLEXITY_LIMIT",
     "MAX_OR_COMBINATIONS",
+    "NUMERIC_LIMIT",
     "Finding",
     "MatchType",
     "Pattern",
@@ -69,6 +71,7 @@ def compile_pattern(
     *,
     max_size: int | None = DEFAULT_MAX_PATTERN_SIZE,
     wildcard_complexity_limit: int = DEFAULT_WILDCARD_COMPLEXITY_LIMIT,
+    numeric_limit: float | None = NUMERIC_LIMIT,
 ) -> Pattern:
     """Validate ``pattern`` (JSON text or a mapping) and compile it.
 
@@ -77,12 +80,17 @@ def compile_pattern(
         max_size: Largest pattern, in characters. Defaults to ``2048`` (the default quota);
             ``None`` disables the check.
         wildcard_complexity_limit: Largest accepted wildcard complexity. Defaults to ``100``.
+        numeric_limit: Largest magnitude of a numeric operand. Defaults to ``5.0e9``, the range
+            AWS documents; ``None`` accepts any finite number, as event-ruler does.
 
     Raises:
         PatternError: the pattern is invalid; the message names the path and the reason.
     """
     return compile_pattern_text(
-        pattern, max_size=max_size, wildcard_complexity_limit=wildcard_complexity_limit
+        pattern,
+        max_size=max_size,
+        wildcard_complexity_limit=wildcard_complexity_limit,
+        numeric_limit=numeric_limit,
     )
 
 

@@ -39,6 +39,12 @@ from bridgetwin.patterns._wildcard import (
 DEFAULT_MAX_PATTERN_SIZE = 2048
 """Characters per pattern: the default "event pattern size" quota (L-664C5505, adjustable)."""
 
+NUMERIC_LIMIT = 5.0e9
+"""Numeric matching covers -5.0e9 to 5.0e9 in AWS's documentation (eventbridge-facts §0), so by
+default an operand beyond it is refused. event-ruler, the engine behind EventBridge, accepts the
+whole float64 range since 2024, so AWS may too (UNCONFIRMED): ``numeric_limit=None`` matches like
+it, and the template loader does so rather than refuse a deployed rule."""
+
 MAX_OR_COMBINATIONS = 1000
 """AWS rejects patterns whose ``$or`` expansion yields more combinations than this."""
 
@@ -83,7 +89,32 @@ def _dotted(parts: tuple[str, ...]) -> str:
     return ".".join(parts)
 
 
+MAX_DEPTH = 100
+"""Objects and arrays nested deeper than this are refused (a real pattern nests a few levels;
+deeper ones are a mistake or an attack on the parser)."""
+
+
+def _depth_ok(value: Any) -> bool:
+    """Whether ``value`` nests at most ``MAX_DEPTH`` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping | list | tuple):
+            if depth > MAX_DEPTH:
+                return False
+            children = item.values() if isinstance(item, Mapping) else item
+            stack.extend((child, depth + 1) for child in children)
+    return True
+
+
 def _text_of(source: str | Mapping[str, Any]) -> tuple[str, Any]:
+    text, obj = _parsed(source)
+    if not _depth_ok(obj):
+        raise PatternError(f"Event pattern nests more than {MAX_DEPTH} levels")
+    return text, obj
+
+
+def _parsed(source: str | Mapping[str, Any]) -> tuple[str, Any]:
     if isinstance(source, str):
         text = source
 
@@ -96,7 +127,11 @@ def _text_of(source: str | Mapping[str, Any]) -> tuple[str, Any]:
             raise PatternError(
                 f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
             ) from None
+        except RecursionError:
+            raise PatternError(f"Event pattern nests more than {MAX_DEPTH} levels") from None
     if isinstance(source, Mapping):
+        if not _depth_ok(source):
+            raise PatternError(f"Event pattern nests more than {MAX_DEPTH} levels")
         try:
             text = json.dumps(source, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         except (TypeError, ValueError) as exc:
@@ -108,8 +143,9 @@ def _text_of(source: str | Mapping[str, Any]) -> tuple[str, Any]:
 class _Compiler:
     """One compilation: walks the pattern, validating and building conditions."""
 
-    def __init__(self, wildcard_complexity_limit: int) -> None:
+    def __init__(self, wildcard_complexity_limit: int, numeric_limit: float | None) -> None:
         self._wildcard_limit = wildcard_complexity_limit
+        self._numeric_limit = numeric_limit
 
     # -- objects and $or ---------------------------------------------------------------------
 
@@ -191,7 +227,7 @@ class _Compiler:
             case "anything-but":
                 return self._anything_but(operand, here)
             case "numeric":
-                return _numeric(operand, here)
+                return _numeric(operand, here, self._numeric_limit)
             case "cidr":
                 return _cidr(operand, here)
             case "exists":
@@ -303,7 +339,7 @@ def _string(operand: Any, name: str, path: str) -> str:
     return operand
 
 
-def _numeric(operand: Any, path: str) -> Numeric:
+def _numeric(operand: Any, path: str, limit: float | None) -> Numeric:
     if not isinstance(operand, list):
         raise PatternError("Value of numeric must be an array.", path)
     if not operand:
@@ -322,6 +358,12 @@ def _numeric(operand: Any, path: str) -> Numeric:
             )
         if not is_number(value) or not math.isfinite(value):
             raise PatternError(f"Value of {op} must be numeric", f"{path}[{i + 1}]")
+        if limit is not None and abs(value) > limit:
+            raise PatternError(
+                f"Value of {op} is {value:g}, outside the range AWS documents for numeric "
+                f"matching (-{limit:g} to {limit:g})",
+                f"{path}[{i + 1}]",
+            )
         if op == "=":
             if len(operand) != 2:
                 raise PatternError("= cannot be combined with a range", f"{path}[{i}]")
@@ -349,7 +391,7 @@ def _cidr(operand: Any, path: str) -> Cidr:
     if operand.count("/") != 1:
         raise PatternError(f"Malformed CIDR, one '/' required: {operand}", path)
     address, bits = operand.split("/")
-    if not bits.isdigit():
+    if not (bits.isascii() and bits.isdigit()):
         raise PatternError(f"Malformed CIDR, mask bits must be an integer: {operand}", path)
     try:
         ip = ipaddress.ip_address(address)
@@ -367,6 +409,7 @@ def compile_pattern_text(
     *,
     max_size: int | None,
     wildcard_complexity_limit: int = DEFAULT_WILDCARD_COMPLEXITY_LIMIT,
+    numeric_limit: float | None = NUMERIC_LIMIT,
 ) -> Pattern:
     """Validate and compile; the body behind ``compile_pattern`` and ``check_pattern``."""
     text, obj = _text_of(source)
@@ -377,6 +420,6 @@ def compile_pattern_text(
         )
     if not isinstance(obj, Mapping):
         raise PatternError(f"Filter is not an object (got {type(obj).__name__})")
-    branches = _Compiler(wildcard_complexity_limit).object(obj, (), "")
+    branches = _Compiler(wildcard_complexity_limit, numeric_limit).object(obj, (), "")
     canonical = json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return Pattern(canonical, tuple(Branch(tuple(b)) for b in branches))

@@ -29,26 +29,32 @@ def _is_array(value: Any) -> bool:
 
 
 def _leaves_into(value: Any, membership: Membership, out: list[Leaf]) -> None:
-    """Add the leaves ``value`` holds at the path it sits at (objects hold none there)."""
-    if isinstance(value, Mapping):
-        return
-    if _is_array(value):
-        for element in value:
-            _leaves_into(element, membership, out)
-    else:
-        out.append((value, membership))
+    """Add the leaves ``value`` holds at the path it sits at (objects hold none there). Arrays
+    nested in arrays are spread with a stack, so no nesting depth can exhaust recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            continue
+        if _is_array(item):
+            stack.extend(reversed(item))
+        else:
+            out.append((item, membership))
 
 
 def _descend(value: Any, remaining: str, membership: Membership, out: list[Leaf]) -> None:
-    """Collect leaves at ``remaining`` below ``value`` (an object, or an array of them)."""
+    """Collect leaves at ``remaining`` below ``value`` (an object, or arrays of them)."""
     if isinstance(value, Mapping):
         _collect(value, remaining, membership, out)
-    elif _is_array(value):
-        for index, element in enumerate(value):
+        return
+    stack = [value] if _is_array(value) else []
+    while stack:
+        array = stack.pop()
+        for index, element in enumerate(array):
             if isinstance(element, Mapping):
-                _collect(element, remaining, (*membership, (id(value), index)), out)
+                _collect(element, remaining, (*membership, (id(array), index)), out)
             elif _is_array(element):
-                _descend(element, remaining, membership, out)
+                stack.append(element)
 
 
 def _collect(obj: Mapping[Any, Any], remaining: str, membership: Membership, out: list[Leaf]):
