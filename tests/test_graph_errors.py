@@ -9,6 +9,13 @@ from bridgetwin.cli import app
 from bridgetwin.graph import TemplateError, load_graph
 
 
+def _deep(levels: int) -> list:
+    value: list = []
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
 def rule(**properties):
     base = {"EventPattern": {"source": ["a"]}, "Targets": []}
     return {"Resources": {"R": {"Type": "AWS::Events::Rule", "Properties": {**base, **properties}}}}
@@ -58,6 +65,15 @@ BAD = [
      ["unknown condition 'Ghost'"]),
     ("mapping-miss", rule(Name={"Fn::FindInMap": ["M", "a", "b"]}), ["Fn::FindInMap: no value for [M, a, b]"]),
     ("select-out-of-range", rule(Name={"Fn::Select": [5, ["a"]]}), ["outside a list of 1"]),
+    ("select-null-index", rule(Name={"Fn::Select": [None, ["a"]]}),
+     ["resource R, property Name.Fn::Select", "Fn::Select needs a whole-number index, got None"]),
+    ("getatt-number", rule(Name={"Fn::GetAtt": 5}),
+     ["resource R, property Name.Fn::GetAtt", "Fn::GetAtt takes [LogicalId, Attribute]"]),
+    ("retry-policy-string", rule(Targets=[{"Id": "t", "Arn": "arn:aws:sqs:us-east-1:1:q", "RetryPolicy": "x"}]),
+     ["resource R, property Targets[0].RetryPolicy", "needs an object with MaximumRetryAttempts"]),
+    ("deeply-nested",
+     {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}, "Metadata": _deep(300)},
+     ["Template: Metadata nests more than 200 levels"]),
     ("bus-is-not-a-bus", {"Resources": {
         "Q": {"Type": "AWS::SQS::Queue"},
         "R": {"Type": "AWS::Events::Rule", "Properties": {"EventBusName": {"Fn::GetAtt": ["Q", "Arn"]},
@@ -103,6 +119,31 @@ def test_malformed_files(tmp_path):
         load_graph(tmp_path / "absent.yaml")
     with pytest.raises(TemplateError, match=r"without manifest\.json"):
         load_graph(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [({"t.json": b'{"Resources": {"\xff": 1}}'}, "t.json: not UTF-8 text (byte 16)"),
+     ({"t.json": b'{"Resources": ' + b"[" * 100_000}, "t.json: nests more than 200 levels"),
+     ({"t.yaml": b"Resources: " + b"[" * 100_000},
+      "t.yaml: malformed YAML: while increasing flow level exceeded maximum nesting depth"),
+     ({"asm/manifest.json": b'["x"]'}, "asm/manifest.json: a manifest must be a JSON object"),
+     ({"asm/manifest.json": b'{"artifacts": []}'}, "asm/manifest.json: 'artifacts' must be an object"),
+     ({"asm/manifest.json": b'{"artifacts": {"n": {"type": "cdk:cloud-assembly", "properties": {"directoryName": "."}}}}'},
+      "asm: the cloud assembly nests itself"),
+     ({"asm/manifest.json": b'{"artifacts": {"n": {"type": "cdk:cloud-assembly"}}}'},
+      "asm/manifest.json: artifact n: a nested assembly needs a 'directoryName'"),
+     ({"asm/manifest.json": b'{"artifacts": {"S": {"type": "aws:cloudformation:stack"}}}',
+       "asm/S.template.json": b"\xfe"}, "asm/S.template.json: not UTF-8 text (byte 0)")],
+)  # fmt: skip
+def test_unreadable_files_and_assemblies_are_template_errors(tmp_path, files, message):
+    for name, content in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(content)
+    source = tmp_path / next(iter(files)).split("/")[0]
+    with pytest.raises(TemplateError) as info:
+        load_graph(source)
+    assert message in str(info.value)
 
 
 def test_cross_region_reference_without_writer_is_reported(tmp_path):

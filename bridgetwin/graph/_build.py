@@ -73,6 +73,15 @@ class Build:
     def error(self, reason: str, path: str) -> Exception:
         return self.ctx.error(reason, self.logical_id, path)
 
+    def section(self, props: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
+        """The object at ``key`` ({} when absent); anything but an object is a TemplateError."""
+        value = props.get(key)
+        if value is None:
+            return {}
+        if not isinstance(value, Mapping):
+            raise self.error(f"must be an object, got {render(value)!r}", f"{path}{key}")
+        return value
+
     def number(
         self,
         props: Mapping[str, Any],
@@ -115,8 +124,10 @@ class Build:
             return None
         raw = render(raw)
         try:
-            return compile_pattern(
-                raw if isinstance(raw, str | dict) else json.dumps(raw), max_size=None
+            return compile_pattern(  # a deployed rule: no limit AWS may no longer apply
+                raw if isinstance(raw, str | dict) else json.dumps(raw),
+                max_size=None,
+                numeric_limit=None,
             )
         except PatternError as exc:
             where = f"{key}.{exc.path}" if exc.path else key
@@ -129,7 +140,7 @@ class Build:
 
 
 def build_bus(b: Build) -> EventBus:
-    dlq = (b.props.get("DeadLetterConfig") or {}).get("Arn")
+    dlq = b.section(b.props, "DeadLetterConfig", "").get("Arn")
     return EventBus(
         id=b.gid,
         name=b.name(b.props, "Name"),
@@ -179,9 +190,9 @@ def _target(b: Build, target: Mapping[str, Any], path: str) -> Target:
         if retry is not None
         else RetryPolicy()
     )
-    dlq_arn = (target.get("DeadLetterConfig") or {}).get("Arn")
-    transformer = target.get("InputTransformer")
-    http = target.get("HttpParameters")
+    dlq_arn = b.section(target, "DeadLetterConfig", f"{path}.").get("Arn")
+    transformer = b.section(target, "InputTransformer", f"{path}.")
+    http = b.section(target, "HttpParameters", f"{path}.")
     return Target(
         target_id=Linker.text(target["Id"]),
         kind=kind,
@@ -297,9 +308,10 @@ def build_archive(b: Build) -> Archive:
 
 
 def build_endpoint(b: Build) -> GlobalEndpoint:
-    failover = (b.props.get("RoutingConfig") or {}).get("FailoverConfig") or {}
-    health = (failover.get("Primary") or {}).get("HealthCheck")
-    replication = (b.props.get("ReplicationConfig") or {}).get("State", "ENABLED")
+    routing = b.section(b.props, "RoutingConfig", "")
+    failover = b.section(routing, "FailoverConfig", "RoutingConfig.")
+    health = b.section(failover, "Primary", "RoutingConfig.FailoverConfig.").get("HealthCheck")
+    replication = b.section(b.props, "ReplicationConfig", "").get("State", "ENABLED")
     return GlobalEndpoint(
         id=b.gid,
         name=b.name(b.props, "Name"),
@@ -341,8 +353,8 @@ def build_alarm(b: Build) -> Alarm:
 
 
 def build_health_check(b: Build) -> HealthCheck:
-    config = b.props.get("HealthCheckConfig") or {}
-    alarm = config.get("AlarmIdentifier") or {}
+    config = b.section(b.props, "HealthCheckConfig", "")
+    alarm = b.section(config, "AlarmIdentifier", "HealthCheckConfig.")
     return HealthCheck(
         id=b.gid,
         type=b.string(config, "Type") or "",

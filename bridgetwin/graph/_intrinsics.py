@@ -178,6 +178,8 @@ class StackContext:
             target, attribute = arg[0], self.resolve(arg[1], path, lid)
         else:
             raise self.error("Fn::GetAtt takes [LogicalId, Attribute]", lid, path)
+        if not isinstance(target, str) or not isinstance(attribute, str | int | float):
+            raise self.error("Fn::GetAtt takes [LogicalId, Attribute]", lid, path)
         if target not in self.resources:
             raise self.error(f"Fn::GetAtt of unknown resource '{target}'", lid, path)
         if self.resources[target].get("Type") == _CROSS_REGION_READER:
@@ -232,9 +234,11 @@ def _select(ctx: StackContext, arg: Any, path: str, lid: str) -> Any:
     index, values = ctx.resolve(arg[0], path, lid), ctx.resolve(arg[1], path, lid)
     if not isinstance(values, list):
         return Symbolic(f"Fn::Select({index}, {values})")
+    if isinstance(index, bool) or not isinstance(index, int | str) or not str(index).isdigit():
+        raise ctx.error(f"Fn::Select needs a whole-number index, got {index!r}", lid, path)
     try:
         return values[int(index)]
-    except (ValueError, IndexError):
+    except IndexError:
         raise ctx.error(
             f"Fn::Select index {index!r} is outside a list of {len(values)}", lid, path
         ) from None

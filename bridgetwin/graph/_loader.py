@@ -21,6 +21,7 @@ from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._intrinsics import Assembly, StackContext
 from bridgetwin.graph._linker import Linker, arn_parts
 from bridgetwin.graph._sources import DEFAULT_ACCOUNT, DEFAULT_REGION, read_sources
+from bridgetwin.graph._synth import DEFAULT_SYNTH_TIMEOUT
 from bridgetwin.graph._values import ResourceRef
 from bridgetwin.graph.model import EventBus, Graph, OpaqueResource, StackInfo
 
@@ -41,6 +42,8 @@ _ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource pre
 def load_graph(
     source: str | os.PathLike[str] | Mapping[str, Any],
     parameters: Mapping[str, Any] | None = None,
+    *,
+    synth_timeout: float = DEFAULT_SYNTH_TIMEOUT,
 ) -> Graph:
     """Load the EventBridge deployment described by ``source``.
 
@@ -50,13 +53,15 @@ def load_graph(
         parameters: Values for template parameters, by name; ``AWS::Region`` and
             ``AWS::AccountId`` set the environment of stacks that do not fix their own. Defaults
             to each parameter's ``Default``.
+        synth_timeout: Seconds a CDK app directory's synth may take (default 600); the command
+            and its children are stopped beyond it.
 
     Raises:
         TemplateError: the source cannot be read, or a value the twin needs cannot be resolved;
             the message names the stack, logical id and property path.
     """
     parameters = dict(parameters or {})
-    sources = read_sources(source)
+    sources = read_sources(source, synth_timeout)
     region = str(parameters.pop("AWS::Region", DEFAULT_REGION))
     account = str(parameters.pop("AWS::AccountId", DEFAULT_ACCOUNT))
     _check_parameters(sources, parameters)
@@ -95,14 +100,19 @@ def _names_referenced(value: Any) -> Iterator[tuple[str, str]]:
             if key == "Ref" and isinstance(arg, str):
                 yield "Ref", arg
             elif key == "Fn::GetAtt":
-                target = arg.split(".", 1)[0] if isinstance(arg, str) else (arg or [None])[0]
+                target = arg.split(".", 1)[0] if isinstance(arg, str) else None
+                if isinstance(arg, list) and arg:
+                    target = arg[0]
                 if isinstance(target, str):
                     yield "Fn::GetAtt", target
             elif key == "Fn::Sub":
-                text, variables = (arg[0], arg[1]) if isinstance(arg, list) else (arg, {})
+                text, variables = arg, {}
+                if isinstance(arg, list):  # [text, {variables}]; another shape fails later
+                    text = arg[0] if arg else ""
+                    variables = arg[1] if len(arg) > 1 and isinstance(arg[1], Mapping) else {}
                 for name in _SUB_NAMES.findall(text if isinstance(text, str) else ""):
                     head = name.split(".", 1)[0] if not name.startswith("AWS::") else name
-                    if head not in (variables or {}):
+                    if head not in variables:
                         yield "Fn::Sub", head
                 yield from _names_referenced(variables)
                 return
@@ -198,6 +208,21 @@ def _expand_sam(template: Mapping[str, Any]) -> Mapping[str, Any]:
     return expanded
 
 
+def _built(builder: Any, build: Build, rtype: str) -> Any:
+    """The builder's node; a value whose shape the builder did not expect (a list where an
+    object belongs, say) is a TemplateError naming the stack and resource, not a crash."""
+    try:
+        return builder(build)
+    except TemplateError:
+        raise
+    except (AttributeError, TypeError, KeyError, IndexError) as exc:
+        raise TemplateError(
+            f"a property has a shape {rtype} does not allow ({type(exc).__name__}: {exc})",
+            stack=build.ctx.name,
+            logical_id=build.logical_id,
+        ) from None
+
+
 class _Builder:
     """Stage 4: register, then build every node of every stack."""
 
@@ -246,7 +271,7 @@ class _Builder:
                     lambda value, path, ctx=ctx, lid=lid: self._bus_id(ctx, lid, value, path),
                     self.types.get,
                 )  # fmt: skip
-                node = builder(build)
+                node = _built(builder, build, rtype)
             nodes.setdefault(type(node).__name__, []).append(node)
         buses = [*nodes.get("EventBus", []), *self.implicit.values()]
         return Graph(

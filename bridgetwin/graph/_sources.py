@@ -2,22 +2,21 @@
 
 Accepted: a template dict; a JSON or YAML template file (YAML short forms through cfn-lint's
 decoder); a CDK cloud assembly directory (``manifest.json``, nested stage assemblies included); or a
-CDK app directory, which is synthesized first through the ``app`` command of its ``cdk.json``.
+CDK app directory, which is synthesized first through the ``app`` command of its ``cdk.json``
+(:mod:`._synth`).
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shlex
-import subprocess
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from bridgetwin.graph._errors import TemplateError
+from bridgetwin.graph._synth import DEFAULT_SYNTH_TIMEOUT, synthesized
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
@@ -34,7 +33,10 @@ class StackSource:
     account: str | None
 
 
-def read_sources(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[StackSource]:
+def read_sources(
+    source: str | os.PathLike[str] | Mapping[str, Any],
+    synth_timeout: float = DEFAULT_SYNTH_TIMEOUT,
+) -> list[StackSource]:
     """Read ``source`` into stack templates; raises ``TemplateError`` naming what is wrong."""
     if isinstance(source, Mapping):
         return [StackSource("Template", _checked(source, "Template"), None, None)]
@@ -43,7 +45,8 @@ def read_sources(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[Sta
         if (path / "manifest.json").is_file():
             return _read_assembly(path)
         if (path / "cdk.json").is_file():
-            return _read_assembly(synthesize_app(path))
+            with synthesized(path, synth_timeout) as outdir:
+                return _read_assembly(outdir)
         raise TemplateError(
             f"{path} is a directory without manifest.json (a cloud assembly) or cdk.json "
             "(a CDK app)"
@@ -53,12 +56,33 @@ def read_sources(source: str | os.PathLike[str] | Mapping[str, Any]) -> list[Sta
     return [StackSource(path.stem, _checked(_read_template_file(path), path.name), None, None)]
 
 
+MAX_DEPTH = 200
+"""Values nested deeper than this in a template are refused: CloudFormation's own templates nest
+a few dozen levels at most, and deeper ones would exhaust the resolver's recursion."""
+
+
+def _too_deep(value: Any) -> bool:
+    """Whether ``value`` nests more than ``MAX_DEPTH`` levels (checked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping | list):
+            if depth > MAX_DEPTH:
+                return True
+            children = item.values() if isinstance(item, Mapping) else item
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
 def _checked(template: Any, name: str) -> Mapping[str, Any]:
     if not isinstance(template, Mapping):
         raise TemplateError(f"{name}: a template must be a JSON/YAML object")
     resources = template.get("Resources")
     if not isinstance(resources, Mapping):
         raise TemplateError(f"{name}: the template has no Resources section (an object)")
+    for section, value in template.items():
+        if _too_deep(value):
+            raise TemplateError(f"{name}: {section} nests more than {MAX_DEPTH} levels")
     for logical_id, resource in resources.items():
         if not isinstance(resource, Mapping) or not isinstance(resource.get("Type"), str):
             raise TemplateError(
@@ -77,15 +101,36 @@ def _checked(template: Any, name: str) -> Mapping[str, Any]:
     return template
 
 
+def _text(path: Path, name: str, stack: str | None = None) -> str:
+    """A file's text, or a ``TemplateError`` saying why it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TemplateError(f"{name}: cannot read: {exc.strerror}", stack=stack) from None
+    except UnicodeDecodeError as exc:
+        raise TemplateError(f"{name}: not UTF-8 text (byte {exc.start})", stack=stack) from None
+
+
+def _json(path: Path, name: str, stack: str | None = None) -> Any:
+    text = _text(path, name, stack)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        where = f"line {exc.lineno} column {exc.colno}"
+        raise TemplateError(f"{name}: malformed JSON: {exc.msg} at {where}", stack=stack) from None
+    except RecursionError:
+        raise TemplateError(f"{name}: nests more than {MAX_DEPTH} levels", stack=stack) from None
+
+
 def _read_template_file(path: Path) -> Any:
-    text = path.read_text(encoding="utf-8")
-    if path.suffix == ".json" or text.lstrip().startswith("{"):
+    if path.suffix == ".json":
+        return _json(path, path.name)
+    text = _text(path, path.name)
+    if text.lstrip().startswith("{"):
         try:
             return json.loads(text)
-        except json.JSONDecodeError as exc:
-            if path.suffix == ".json":
-                where = f"line {exc.lineno} column {exc.colno}"
-                raise TemplateError(f"{path.name}: malformed JSON: {exc.msg} at {where}") from None
+        except (json.JSONDecodeError, RecursionError):
+            pass  # YAML is a superset of JSON: let the YAML decoder say what is wrong
     from cfnlint.decode import cfn_yaml  # 0.6 s to import: only when YAML is read
     from yaml import YAMLError
 
@@ -93,6 +138,8 @@ def _read_template_file(path: Path) -> Any:
         return _plain(cfn_yaml.loads(text, str(path)))
     except YAMLError as exc:
         raise TemplateError(f"{path.name}: malformed YAML: {exc}".replace("\n", " ")) from None
+    except RecursionError:
+        raise TemplateError(f"{path.name}: nests more than {MAX_DEPTH} levels") from None
     except Exception as exc:  # cfn-lint raises its own types for duplicate keys and bad tags
         raise TemplateError(f"{path.name}: cannot decode template: {exc}") from None
 
@@ -119,55 +166,40 @@ def _environment(text: str | None) -> tuple[str | None, str | None]:
     )
 
 
-def _read_assembly(directory: Path) -> list[StackSource]:
-    try:
-        manifest = json.loads((directory / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise TemplateError(f"{directory}/manifest.json: cannot read: {exc}") from None
+def _read_assembly(directory: Path, seen: frozenset[Path] = frozenset()) -> list[StackSource]:
+    """The stacks of a cloud assembly and of the assemblies nested in it (CDK stages)."""
+    here = directory.resolve()
+    if here in seen:
+        raise TemplateError(f"{directory}: the cloud assembly nests itself")
+    manifest = _json(directory / "manifest.json", f"{directory}/manifest.json")
+    artifacts = manifest.get("artifacts") if isinstance(manifest, Mapping) else None
+    if not isinstance(artifacts, Mapping | None):
+        raise TemplateError(f"{directory}/manifest.json: 'artifacts' must be an object")
+    if not isinstance(manifest, Mapping):
+        raise TemplateError(f"{directory}/manifest.json: a manifest must be a JSON object")
     stacks: list[StackSource] = []
-    for artifact_id, artifact in (manifest.get("artifacts") or {}).items():
-        properties = artifact.get("properties") or {}
-        if artifact.get("type") == "aws:cloudformation:stack":
-            template_path = directory / properties.get(
-                "templateFile", f"{artifact_id}.template.json"
+    for artifact_id, artifact in (artifacts or {}).items():
+        properties = artifact.get("properties") if isinstance(artifact, Mapping) else None
+        if not isinstance(properties, Mapping | None):
+            raise TemplateError(
+                f"{directory}/manifest.json: artifact {artifact_id}: 'properties' must be an object"
             )
+        properties = properties or {}
+        kind = artifact.get("type") if isinstance(artifact, Mapping) else None
+        if kind == "aws:cloudformation:stack":
+            file = properties.get("templateFile", f"{artifact_id}.template.json")
             region, account = _environment(artifact.get("environment"))
-            name = properties.get("stackName") or artifact.get("displayName") or artifact_id
-            try:
-                template = json.loads(template_path.read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise TemplateError(f"{template_path}: cannot read: {exc}", stack=name) from None
-            stacks.append(StackSource(str(name), _checked(template, str(name)), region, account))
-        elif artifact.get("type") == "cdk:cloud-assembly":
-            stacks.extend(_read_assembly(directory / properties["directoryName"]))
+            name = str(properties.get("stackName") or artifact.get("displayName") or artifact_id)
+            template = _json(directory / str(file), f"{directory / str(file)}", stack=name)
+            stacks.append(StackSource(name, _checked(template, name), region, account))
+        elif kind == "cdk:cloud-assembly":
+            nested = properties.get("directoryName")
+            if not isinstance(nested, str):
+                raise TemplateError(
+                    f"{directory}/manifest.json: artifact {artifact_id}: a nested assembly "
+                    "needs a 'directoryName'"
+                )
+            stacks.extend(_read_assembly(directory / nested, seen | {here}))
     if not stacks:
         raise TemplateError(f"{directory}: the cloud assembly contains no stacks")
     return stacks
-
-
-def synthesize_app(app_dir: Path) -> Path:
-    """Run the ``app`` command of ``app_dir/cdk.json`` into a fresh cloud assembly directory.
-
-    Like the CDK CLI, the command runs in the app directory with ``CDK_OUTDIR`` set; no CDK CLI is
-    needed. Raises ``TemplateError`` with the command's output when synthesis fails.
-    """
-    try:
-        command = json.loads((app_dir / "cdk.json").read_text(encoding="utf-8"))["app"]
-    except (OSError, json.JSONDecodeError, KeyError, TypeError):
-        raise TemplateError(f'{app_dir}/cdk.json has no "app" command') from None
-    outdir = Path(tempfile.mkdtemp(prefix="bridgetwin-cdk-out-"))
-    env = {**os.environ, "CDK_OUTDIR": str(outdir)}
-    env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    argv = shlex.split(command)
-    if argv and argv[0] in ("python", "python3"):
-        import sys
-
-        argv[0] = sys.executable  # the interpreter that has bridgetwin and aws-cdk-lib installed
-    result = subprocess.run(argv, cwd=app_dir, env=env, capture_output=True, text=True, check=False)
-    if result.returncode != 0 or not (outdir / "manifest.json").is_file():
-        detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-        raise TemplateError(
-            f"synthesizing {app_dir} with '{command}' failed (exit {result.returncode}): "
-            + " | ".join(detail)
-        )
-    return outdir
