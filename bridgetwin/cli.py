@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import unicodedata
 from typing import Annotated
 
 import typer
@@ -38,8 +39,17 @@ def _root(
     """Build and reason about Amazon EventBridge deployments offline."""
 
 
+def _printable(text: str) -> str:
+    """``text`` with control characters (terminal escape sequences among them) shown escaped,
+    so input from templates, scenarios or the command line cannot drive the terminal."""
+    return "".join(
+        c if c in "\n\t" or not unicodedata.category(c).startswith("C") else repr(c)[1:-1]
+        for c in text
+    )
+
+
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(message, err=True)
+    typer.echo(_printable(message), err=True)
     return typer.Exit(code)
 
 
@@ -88,11 +98,11 @@ def _parameters(values: list[str] | None) -> dict[str, str]:
     return parsed
 
 
-def _load(source: str, params: list[str] | None):
+def _load(source: str, params: list[str] | None, synth_timeout: float):
     from bridgetwin.graph import TemplateError, load_graph
 
     try:
-        return load_graph(source, _parameters(params))
+        return load_graph(source, _parameters(params), synth_timeout=synth_timeout)
     except TemplateError as exc:
         raise _fail(f"error: {exc}") from None
 
@@ -121,6 +131,15 @@ ParamOption = Annotated[
 FormatOption = Annotated[
     str, typer.Option("--format", help="Output format: text or json.", callback=_check_format)
 ]
+SynthTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--synth-timeout",
+        min=1,
+        help="Seconds a CDK app directory's synth may take; the command and its children are "
+        "stopped beyond it.",
+    ),
+]
 
 
 @app.command("graph")
@@ -128,11 +147,12 @@ def graph_command(
     source: SourceArgument,
     param: ParamOption = None,
     output_format: FormatOption = "text",
+    synth_timeout: SynthTimeoutOption = 600.0,
 ) -> None:
     """Show the EventBridge deployment a template defines: bus -> rule -> target -> destination."""
     from bridgetwin.graph._render import graph_to_dict, graph_to_text
 
-    graph = _load(source, param)
+    graph = _load(source, param, synth_timeout)
     if output_format == "json":
         typer.echo(json.dumps(graph_to_dict(graph), indent=2))
     else:
@@ -144,12 +164,13 @@ def lint_command(
     source: SourceArgument,
     param: ParamOption = None,
     output_format: FormatOption = "text",
+    synth_timeout: SynthTimeoutOption = 600.0,
 ) -> None:
     """Check a deployment against EventBridge best practices; exits 1 when there are errors."""
     from bridgetwin.graph.lint import lint_graph
     from bridgetwin.patterns import Severity
 
-    findings = lint_graph(_load(source, param))
+    findings = lint_graph(_load(source, param, synth_timeout))
     if output_format == "json":
         rows = [
             {
@@ -181,16 +202,20 @@ def simulate_command(
     output_format: FormatOption = "text",
     out: Annotated[str | None, typer.Option("--out", help="Write result.json here.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when an SLO fails.")] = False,
+    synth_timeout: SynthTimeoutOption = 600.0,
 ) -> None:
     """Simulate a deployment under a scenario: throttling, retries, DLQ volume, latency, alarms."""
-    from pathlib import Path
-
     from rich.console import Console
 
-    from bridgetwin.simulator import ScenarioError, load_scenario, simulate
+    from bridgetwin._output import OutputError, prepare_directory, write_atomically
+    from bridgetwin.simulator import ScenarioError, SimulationError, load_scenario, simulate
     from bridgetwin.simulator.results.report import render
 
-    graph = _load(source, param)
+    graph = _load(source, param, synth_timeout)
+    try:
+        directory = prepare_directory(out) if out else None
+    except OutputError as exc:
+        raise _fail(f"error: {exc}") from None
     try:
         loaded = load_scenario(scenario)
         err = Console(stderr=True)
@@ -209,9 +234,13 @@ def simulate_command(
             result = simulate(graph, loaded, seed=seed)
     except ScenarioError as exc:
         raise _fail("\n".join(f"scenario: {line}" for line in str(exc).splitlines())) from None
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-        (Path(out) / "result.json").write_text(result.to_json() + "\n", encoding="utf-8")
+    except SimulationError as exc:
+        raise _fail(f"internal error, please report it: {exc}", code=3) from None
+    if directory is not None:
+        try:
+            write_atomically(directory / "result.json", result.to_json() + "\n")
+        except OutputError as exc:
+            raise _fail(f"error: {exc}") from None
     if output_format == "json":
         typer.echo(result.to_json())
     else:

@@ -46,6 +46,10 @@ BAD = [
     ({"endpoints": [{"responses": {700: 1}}]}, "endpoints.0: responses: 700: 1.0 (status 100-599, weight >= 0)"),
     ({"endpoints": [{"outages": [{"start": "5m", "end": "1m"}]}]}, "endpoints.0.outages.0: 'end' must be after 'start'"),
     ({"eventbridge": {"step": 0}}, "eventbridge.step: Input should be greater than 0"),
+    ({"duration": "365d", "traffic": [{"bus": "b", "rate": 1000, "events": [{"event": {"source": "s", "detail-type": "d"}}]}]},
+     "max_events: the traffic puts about 31,536,000,000 events (traffic.0: 1000/s for 3.1536e+07 s), more than max_events (2,000,000,000); at about a million simulated events per second that is 8.8 h. Shorten 'duration', lower the rates, or raise max_events"),
+    ({"traffic": [{"bus": "b", "rate": 1, "retry": {"attempts": 1000}, "events": [{"event": {"source": "s", "detail-type": "d"}}]}]},
+     "traffic.0.retry.attempts: Input should be less than or equal to 100"),
     ({"traffic": [{"bus": "b", "rate": 1, "retry": {"base": 0}, "events": [{"event": {"source": "s", "detail-type": "d"}}]}]}, "traffic.0.retry.base: Input should be greater than 0"),
     ({"slo": [{"metric": "latency.start.p95", "max": 1}]}, "slo.0.metric: Input should be 'latency.start.p50'"),
 ]  # fmt: skip
@@ -172,3 +176,18 @@ def test_scenario_refuses_silent_nonsense(patch, message):
     with pytest.raises(ScenarioError) as info:
         load_scenario({"duration": "1h", **patch})
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [("s.yaml", b"duration: 1h\nx: \xff\n", "not UTF-8 text (byte 16)"),
+     ("s.json", b"[" * 100_000, "malformed: nested too deeply"),
+     ("s.yaml", b"a: " + b"[" * 100_000, "malformed: nested too deeply"),
+     ("s.yaml", b"- 1\n", "a scenario must be a mapping of fields")],
+)  # fmt: skip
+def test_unreadable_scenario_files_are_one_line_errors(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(ScenarioError) as info:
+        load_scenario(path)
+    assert str(info.value) == f"{path}: {message}"

@@ -68,7 +68,7 @@ class Simulation(ModelBuilder):
             t1 = lookahead.next_stop(now)
             t = now
             while t < t1:  # ingestion, cut where a rejected call's retry could fall inside
-                cut = min(region.safe_until(t, t1) for region in regions)
+                cut = min((region.safe_until(t, t1) for region in regions), default=t1)
                 for region in regions:
                     region.step(t, cut)
                 t = cut

@@ -19,9 +19,9 @@ class ScenarioError(ValueError):
 def _format(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors():
-        where = ".".join(str(p) for p in error["loc"]) or "scenario"
+        where = ".".join(str(p) for p in error["loc"])
         message = error["msg"].removeprefix("Value error, ")
-        lines.append(f"{where}: {message}")
+        lines.append(f"{where}: {message}" if where else message)  # a whole-scenario check
     return "\n".join(lines)
 
 
@@ -35,12 +35,16 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
             text = path.read_text(encoding="utf-8")
         except OSError as exc:
             raise ScenarioError(f"{path}: {exc.strerror}") from None
+        except UnicodeDecodeError as exc:
+            raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start})") from None
         import yaml
 
         try:
             data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
             raise ScenarioError(f"{path}: malformed: {exc}".replace("\n", " ")) from None
+        except RecursionError:
+            raise ScenarioError(f"{path}: malformed: nested too deeply") from None
         if not isinstance(data, Mapping):
             raise ScenarioError(f"{path}: a scenario must be a mapping of fields")
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from bridgetwin.simulator.scenario.base import Duration, Latency, StrictModel, latency_default
 from bridgetwin.simulator.scenario.services import (
@@ -112,3 +112,30 @@ class Scenario(StrictModel):
     dns: Dns = Field(default_factory=Dns)
     health_check: HealthCheckSettings = Field(default_factory=HealthCheckSettings)
     replication: Replication = Field(default_factory=Replication)
+    max_events: float = Field(2e9, gt=0)
+    """The most events the traffic may put in one run: a guard against a duration or rate typo
+    that would run for days (memory does not grow with the run; time does). At about a million
+    simulated events per second, the default is about half an hour."""
+
+    @model_validator(mode="after")
+    def _within_budget(self) -> Scenario:
+        parts = []
+        for number, traffic in enumerate(self.traffic):
+            end = min(traffic.end or self.duration, self.duration)
+            span = max(0.0, end - traffic.start)
+            if traffic.arrival == "trace":
+                count = float(len(traffic.trace) * traffic.batch)
+                parts.append((count, f"traffic.{number}: {count:,.0f} traced entries"))
+            else:
+                count = traffic.rate * span
+                parts.append((count, f"traffic.{number}: {traffic.rate:g}/s for {span:g} s"))
+        total = sum(count for count, _ in parts)
+        if total > self.max_events:
+            raise ValueError(
+                f"max_events: the traffic puts about {total:,.0f} events "
+                f"({'; '.join(text for _, text in parts)}), more than max_events "
+                f"({self.max_events:,.0f}); at about a million simulated events per second that "
+                f"is {total / 1e6 / 3600:,.1f} h. Shorten 'duration', lower the rates, or raise "
+                "max_events"
+            )
+        return self

@@ -48,7 +48,7 @@ class Diurnal(StrictModel):
 class SdkRetry(StrictModel):
     """The producer SDK's retries of a failed PutEvents call (exponential backoff)."""
 
-    attempts: int = Field(3, ge=0)
+    attempts: int = Field(3, ge=0, le=100)
     """Retries after the first call (the AWS SDKs' standard mode makes 3)."""
     base: Duration = Field(0.1, gt=0)
     cap: Duration = Field(20.0, gt=0)
@@ -77,7 +77,7 @@ class Traffic(StrictModel):
     """``arrival: trace``: the call times."""
     on_throttle: Literal["retry", "drop"] = "retry"
     """What the producer does with a throttled PutEvents call."""
-    throttle_retries: int = Field(3, ge=0)
+    throttle_retries: int = Field(3, ge=0, le=100)
     throttle_retry_delay: Duration = Field(0.1, gt=0)
     """First SDK retry delay after a throttle; doubles each time."""
     via_endpoint: bool = False

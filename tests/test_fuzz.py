@@ -1,0 +1,151 @@
+"""The fuzz layer: generated templates, scenarios, patterns and events, valid and corrupted.
+
+Every case must end in a result or one of the package's documented exceptions (PatternError,
+TemplateError, ScenarioError), never another exception, a hang or a crash; each case runs under a
+harness time limit (SIGALRM, ``CASE_SECONDS``), which catches a hang, not slowness. CI runs a
+couple of hundred examples per strategy; for a longer hunt:
+
+    BRIDGETWIN_FUZZ_EXAMPLES=20000 .venv/bin/python -m pytest tests/test_fuzz.py
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import signal
+from contextlib import contextmanager, suppress
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bridgetwin.graph import Graph, TemplateError, load_graph
+from bridgetwin.patterns import PatternError, compile_pattern
+from bridgetwin.simulator import Result, ScenarioError, load_scenario, simulate
+from tests._templates import EVENT, scenario, webhook_template
+
+EXAMPLES = int(os.environ.get("BRIDGETWIN_FUZZ_EXAMPLES", "200"))
+CASE_SECONDS = 20
+FUZZ = settings(
+    max_examples=EXAMPLES,
+    deadline=None,  # the harness limit below bounds a case; speed is not asserted
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+
+class CaseHungError(Exception):
+    """A generated case ran past the harness time limit."""
+
+
+@contextmanager
+def time_limit(seconds: int = CASE_SECONDS):
+    def expire(*_):
+        raise CaseHungError(f"a generated case ran past {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=12),
+    st.sampled_from(["Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Select", "Fn::If", "*", "${x}",
+                     "arn:aws:sqs:us-east-1:1:q", "ENABLED", "rate(1 minute)", "1h", "-5"]),
+)  # fmt: skip
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(st.text(max_size=8), st.sampled_from(
+                ["Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Select", "Fn::Join", "Fn::If", "numeric",
+                 "prefix", "wildcard", "anything-but", "exists", "cidr", "$or", "source"])),
+            inner, max_size=4),
+    ),
+    max_leaves=20,
+)  # fmt: skip
+
+
+def _paths(value, prefix=()):
+    """Every (path) to a node of a JSON value."""
+    yield prefix
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from _paths(child, (*prefix, key))
+    elif isinstance(value, list):
+        for index, child in enumerate(value):
+            yield from _paths(child, (*prefix, index))
+
+
+@st.composite
+def corrupted(draw, valid):
+    """``valid`` with a few nodes replaced by arbitrary JSON."""
+    value = copy.deepcopy(valid)
+    for _ in range(draw(st.integers(0, 3))):
+        paths = [p for p in _paths(value) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        node = value
+        for step in path[:-1]:
+            node = node[step]
+        node[path[-1]] = draw(JSON)
+    return value
+
+
+@given(corrupted(webhook_template()))
+@FUZZ
+def test_templates_load_or_raise_template_error(template):
+    with time_limit(), suppress(TemplateError):
+        assert isinstance(load_graph(template), Graph)
+
+
+@given(corrupted(scenario("1m", rate=5)))
+@FUZZ
+def test_scenarios_simulate_or_raise_scenario_error(spec):
+    graph = load_graph(webhook_template())
+    with time_limit():
+        try:
+            loaded = load_scenario(spec)
+        except ScenarioError:
+            return
+        if loaded.duration > 600 or sum(t.rate for t in loaded.traffic) * loaded.duration > 1e5:
+            return  # valid but long: the budget check has its own tests
+        with suppress(ScenarioError):
+            assert isinstance(simulate(graph, loaded), Result)
+
+
+@given(
+    st.one_of(
+        JSON,
+        corrupted(
+            {"source": ["a"], "detail": {"n": [{"numeric": [">", 1]}], "s": [{"wildcard": "a*b"}]}}
+        ),
+    )
+)
+@FUZZ
+def test_patterns_compile_or_raise_pattern_error(pattern):
+    with time_limit():
+        try:
+            compiled = compile_pattern(pattern)
+        except PatternError:
+            return
+        assert compiled.matches(EVENT) in (True, False)
+
+
+@given(st.one_of(JSON, corrupted({**EVENT, "detail": {"n": 5, "s": "aXb", "l": [{"n": 2}]}})))
+@FUZZ
+def test_matching_any_event_never_raises(event):
+    patterns = [
+        compile_pattern({"source": ["acme.orders"]}),
+        compile_pattern({"detail": {"n": [{"numeric": [">", 1, "<=", 9]}], "s": [{"wildcard": "a*b"}]}}),
+        compile_pattern({"$or": [{"detail": {"l": {"n": [2]}}}, {"detail": {"x": [{"exists": False}]}}]}),
+        compile_pattern({"detail": {"s": [{"anything-but": {"prefix": "z"}}, {"cidr": "10.0.0.0/8"}]}}),
+    ]  # fmt: skip
+    with time_limit():
+        for pattern in patterns:
+            assert pattern.matches(event) in (True, False)
