@@ -6,7 +6,7 @@ literal asterisk and ``\\\\`` a literal backslash; any other backslash, and ``**
 Complexity (AWS: "Rule is too complex - try using fewer wildcard characters or fewer repeating
 character sequences after a wildcard character"): AWS publishes no threshold. event-ruler measures
 how many matcher states one input can keep active at once; we compute exactly that for the
-pattern's automaton (positions in the pattern, ``*`` looping) and reject patterns above
+pattern's automaton (positions in the pattern, ``*`` looping), in O(n^2), and reject patterns above
 ``DEFAULT_WILDCARD_COMPLEXITY_LIMIT`` (100, our choice, configurable). The measure grows with the
 number of ``*`` and with repeated sequences after them, as AWS's message describes.
 """
@@ -15,7 +15,6 @@ from __future__ import annotations
 
 DEFAULT_WILDCARD_COMPLEXITY_LIMIT = 100
 _STAR = None  # token for "*" in a parsed pattern; literal characters are 1-character strings
-_SUBSET_EXPLORATION_CAP = 20_000
 
 
 def parse_wildcard(text: str) -> tuple[str | None, ...]:
@@ -81,40 +80,60 @@ def wildcard_match(segments: tuple[str, ...], value: str) -> bool:
     return True
 
 
+def _failure(literal: list[str]) -> list[int]:
+    """KMP's failure function: ``f[q]`` is the longest proper border of ``literal[:q]``."""
+    f = [0] * (len(literal) + 1)
+    k = 0
+    for q in range(1, len(literal)):
+        while k and literal[q] != literal[k]:
+            k = f[k]
+        if literal[q] == literal[k]:
+            k += 1
+        f[q + 1] = k
+    return f
+
+
 def wildcard_complexity(tokens: tuple[str | None, ...]) -> int:
-    """The largest number of automaton states one input can keep active at the same time."""
+    """The largest number of automaton states one input can keep active at the same time.
+
+    With every ``*`` reached (which only adds states), the ``*`` states and the first state of
+    each literal run after them are always active, and offset j >= 1 of a run c is active exactly
+    when the input ends with ``c[:j]``. Whatever the input, the longest such ending is some
+    ``c_a[:L]``, and every other active offset is a prefix of a run that is a suffix of it. So the
+    answer is the constant part plus, over those O(n) candidate endings, the most run prefixes
+    that end them: counted for every (candidate run, run) pair with a KMP automaton, O(n^2) in all
+    where exploring the automaton's subsets is exponential in the worst case.
+    """
     count = len(tokens)
-
-    def closure(states: frozenset[int]) -> frozenset[int]:
-        out = set(states)
-        stack = list(states)
-        while stack:
-            s = stack.pop()
-            if s < count and tokens[s] is _STAR and s + 1 not in out:
-                out.add(s + 1)
-                stack.append(s + 1)
-        return frozenset(out)
-
-    alphabet = {t for t in tokens if t is not _STAR}
-    alphabet.add("\x00other")  # stands for every character the pattern does not name
-    start = closure(frozenset({0}))
-    seen = {start}
-    frontier = [start]
-    worst = len(start)
-    while frontier and len(seen) < _SUBSET_EXPLORATION_CAP:
-        current = frontier.pop()
-        for char in alphabet:
-            moved = set()
-            for s in current:
-                if s < count:
-                    token = tokens[s]
-                    if token is _STAR:
-                        moved.add(s)
-                    elif token == char:
-                        moved.add(s + 1)
-            nxt = closure(frozenset(moved))
-            if nxt and nxt not in seen:
-                seen.add(nxt)
-                frontier.append(nxt)
-                worst = max(worst, len(nxt))
-    return worst
+    stars = [i for i, token in enumerate(tokens) if token is _STAR]
+    if not stars:
+        return 1  # a literal: one state at a time
+    runs: list[tuple[list[str], int]] = []  # literal after each *, and the largest offset to count
+    for star in stars:
+        end = next((j for j in range(star + 1, count) if tokens[j] is _STAR), count)
+        literal = [t for t in tokens[star + 1 : end] if t is not None]
+        # offset len(literal) is the next * (already counted) unless the run ends the pattern
+        runs.append((literal, len(literal) if end == count else len(literal) - 1))
+    constant = len(stars) + len(stars)  # each * and the state after it (no "**" to share one)
+    tables = []
+    for literal, cap in runs:
+        failure = _failure(literal)
+        depth = [0] * (len(literal) + 1)  # offsets >= 1 on the border chain of literal[:q]
+        for q in range(1, len(literal) + 1):
+            depth[q] = depth[failure[q]] + 1
+        tables.append((literal, failure, depth, cap))
+    best = 0
+    for text, _ in runs:
+        totals = [0] * (len(text) + 1)
+        for literal, failure, depth, cap in tables:
+            q = 0
+            for position, char in enumerate(text, start=1):
+                if q == len(literal):
+                    q = failure[q]
+                while q and literal[q] != char:
+                    q = failure[q]
+                if literal and literal[q] == char:
+                    q += 1
+                totals[position] += depth[q] - (1 if q > cap else 0)
+        best = max(best, *totals)
+    return constant + best
