@@ -88,21 +88,27 @@ def test_pattern(
     sys.stdout.write(json.dumps({"Result": compiled.matches(event_obj)}) + "\n")
 
 
-def _parameters(values: list[str] | None) -> dict[str, str]:
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     parsed = {}
     for item in values or ():
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise _fail(f"--param: expected KEY=VALUE, got '{item}'")
+            raise _fail(f"{option}: expected KEY=VALUE, got '{item}'")
         parsed[key] = value
     return parsed
 
 
-def _load(source: str, params: list[str] | None, synth_timeout: float):
-    from bridgetwin.graph import TemplateError, load_graph
+Synth = tuple[float, list[str] | None, str | None]
+"""--synth-timeout, --context and --app, as given."""
 
+
+def _load(source: str, params: list[str] | None, synth: Synth):
+    from bridgetwin.graph import SynthOptions, TemplateError, load_graph
+
+    timeout, context, command = synth
+    options = SynthOptions(timeout, _pairs(context, "--context"), command)
     try:
-        return load_graph(source, _parameters(params), synth_timeout=synth_timeout)
+        return load_graph(source, _pairs(params, "--param"), synth=options)
     except TemplateError as exc:
         raise _fail(f"error: {exc}") from None
 
@@ -131,6 +137,18 @@ ParamOption = Annotated[
 FormatOption = Annotated[
     str, typer.Option("--format", help="Output format: text or json.", callback=_check_format)
 ]
+ContextOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--context",
+        help="KEY=VALUE context for a CDK app directory, repeatable (wins over cdk.json and "
+        "cdk.context.json).",
+    ),
+]
+AppOption = Annotated[
+    str | None,
+    typer.Option("--app", help="Command that synthesizes the CDK app, instead of cdk.json's."),
+]
 SynthTimeoutOption = Annotated[
     float,
     typer.Option(
@@ -148,11 +166,13 @@ def graph_command(
     param: ParamOption = None,
     output_format: FormatOption = "text",
     synth_timeout: SynthTimeoutOption = 600.0,
+    context: ContextOption = None,
+    app_command: AppOption = None,
 ) -> None:
     """Show the EventBridge deployment a template defines: bus -> rule -> target -> destination."""
     from bridgetwin.graph._render import graph_to_dict, graph_to_text
 
-    graph = _load(source, param, synth_timeout)
+    graph = _load(source, param, (synth_timeout, context, app_command))
     if output_format == "json":
         typer.echo(json.dumps(graph_to_dict(graph), indent=2))
     else:
@@ -165,12 +185,14 @@ def lint_command(
     param: ParamOption = None,
     output_format: FormatOption = "text",
     synth_timeout: SynthTimeoutOption = 600.0,
+    context: ContextOption = None,
+    app_command: AppOption = None,
 ) -> None:
     """Check a deployment against EventBridge best practices; exits 1 when there are errors."""
     from bridgetwin.graph.lint import lint_graph
     from bridgetwin.patterns import Severity
 
-    findings = lint_graph(_load(source, param, synth_timeout))
+    findings = lint_graph(_load(source, param, (synth_timeout, context, app_command)))
     if output_format == "json":
         rows = [
             {
@@ -203,6 +225,8 @@ def simulate_command(
     out: Annotated[str | None, typer.Option("--out", help="Write result.json here.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when an SLO fails.")] = False,
     synth_timeout: SynthTimeoutOption = 600.0,
+    context: ContextOption = None,
+    app_command: AppOption = None,
 ) -> None:
     """Simulate a deployment under a scenario: throttling, retries, DLQ volume, latency, alarms."""
     from rich.console import Console
@@ -211,7 +235,7 @@ def simulate_command(
     from bridgetwin.simulator import ScenarioError, SimulationError, load_scenario, simulate
     from bridgetwin.simulator.results.report import render
 
-    graph = _load(source, param, synth_timeout)
+    graph = _load(source, param, (synth_timeout, context, app_command))
     try:
         directory = prepare_directory(out) if out else None
     except OutputError as exc:

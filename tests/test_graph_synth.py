@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -13,13 +14,27 @@ from pathlib import Path
 
 import pytest
 
-from bridgetwin.graph import TemplateError, load_graph
+from bridgetwin.graph import SynthOptions, TemplateError, load_graph
 
 # An app that writes a one-queue assembly where the CDK tells it to.
 WRITER = """
 import json, os, pathlib
 out = pathlib.Path(os.environ["CDK_OUTDIR"])
 template = {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}}}
+(out / "S.template.json").write_text(json.dumps(template))
+(out / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {
+    "S": {"type": "aws:cloudformation:stack", "environment": "aws://1/eu-west-1"}}}))
+"""
+
+# An app whose queue is named from its context, as the CDK CLI passes it.
+CONTEXTUAL = """
+import json, os, pathlib
+context = json.loads(os.environ["CDK_CONTEXT_JSON"])
+if "env" not in context:
+    raise SystemExit("context 'env' is required: cdk synth -c env=...")
+out = pathlib.Path(os.environ["CDK_OUTDIR"])
+name = f"{context['env']}-{context['team']}-{context.get('tier', 'none')}"
+template = {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": name}}}}
 (out / "S.template.json").write_text(json.dumps(template))
 (out / "manifest.json").write_text(json.dumps({"version": "36.0.0", "artifacts": {
     "S": {"type": "aws:cloudformation:stack", "environment": "aws://1/eu-west-1"}}}))
@@ -88,7 +103,7 @@ def test_a_synth_past_its_timeout_is_stopped_with_its_children(tmp_path):
     directory = app(tmp_path, "python app.py", HANGER)
     start = time.monotonic()
     with pytest.raises(TemplateError, match=r"took longer than 2 s \(--synth-timeout\)"):
-        load_graph(directory, synth_timeout=2)
+        load_graph(directory, synth=SynthOptions(timeout=2))
     assert time.monotonic() - start < 30
     pid = int((directory / "grandchild.pid").read_text())
     deadline = time.monotonic() + 10
@@ -116,3 +131,44 @@ def test_interrupting_bridgetwin_ends_the_synth_and_its_children(tmp_path, sig):
     while alive(pid) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not alive(pid)
+
+
+def test_context_comes_from_cdk_json_then_cdk_context_json_then_the_command_line(tmp_path):
+    directory = tmp_path / "app"
+    directory.mkdir()
+    (directory / "app.py").write_text(CONTEXTUAL)
+    (directory / "cdk.json").write_text(json.dumps(
+        {"app": "python app.py", "context": {"env": "dev", "team": "a", "tier": "gold"}}))  # fmt: skip
+    (directory / "cdk.context.json").write_text(json.dumps({"team": "b"}))
+    graph = load_graph(directory, synth=SynthOptions(context={"env": "prod"}))
+    assert [q.name for q in graph.queues] == ["prod-b-gold"]
+    assert [q.name for q in load_graph(directory).queues] == ["dev-b-gold"]
+
+
+def test_a_required_context_value_missing_is_the_apps_own_error(tmp_path):
+    directory = app(tmp_path, "python app.py", CONTEXTUAL)
+    with pytest.raises(
+        TemplateError, match=re.escape("context 'env' is required: cdk synth -c env=...")
+    ):
+        load_graph(directory)
+
+
+def test_the_app_option_replaces_cdk_jsons_command(tmp_path):
+    directory = app(tmp_path, "python missing.py", WRITER)
+    graph = load_graph(directory, synth=SynthOptions(app="python app.py"))
+    assert [s.region for s in graph.stacks] == ["eu-west-1"]
+
+
+def test_the_cli_passes_context_and_app(tmp_path):
+    from typer.testing import CliRunner
+
+    from bridgetwin.cli import app as cli
+
+    directory = app(tmp_path, "python missing.py", CONTEXTUAL)
+    result = CliRunner().invoke(cli, ["graph", str(directory), "--format", "json", "--app",
+                                      "python app.py", "--context", "env=qa", "--context",
+                                      "team=z"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert [q["name"] for q in json.loads(result.output)["queues"]] == ["qa-z-none"]
+    bad = CliRunner().invoke(cli, ["graph", str(directory), "--context", "novalue"])
+    assert bad.exit_code == 2 and "--context: expected KEY=VALUE, got 'novalue'" in bad.output

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._loader import load_graph
+from bridgetwin.graph._synth import SynthOptions
 from bridgetwin.graph.model import (
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
     DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
@@ -54,6 +55,7 @@ __all__ = [
     "RetryPolicy",
     "Rule",
     "StackInfo",
+    "SynthOptions",
     "Target",
     "TargetKind",
     "TemplateError",

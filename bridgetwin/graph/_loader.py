@@ -21,7 +21,7 @@ from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._intrinsics import Assembly, StackContext
 from bridgetwin.graph._linker import Linker, arn_parts
 from bridgetwin.graph._sources import DEFAULT_ACCOUNT, DEFAULT_REGION, read_sources
-from bridgetwin.graph._synth import DEFAULT_SYNTH_TIMEOUT
+from bridgetwin.graph._synth import SynthOptions
 from bridgetwin.graph._values import ResourceRef
 from bridgetwin.graph.model import EventBus, Graph, OpaqueResource, StackInfo
 
@@ -43,7 +43,7 @@ def load_graph(
     source: str | os.PathLike[str] | Mapping[str, Any],
     parameters: Mapping[str, Any] | None = None,
     *,
-    synth_timeout: float = DEFAULT_SYNTH_TIMEOUT,
+    synth: SynthOptions | None = None,
 ) -> Graph:
     """Load the EventBridge deployment described by ``source``.
 
@@ -53,15 +53,15 @@ def load_graph(
         parameters: Values for template parameters, by name; ``AWS::Region`` and
             ``AWS::AccountId`` set the environment of stacks that do not fix their own. Defaults
             to each parameter's ``Default``.
-        synth_timeout: Seconds a CDK app directory's synth may take (default 600); the command
-            and its children are stopped beyond it.
+        synth: How a CDK app directory is synthesized: timeout (default 600 s; the command and
+            its children are stopped beyond it), extra context, another app command.
 
     Raises:
         TemplateError: the source cannot be read, or a value the twin needs cannot be resolved;
             the message names the stack, logical id and property path.
     """
     parameters = dict(parameters or {})
-    sources = read_sources(source, synth_timeout)
+    sources = read_sources(source, synth)
     region = str(parameters.pop("AWS::Region", DEFAULT_REGION))
     account = str(parameters.pop("AWS::AccountId", DEFAULT_ACCOUNT))
     _check_parameters(sources, parameters)

@@ -81,6 +81,40 @@ def _target_lines(graph: Graph, target: Target, indent: str) -> list[str]:
     return lines
 
 
+def _unattached_lines(graph: Graph) -> list[str]:
+    """Archives, and the API destinations, connections and queues no rule uses (a Pipe may)."""
+    lines = []
+    for archive in graph.archives:
+        retention = (
+            f"{archive.retention_days} days" if archive.retention_days else "kept indefinitely"
+        )
+        pattern = archive.pattern.to_json() if archive.pattern else "every event"
+        lines.append(
+            f"archive {archive.name} [{archive.id}] of {archive.source_bus}: {pattern}, {retention}"
+        )
+    targets = [t for rule in graph.rules for t in rule.targets]
+    used_destinations = {t.api_destination for t in targets}
+    for destination in graph.api_destinations:
+        if destination.id not in used_destinations:
+            lines.append(
+                f"api destination {destination.id}: {destination.http_method} "
+                f"{destination.endpoint} at {destination.rate_limit_per_second}/s "
+                f"(no rule targets it), connection {destination.connection or 'none'}"
+            )
+    used_connections = {d.connection for d in graph.api_destinations}
+    for connection in graph.connections:
+        if connection.id not in used_connections:
+            lines.append(
+                f"connection {connection.id}: {connection.authorization_type} "
+                "(no API destination uses it)"
+            )
+    used_queues = {t.resource for t in targets} | {t.dead_letter_queue for t in targets}
+    for queue in graph.queues:
+        if queue.id not in used_queues:
+            lines.append(f"queue {queue.id} (neither a target nor a DLQ of any rule)")
+    return lines
+
+
 def _rule_lines(graph: Graph, rule: Rule) -> list[str]:
     trigger = rule.pattern.to_json() if rule.pattern else f"schedule {rule.schedule_expression}"
     lines = [f"  └─ rule {rule.id} [{rule.state}] {trigger}"]
@@ -97,6 +131,7 @@ def graph_to_text(graph: Graph) -> str:
         lines.append(f"bus {bus.name} [{bus.id}] {bus.region}{kind}")
         for rule in graph.rules_on(bus.id):
             lines.extend(_rule_lines(graph, rule))
+    lines.extend(_unattached_lines(graph))
     for endpoint in graph.endpoints:
         replication = "replication on" if endpoint.replication_enabled else "replication OFF"
         lines.append(

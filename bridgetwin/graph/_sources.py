@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgetwin.graph._errors import TemplateError
-from bridgetwin.graph._synth import DEFAULT_SYNTH_TIMEOUT, synthesized
+from bridgetwin.graph._synth import SynthOptions, synthesized
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
@@ -35,7 +35,7 @@ class StackSource:
 
 def read_sources(
     source: str | os.PathLike[str] | Mapping[str, Any],
-    synth_timeout: float = DEFAULT_SYNTH_TIMEOUT,
+    synth: SynthOptions | None = None,
 ) -> list[StackSource]:
     """Read ``source`` into stack templates; raises ``TemplateError`` naming what is wrong."""
     if isinstance(source, Mapping):
@@ -45,7 +45,7 @@ def read_sources(
         if (path / "manifest.json").is_file():
             return _read_assembly(path)
         if (path / "cdk.json").is_file():
-            with synthesized(path, synth_timeout) as outdir:
+            with synthesized(path, synth) as outdir:
                 return _read_assembly(outdir)
         raise TemplateError(
             f"{path} is a directory without manifest.json (a cloud assembly) or cdk.json "

@@ -1,7 +1,10 @@
 """Synthesizing a CDK app directory, as ``cdk synth`` would, without the CDK CLI.
 
-The ``app`` command of ``cdk.json`` runs in the app's directory with ``CDK_OUTDIR`` pointing at a
-fresh temporary directory, which is removed once its templates are read. The command runs in its
+The ``app`` command of ``cdk.json`` (or ``SynthOptions.app``) runs in the app's directory with
+``CDK_OUTDIR`` pointing at a fresh temporary directory, which is removed once its templates are
+read, and with the context the CDK CLI would give it in ``CDK_CONTEXT_JSON``: ``cdk.json``'s
+``context``, then ``cdk.context.json``, then ``SynthOptions.context`` (``--context KEY=VALUE``),
+later ones winning. The command runs in its
 own process group, so a timeout, Ctrl-C or SIGTERM ends it and everything it started (``npx``,
 ``ts-node``, a jsii kernel), not only the first process. A command that cannot run or fails is a
 ``TemplateError`` carrying the command's whole error output.
@@ -17,9 +20,11 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from bridgetwin.graph._errors import TemplateError
 
@@ -27,15 +32,43 @@ DEFAULT_SYNTH_TIMEOUT = 600.0
 """Seconds a synth may take (a large TypeScript app with ts-node takes a minute or two)."""
 
 
-def _command(app_dir: Path) -> tuple[str, list[str]]:
-    """The ``app`` command of ``cdk.json``, split into arguments."""
+@dataclass(frozen=True)
+class SynthOptions:
+    """How to synthesize a CDK app directory, as ``cdk synth``'s options would say."""
+
+    timeout: float = DEFAULT_SYNTH_TIMEOUT
+    context: Mapping[str, Any] = field(default_factory=dict)
+    """``--context KEY=VALUE``: wins over ``cdk.json`` and ``cdk.context.json``."""
+    app: str | None = None
+    """``--app``: the command to run instead of ``cdk.json``'s ``app``."""
+
+
+def _settings(app_dir: Path, name: str) -> dict[str, Any]:
+    path = app_dir / name
+    if name != "cdk.json" and not path.is_file():
+        return {}
     try:
-        settings = json.loads((app_dir / "cdk.json").read_text(encoding="utf-8"))
+        settings = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise TemplateError(f"{app_dir}/cdk.json: cannot read: {exc}") from None
-    command = settings.get("app") if isinstance(settings, dict) else None
+        raise TemplateError(f"{path}: cannot read: {exc}") from None
+    if not isinstance(settings, dict):
+        raise TemplateError(f"{path}: must be a JSON object")
+    return settings
+
+
+def _context(app_dir: Path, options: SynthOptions) -> dict[str, Any]:
+    context = _settings(app_dir, "cdk.json").get("context") or {}
+    if not isinstance(context, dict):
+        raise TemplateError(f"{app_dir}/cdk.json: 'context' must be an object")
+    return {**context, **_settings(app_dir, "cdk.context.json"), **options.context}
+
+
+def _command(app_dir: Path, override: str | None) -> tuple[str, list[str]]:
+    """The app command (``--app``, else ``cdk.json``'s ``app``), split into arguments."""
+    command = override if override is not None else _settings(app_dir, "cdk.json").get("app")
     if not isinstance(command, str) or not command.strip():
-        raise TemplateError(f'{app_dir}/cdk.json has no "app" command (a non-empty string)')
+        where = "--app" if override is not None else f"{app_dir}/cdk.json"
+        raise TemplateError(f'{where} has no "app" command (a non-empty string)')
     try:
         argv = shlex.split(command)
     except ValueError as exc:
@@ -66,11 +99,14 @@ def _terminated(signum: int, _frame: object) -> None:
 
 
 @contextmanager
-def synthesized(app_dir: Path, timeout: float = DEFAULT_SYNTH_TIMEOUT) -> Iterator[Path]:
+def synthesized(app_dir: Path, options: SynthOptions | None = None) -> Iterator[Path]:
     """The cloud assembly of ``app_dir``, in a temporary directory removed on exit."""
-    command, argv = _command(app_dir)
+    options = options or SynthOptions()
+    timeout = options.timeout
+    command, argv = _command(app_dir, options.app)
+    context = _context(app_dir, options)
     outdir = Path(tempfile.mkdtemp(prefix="bridgetwin-cdk-out-"))
-    env = {**os.environ, "CDK_OUTDIR": str(outdir)}
+    env = {**os.environ, "CDK_OUTDIR": str(outdir), "CDK_CONTEXT_JSON": json.dumps(context)}
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
     previous = None
     try:
