@@ -123,7 +123,8 @@ def _check_format(value: str) -> str:
 SourceArgument = Annotated[
     str,
     typer.Argument(
-        help="A template (JSON/YAML), a cloud assembly (cdk.out) or a CDK app directory."
+        help="A template (JSON/YAML), a cloud assembly (cdk.out), a CDK app directory, or a "
+        "deployment manifest listing several of them (stacks: [...])."
     ),
 ]
 ParamOption = Annotated[

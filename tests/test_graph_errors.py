@@ -60,7 +60,7 @@ BAD = [
      ["property EventPattern.detail.n[0].numeric", "Bottom must be less than top"]),
     ("no-pattern-no-schedule", rule(EventPattern=None), ["needs an EventPattern or a ScheduleExpression"]),
     ("missing-import", rule(EventBusName={"Fn::ImportValue": "Nowhere"}),
-     ["resource R, property EventBusName.Fn::ImportValue", "no loaded stack exports 'Nowhere'"]),
+     ["resource R, property EventBusName.Fn::ImportValue", "no loaded stack in us-east-1, account 123456789012 exports 'Nowhere'"]),
     ("unknown-condition", {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Condition": "Ghost"}}},
      ["unknown condition 'Ghost'"]),
     ("mapping-miss", rule(Name={"Fn::FindInMap": ["M", "a", "b"]}), ["Fn::FindInMap: no value for [M, a, b]"]),

@@ -360,7 +360,9 @@ class Assembly:
         self._resolving: list[str] = []
 
     def export(self, name: str, importer: StackContext, lid: str, path: str) -> Any:
-        for stack in self.stacks.values():
+        """An export's value, from a stack in the importer's own Region and account: exports
+        never cross either in CloudFormation."""
+        for stack in self._neighbours(importer):
             for output_id, output in (stack.template.get("Outputs") or {}).items():
                 export = output.get("Export") if isinstance(output, Mapping) else None
                 if export and stack.resolve(export.get("Name"), f"Outputs.{output_id}") == name:
@@ -369,16 +371,24 @@ class Assembly:
                     )
         known = sorted(
             str(stack.resolve(o["Export"]["Name"]))
-            for stack in self.stacks.values()
+            for stack in self._neighbours(importer)
             for o in (stack.template.get("Outputs") or {}).values()
-            if isinstance(o, Mapping) and "Export" in o
+            if isinstance(o, Mapping) and isinstance(o.get("Export"), Mapping)
         )
         raise importer.error(
-            f"Fn::ImportValue: no loaded stack exports '{name}' "
-            f"(exports: {', '.join(known) or 'none'}); load the exporting stack too",
+            f"Fn::ImportValue: no loaded stack in {importer.region}, account {importer.account} "
+            f"exports '{name}' (exports there: {', '.join(known) or 'none'}); load the exporting "
+            "stack too",
             lid,
             path,
         )
+
+    def _neighbours(self, importer: StackContext) -> list[StackContext]:
+        return [
+            stack
+            for stack in self.stacks.values()
+            if stack.region == importer.region and stack.account == importer.account
+        ]
 
     def cross_region_value(self, key: str, reader: StackContext, lid: str, path: str) -> Any:
         """A CDK cross-region reference: find the writer that exports ``key`` and resolve it."""

@@ -69,8 +69,9 @@ def load_graph(
     assembly = Assembly()
     for src in sources:
         template = _expand_sam(src.template)
+        values = {**parameters, **src.parameters}
         assembly.stacks[src.name] = StackContext(
-            src.name, template, src.region or region, src.account or account, parameters, assembly
+            src.name, template, src.region or region, src.account or account, values, assembly
         )
     for ctx in assembly.stacks.values():
         _check_references(ctx)
@@ -78,17 +79,28 @@ def load_graph(
 
 
 def _check_parameters(sources: list[Any], values: Mapping[str, Any]) -> None:
+    """Values given for all stacks must be declared by one; a stack's own, by that stack."""
+    for src in sources:
+        _check_declared(src.template.get("Parameters") or {}, src.parameters, src.name)
     declared: dict[str, Mapping[str, Any]] = {}
     for src in sources:
         declared.update(src.template.get("Parameters") or {})
+    _check_declared(declared, values, "")
+
+
+def _check_declared(declared: Mapping[str, Any], values: Mapping[str, Any], stack: str) -> None:
     for name, value in values.items():
         if name not in declared:
             known = ", ".join(sorted(declared)) or "none"
-            raise TemplateError(f"unknown parameter '{name}'; the template declares: {known}")
-        allowed = declared[name].get("AllowedValues")
+            raise TemplateError(
+                f"unknown parameter '{name}'; the template declares: {known}", stack=stack
+            )
+        spec = declared[name] if isinstance(declared[name], Mapping) else {}
+        allowed = spec.get("AllowedValues")
         if allowed and str(value) not in [str(a) for a in allowed]:
             raise TemplateError(
-                f"parameter '{name}' must be one of {', '.join(map(str, allowed))}, got {value!r}"
+                f"parameter '{name}' must be one of {', '.join(map(str, allowed))}, got {value!r}",
+                stack=stack,
             )
 
 

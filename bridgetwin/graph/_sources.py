@@ -1,6 +1,7 @@
 """Read what the user points at into (stack name, template, region, account) tuples.
 
-Accepted: a template dict; a JSON or YAML template file (YAML short forms through cfn-lint's
+Accepted: a deployment manifest listing several of the others (:mod:`._deployment`); a template
+dict; a JSON or YAML template file (YAML short forms through cfn-lint's
 decoder); a CDK cloud assembly directory (``manifest.json``, nested stage assemblies included); or a
 CDK app directory, which is synthesized first through the ``app`` command of its ``cdk.json``
 (:mod:`._synth`).
@@ -11,10 +12,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridgetwin.graph._deployment import is_deployment, read_deployment
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._synth import SynthOptions, synthesized
 
@@ -31,6 +33,8 @@ class StackSource:
     template: Mapping[str, Any]
     region: str | None
     account: str | None
+    parameters: Mapping[str, Any] = field(default_factory=dict)
+    """This stack's own parameter values (from a deployment manifest)."""
 
 
 def read_sources(
@@ -39,6 +43,8 @@ def read_sources(
 ) -> list[StackSource]:
     """Read ``source`` into stack templates; raises ``TemplateError`` naming what is wrong."""
     if isinstance(source, Mapping):
+        if is_deployment(source):
+            return read_deployment(source, Path.cwd(), lambda p: read_sources(p, synth))
         return [StackSource("Template", _checked(source, "Template"), None, None)]
     path = Path(source)
     if path.is_dir():
@@ -53,7 +59,10 @@ def read_sources(
         )
     if not path.is_file():
         raise TemplateError(f"{path}: no such file or directory")
-    return [StackSource(path.stem, _checked(_read_template_file(path), path.name), None, None)]
+    document = _read_template_file(path)
+    if is_deployment(document):
+        return read_deployment(document, path.parent, lambda p: read_sources(p, synth))
+    return [StackSource(path.stem, _checked(document, path.name), None, None)]
 
 
 MAX_DEPTH = 200

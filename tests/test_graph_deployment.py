@@ -1,0 +1,108 @@
+"""A deployment manifest: several sources, each with its Region, account, name and parameters,
+loaded as one graph with Fn::ImportValue answered within each Region and account."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+
+from bridgetwin.graph import TemplateError, load_graph
+
+BUS = {
+    "Parameters": {"BusName": {"Type": "String"}},
+    "Resources": {"Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": {"Ref": "BusName"}}}},
+    "Outputs": {"BusArn": {"Value": {"Fn::GetAtt": ["Bus", "Arn"]}, "Export": {"Name": "orders-bus-arn"}}},
+}  # fmt: skip
+QUEUE = {
+    "Resources": {"Ledger": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "ledger"}}},
+    "Outputs": {"LedgerArn": {"Value": {"Fn::GetAtt": ["Ledger", "Arn"]},
+                              "Export": {"Name": {"Fn::Sub": "${AWS::StackName}-arn"}}}},
+}  # fmt: skip
+CONSUMER = {
+    "Resources": {"Rule": {"Type": "AWS::Events::Rule", "Properties": {
+        "EventBusName": {"Fn::ImportValue": "orders-bus-arn"},
+        "EventPattern": {"source": ["acme.orders"]},
+        "Targets": [{"Id": "Ledger", "Arn": {"Fn::ImportValue": "ledger-arn"}}]}}},
+}  # fmt: skip
+
+
+def write(directory, **files):
+    for name, content in files.items():
+        (directory / name).write_text(json.dumps(content) if name.endswith(".json") else content)
+
+
+@pytest.fixture
+def deployment(tmp_path):
+    write(tmp_path, **{"bus.json": BUS, "queue.json": QUEUE, "consumer.json": CONSUMER})
+    manifest = {"stacks": [
+        {"template": "bus.json", "region": "us-east-1", "name": "bus-us", "parameters": {"BusName": "orders-us"}},
+        {"template": "bus.json", "region": "eu-west-1", "name": "bus-eu", "parameters": {"BusName": "orders-eu"}},
+        {"template": "queue.json", "region": "eu-west-1", "name": "ledger"},
+        {"template": "consumer.json", "region": "eu-west-1"},
+    ]}  # fmt: skip
+    (tmp_path / "deployment.yaml").write_text(yaml.safe_dump(manifest))
+    return tmp_path
+
+
+def test_imports_resolve_within_the_importers_region(deployment):
+    graph = load_graph(deployment / "deployment.yaml")
+    assert sorted((s.name, s.region) for s in graph.stacks) == [
+        ("bus-eu", "eu-west-1"), ("bus-us", "us-east-1"), ("consumer", "eu-west-1"),
+        ("ledger", "eu-west-1")]  # fmt: skip
+    (rule,) = graph.rules
+    bus = graph.get(rule.bus)
+    assert (bus.name, bus.region) == ("orders-eu", "eu-west-1")  # not the us-east-1 export
+    (target,) = rule.targets
+    assert graph.get(target.resource).name == "ledger"  # AWS::StackName from the manifest's name
+    assert sorted(b.name for b in graph.buses) == ["orders-eu", "orders-us"]
+
+
+def test_the_python_api_takes_the_same_manifest_as_a_mapping(deployment, monkeypatch):
+    monkeypatch.chdir(deployment)
+    manifest = yaml.safe_load((deployment / "deployment.yaml").read_text())
+    assert len(load_graph(manifest).stacks) == 4
+
+
+def test_an_import_from_another_region_is_not_found(deployment):
+    manifest = yaml.safe_load((deployment / "deployment.yaml").read_text())
+    manifest["stacks"][3]["region"] = "ap-south-1"
+    (deployment / "deployment.yaml").write_text(yaml.safe_dump(manifest))
+    with pytest.raises(TemplateError) as info:
+        load_graph(deployment / "deployment.yaml")
+    assert str(info.value) == (
+        "stack consumer, resource Rule, property EventBusName.Fn::ImportValue: Fn::ImportValue: "
+        "no loaded stack in ap-south-1, account 123456789012 exports 'orders-bus-arn' (exports "
+        "there: none); load the exporting stack too"
+    )
+
+
+@pytest.mark.parametrize(
+    ("stacks", "message"),
+    [([{"template": "bus.json", "region": "eu-west-1", "colour": "red"}],
+      "stacks[0]: unknown field(s) colour; allowed: template, region, account, name, parameters"),
+     ([{"region": "eu-west-1"}], "stacks[0].template: required"),
+     ([{"template": "queue.json"}, {"template": "queue.json"}],
+      "deployment: stack name(s) queue appear more than once; give each source its own 'name'"),
+     ([{"template": "bus.json", "parameters": {"BusName": "x", "Nope": 1}}],
+      "stack bus: unknown parameter 'Nope'; the template declares: BusName"),
+     ([{"template": "missing.json"}], "missing.json: no such file or directory"),
+     ([], "deployment: 'stacks' must be a non-empty list of sources")],
+)  # fmt: skip
+def test_manifest_mistakes_are_one_clear_error(deployment, stacks, message):
+    (deployment / "bad.yaml").write_text(yaml.safe_dump({"stacks": stacks}))
+    with pytest.raises(TemplateError) as info:
+        load_graph(deployment / "bad.yaml")
+    assert message in str(info.value)
+
+
+def test_the_cli_reads_a_manifest(deployment):
+    from typer.testing import CliRunner
+
+    from bridgetwin.cli import app
+
+    result = CliRunner().invoke(app, ["graph", str(deployment / "deployment.yaml")])
+    assert result.exit_code == 0, result.output
+    assert "stack consumer (eu-west-1, account 123456789012)" in result.output
+    assert "bus orders-eu [bus-eu/Bus] eu-west-1" in result.output
