@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from typer.testing import CliRunner
 
@@ -90,11 +92,68 @@ def test_bad_template_raises_template_error(template, fragments):
         assert fragment in str(info.value)
 
 
-def test_missing_parameter_value_names_the_parameter():
+def test_a_parameter_the_twin_does_not_need_stands_as_a_placeholder_with_a_warning():
     template = {"Parameters": {"Env": {"Type": "String"}}, **rule(Name={"Ref": "Env"})}
-    with pytest.raises(TemplateError, match=r"parameter 'Env' has no Default .*--param Env=VALUE"):
+    graph = load_graph(template)
+    assert graph.get("R").name == "R"  # an unknown name: the logical id, as for a generated one
+    assert graph.warnings == (
+        "stack Template: parameter 'Env' has no value and no Default; it stands as '${Env}' "
+        "where the twin does not need it (pass --param Env=VALUE)",
+    )
+    given = load_graph(template, {"Env": "dev"})
+    assert given.get("R").name == "dev" and given.warnings == ()
+
+
+def test_a_parameter_the_twin_needs_is_asked_for():
+    template = {
+        "Parameters": {"Rate": {"Type": "Number"}},
+        "Resources": {
+            "C": {"Type": "AWS::Events::Connection", "Properties": {"AuthorizationType": "API_KEY"}},
+            "D": {"Type": "AWS::Events::ApiDestination", "Properties": {
+                "ConnectionArn": {"Fn::GetAtt": ["C", "Arn"]}, "HttpMethod": "POST",
+                "InvocationEndpoint": "https://x.example.com", "InvocationRateLimitPerSecond": {"Ref": "Rate"}}},
+        },
+    }  # fmt: skip
+    with pytest.raises(TemplateError) as info:
         load_graph(template)
-    assert load_graph(template, {"Env": "dev"}).get("R").name == "dev"
+    assert str(info.value) == (
+        "stack Template, resource D, property InvocationRateLimitPerSecond: needs a number, got "
+        "'${Rate}' (the parameter has no value and no Default: --param Rate=VALUE)"
+    )
+
+
+def _connection(key: object, **parameters: dict) -> dict:
+    return {
+        "Parameters": parameters,
+        "Resources": {"C": {"Type": "AWS::Events::Connection", "Properties": {
+            "AuthorizationType": "API_KEY",
+            "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "x-api-key", "ApiKeyValue": key}}}}},
+    }  # fmt: skip
+
+
+def test_no_echo_parameters_are_secrets_never_shown_and_never_literals():
+    from bridgetwin.graph._render import graph_to_dict, graph_to_text
+    from bridgetwin.graph.lint import lint_graph
+
+    template = _connection({"Ref": "Key"}, Key={"Type": "String", "NoEcho": True})
+    for graph in (load_graph(template), load_graph(template, {"Key": "s3cr3t-value"})):
+        assert graph.warnings == ()  # never required
+        assert "s3cr3t-value" not in graph_to_text(graph) + json.dumps(graph_to_dict(graph))
+        assert graph.get("C").secret_references == ("parameter Key (NoEcho)",)
+        assert not [f for f in lint_graph(graph) if f.code == "plaintext-secret"]
+
+
+@pytest.mark.parametrize(
+    ("key", "parameters", "flagged"),
+    [("literal-key", {}, True),
+     ({"Ref": "Key"}, {"Key": {"Type": "String", "Default": "d"}}, False),
+     ("{{resolve:secretsmanager:api-key}}", {}, False)],
+)  # fmt: skip
+def test_plaintext_secret_fires_only_on_literals_in_the_template(key, parameters, flagged):
+    from bridgetwin.graph.lint import lint_graph
+
+    findings = lint_graph(load_graph(_connection(key, **parameters)))
+    assert bool([f for f in findings if f.code == "plaintext-secret"]) is flagged
 
 
 def test_unknown_or_disallowed_parameter_override():

@@ -73,6 +73,14 @@ class Build:
     def error(self, reason: str, path: str) -> Exception:
         return self.ctx.error(reason, self.logical_id, path)
 
+    def _asking(self, value: Any) -> str:
+        """For a value that is a parameter's placeholder: which value to pass."""
+        names = [n for n in sorted(self.ctx.placeholders) if f"${{{n}}}" in str(render(value))]
+        if not names:
+            return ""
+        wanted = " ".join(f"--param {n}=VALUE" for n in names)
+        return f" (the parameter has no value and no Default: {wanted})"
+
     def section(self, props: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
         """The object at ``key`` ({} when absent); anything but an object is a TemplateError."""
         value = props.get(key)
@@ -104,7 +112,9 @@ class Build:
                 raise TypeError
             number = float(value)
         except (TypeError, ValueError):  # not a number, or a placeholder only AWS can fill in
-            raise self.error(f"needs a number, got {render(value)!r}", where) from None
+            raise self.error(
+                f"needs a number, got {render(value)!r}{self._asking(value)}", where
+            ) from None
         if not math.isfinite(number):
             raise self.error(f"needs a finite number, got {value!r}", where)
         if integer and not number.is_integer():
@@ -254,19 +264,25 @@ _SECRET_FIELDS = {
 }
 
 
+def _at(value: Any, group: str, dotted: str) -> Any:
+    """``value[group]`` then each dotted part, or None where the path does not exist."""
+    for part in (group, *dotted.split(".")):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
 def build_connection(b: Build) -> Connection:
     auth = b.props.get("AuthParameters") or {}
     references: list[str] = []
     plaintext: list[str] = []
+    raw_auth = (b.ctx.resources[b.logical_id].get("Properties") or {}).get("AuthParameters")
     for group, fields in _SECRET_FIELDS.items():
         for dotted in fields:
-            value: Any = auth.get(group) or {}
-            for part in dotted.split("."):
-                value = value.get(part) if isinstance(value, Mapping) else None
+            value, raw = _at(auth, group, dotted), _at(raw_auth, group, dotted)
             if isinstance(value, SecretReference):
                 references.append(value.text)
-            elif value is not None:
-                plaintext.append(f"AuthParameters.{group}.{dotted}")
+            elif isinstance(raw, str) and not raw.startswith("{{resolve:"):
+                plaintext.append(f"AuthParameters.{group}.{dotted}")  # written in the template
     oauth = auth.get("OAuthParameters") or {}
     return Connection(
         id=b.gid,

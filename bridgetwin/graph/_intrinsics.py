@@ -49,6 +49,8 @@ class StackContext:
     assembly: Assembly
     _conditions: dict[str, bool] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
+    placeholders: set[str] = field(default_factory=set)
+    """Parameters with no value and no Default, stood in for by ``${Name}``."""
 
     @property
     def resources(self) -> Mapping[str, Any]:
@@ -77,18 +79,21 @@ class StackContext:
         return values.get(name)
 
     def parameter(self, name: str, logical_id: str, path: str) -> Any:
+        """A parameter's value. A ``NoEcho`` one is a secret: its value is never used or shown.
+        One with no value and no ``Default`` stands as ``${Name}``, listed in the graph's
+        warnings; a property the twin needs that holds it is an error asking for the value."""
         declared = (self.template.get("Parameters") or {}).get(name)
+        if not isinstance(declared, Mapping):
+            raise self.error(f"parameter '{name}' must be declared as an object", logical_id, path)
+        if str(declared.get("NoEcho", "false")).lower() == "true":
+            return SecretReference(f"parameter {name} (NoEcho)")
         if name in self.parameter_values:
             raw = self.parameter_values[name]
         elif "Default" in declared:
             raw = declared["Default"]
         else:
-            raise self.error(
-                f"parameter '{name}' has no Default and no value was given "
-                f"(pass --param {name}=VALUE)",
-                logical_id,
-                path,
-            )
+            self.placeholders.add(name)
+            return Symbolic(f"${{{name}}}")
         kind = str(declared.get("Type", "String"))
         if kind.startswith("AWS::SSM::Parameter::Value"):
             return Symbolic(f"{{{{resolve:ssm:{raw}}}}}")

@@ -300,6 +300,12 @@ class _Builder:
             health_checks=tuple(nodes.get("HealthCheck", ())),
             queues=tuple(nodes.get("Queue", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
+            warnings=tuple(
+                f"stack {c.name}: parameter '{name}' has no value and no Default; it stands as "
+                f"'${{{name}}}' where the twin does not need it (pass --param {name}=VALUE)"
+                for c in self.assembly.stacks.values()
+                for name in sorted(c.placeholders)
+            ),
         )
 
     def _bus_id(self, ctx: StackContext, lid: str, value: Any, path: str) -> str:

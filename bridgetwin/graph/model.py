@@ -251,6 +251,8 @@ class Graph:
     health_checks: tuple[HealthCheck, ...] = ()
     queues: tuple[Queue, ...] = ()
     other: tuple[OpaqueResource, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """What the loader stood in for rather than refuse (parameters without a value)."""
     _by_id: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -75,6 +75,10 @@ PACK: tuple[PackEntry, ...] = (
 def lint_graph(graph: Graph) -> list[GraphFinding]:
     """Every finding for the deployment: pattern findings per rule, then the pack's rules."""
     findings = [
+        GraphFinding("parameter-placeholder", Severity.WARNING, text.split(":", 1)[0], text)
+        for text in graph.warnings
+    ]
+    findings += [
         GraphFinding(
             f"pattern/{f.code}", f.severity, rule.id, f.message + (f" [{f.path}]" if f.path else "")
         )
