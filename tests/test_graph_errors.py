@@ -61,8 +61,6 @@ BAD = [
     ("bad-pattern", rule(EventPattern={"detail": {"n": [{"numeric": [">", 5, "<", 1]}]}}),
      ["property EventPattern.detail.n[0].numeric", "Bottom must be less than top"]),
     ("no-pattern-no-schedule", rule(EventPattern=None), ["needs an EventPattern or a ScheduleExpression"]),
-    ("missing-import", rule(EventBusName={"Fn::ImportValue": "Nowhere"}),
-     ["resource R, property EventBusName.Fn::ImportValue", "no loaded stack in us-east-1, account 123456789012 exports 'Nowhere'"]),
     ("unknown-condition", {"Resources": {"Q": {"Type": "AWS::SQS::Queue", "Condition": "Ghost"}}},
      ["unknown condition 'Ghost'"]),
     ("mapping-miss", rule(Name={"Fn::FindInMap": ["M", "a", "b"]}), ["Fn::FindInMap: no value for [M, a, b]"]),
@@ -96,12 +94,34 @@ def test_a_parameter_the_twin_does_not_need_stands_as_a_placeholder_with_a_warni
     template = {"Parameters": {"Env": {"Type": "String"}}, **rule(Name={"Ref": "Env"})}
     graph = load_graph(template)
     assert graph.get("R").name == "R"  # an unknown name: the logical id, as for a generated one
-    assert graph.warnings == (
+    assert tuple(w.message for w in graph.warnings) == (
         "stack Template: parameter 'Env' has no value and no Default; it stands as '${Env}' "
         "where the twin does not need it (pass --param Env=VALUE)",
     )
     given = load_graph(template, {"Env": "dev"})
     assert given.get("R").name == "dev" and given.warnings == ()
+
+
+def test_an_import_no_loaded_stack_exports_is_an_external_reference_with_a_warning():
+    graph = load_graph(rule(EventBusName={"Fn::ImportValue": "Nowhere"}))
+    reference = "arn:aws:cloudformation:us-east-1:123456789012:export/Nowhere"
+    assert graph.get(graph.get("R").bus).name == reference
+    assert tuple(w.message for w in graph.warnings) == (
+        "stack Template: Fn::ImportValue 'Nowhere' is exported by no loaded stack in us-east-1, "
+        f"account 123456789012; it stands as the external reference '{reference}' (load the "
+        "exporting stack to follow it)",
+    )
+
+
+def test_an_import_the_twin_needs_asks_for_its_stack():
+    template = rule(Targets=[{"Id": "t", "Arn": "arn:aws:sqs:us-east-1:1:q",
+                              "RetryPolicy": {"MaximumRetryAttempts": {"Fn::ImportValue": "Retries"}}}])  # fmt: skip
+    with pytest.raises(TemplateError) as info:
+        load_graph(template)
+    assert str(info.value).endswith(
+        "needs a number, got 'arn:aws:cloudformation:us-east-1:123456789012:export/Retries' "
+        "(Fn::ImportValue 'Retries': load the stack that exports it)"
+    )
 
 
 def test_a_parameter_the_twin_needs_is_asked_for():
@@ -137,7 +157,7 @@ def test_no_echo_parameters_are_secrets_never_shown_and_never_literals():
 
     template = _connection({"Ref": "Key"}, Key={"Type": "String", "NoEcho": True})
     for graph in (load_graph(template), load_graph(template, {"Key": "s3cr3t-value"})):
-        assert graph.warnings == ()  # never required
+        assert tuple(w.message for w in graph.warnings) == ()  # never required
         assert "s3cr3t-value" not in graph_to_text(graph) + json.dumps(graph_to_dict(graph))
         assert graph.get("C").secret_references == ("parameter Key (NoEcho)",)
         assert not [f for f in lint_graph(graph) if f.code == "plaintext-secret"]

@@ -74,12 +74,16 @@ class Build:
         return self.ctx.error(reason, self.logical_id, path)
 
     def _asking(self, value: Any) -> str:
-        """For a value that is a parameter's placeholder: which value to pass."""
-        names = [n for n in sorted(self.ctx.placeholders) if f"${{{n}}}" in str(render(value))]
-        if not names:
-            return ""
-        wanted = " ".join(f"--param {n}=VALUE" for n in names)
-        return f" (the parameter has no value and no Default: {wanted})"
+        """For a parameter's placeholder or an external import: what would give the value."""
+        text = str(render(value))
+        names = [n for n in sorted(self.ctx.placeholders) if f"${{{n}}}" in text]
+        if names:
+            wanted = " ".join(f"--param {n}=VALUE" for n in names)
+            return f" (the parameter has no value and no Default: {wanted})"
+        imports = [n for n, ref in sorted(self.ctx.external.items()) if ref == text]
+        if imports:
+            return f" (Fn::ImportValue '{imports[0]}': load the stack that exports it)"
+        return ""
 
     def section(self, props: Mapping[str, Any], key: str, path: str) -> Mapping[str, Any]:
         """The object at ``key`` ({} when absent); anything but an object is a TemplateError."""

@@ -51,6 +51,8 @@ class StackContext:
     _evaluating: set[str] = field(default_factory=set)
     placeholders: set[str] = field(default_factory=set)
     """Parameters with no value and no Default, stood in for by ``${Name}``."""
+    external: dict[str, str] = field(default_factory=dict)
+    """Imports no loaded stack exports: name -> the ARN-shaped reference standing for it."""
 
     @property
     def resources(self) -> Mapping[str, Any]:
@@ -366,7 +368,8 @@ class Assembly:
 
     def export(self, name: str, importer: StackContext, lid: str, path: str) -> Any:
         """An export's value, from a stack in the importer's own Region and account: exports
-        never cross either in CloudFormation."""
+        never cross either in CloudFormation. One no loaded stack exports there is an external
+        reference: an ARN-shaped name for it, which the graph's warnings list."""
         for stack in self._neighbours(importer):
             for output_id, output in (stack.template.get("Outputs") or {}).items():
                 export = output.get("Export") if isinstance(output, Mapping) else None
@@ -374,19 +377,12 @@ class Assembly:
                     return self._follow(
                         f"export '{name}'", stack, output.get("Value"), f"Outputs.{output_id}.Value"
                     )
-        known = sorted(
-            str(stack.resolve(o["Export"]["Name"]))
-            for stack in self._neighbours(importer)
-            for o in (stack.template.get("Outputs") or {}).values()
-            if isinstance(o, Mapping) and isinstance(o.get("Export"), Mapping)
+        partition, _ = _partition(importer.region)
+        reference = (
+            f"arn:{partition}:cloudformation:{importer.region}:{importer.account}:export/{name}"
         )
-        raise importer.error(
-            f"Fn::ImportValue: no loaded stack in {importer.region}, account {importer.account} "
-            f"exports '{name}' (exports there: {', '.join(known) or 'none'}); load the exporting "
-            "stack too",
-            lid,
-            path,
-        )
+        importer.external[name] = reference  # an external reference, listed in the warnings
+        return reference
 
     def _neighbours(self, importer: StackContext) -> list[StackContext]:
         return [

@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bridgetwin.graph._build import BUILDERS, Build
+from bridgetwin.graph._checks import check_parameters, check_references
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._intrinsics import Assembly, StackContext
 from bridgetwin.graph._linker import Linker, arn_parts
 from bridgetwin.graph._sources import DEFAULT_ACCOUNT, DEFAULT_REGION, read_sources
 from bridgetwin.graph._synth import SynthOptions
 from bridgetwin.graph._values import ResourceRef
-from bridgetwin.graph.model import EventBus, Graph, OpaqueResource, StackInfo
+from bridgetwin.graph.model import EventBus, Graph, LoadWarning, OpaqueResource, StackInfo
 
-_PSEUDO_OVERRIDES = ("AWS::Region", "AWS::AccountId")
-_SUB_NAMES = re.compile(r"\$\{([^}!][^}]*)\}")
 _SAM_RULE_EVENTS = ("EventBridgeRule", "CloudWatchEvent", "Schedule")
 _ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource prefix)
     "AWS::Events::EventBus": ("Name", "events", "event-bus/"),
@@ -64,7 +62,7 @@ def load_graph(
     sources = read_sources(source, synth)
     region = str(parameters.pop("AWS::Region", DEFAULT_REGION))
     account = str(parameters.pop("AWS::AccountId", DEFAULT_ACCOUNT))
-    _check_parameters(sources, parameters)
+    check_parameters(sources, parameters)
 
     assembly = Assembly()
     for src in sources:
@@ -74,103 +72,8 @@ def load_graph(
             src.name, template, src.region or region, src.account or account, values, assembly
         )
     for ctx in assembly.stacks.values():
-        _check_references(ctx)
+        check_references(ctx)
     return _Builder(assembly).graph()
-
-
-def _check_parameters(sources: list[Any], values: Mapping[str, Any]) -> None:
-    """Values given for all stacks must be declared by one; a stack's own, by that stack."""
-    for src in sources:
-        _check_declared(src.template.get("Parameters") or {}, src.parameters, src.name)
-    declared: dict[str, Mapping[str, Any]] = {}
-    for src in sources:
-        declared.update(src.template.get("Parameters") or {})
-    _check_declared(declared, values, "")
-
-
-def _check_declared(declared: Mapping[str, Any], values: Mapping[str, Any], stack: str) -> None:
-    for name, value in values.items():
-        if name not in declared:
-            known = ", ".join(sorted(declared)) or "none"
-            raise TemplateError(
-                f"unknown parameter '{name}'; the template declares: {known}", stack=stack
-            )
-        spec = declared[name] if isinstance(declared[name], Mapping) else {}
-        allowed = spec.get("AllowedValues")
-        if allowed and str(value) not in [str(a) for a in allowed]:
-            raise TemplateError(
-                f"parameter '{name}' must be one of {', '.join(map(str, allowed))}, got {value!r}",
-                stack=stack,
-            )
-
-
-def _names_referenced(value: Any) -> Iterator[tuple[str, str]]:
-    """(kind, logical id or parameter) for every Ref, GetAtt and Sub variable in ``value``."""
-    if isinstance(value, Mapping):
-        if len(value) == 1:
-            ((key, arg),) = value.items()
-            if key == "Ref" and isinstance(arg, str):
-                yield "Ref", arg
-            elif key == "Fn::GetAtt":
-                target = arg.split(".", 1)[0] if isinstance(arg, str) else None
-                if isinstance(arg, list) and arg:
-                    target = arg[0]
-                if isinstance(target, str):
-                    yield "Fn::GetAtt", target
-            elif key == "Fn::Sub":
-                text, variables = arg, {}
-                if isinstance(arg, list):  # [text, {variables}]; another shape fails later
-                    text = arg[0] if arg else ""
-                    variables = arg[1] if len(arg) > 1 and isinstance(arg[1], Mapping) else {}
-                for name in _SUB_NAMES.findall(text if isinstance(text, str) else ""):
-                    head = name.split(".", 1)[0] if not name.startswith("AWS::") else name
-                    if head not in variables:
-                        yield "Fn::Sub", head
-                yield from _names_referenced(variables)
-                return
-        for item in value.values():
-            yield from _names_referenced(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _names_referenced(item)
-
-
-def _check_references(ctx: StackContext) -> None:
-    """Dangling references and circular dependencies fail here, before any value is used."""
-    parameters = ctx.template.get("Parameters") or {}
-    depends: dict[str, set[str]] = {}
-    for lid, resource in ctx.resources.items():
-        edges: set[str] = set()
-        for kind, name in _names_referenced(resource.get("Properties") or {}):
-            if name in ctx.resources:
-                edges.add(name)
-            elif not (name.startswith("AWS::") or (kind != "Fn::GetAtt" and name in parameters)):
-                raise ctx.error(f"{kind} to unknown resource or parameter '{name}'", lid)
-        declared = resource.get("DependsOn") or []
-        for name in [declared] if isinstance(declared, str) else declared:
-            if name not in ctx.resources:
-                raise ctx.error(f"DependsOn names unknown resource '{name}'", lid, "DependsOn")
-            edges.add(name)
-        depends[lid] = edges
-    _check_acyclic(ctx, depends)
-
-
-def _check_acyclic(ctx: StackContext, depends: Mapping[str, set[str]]) -> None:
-    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-
-    def visit(node: str, path: list[str]) -> None:
-        state[node] = 1
-        for nxt in sorted(depends.get(node, ())):
-            if state.get(nxt) == 1:
-                cycle = [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
-                raise ctx.error(f"circular dependency between resources: {' -> '.join(cycle)}", nxt)
-            if nxt not in state:
-                visit(nxt, [*path, nxt])
-        state[node] = 2
-
-    for node in depends:
-        if node not in state:
-            visit(node, [node])
 
 
 def _expand_sam(template: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -300,13 +203,32 @@ class _Builder:
             health_checks=tuple(nodes.get("HealthCheck", ())),
             queues=tuple(nodes.get("Queue", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
-            warnings=tuple(
-                f"stack {c.name}: parameter '{name}' has no value and no Default; it stands as "
-                f"'${{{name}}}' where the twin does not need it (pass --param {name}=VALUE)"
-                for c in self.assembly.stacks.values()
-                for name in sorted(c.placeholders)
-            ),
+            warnings=self._warnings(),
         )
+
+    def _warnings(self) -> tuple[LoadWarning, ...]:
+        """Parameters that stand as placeholders, then imports kept as external references."""
+        stacks = self.assembly.stacks.values()
+        placeholders = [
+            LoadWarning(
+                "parameter-placeholder",
+                f"stack {c.name}: parameter '{name}' has no value and no Default; it stands as "
+                f"'${{{name}}}' where the twin does not need it (pass --param {name}=VALUE)",
+            )
+            for c in stacks
+            for name in sorted(c.placeholders)
+        ]
+        imports = [
+            LoadWarning(
+                "external-import",
+                f"stack {c.name}: Fn::ImportValue '{name}' is exported by no loaded stack in "
+                f"{c.region}, account {c.account}; it stands as the external reference "
+                f"'{reference}' (load the exporting stack to follow it)",
+            )
+            for c in stacks
+            for name, reference in sorted(c.external.items())
+        ]
+        return (*placeholders, *imports)
 
     def _bus_id(self, ctx: StackContext, lid: str, value: Any, path: str) -> str:
         """The bus a name, ARN or reference denotes; unknown buses become implicit nodes."""

@@ -46,7 +46,7 @@ def _plain(value: Any) -> Any:
 def graph_to_dict(graph: Graph) -> dict[str, Any]:
     """Every section of the graph as lists of snake_case objects, each with its ``id``."""
     data = {section: _plain(getattr(graph, section)) for section in _SECTIONS}
-    return {"stacks": _plain(graph.stacks), **data, "warnings": list(graph.warnings)}
+    return {"stacks": _plain(graph.stacks), **data, "warnings": _plain(graph.warnings)}
 
 
 def _duration(seconds: int) -> str:
@@ -154,5 +154,5 @@ def graph_to_text(graph: Graph) -> str:
         counts = Counter(o.type for o in graph.other)
         summary = ", ".join(f"{t} x{n}" for t, n in sorted(counts.items()))
         lines.append(f"other: {len(graph.other)} resource(s) ({summary})")
-    lines.extend(f"warning: {text}" for text in graph.warnings)
+    lines.extend(f"warning: {w.message}" for w in graph.warnings)
     return "\n".join(lines)

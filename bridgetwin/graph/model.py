@@ -237,6 +237,16 @@ class StackInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class LoadWarning:
+    """Something the loader stood in for rather than refuse."""
+
+    code: str
+    """``parameter-placeholder`` (a parameter with no value) or ``external-import`` (an import
+    no loaded stack exports)."""
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
 class Graph:
     """Everything loaded from one template, assembly or app."""
 
@@ -251,8 +261,8 @@ class Graph:
     health_checks: tuple[HealthCheck, ...] = ()
     queues: tuple[Queue, ...] = ()
     other: tuple[OpaqueResource, ...] = ()
-    warnings: tuple[str, ...] = ()
-    """What the loader stood in for rather than refuse (parameters without a value)."""
+    warnings: tuple[LoadWarning, ...] = ()
+    """What the loader stood in for rather than refuse."""
     _by_id: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -75,8 +75,8 @@ PACK: tuple[PackEntry, ...] = (
 def lint_graph(graph: Graph) -> list[GraphFinding]:
     """Every finding for the deployment: pattern findings per rule, then the pack's rules."""
     findings = [
-        GraphFinding("parameter-placeholder", Severity.WARNING, text.split(":", 1)[0], text)
-        for text in graph.warnings
+        GraphFinding(w.code, Severity.WARNING, w.message.split(":", 1)[0], w.message)
+        for w in graph.warnings
     ]
     findings += [
         GraphFinding(

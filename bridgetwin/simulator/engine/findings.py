@@ -57,7 +57,7 @@ class Finding:
 def model_findings(builder: ModelBuilder) -> list[Finding]:
     """Warnings about the deployment and the scenario, found while the model was built."""
     graph = builder.graph
-    found = [Finding("parameter-placeholder", text) for text in graph.warnings]
+    found = [Finding(w.code, w.message) for w in graph.warnings]
     found += _unmatched_traffic(builder)
     for rule in (r for r in graph.rules if r.enabled):
         if rule.pattern is not None and "${" in rule.pattern.to_json():

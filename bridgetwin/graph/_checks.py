@@ -1,0 +1,109 @@
+"""Checks made before any value is resolved: parameter values against their declarations,
+dangling references (``Ref``, ``Fn::GetAtt``, ``Fn::Sub`` variables, ``DependsOn``) and circular
+dependencies between resources, each a TemplateError naming where."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from bridgetwin.graph._errors import TemplateError
+from bridgetwin.graph._intrinsics import StackContext
+
+_SUB_NAMES = re.compile(r"\$\{([^}!][^}]*)\}")
+
+
+def check_parameters(sources: list[Any], values: Mapping[str, Any]) -> None:
+    """Values given for all stacks must be declared by one; a stack's own, by that stack."""
+    for src in sources:
+        _check_declared(src.template.get("Parameters") or {}, src.parameters, src.name)
+    declared: dict[str, Mapping[str, Any]] = {}
+    for src in sources:
+        declared.update(src.template.get("Parameters") or {})
+    _check_declared(declared, values, "")
+
+
+def _check_declared(declared: Mapping[str, Any], values: Mapping[str, Any], stack: str) -> None:
+    for name, value in values.items():
+        if name not in declared:
+            known = ", ".join(sorted(declared)) or "none"
+            raise TemplateError(
+                f"unknown parameter '{name}'; the template declares: {known}", stack=stack
+            )
+        spec = declared[name] if isinstance(declared[name], Mapping) else {}
+        allowed = spec.get("AllowedValues")
+        if allowed and str(value) not in [str(a) for a in allowed]:
+            raise TemplateError(
+                f"parameter '{name}' must be one of {', '.join(map(str, allowed))}, got {value!r}",
+                stack=stack,
+            )
+
+
+def _names_referenced(value: Any) -> Iterator[tuple[str, str]]:
+    """(kind, logical id or parameter) for every Ref, GetAtt and Sub variable in ``value``."""
+    if isinstance(value, Mapping):
+        if len(value) == 1:
+            ((key, arg),) = value.items()
+            if key == "Ref" and isinstance(arg, str):
+                yield "Ref", arg
+            elif key == "Fn::GetAtt":
+                target = arg.split(".", 1)[0] if isinstance(arg, str) else None
+                if isinstance(arg, list) and arg:
+                    target = arg[0]
+                if isinstance(target, str):
+                    yield "Fn::GetAtt", target
+            elif key == "Fn::Sub":
+                text, variables = arg, {}
+                if isinstance(arg, list):  # [text, {variables}]; another shape fails later
+                    text = arg[0] if arg else ""
+                    variables = arg[1] if len(arg) > 1 and isinstance(arg[1], Mapping) else {}
+                for name in _SUB_NAMES.findall(text if isinstance(text, str) else ""):
+                    head = name.split(".", 1)[0] if not name.startswith("AWS::") else name
+                    if head not in variables:
+                        yield "Fn::Sub", head
+                yield from _names_referenced(variables)
+                return
+        for item in value.values():
+            yield from _names_referenced(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _names_referenced(item)
+
+
+def check_references(ctx: StackContext) -> None:
+    """Dangling references and circular dependencies fail here, before any value is used."""
+    parameters = ctx.template.get("Parameters") or {}
+    depends: dict[str, set[str]] = {}
+    for lid, resource in ctx.resources.items():
+        edges: set[str] = set()
+        for kind, name in _names_referenced(resource.get("Properties") or {}):
+            if name in ctx.resources:
+                edges.add(name)
+            elif not (name.startswith("AWS::") or (kind != "Fn::GetAtt" and name in parameters)):
+                raise ctx.error(f"{kind} to unknown resource or parameter '{name}'", lid)
+        declared = resource.get("DependsOn") or []
+        for name in [declared] if isinstance(declared, str) else declared:
+            if name not in ctx.resources:
+                raise ctx.error(f"DependsOn names unknown resource '{name}'", lid, "DependsOn")
+            edges.add(name)
+        depends[lid] = edges
+    _check_acyclic(ctx, depends)
+
+
+def _check_acyclic(ctx: StackContext, depends: Mapping[str, set[str]]) -> None:
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(depends.get(node, ())):
+            if state.get(nxt) == 1:
+                cycle = [*path[path.index(nxt) :], nxt] if nxt in path else [node, nxt]
+                raise ctx.error(f"circular dependency between resources: {' -> '.join(cycle)}", nxt)
+            if nxt not in state:
+                visit(nxt, [*path, nxt])
+        state[node] = 2
+
+    for node in depends:
+        if node not in state:
+            visit(node, [node])
