@@ -281,3 +281,38 @@ def test_template_values_aws_would_reject_are_template_errors(template, message)
     with pytest.raises(TemplateError) as info:
         load_graph(template)
     assert message in str(info.value)
+
+
+SAM_API = """
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  MyApi:
+    Type: AWS::Serverless::Api
+    Properties:
+      StageName: prod
+      DefinitionBody:
+        paths:
+          /orders:
+            post:
+              x-amazon-apigateway-integration:
+                uri: !Sub arn:aws:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${OrderFn.Arn}/invocations
+  OrderFn:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: index.handler
+      Runtime: python3.12
+      Events:
+        Api: {Type: Api, Properties: {RestApiId: !Ref MyApi, Path: /orders, Method: post}}
+        Orders: {Type: EventBridgeRule, Properties: {Pattern: {source: [acme.orders]}}}
+"""
+
+
+def test_sam_function_events_do_not_make_false_circular_dependencies(tmp_path):
+    """The API's definition references the function and the function's Api event references
+    the API: SAM makes the event's resources separately, so this is no cycle."""
+    (tmp_path / "sam.yaml").write_text(SAM_API)
+    graph = load_graph(tmp_path / "sam.yaml")
+    assert [r.id for r in graph.rules] == ["OrderFnOrders"]
+    (tmp_path / "bad.yaml").write_text(SAM_API.replace("!Ref MyApi", "!Ref NoSuchApi"))
+    with pytest.raises(TemplateError, match="Ref to unknown resource or parameter 'NoSuchApi'"):
+        load_graph(tmp_path / "bad.yaml")

@@ -77,11 +77,22 @@ def check_references(ctx: StackContext) -> None:
     depends: dict[str, set[str]] = {}
     for lid, resource in ctx.resources.items():
         edges: set[str] = set()
-        for kind, name in _names_referenced(resource.get("Properties") or {}):
-            if name in ctx.resources:
-                edges.add(name)
-            elif not (name.startswith("AWS::") or (kind != "Fn::GetAtt" and name in parameters)):
-                raise ctx.error(f"{kind} to unknown resource or parameter '{name}'", lid)
+        properties = resource.get("Properties") or {}
+        events: Any = {}
+        if str(resource.get("Type", "")).startswith("AWS::Serverless::"):
+            # SAM turns a function's events into resources of their own (permissions, rules,
+            # API methods): the function does not depend on what they reference.
+            properties = {k: v for k, v in properties.items() if k != "Events"}
+            events = (resource.get("Properties") or {}).get("Events") or {}
+        for part, dependency in ((properties, True), (events, False)):
+            for kind, name in _names_referenced(part):
+                if name in ctx.resources:
+                    if dependency:
+                        edges.add(name)
+                elif not (
+                    name.startswith("AWS::") or (kind != "Fn::GetAtt" and name in parameters)
+                ):
+                    raise ctx.error(f"{kind} to unknown resource or parameter '{name}'", lid)
         declared = resource.get("DependsOn") or []
         for name in [declared] if isinstance(declared, str) else declared:
             if name not in ctx.resources:
