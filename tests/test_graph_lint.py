@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from bridgetwin.cli import app
@@ -173,3 +174,79 @@ def test_cli_lint_fixture_text():
     )
     assert result.exit_code == 0
     assert "warning: event-loop-risk: OrderRule" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("missing", "fate"),
+    [(None, "stays INSUFFICIENT_DATA (TreatMissingData missing)"),
+     ("notBreaching", "stays OK whatever happens (TreatMissingData notBreaching)"),
+     ("breaching", "goes to ALARM and stays there (TreatMissingData breaching)"),
+     ("ignore", "keeps its first state, INSUFFICIENT_DATA (TreatMissingData ignore)")],
+)  # fmt: skip
+def test_lint_inert_alarm_says_what_the_alarm_will_do(missing, fate):
+    props = {"MetricName": "Nope"} | ({"TreatMissingData": missing} if missing else {})
+    (finding,) = lint_graph(load_graph(template(extra=alarm(**props))))
+    assert finding.message.startswith(f"AWS/Events publishes no metric 'Nope'; the alarm {fate}")
+
+
+def _endpoint(*, replication: bool = True, metric: str = "IngestionToInvocationStartLatency",
+              missing: str = "breaching") -> dict:  # fmt: skip
+    return {
+        **alarm(MetricName=metric, Statistic="Average", Threshold=30000,
+                ComparisonOperator="GreaterThanThreshold", TreatMissingData=missing,
+                Dimensions=[{"Name": "EventBusName", "Value": "orders"}]),
+        "Check": {"Type": "AWS::Route53::HealthCheck", "Properties": {"HealthCheckConfig": {
+            "Type": "CLOUDWATCH_METRIC", "AlarmIdentifier": {"Name": {"Ref": "A"}, "Region": "us-east-1"},
+            "InsufficientDataHealthStatus": "Healthy"}}},
+        "Endpoint": {"Type": "AWS::Events::Endpoint", "Properties": {
+            "Name": "ep", "EventBuses": [{"EventBusArn": {"Fn::GetAtt": ["Bus", "Arn"]}},
+                                          {"EventBusArn": "arn:aws:events:us-west-2:123456789012:event-bus/orders"}],
+            "RoutingConfig": {"FailoverConfig": {"Primary": {"HealthCheck": {"Fn::Sub": "arn:aws:route53:::healthcheck/${Check}"}},
+                                                  "Secondary": {"Route": "us-west-2"}}},
+            "ReplicationConfig": {"State": "ENABLED" if replication else "DISABLED"},
+            "RoleArn": "arn:aws:iam::123456789012:role/r"}},
+    }  # fmt: skip
+
+
+def _endpoint_findings(**kwargs) -> list[tuple[str, str]]:
+    findings = lint_graph(load_graph(template(extra=_endpoint(**kwargs))))
+    return [(f.code, f.message) for f in findings if f.code.startswith("endpoint-")]
+
+
+def test_lint_endpoint_without_replication_both_ways():
+    assert _endpoint_findings() == []
+    ((code, message),) = _endpoint_findings(replication=False)
+    assert code == "endpoint-without-replication"
+    assert message.startswith("replication is disabled, so after a failover to us-west-2")
+
+
+def test_lint_endpoint_whose_alarm_never_gets_data_both_ways():
+    assert _endpoint_findings(metric="IngestionToInvocationStartLatency") == []
+    assert _endpoint_findings(metric="Nope", missing="notBreaching") == []  # inert, not fatal
+    ((code, message),) = _endpoint_findings(metric="Nope")
+    assert code == "endpoint-alarm-without-data"
+    assert "never gets data (AWS/Events publishes no metric 'Nope')" in message
+    assert "fails over to us-west-2 at once and stays there" in message
+
+
+def test_lint_rules_of_different_stacks_sharing_a_rate_limit(tmp_path):
+    import json
+
+    shared = template({"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]})]})
+    shared["Outputs"] = {
+        "D": {"Value": {"Fn::GetAtt": ["Dest", "Arn"]}, "Export": {"Name": "dest"}}
+    }
+    other = {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}, "R": {"Type": "AWS::Events::Rule", "Properties": {
+        "EventPattern": PATTERN, "Targets": [{"Id": "T", "Arn": {"Fn::ImportValue": "dest"},
+                                              "DeadLetterConfig": {"Arn": {"Fn::GetAtt": ["Q", "Arn"]}}}]}}}}  # fmt: skip
+    (tmp_path / "a.json").write_text(json.dumps(shared))
+    (tmp_path / "b.json").write_text(json.dumps(other))
+    (tmp_path / "d.json").write_text(
+        json.dumps({"stacks": [{"template": "a.json"}, {"template": "b.json"}]})
+    )
+    findings = {f.code: f for f in lint_graph(load_graph(tmp_path / "d.json"))}
+    assert findings["cross-stack-rate-limit"].message.startswith(
+        "rules of stacks a, b share its 5/s limit"
+    )
+    alone = {f.code for f in lint_graph(load_graph(tmp_path / "a.json"))}
+    assert "cross-stack-rate-limit" not in alone

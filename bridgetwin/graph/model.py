@@ -289,6 +289,10 @@ class Graph:
             known = sorted(self._by_id)
             raise KeyError(f"no node '{graph_id}' in the graph; known: {known}") from None
 
+    def find(self, graph_id: str) -> Any | None:
+        """The node with this graph id, or ``None``."""
+        return self._by_id.get(graph_id)
+
     def rule_arn(self, rule: Rule) -> str:
         """The rule's ARN as AWS forms it: ``rule/<name>`` on the default bus, else
         ``rule/<bus>/<name>`` (used for DLQ attributes and queue policies)."""

@@ -13,12 +13,14 @@ from typing import Any
 
 from bridgetwin.graph.lint._base import GraphFinding, NonCompliant
 from bridgetwin.graph.lint.dlq_constraints import dlq_constraints
+from bridgetwin.graph.lint.endpoint_alarm import endpoint_alarm
+from bridgetwin.graph.lint.endpoint_replication import endpoint_replication
 from bridgetwin.graph.lint.event_loop import event_loop, event_loop_after_rewrite
 from bridgetwin.graph.lint.inert_alarm import inert_alarm
 from bridgetwin.graph.lint.missing_dlq import missing_dlq
 from bridgetwin.graph.lint.plaintext_secret import plaintext_secret
 from bridgetwin.graph.lint.retry_age_fit import retry_age_fit
-from bridgetwin.graph.lint.shared_rate_limit import shared_rate_limit
+from bridgetwin.graph.lint.shared_rate_limit import cross_stack_rate_limit, shared_rate_limit
 from bridgetwin.graph.model import Graph
 from bridgetwin.patterns import Severity, lint
 
@@ -66,8 +68,20 @@ PACK: tuple[PackEntry, ...] = (
         "anyone who can read the template or stack can read the secret",
     ),
     PackEntry(
+        cross_stack_rate_limit, lambda g: g.api_destinations, "cross-stack-rate-limit",
+        Severity.WARNING, "one stack's traffic throttles another's, which neither template shows",
+    ),
+    PackEntry(
         inert_alarm, lambda g: g.alarms, "inert-alarm", Severity.WARNING,
-        "the alarm can never change state, so it will never tell you anything",
+        "the alarm cannot follow what happens, so it will never tell you anything",
+    ),
+    PackEntry(
+        endpoint_alarm, lambda g: g.endpoints, "endpoint-alarm-without-data",
+        Severity.ERROR, "the endpoint's routing follows an alarm that cannot follow the Region",
+    ),
+    PackEntry(
+        endpoint_replication, lambda g: g.endpoints, "endpoint-without-replication",
+        Severity.WARNING, "AWS recommends replication so that failback is automatic",
     ),
 )  # fmt: skip
 
