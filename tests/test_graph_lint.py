@@ -17,11 +17,19 @@ PATTERN = {"source": ["acme.orders"], "detail-type": ["OrderCreated"]}
 QUEUE_ARN = {"Fn::GetAtt": ["Dlq", "Arn"]}
 
 
+DLQ_POLICY = {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+    "Queues": [{"Ref": "Dlq"}],
+    "PolicyDocument": {"Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": ["Dlq", "Arn"]}}]}}}  # fmt: skip
+
+
 def template(*rules: dict, extra: dict | None = None) -> dict:
     resources = {
         "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
         "Other": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "other"}},
         "Dlq": {"Type": "AWS::SQS::Queue"},
+        "DlqPolicy": DLQ_POLICY,
         "Conn": {"Type": "AWS::Events::Connection", "Properties": {"AuthorizationType": "API_KEY",
                  "AuthParameters": {"ApiKeyAuthParameters": {"ApiKeyName": "k", "ApiKeyValue":
                  "{{resolve:secretsmanager:s:SecretString:k}}"}}}},
@@ -250,3 +258,58 @@ def test_lint_rules_of_different_stacks_sharing_a_rate_limit(tmp_path):
     )
     alone = {f.code for f in lint_graph(load_graph(tmp_path / "a.json"))}
     assert "cross-stack-rate-limit" not in alone
+
+
+def _with_dlq_policy(statement: dict | None) -> dict:
+    tpl = template({"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]})]})
+    if statement is None:
+        del tpl["Resources"]["DlqPolicy"]
+    else:
+        tpl["Resources"]["DlqPolicy"]["Properties"]["PolicyDocument"]["Statement"] = [statement]
+    return tpl
+
+
+ALLOW = {
+    "Effect": "Allow",
+    "Principal": {"Service": "events.amazonaws.com"},
+    "Action": "sqs:SendMessage",
+}
+
+
+@pytest.mark.parametrize(
+    ("statement", "flagged"),
+    [(None, "has no queue policy letting"),
+     (ALLOW, None),
+     ({**ALLOW, "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["Rule0", "Arn"]}}}}, None),
+     ({**ALLOW, "Condition": {"ArnEquals": {"aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/orders/Rule0"}}}, None),
+     ({**ALLOW, "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:events:*:123456789012:rule/*"}}}, None),
+     ({**ALLOW, "Principal": "*", "Action": ["sqs:*"]}, None),
+     ({**ALLOW, "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": ["Dest", "Arn"]}}}}, "has a policy that does not let"),
+     ({**ALLOW, "Principal": {"Service": "sns.amazonaws.com"}}, "has a policy that does not let"),
+     ({**ALLOW, "Action": "sqs:ReceiveMessage"}, "has a policy that does not let"),
+     ({**ALLOW, "Effect": "Deny"}, "has a policy that does not let")],
+)  # fmt: skip
+def test_lint_dlq_policy_both_ways(statement, flagged):
+    findings = [
+        f for f in lint_graph(load_graph(_with_dlq_policy(statement))) if f.code == "dlq-policy"
+    ]
+    if flagged is None:
+        assert findings == []
+    else:
+        (finding,) = findings
+        assert finding.severity == Severity.ERROR
+        assert (
+            f"target T's DLQ Dlq {flagged} events.amazonaws.com sqs:SendMessage" in finding.message
+        )
+
+
+def test_lint_sam_dlqs_come_with_their_policy(tmp_path):
+    (tmp_path / "sam.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n"
+        "    Type: AWS::Serverless::Function\n    Properties:\n      Handler: a.b\n"
+        "      Runtime: python3.12\n      Events:\n        Orders:\n"
+        "          Type: EventBridgeRule\n          Properties:\n"
+        "            Pattern: {source: [acme.orders]}\n            DeadLetterConfig: {Type: SQS}\n"
+    )
+    codes_found = {f.code for f in lint_graph(load_graph(tmp_path / "sam.yaml"))}
+    assert "dlq-policy" not in codes_found

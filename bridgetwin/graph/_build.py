@@ -27,7 +27,6 @@ from bridgetwin.graph.model import (
     HealthCheck,
     HttpParameters,
     InputTransformer,
-    Queue,
     RetryPolicy,
     Rule,
     Target,
@@ -385,33 +384,3 @@ def build_health_check(b: Build) -> HealthCheck:
         inverted=config.get("Inverted") in (True, "true"),
         disabled=config.get("Disabled") in (True, "true"),
     )
-
-
-def build_queue(b: Build) -> Queue:
-    if b.props.get("KmsMasterKeyId"):
-        encryption = "kms"
-    elif b.props.get("SqsManagedSseEnabled") in (False, "false"):
-        encryption = "none"
-    else:
-        encryption = "sqs-managed"  # the default for new queues since 2022
-    return Queue(
-        id=b.gid,
-        name=b.name(b.props, "QueueName"),
-        fifo=b.props.get("FifoQueue") in (True, "true"),
-        encryption=encryption,
-        message_retention_seconds=b.number(b.props, "MessageRetentionPeriod", 345_600),
-        region=b.region,
-    )
-
-
-BUILDERS: dict[str, Callable[[Build], Any]] = {
-    "AWS::Events::EventBus": build_bus,
-    "AWS::Events::Rule": build_rule,
-    "AWS::Events::Connection": build_connection,
-    "AWS::Events::ApiDestination": build_api_destination,
-    "AWS::Events::Archive": build_archive,
-    "AWS::Events::Endpoint": build_endpoint,
-    "AWS::CloudWatch::Alarm": build_alarm,
-    "AWS::Route53::HealthCheck": build_health_check,
-    "AWS::SQS::Queue": build_queue,
-}

@@ -15,7 +15,8 @@ import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from bridgetwin.graph._build import BUILDERS, Build
+from bridgetwin.graph._build import Build
+from bridgetwin.graph._builders import BUILDERS
 from bridgetwin.graph._checks import check_parameters, check_references
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._intrinsics import Assembly, StackContext
@@ -76,6 +77,18 @@ def load_graph(
     return _Builder(assembly).graph()
 
 
+def _sam_dlq_policy(rule_id: str) -> dict[str, Any]:
+    """The queue policy SAM writes for the DLQ it creates: EventBridge may send from the rule."""
+    queue = f"{rule_id}Queue"
+    return {"Type": "AWS::SQS::QueuePolicy", "Properties": {
+        "Queues": [{"Ref": queue}],
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+            "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": [queue, "Arn"]},
+            "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}}}]},
+    }}  # fmt: skip
+
+
 def _expand_sam(template: Mapping[str, Any]) -> Mapping[str, Any]:
     """Add the rules (and SQS DLQs) SAM creates for functions' EventBridge and Schedule events.
 
@@ -106,6 +119,7 @@ def _expand_sam(template: Mapping[str, Any]) -> Mapping[str, Any]:
             dlq = props.get("DeadLetterConfig") or {}
             if dlq.get("Type") == "SQS":
                 resources[f"{rule_id}Queue"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+                resources[f"{rule_id}QueuePolicy"] = _sam_dlq_policy(rule_id)
                 target["DeadLetterConfig"] = {"Arn": {"Fn::GetAtt": [f"{rule_id}Queue", "Arn"]}}
             elif "Arn" in dlq:
                 target["DeadLetterConfig"] = {"Arn": dlq["Arn"]}
@@ -168,6 +182,8 @@ class _Builder:
             self.types[gid] = rtype
             if rtype in BUILDERS or rtype in _ARN_NAMES:
                 props = ctx.resolve(resource.get("Properties") or {}, "", lid)
+                if not isinstance(props, Mapping):
+                    raise ctx.error("Properties must resolve to an object", lid, "Properties")
                 self.props[(ctx.name, lid)] = props
                 if rtype in _ARN_NAMES:
                     key, service, prefix = _ARN_NAMES[rtype]
@@ -202,6 +218,7 @@ class _Builder:
             alarms=tuple(nodes.get("Alarm", ())),
             health_checks=tuple(nodes.get("HealthCheck", ())),
             queues=tuple(nodes.get("Queue", ())),
+            queue_policies=tuple(nodes.get("QueuePolicy", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
             warnings=self._warnings(),
         )

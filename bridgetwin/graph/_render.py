@@ -20,6 +20,7 @@ _SECTIONS = (
     "alarms",
     "health_checks",
     "queues",
+    "queue_policies",
     "other",
 )
 
@@ -112,6 +113,11 @@ def _unattached_lines(graph: Graph) -> list[str]:
     for queue in graph.queues:
         if queue.id not in used_queues:
             lines.append(f"queue {queue.id} (neither a target nor a DLQ of any rule)")
+    for policy in graph.queue_policies:
+        lines.append(
+            f"queue policy {policy.id} on {', '.join(policy.queues) or 'no queue'}: "
+            f"{len(policy.statements)} statement(s)"
+        )
     return lines
 
 

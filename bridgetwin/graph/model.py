@@ -220,6 +220,17 @@ class Queue:
 
 
 @dataclass(frozen=True, slots=True)
+class QueuePolicy:
+    """An ``AWS::SQS::QueuePolicy`` (or ``QueueInlinePolicy``): who may do what to which queues."""
+
+    id: str
+    queues: tuple[str, ...]
+    """Graph ids of the queues (or, for queues outside the templates, their URLs as written)."""
+    statements: tuple[Any, ...]
+    """The policy's statements, references rendered as text."""
+
+
+@dataclass(frozen=True, slots=True)
 class OpaqueResource:
     """A resource the twin does not model, kept so that nothing is dropped silently."""
 
@@ -260,6 +271,7 @@ class Graph:
     alarms: tuple[Alarm, ...] = ()
     health_checks: tuple[HealthCheck, ...] = ()
     queues: tuple[Queue, ...] = ()
+    queue_policies: tuple[QueuePolicy, ...] = ()
     other: tuple[OpaqueResource, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()
     """What the loader stood in for rather than refuse."""
@@ -276,6 +288,7 @@ class Graph:
             self.alarms,
             self.health_checks,
             self.queues,
+            self.queue_policies,
             self.other,
         ):
             for node in collection:

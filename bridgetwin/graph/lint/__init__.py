@@ -13,6 +13,7 @@ from typing import Any
 
 from bridgetwin.graph.lint._base import GraphFinding, NonCompliant
 from bridgetwin.graph.lint.dlq_constraints import dlq_constraints
+from bridgetwin.graph.lint.dlq_policy import dlq_policy
 from bridgetwin.graph.lint.endpoint_alarm import endpoint_alarm
 from bridgetwin.graph.lint.endpoint_replication import endpoint_replication
 from bridgetwin.graph.lint.event_loop import event_loop, event_loop_after_rewrite
@@ -54,6 +55,10 @@ PACK: tuple[PackEntry, ...] = (
     PackEntry(
         dlq_constraints, lambda g: g.rules, "invalid-dlq", Severity.ERROR,
         "EventBridge rejects this dead-letter queue",
+    ),
+    PackEntry(
+        dlq_policy, lambda g: g.rules, "dlq-policy", Severity.ERROR,
+        "undeliverable events then fail to reach the DLQ too (InvocationsFailedToBeSentToDlq)",
     ),
     PackEntry(
         retry_age_fit, lambda g: g.rules, "retry-age-too-short", Severity.WARNING,

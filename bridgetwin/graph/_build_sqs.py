@@ -1,0 +1,46 @@
+"""SQS in the graph: queues (targets and dead-letter queues) and the policies that let EventBridge
+send to them. A rule's DLQ receives nothing unless the queue's policy allows
+``events.amazonaws.com`` to ``sqs:SendMessage`` (eventbridge-facts §3), so the policies are kept
+for ``bridgetwin lint``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bridgetwin.graph._build import Build
+from bridgetwin.graph._values import render
+from bridgetwin.graph.model import Queue, QueuePolicy
+
+
+def build_queue(b: Build) -> Queue:
+    if b.props.get("KmsMasterKeyId"):
+        encryption = "kms"
+    elif b.props.get("SqsManagedSseEnabled") in (False, "false"):
+        encryption = "none"
+    else:
+        encryption = "sqs-managed"  # the default for new queues since 2022
+    return Queue(
+        id=b.gid,
+        name=b.name(b.props, "QueueName"),
+        fifo=b.props.get("FifoQueue") in (True, "true"),
+        encryption=encryption,
+        message_retention_seconds=b.number(b.props, "MessageRetentionPeriod", 345_600),
+        region=b.region,
+    )
+
+
+def build_queue_policy(b: Build) -> QueuePolicy:
+    """``QueuePolicy`` (``Queues``: URLs) or ``QueueInlinePolicy`` (``Queue``: one URL)."""
+    urls: Any = b.props.get("Queues")
+    if urls is None:
+        urls = [b.props.get("Queue")]
+    if not isinstance(urls, list):
+        raise b.error("must be a list of queue URLs", "Queues")
+    queues = tuple(b.linker.link(u) or b.linker.text(u) for u in urls if u is not None)
+    document = b.section(b.props, "PolicyDocument", "")
+    statements = render(document.get("Statement") or [])
+    if isinstance(statements, dict):
+        statements = [statements]
+    if not isinstance(statements, list):
+        raise b.error("must be a list of statements", "PolicyDocument.Statement")
+    return QueuePolicy(id=b.gid, queues=queues, statements=tuple(statements))

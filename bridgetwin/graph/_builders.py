@@ -1,0 +1,33 @@
+"""Which builder turns each modeled resource type into a graph node."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from bridgetwin.graph._build import (
+    Build,
+    build_alarm,
+    build_api_destination,
+    build_archive,
+    build_bus,
+    build_connection,
+    build_endpoint,
+    build_health_check,
+    build_rule,
+)
+from bridgetwin.graph._build_sqs import build_queue, build_queue_policy
+
+BUILDERS: dict[str, Callable[[Build], Any]] = {
+    "AWS::Events::EventBus": build_bus,
+    "AWS::Events::Rule": build_rule,
+    "AWS::Events::Connection": build_connection,
+    "AWS::Events::ApiDestination": build_api_destination,
+    "AWS::Events::Archive": build_archive,
+    "AWS::Events::Endpoint": build_endpoint,
+    "AWS::CloudWatch::Alarm": build_alarm,
+    "AWS::Route53::HealthCheck": build_health_check,
+    "AWS::SQS::Queue": build_queue,
+    "AWS::SQS::QueuePolicy": build_queue_policy,
+    "AWS::SQS::QueueInlinePolicy": build_queue_policy,
+}
