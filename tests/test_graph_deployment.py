@@ -112,3 +112,26 @@ def test_the_cli_reads_a_manifest(deployment):
     assert result.exit_code == 0, result.output
     assert "stack consumer (eu-west-1, account 123456789012)" in result.output
     assert "bus orders-eu [bus-eu/Bus] eu-west-1" in result.output
+
+
+def test_a_folder_of_templates_is_one_deployment(tmp_path):
+    """A folder of SAM/CloudFormation templates loads as it is: each file with Resources is a
+    stack named after the file; other YAML/JSON is skipped; no manifest needed."""
+    write(tmp_path, **{"bus.json": BUS, "queue.json": QUEUE, "buildspec.yml": "version: 0.2"})
+    (tmp_path / "config.json").write_text('{"setting": true}')
+    graph = load_graph(tmp_path, {"BusName": "orders"})
+    assert sorted(s.name for s in graph.stacks) == ["bus", "queue"]
+
+
+def test_a_folder_with_a_deployment_manifest_uses_it(deployment):
+    graph = load_graph(deployment)  # deployment.yaml beside the templates
+    assert len(graph.stacks) == 4
+
+
+def test_a_folder_without_templates_says_what_it_looked_for(tmp_path):
+    (tmp_path / "README.md").write_text("hello")
+    with pytest.raises(TemplateError) as info:
+        load_graph(tmp_path)
+    assert "a deployment.yaml or any template (.yaml, .yml, .json, .template files with a " in str(
+        info.value
+    )

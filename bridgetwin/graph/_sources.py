@@ -53,16 +53,38 @@ def read_sources(
         if (path / "cdk.json").is_file():
             with synthesized(path, synth) as outdir:
                 return _read_assembly(outdir)
-        raise TemplateError(
-            f"{path} is a directory without manifest.json (a cloud assembly) or cdk.json "
-            "(a CDK app)"
-        )
+        return _read_folder(path, synth)
     if not path.is_file():
         raise TemplateError(f"{path}: no such file or directory")
     document = _read_template_file(path)
     if is_deployment(document):
         return read_deployment(document, path.parent, lambda p: read_sources(p, synth))
     return [StackSource(path.stem, _checked(document, path.name), None, None)]
+
+
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+def _read_folder(path: Path, synth: SynthOptions | None) -> list[StackSource]:
+    """A folder of templates (SAM or CloudFormation): every file with a ``Resources`` section is
+    a stack named after its file (other YAML/JSON, a buildspec say, is skipped), or the
+    deployment manifest when the folder has one."""
+    files = sorted(f for f in path.iterdir() if f.is_file() and f.suffix in TEMPLATE_SUFFIXES)
+    manifests = [f for f in files if f.stem in ("deployment", "bridgetwin")]
+    if manifests:
+        return read_sources(manifests[0], synth)
+    stacks = []
+    for file in files:
+        document = _read_template_file(file)  # a malformed file is an error, not skipped
+        if isinstance(document, Mapping) and isinstance(document.get("Resources"), Mapping):
+            stacks.append(StackSource(file.stem, _checked(document, file.name), None, None))
+    if not stacks:
+        raise TemplateError(
+            f"{path} is a directory without manifest.json (a cloud assembly), cdk.json (a CDK "
+            f"app), a deployment.yaml or any template ({', '.join(TEMPLATE_SUFFIXES)} files "
+            "with a Resources section)"
+        )
+    return stacks
 
 
 MAX_DEPTH = 200
