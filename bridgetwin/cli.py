@@ -119,6 +119,12 @@ def _check_format(value: str) -> str:
     return value
 
 
+def _check_lint_format(value: str) -> str:
+    if value not in ("text", "json", "sarif"):
+        raise typer.BadParameter(f"must be text, json or sarif, got '{value}'")
+    return value
+
+
 # Options shared by every command that reads a deployment.
 SourceArgument = Annotated[
     str,
@@ -184,7 +190,14 @@ def graph_command(
 def lint_command(
     source: SourceArgument,
     param: ParamOption = None,
-    output_format: FormatOption = "text",
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="Output format: text, json or sarif (SARIF 2.1.0, for code scanning).",
+            callback=_check_lint_format,
+        ),
+    ] = "text",
     synth_timeout: SynthTimeoutOption = 600.0,
     context: ContextOption = None,
     app_command: AppOption = None,
@@ -193,8 +206,13 @@ def lint_command(
     from bridgetwin.graph.lint import lint_graph
     from bridgetwin.patterns import Severity
 
-    findings = lint_graph(_load(source, param, (synth_timeout, context, app_command)))
-    if output_format == "json":
+    graph = _load(source, param, (synth_timeout, context, app_command))
+    findings = lint_graph(graph)
+    if output_format == "sarif":
+        from bridgetwin.graph.lint.sarif import to_sarif
+
+        typer.echo(json.dumps(to_sarif(findings, graph), indent=2))
+    elif output_format == "json":
         rows = [
             {
                 "code": f.code,

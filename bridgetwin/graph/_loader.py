@@ -74,7 +74,7 @@ def load_graph(
         )
     for ctx in assembly.stacks.values():
         check_references(ctx)
-    return _Builder(assembly).graph()
+    return _Builder(assembly, {src.name: src.path for src in sources}).graph()
 
 
 def _sam_dlq_policy(rule_id: str) -> dict[str, Any]:
@@ -155,8 +155,9 @@ def _built(builder: Any, build: Build, rtype: str) -> Any:
 class _Builder:
     """Stage 4: register, then build every node of every stack."""
 
-    def __init__(self, assembly: Assembly) -> None:
+    def __init__(self, assembly: Assembly, paths: Mapping[str, str | None]) -> None:
         self.assembly = assembly
+        self.paths = paths
         self.multi_stack = len(assembly.stacks) > 1
         self.multi_region = len({c.region for c in assembly.stacks.values()}) > 1
         self.linker = Linker(self._gid)
@@ -207,7 +208,8 @@ class _Builder:
         buses = [*nodes.get("EventBus", []), *self.implicit.values()]
         return Graph(
             stacks=tuple(
-                StackInfo(c.name, c.region, c.account) for c in self.assembly.stacks.values()
+                StackInfo(c.name, c.region, c.account, self.paths.get(c.name))
+                for c in self.assembly.stacks.values()
             ),
             buses=tuple(buses),
             rules=tuple(nodes.get("Rule", ())),

@@ -9,6 +9,7 @@ CDK app directory, which is synthesized first through the ``app`` command of its
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Mapping
@@ -35,6 +36,8 @@ class StackSource:
     account: str | None
     parameters: Mapping[str, Any] = field(default_factory=dict)
     """This stack's own parameter values (from a deployment manifest)."""
+    path: str | None = None
+    """The template file, when there is one that outlives the load."""
 
 
 def read_sources(
@@ -51,15 +54,15 @@ def read_sources(
         if (path / "manifest.json").is_file():
             return _read_assembly(path)
         if (path / "cdk.json").is_file():
-            with synthesized(path, synth) as outdir:
-                return _read_assembly(outdir)
+            with synthesized(path, synth) as outdir:  # removed on exit: no file to point at
+                return [dataclasses.replace(s, path=None) for s in _read_assembly(outdir)]
         return _read_folder(path, synth)
     if not path.is_file():
         raise TemplateError(f"{path}: no such file or directory")
     document = _read_template_file(path)
     if is_deployment(document):
         return read_deployment(document, path.parent, lambda p: read_sources(p, synth))
-    return [StackSource(path.stem, _checked(document, path.name), None, None)]
+    return [StackSource(path.stem, _checked(document, path.name), None, None, path=str(path))]
 
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
@@ -77,7 +80,8 @@ def _read_folder(path: Path, synth: SynthOptions | None) -> list[StackSource]:
     for file in files:
         document = _read_template_file(file)  # a malformed file is an error, not skipped
         if isinstance(document, Mapping) and isinstance(document.get("Resources"), Mapping):
-            stacks.append(StackSource(file.stem, _checked(document, file.name), None, None))
+            checked = _checked(document, file.name)
+            stacks.append(StackSource(file.stem, checked, None, None, path=str(file)))
     if not stacks:
         raise TemplateError(
             f"{path} is a directory without manifest.json (a cloud assembly), cdk.json (a CDK "
@@ -222,7 +226,8 @@ def _read_assembly(directory: Path, seen: frozenset[Path] = frozenset()) -> list
             region, account = _environment(artifact.get("environment"))
             name = str(properties.get("stackName") or artifact.get("displayName") or artifact_id)
             template = _json(directory / str(file), f"{directory / str(file)}", stack=name)
-            stacks.append(StackSource(name, _checked(template, name), region, account))
+            checked = _checked(template, name)
+            stacks.append(StackSource(name, checked, region, account, path=str(directory / file)))
         elif kind == "cdk:cloud-assembly":
             nested = properties.get("directoryName")
             if not isinstance(nested, str):

@@ -240,11 +240,13 @@ class OpaqueResource:
 
 @dataclass(frozen=True, slots=True)
 class StackInfo:
-    """Where a loaded stack deploys."""
+    """Where a loaded stack deploys, and the template file it came from."""
 
     name: str
     region: str
     account: str
+    template_path: str | None = None
+    """The template file (None for a dict, or an app synthesized into a temporary directory)."""
 
 
 @dataclass(frozen=True, slots=True)

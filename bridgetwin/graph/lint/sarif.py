@@ -1,0 +1,94 @@
+"""``bridgetwin lint --format sarif``: findings as SARIF 2.1.0, for GitHub code scanning and the
+other tools that read it.
+
+Each finding is a result with its rule id (the finding's code), a level (error, warning, note),
+the message, and where: the template file and the line of the resource's logical id when the
+stack came from a file, and always the resource as a logical location (``Stack/LogicalId``). The
+driver lists every rule that produced a result with its explanation.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from bridgetwin import __version__
+from bridgetwin.graph.lint import PACK, GraphFinding
+from bridgetwin.graph.model import Graph
+from bridgetwin.patterns import Severity
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+_LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_EXPLANATIONS = {entry.code: entry.explanation for entry in PACK}
+
+
+@cache
+def _lines(path: str) -> tuple[str, ...]:
+    try:
+        return tuple(Path(path).read_text(encoding="utf-8").splitlines())
+    except (OSError, UnicodeDecodeError):
+        return ()
+
+
+def _line_of(path: str, logical_id: str) -> int | None:
+    """The 1-based line where ``logical_id`` is declared as a key (JSON or YAML)."""
+    key = re.compile(rf'^\s*"?{re.escape(logical_id)}"?\s*:')
+    return next((n for n, line in enumerate(_lines(path), 1) if key.match(line)), None)
+
+
+def _location(finding: GraphFinding, graph: Graph, base: Path) -> dict[str, Any]:
+    stack_name, _, logical_id = finding.resource.rpartition("/")
+    stacks = {s.name: s for s in graph.stacks}
+    stack = stacks.get(stack_name) or (graph.stacks[0] if len(graph.stacks) == 1 else None)
+    location: dict[str, Any] = {
+        "logicalLocations": [
+            {
+                "name": logical_id or finding.resource,
+                "kind": "resource",
+                "fullyQualifiedName": finding.resource,
+            }
+        ]
+    }
+    if stack is not None and stack.template_path:
+        path = Path(stack.template_path)
+        try:
+            uri = path.resolve().relative_to(base.resolve()).as_posix()
+        except ValueError:
+            uri = path.resolve().as_uri()
+        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+        line = _line_of(stack.template_path, logical_id or finding.resource)
+        if line is not None:
+            physical["region"] = {"startLine": line}
+        location["physicalLocation"] = physical
+    return location
+
+
+def to_sarif(findings: list[GraphFinding], graph: Graph, base: Path | None = None) -> dict:
+    """The SARIF 2.1.0 log of ``findings``; file URIs are relative to ``base`` (default: the
+    working directory) when the template lies under it."""
+    base = base or Path.cwd()
+    codes = sorted({f.code for f in findings})
+    rules = [
+        {
+            "id": code,
+            "name": code,
+            "shortDescription": {"text": _EXPLANATIONS.get(code, code)},
+            "help": {"text": _EXPLANATIONS.get(code, f"See the finding's message ({code}).")},
+        }
+        for code in codes
+    ]
+    results = [
+        {
+            "ruleId": f.code,
+            "ruleIndex": codes.index(f.code),
+            "level": _LEVELS[f.severity],
+            "message": {"text": f.message},
+            "locations": [_location(f, graph, base)],
+        }
+        for f in findings
+    ]
+    driver = {"name": "bridgetwin", "version": __version__, "rules": rules}
+    run = {"tool": {"driver": driver}, "results": results}
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
