@@ -313,3 +313,24 @@ def test_lint_sam_dlqs_come_with_their_policy(tmp_path):
     )
     codes_found = {f.code for f in lint_graph(load_graph(tmp_path / "sam.yaml"))}
     assert "dlq-policy" not in codes_found
+
+
+@pytest.mark.parametrize(
+    ("http", "flagged"),
+    [({"HeaderParameters": {"Authorization": "Bearer abc123"}}, ["HeaderParameters.Authorization"]),
+     ({"HeaderParameters": {"X-Custom": "Basic dXNlcjpwYXNz"}}, ["HeaderParameters.X-Custom"]),
+     ({"QueryStringParameters": {"api_key": "k-123"}}, ["QueryStringParameters.api_key"]),
+     ({"HeaderParameters": {"Authorization": "{{resolve:secretsmanager:s:SecretString:t}}"}}, []),
+     ({"HeaderParameters": {"Authorization": {"Ref": "Token"}}}, []),
+     ({"HeaderParameters": {"X-Env": "prod"}, "QueryStringParameters": {"page": "1"}}, [])],
+)  # fmt: skip
+def test_lint_plaintext_secret_in_target_http_parameters(http, flagged):
+    tpl = template({"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]}, HttpParameters=http)]})
+    tpl["Parameters"] = {"Token": {"Type": "String", "NoEcho": True}}
+    findings = [f for f in lint_graph(load_graph(tpl)) if f.code == "plaintext-secret"]
+    if not flagged:
+        assert findings == []
+    else:
+        (finding,) = findings
+        assert finding.resource == "Rule0"
+        assert f"target T HttpParameters.{flagged[0]} is a literal credential" in finding.message

@@ -169,7 +169,30 @@ def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), Linker.text(v)) for k, v in (value or {}).items())
 
 
-def _target(b: Build, target: Mapping[str, Any], path: str) -> Target:
+_CREDENTIAL_NAMES = frozenset({
+    "authorization", "proxy-authorization", "x-api-key", "api-key", "apikey", "api_key",
+    "x-auth-token", "auth-token", "token", "access_token", "client_secret", "secret", "password",
+})  # fmt: skip
+_CREDENTIAL_SCHEMES = ("bearer ", "basic ", "token ", "digest ")
+
+
+def _literal_secrets(raw: Any) -> tuple[str, ...]:
+    """Header and query parameters whose template value is a literal credential: a credential's
+    name or an HTTP auth scheme, written as text (not a reference or dynamic reference)."""
+    found = []
+    for group in ("HeaderParameters", "QueryStringParameters"):
+        values = raw.get(group) if isinstance(raw, Mapping) else None
+        for name, value in (values or {}).items() if isinstance(values, Mapping) else ():
+            if not isinstance(value, str) or value.startswith("{{resolve:"):
+                continue
+            if str(name).lower() in _CREDENTIAL_NAMES or value.lower().startswith(
+                _CREDENTIAL_SCHEMES
+            ):
+                found.append(f"HttpParameters.{group}.{name}")
+    return tuple(found)
+
+
+def _target(b: Build, target: Mapping[str, Any], path: str, raw: Any = None) -> Target:
     if "Arn" not in target or "Id" not in target:
         raise b.error("a target needs Arn and Id", path)
     linked = b.linker.link(target["Arn"])
@@ -224,6 +247,7 @@ def _target(b: Build, target: Mapping[str, Any], path: str) -> Target:
             _pairs(http.get("HeaderParameters")),
             _pairs(http.get("QueryStringParameters")),
             tuple(Linker.text(v) for v in http.get("PathParameterValues") or ()),
+            _literal_secrets(raw.get("HttpParameters") if isinstance(raw, Mapping) else None),
         )
         if http
         else None,
@@ -244,6 +268,8 @@ def build_rule(b: Build) -> Rule:
         )
     pattern = b.pattern(b.props, "EventPattern")
     schedule = b.string(b.props, "ScheduleExpression")
+    raw = (b.ctx.resources[b.logical_id].get("Properties") or {}).get("Targets")
+    raw = raw if isinstance(raw, list) else []  # as written: which values are literals
     if pattern is None and schedule is None:
         raise b.error("a rule needs an EventPattern or a ScheduleExpression", "EventPattern")
     return Rule(
@@ -253,7 +279,10 @@ def build_rule(b: Build) -> Rule:
         pattern=pattern,
         schedule_expression=schedule,
         state=state,
-        targets=tuple(_target(b, t, f"Targets[{i}]") for i, t in enumerate(targets)),
+        targets=tuple(
+            _target(b, t, f"Targets[{i}]", raw[i] if i < len(raw) else None)
+            for i, t in enumerate(targets)
+        ),
         region=b.region,
         account=b.account,
         description=b.string(b.props, "Description"),

@@ -58,6 +58,8 @@ class HttpParameters:
     header_parameters: tuple[tuple[str, str], ...] = ()
     query_string_parameters: tuple[tuple[str, str], ...] = ()
     path_parameter_values: tuple[str, ...] = ()
+    literal_secrets: tuple[str, ...] = ()
+    """Headers and query strings holding what looks like a credential, written as a literal."""
 
 
 @dataclass(frozen=True, slots=True)

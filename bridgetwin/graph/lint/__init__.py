@@ -19,7 +19,7 @@ from bridgetwin.graph.lint.endpoint_replication import endpoint_replication
 from bridgetwin.graph.lint.event_loop import event_loop, event_loop_after_rewrite
 from bridgetwin.graph.lint.inert_alarm import inert_alarm
 from bridgetwin.graph.lint.missing_dlq import missing_dlq
-from bridgetwin.graph.lint.plaintext_secret import plaintext_secret
+from bridgetwin.graph.lint.plaintext_secret import plaintext_secret, plaintext_target_secret
 from bridgetwin.graph.lint.retry_age_fit import retry_age_fit
 from bridgetwin.graph.lint.shared_rate_limit import cross_stack_rate_limit, shared_rate_limit
 from bridgetwin.graph.model import Graph
@@ -70,6 +70,10 @@ PACK: tuple[PackEntry, ...] = (
     ),
     PackEntry(
         plaintext_secret, lambda g: g.connections, "plaintext-secret", Severity.ERROR,
+        "anyone who can read the template or stack can read the secret",
+    ),
+    PackEntry(
+        plaintext_target_secret, lambda g: g.rules, "plaintext-secret", Severity.ERROR,
         "anyone who can read the template or stack can read the secret",
     ),
     PackEntry(
