@@ -2,7 +2,10 @@
 
 Each builder reads the resource's resolved ``Properties`` and fills in what CloudFormation or AWS
 would default. Values the twin needs (numbers, states, patterns) must be concrete: a placeholder
-there raises ``TemplateError`` naming the stack, resource and property.
+there raises ``TemplateError`` naming the stack, resource and property. Here: ``Build`` (what
+every builder reads with) and the builders of buses, connections, API destinations, archives,
+endpoints, alarms and health checks; rules and targets are in :mod:`._build_rules`, SQS in
+:mod:`._build_sqs`, and :mod:`._builders` maps resource types to builders.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridgetwin.graph._intrinsics import StackContext
-from bridgetwin.graph._linker import Linker, arn_parts
+from bridgetwin.graph._linker import Linker
 from bridgetwin.graph._values import SecretReference, render
 from bridgetwin.graph.model import (
     DEFAULT_RATE_LIMIT_PER_SECOND,
@@ -25,26 +28,8 @@ from bridgetwin.graph.model import (
     EventBus,
     GlobalEndpoint,
     HealthCheck,
-    HttpParameters,
-    InputTransformer,
-    RetryPolicy,
-    Rule,
-    Target,
-    TargetKind,
 )
 from bridgetwin.patterns import Pattern, PatternError, compile_pattern
-
-_KIND_BY_TYPE = {
-    "AWS::Events::ApiDestination": TargetKind.API_DESTINATION,
-    "AWS::Events::EventBus": TargetKind.EVENT_BUS,
-    "AWS::SQS::Queue": TargetKind.SQS,
-    "AWS::SNS::Topic": TargetKind.SNS,
-    "AWS::Lambda::Function": TargetKind.LAMBDA,
-    "AWS::Lambda::Alias": TargetKind.LAMBDA,
-    "AWS::Lambda::Version": TargetKind.LAMBDA,
-    "AWS::Serverless::Function": TargetKind.LAMBDA,
-}
-_KIND_BY_SERVICE = {"sqs": TargetKind.SQS, "sns": TargetKind.SNS, "lambda": TargetKind.LAMBDA}
 
 
 @dataclass
@@ -162,130 +147,6 @@ def build_bus(b: Build) -> EventBus:
         policy=render(b.props.get("Policy")),
         dead_letter_queue=(b.linker.link(dlq) or b.linker.text(dlq)) if dlq else None,
         kms_key=b.string(b.props, "KmsKeyIdentifier"),
-    )
-
-
-def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
-    return tuple((str(k), Linker.text(v)) for k, v in (value or {}).items())
-
-
-_CREDENTIAL_NAMES = frozenset({
-    "authorization", "proxy-authorization", "x-api-key", "api-key", "apikey", "api_key",
-    "x-auth-token", "auth-token", "token", "access_token", "client_secret", "secret", "password",
-})  # fmt: skip
-_CREDENTIAL_SCHEMES = ("bearer ", "basic ", "token ", "digest ")
-
-
-def _literal_secrets(raw: Any) -> tuple[str, ...]:
-    """Header and query parameters whose template value is a literal credential: a credential's
-    name or an HTTP auth scheme, written as text (not a reference or dynamic reference)."""
-    found = []
-    for group in ("HeaderParameters", "QueryStringParameters"):
-        values = raw.get(group) if isinstance(raw, Mapping) else None
-        for name, value in (values or {}).items() if isinstance(values, Mapping) else ():
-            if not isinstance(value, str) or value.startswith("{{resolve:"):
-                continue
-            if str(name).lower() in _CREDENTIAL_NAMES or value.lower().startswith(
-                _CREDENTIAL_SCHEMES
-            ):
-                found.append(f"HttpParameters.{group}.{name}")
-    return tuple(found)
-
-
-def _target(b: Build, target: Mapping[str, Any], path: str, raw: Any = None) -> Target:
-    if "Arn" not in target or "Id" not in target:
-        raise b.error("a target needs Arn and Id", path)
-    linked = b.linker.link(target["Arn"])
-    arn_text = b.linker.text(target["Arn"])
-    kind = _KIND_BY_TYPE.get(b.resource_type(linked) or "") if linked else None
-    if kind is None:
-        parts = arn_parts(arn_text)
-        service, resource = (parts[0], parts[2]) if parts else ("", "")
-        if service == "events" and resource.startswith("api-destination/"):
-            kind = TargetKind.API_DESTINATION
-        elif service == "events" and resource.startswith("event-bus/"):
-            kind = TargetKind.EVENT_BUS
-        else:
-            kind = _KIND_BY_SERVICE.get(service, TargetKind.OTHER)
-    retry = target.get("RetryPolicy")
-    if retry is not None and not isinstance(retry, Mapping):
-        raise b.error(
-            f"needs an object with MaximumRetryAttempts and/or MaximumEventAgeInSeconds, got "
-            f"{render(retry)!r}",
-            f"{path}.RetryPolicy",
-        )
-    where = f"{path}.RetryPolicy."
-    policy = (
-        RetryPolicy(
-            b.number(retry, "MaximumRetryAttempts", 185, where, low=0, high=185, integer=True),
-            b.number(
-                retry, "MaximumEventAgeInSeconds", 86_400, where, low=60, high=86_400, integer=True
-            ),
-            explicit=True,
-        )
-        if retry is not None
-        else RetryPolicy()
-    )
-    dlq_arn = b.section(target, "DeadLetterConfig", f"{path}.").get("Arn")
-    transformer = b.section(target, "InputTransformer", f"{path}.")
-    http = b.section(target, "HttpParameters", f"{path}.")
-    return Target(
-        target_id=Linker.text(target["Id"]),
-        kind=kind,
-        arn=arn_text,
-        resource=linked,
-        retry_policy=policy,
-        dead_letter_queue=(b.linker.link(dlq_arn) or Linker.text(dlq_arn)) if dlq_arn else None,
-        input=b.string(target, "Input"),
-        input_path=b.string(target, "InputPath"),
-        input_transformer=InputTransformer(
-            _pairs(transformer.get("InputPathsMap")), Linker.text(transformer.get("InputTemplate"))
-        )
-        if transformer
-        else None,
-        http_parameters=HttpParameters(
-            _pairs(http.get("HeaderParameters")),
-            _pairs(http.get("QueryStringParameters")),
-            tuple(Linker.text(v) for v in http.get("PathParameterValues") or ()),
-            _literal_secrets(raw.get("HttpParameters") if isinstance(raw, Mapping) else None),
-        )
-        if http
-        else None,
-        role_arn=b.string(target, "RoleArn"),
-    )
-
-
-def build_rule(b: Build) -> Rule:
-    targets = b.props.get("Targets") or []
-    if not isinstance(targets, list):
-        raise b.error("Targets must be a list", "Targets")
-    state = b.props.get("State", "ENABLED")
-    if state not in ("ENABLED", "DISABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"):
-        raise b.error(
-            f"State must be ENABLED, DISABLED or ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS, "
-            f"got {render(state)!r}",
-            "State",
-        )
-    pattern = b.pattern(b.props, "EventPattern")
-    schedule = b.string(b.props, "ScheduleExpression")
-    raw = (b.ctx.resources[b.logical_id].get("Properties") or {}).get("Targets")
-    raw = raw if isinstance(raw, list) else []  # as written: which values are literals
-    if pattern is None and schedule is None:
-        raise b.error("a rule needs an EventPattern or a ScheduleExpression", "EventPattern")
-    return Rule(
-        id=b.gid,
-        name=b.name(b.props, "Name"),
-        bus=b.bus_id(b.props.get("EventBusName"), "EventBusName"),
-        pattern=pattern,
-        schedule_expression=schedule,
-        state=state,
-        targets=tuple(
-            _target(b, t, f"Targets[{i}]", raw[i] if i < len(raw) else None)
-            for i, t in enumerate(targets)
-        ),
-        region=b.region,
-        account=b.account,
-        description=b.string(b.props, "Description"),
     )
 
 

@@ -14,8 +14,8 @@ from bridgetwin.graph._build import (
     build_connection,
     build_endpoint,
     build_health_check,
-    build_rule,
 )
+from bridgetwin.graph._build_rules import build_rule
 from bridgetwin.graph._build_sqs import build_queue, build_queue_policy
 
 BUILDERS: dict[str, Callable[[Build], Any]] = {
