@@ -39,6 +39,8 @@ class PackEntry:
     explanation: str
 
 
+_READABLE = "anyone who can read the template or stack can read the secret"
+
 PACK: tuple[PackEntry, ...] = (
     PackEntry(
         event_loop, lambda g: g.rules, "event-loop", Severity.ERROR,
@@ -69,12 +71,10 @@ PACK: tuple[PackEntry, ...] = (
         "rules targeting one API destination compete for its rate limit",
     ),
     PackEntry(
-        plaintext_secret, lambda g: g.connections, "plaintext-secret", Severity.ERROR,
-        "anyone who can read the template or stack can read the secret",
+        plaintext_secret, lambda g: g.connections, "plaintext-secret", Severity.ERROR, _READABLE,
     ),
     PackEntry(
-        plaintext_target_secret, lambda g: g.rules, "plaintext-secret", Severity.ERROR,
-        "anyone who can read the template or stack can read the secret",
+        plaintext_target_secret, lambda g: g.rules, "plaintext-secret", Severity.ERROR, _READABLE,
     ),
     PackEntry(
         cross_stack_rate_limit, lambda g: g.api_destinations, "cross-stack-rate-limit",
