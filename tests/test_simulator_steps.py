@@ -156,3 +156,15 @@ def test_events_after_a_disruption_are_not_held_behind_the_delayed_ones():
         expected = 45.02 if 100 <= ingest < 300 else 0.02
         assert wait == pytest.approx(expected, abs=1e-6), ingest
     assert len(waits) == 6000
+
+
+def test_a_region_with_only_scheduled_rules_runs_through_an_error_disruption():
+    """Scheduled events are not rejected by a disruption, so nothing bounds the step there."""
+    template = webhook_template()
+    rule = template["Resources"]["Rule"]["Properties"]
+    rule.pop("EventPattern")
+    rule["ScheduleExpression"] = "rate(1 minute)"
+    spec = scenario("10m", traffic=[], regions={"us-east-1": {"disruptions": [
+        {"start": "1m", "end": "5m", "outage": True}]}})  # fmt: skip
+    result = simulate(load_graph(template), load_scenario(spec))
+    assert result.target("Rule").counts["ingested"] == 9  # at 60 s .. 540 s

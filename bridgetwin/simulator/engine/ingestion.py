@@ -107,7 +107,8 @@ class RegionIngestion:
         for disruption in self.disruptions:
             if disruption.error_rate and disruption.start < stop and disruption.end > t0:
                 first = max(t0, disruption.start)
-                stop = min(stop, first + min(f.source.min_retry_delay for f in exposed))
+                delays = (f.source.min_retry_delay for f in exposed)  # none: schedules only
+                stop = min(stop, first + min(delays, default=np.inf))
         puts = [f for f in self.feeds if f.kind == "put"]
         if not puts:
             return stop

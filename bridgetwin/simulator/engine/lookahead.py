@@ -18,9 +18,10 @@ within the step. An alarm is evaluated once the engine has passed its time, when
 before it exists. So the step changes no timing, only the order in which random draws are used
 (the same distributions, another sample path); the tests check both.
 
-One simplification: events that arrive in a later wave of a step take the Region's invocation
-quota after those of earlier waves, even when they are ready earlier. The quota (thousands per
-second, eventbridge-facts §6) rarely binds; when it does, the order within one step may differ.
+One simplification: events of a later wave that are ready before events already granted take the
+Region's invocation quota as it stood at their ready time (``aws.quotas.InvocationThrottle``):
+exact while the quota (thousands per second, eventbridge-facts §6) does not bind; when it binds,
+they take no tokens from the events granted before them.
 """
 
 from __future__ import annotations
