@@ -114,9 +114,11 @@ def test_lint_retry_age_too_short_for_attempts():
     tpl = template({"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]}, RetryPolicy=policy)]})
     (finding,) = lint_graph(load_graph(tpl))
     assert finding.code == "retry-age-too-short"
-    # Mean full-jitter delays 0.5, 1, ..., 128 s (255.5 s after 9 retries), then 150 s each
-    # (half the 300 s cap): retries 10 and 11 land at 405.5 s and 555.5 s, the 12th after 600 s.
-    assert "ends retries after about 11 of 100" in finding.message
+    # Mean full-jitter delays 0.5, 1, ..., 256 s (511.5 s after 10 retries), then 490 s each
+    # (half the 980 s cap): the 11th retry lands at 1,001.5 s, after 600 s; all 100 take
+    # 511.5 + 90 * 490 = 44,611.5 s.
+    assert "ends retries after about 10 of 100" in finding.message
+    assert "(all of them take ~44,612 s with the default backoff)" in finding.message
     fits = {"MaximumRetryAttempts": 5, "MaximumEventAgeInSeconds": 600}
     ok = template({"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]}, RetryPolicy=fits)]})
     assert codes(ok) == []

@@ -49,6 +49,11 @@ time.sleep(120)
 """
 
 
+CTRL_C = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+"""A shell's background job ignores SIGINT, and Python then installs no Ctrl-C handler: give the
+command the handler it has at a user's prompt, whoever runs the tests."""
+
+
 def app(tmp_path: Path, command: object, script: str | None = None) -> Path:
     directory = tmp_path / "app"
     directory.mkdir()
@@ -116,7 +121,8 @@ def test_a_synth_past_its_timeout_is_stopped_with_its_children(tmp_path):
 def test_interrupting_bridgetwin_ends_the_synth_and_its_children(tmp_path, sig):
     directory = app(tmp_path, "python app.py", HANGER)
     cli = subprocess.Popen(
-        [sys.executable, "-c", "from bridgetwin.cli import main; main()", "graph", str(directory)],
+        [sys.executable, "-c", CTRL_C + "from bridgetwin.cli import main; main()", "graph",
+         str(directory)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )  # fmt: skip
     pid_file = directory / "grandchild.pid"

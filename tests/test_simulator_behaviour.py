@@ -144,3 +144,41 @@ def test_region_quotas_follow_the_fact_sheet(region, put_events, invocations):
     from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
 
     assert (put_events_quota(region), invocation_quota(region)) == (put_events, invocations)
+
+
+def _sized(detail_bytes: int, name: str) -> dict:
+    """An event whose entry is exactly ``detail_bytes`` + len(source) + len(detail-type) bytes
+    (AWS's computation: UTF-8 bytes of Source, DetailType and the Detail string)."""
+    blob = "x" * (detail_bytes - len('{"blob": ""}'))
+    return {"source": "acme.orders", "detail-type": name, "detail": {"blob": blob}}
+
+
+def test_a_request_over_256_kb_fails_whole_and_its_entries_are_lost():
+    """Entries of 30,000 bytes each fit alone (under 262,144); ten in one call make 300,000+
+    bytes, so every such call is rejected; eight (240,000 + 8 * 23 bytes) fit."""
+    small = _sized(30_000 - len("acme.orders") - len("OrderCreated"), "OrderCreated")
+    for batch, rejected in ((10, True), (8, False)):
+        spec = scenario(traffic=[{"bus": "orders", "rate": 20, "batch": batch, "arrival": "constant",
+                                  "events": [{"event": small}]}])  # fmt: skip
+        result = simulate(webhook_graph(), load_scenario(spec))
+        (feed,) = result.regions[0]["feeds"]
+        calls = 20 * 600 // batch
+        assert feed["too_large_calls"] == (calls if rejected else 0)
+        assert feed["lost_at_producer"] == (calls * batch if rejected else 0)
+        assert feed["failed_entries"] == 0
+        assert result.target("Rule").counts["ingested"] == (0 if rejected else calls * batch)
+
+
+def test_the_request_limit_counts_the_entries_of_each_call():
+    """Two templates of 125,023 and 20,023 bytes drawn at random, three per call: a call is
+    rejected exactly when it holds two or more of the large ones (the test counts them from
+    the draws' expected share: P(>= 2 large of 3) with p = 1/2 is 1/2)."""
+    large = _sized(125_000, "OrderCreated")
+    small = _sized(20_000, "OrderCreated")
+    spec = scenario(traffic=[{"bus": "orders", "rate": 30, "batch": 3, "arrival": "constant",
+                              "events": [{"event": large}, {"event": small}]}])  # fmt: skip
+    result = simulate(webhook_graph(), load_scenario(spec))
+    (feed,) = result.regions[0]["feeds"]
+    calls = 30 * 600 // 3
+    assert abs(feed["too_large_calls"] / calls - 0.5) < 4 * (0.25 / calls) ** 0.5
+    assert feed["accepted_entries"] == 3 * (calls - feed["too_large_calls"])

@@ -124,7 +124,7 @@ def test_every_default_the_run_relied_on_is_an_assumption():
     spec["endpoints"] = []
     result = Simulation(webhook_graph(rate=7), load_scenario(spec)).run()
     assert result.assumptions == (
-        "retry backoff: full jitter, base 1 s, factor 2, cap 300 s (AWS publishes no numbers, "
+        "retry backoff: full jitter, base 1 s, factor 2, cap 980 s (AWS publishes no numbers, "
         "UNCONFIRMED; eventbridge.retry_backoff)",
         "us-east-1: 20 ms from ingestion to first invocation when nothing queues (AWS "
         "publishes none; eventbridge.processing_latency)",

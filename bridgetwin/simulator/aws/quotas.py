@@ -1,7 +1,9 @@
 """Per-Region EventBridge quotas (eventbridge-facts §6), both adjustable in real accounts.
 
 AWS groups Regions in the same tiers for both quotas, so one table serves both. The invocation
-quota delays what exceeds it (``InvocationThrottle``).
+quota delays what exceeds it (``InvocationThrottle``). Only first attempts pass through it: AWS
+does not say whether retries count against the quota (UNCONFIRMED), and a retry's time is already
+spread by its jittered backoff; results list this among their assumptions.
 """
 
 from __future__ import annotations

@@ -168,6 +168,16 @@ class ModelBuilder:
 
     # -- stage 3: Regions, feeds and alarms ------------------------------------------------------
 
+    def _request_limit(self, traffic: Traffic) -> tuple[np.ndarray, int] | None:
+        """What each of the traffic's templates adds to a request (nothing for an entry too
+        large on its own: the Region fails it alone), when some call could exceed the limit."""
+        eventbridge = self.scenario.eventbridge
+        sizes = [_entry_bytes(e.event) for e in traffic.events]
+        counted = np.asarray([s if s <= eventbridge.max_entry_bytes else 0 for s in sizes])
+        if traffic.batch * int(counted.max()) <= eventbridge.max_request_bytes:
+            return None
+        return counted, eventbridge.max_request_bytes
+
     def _regions(self) -> dict[str, RegionIngestion]:
         scenario, graph = self.scenario, self.graph
         feeds: dict[str, list[Feed]] = {}
@@ -191,7 +201,7 @@ class ModelBuilder:
         for number, traffic in enumerate(scenario.traffic):
             bus_id = self.traffic_bus(number)
             stream = CallStream(traffic, self.horizon, _window_rng(scenario.seed, number))
-            source = ProducerSource(traffic, stream, traffic.batch)
+            source = ProducerSource(traffic, stream, traffic.batch, self._request_limit(traffic))
             if not traffic.via_endpoint:
                 feed(bus_id, traffic, f"traffic.{number}", source)
                 continue

@@ -122,6 +122,9 @@ def build_result(sim: Simulation) -> Result:
                     "throttled_calls": feed.throttled_calls,
                     "error_calls": feed.error_calls,
                     "failed_entries": feed.failed_entries,
+                    "too_large_calls": feed.source.too_large_calls
+                    if isinstance(feed.source, ProducerSource)
+                    else 0,
                     "lost_at_producer": feed.source.lost_entries
                     if isinstance(feed.source, ProducerSource)
                     else 0,
@@ -217,9 +220,22 @@ def build_result(sim: Simulation) -> Result:
         + tuple(
             text for lane, text in sim.lane_assumptions if any(t.ingested for t in lane.targets)
         )
-        + _sketched(sim.states),
+        + _sketched(sim.states)
+        + _unpaced_retries(sim),
         failover=failover,
         warnings=tuple(warnings),
+    )
+
+
+def _unpaced_retries(sim: Simulation) -> tuple[str, ...]:
+    """When a Region's invocation quota bound while targets retried, the run relied on retries
+    not counting against it (AWS does not say, UNCONFIRMED; :mod:`..aws.quotas`)."""
+    bound = sorted(r.region for r in sim.regions.values() if r.quota_delayed)
+    if not bound or not any(s.retries for s in sim.states):
+        return ()
+    return (
+        f"{', '.join(bound)}: the invocation quota delayed first attempts; retries were not "
+        "counted against it (AWS does not say whether they are, UNCONFIRMED)",
     )
 
 

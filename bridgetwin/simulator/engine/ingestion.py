@@ -91,6 +91,8 @@ class RegionIngestion:
     store: MetricStore
     disruptions: tuple[Disruption, ...] = ()
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
+    quota_delayed: int = 0
+    """First attempts the invocation quota delayed."""
     _put_tat: float = -np.inf
     _now: float = 0.0
     _invocations: InvocationThrottle = field(init=False)
@@ -271,8 +273,8 @@ class RegionIngestion:
                 granted[mine], ingest[mine], keys[mine], None if origin is None else origin[mine]
             )
 
-    @staticmethod
     def _throttled_rules(
+        self,
         routes: list[_RouteParts],
         owner: np.ndarray | None,
         ready: np.ndarray,
@@ -280,6 +282,7 @@ class RegionIngestion:
     ) -> None:
         """``ThrottledRules``: invocations the Region's invocation quota delayed, per rule."""
         delayed = granted > ready
+        self.quota_delayed += int(np.count_nonzero(delayed))
         for index, (_, _, rule_store, _, _) in enumerate(routes):
             mine = delayed if owner is None else delayed & (owner == index)
             rule_store.record_many("ThrottledRules", ready[mine])

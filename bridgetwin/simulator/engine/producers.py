@@ -7,6 +7,10 @@ retried by the SDK with exponential backoff; when the SDK gives up, a spooling p
 entries. Retried calls keep their entries but carry a new time, exactly their delay after the
 rejection: the engine ends a step in which a call may be rejected before the earliest retry it
 could cause (``min_retry_delay``, see :mod:`.lookahead`).
+
+A call whose entries together exceed the request-size limit never gets that far: the API rejects
+it whole with a validation error, which no SDK retries, so its entries are lost at the producer
+(``too_large_calls``). An entry too large on its own is reported per entry by the Region instead.
 """
 
 from __future__ import annotations
@@ -24,13 +28,23 @@ from bridgetwin.simulator.scenario import Traffic
 class ProducerSource:
     """One traffic spec's calls: the generated ones in order, then any being retried."""
 
-    def __init__(self, traffic: Traffic | None, calls: CallStream, width: int) -> None:
+    def __init__(
+        self,
+        traffic: Traffic | None,
+        calls: CallStream,
+        width: int,
+        request_limit: tuple[np.ndarray, int] | None = None,
+    ) -> None:
         self.traffic = traffic
         self.stream = calls
         self._retries: list[tuple[float, int, tuple[int, ...], int]] = []
         self._sequence = 0
         self.width = width
         self.lost_entries = 0
+        self.too_large_calls = 0
+        self._request_limit = request_limit
+        """Per event template the bytes it adds to a request, and the request-size limit; None
+        when no call can exceed it."""
 
     @property
     def min_retry_delay(self) -> float:
@@ -57,6 +71,8 @@ class ProducerSource:
         """Calls made before ``t1`` not taken yet."""
         calls = self.stream.take(t1)
         fresh = Batch(calls.times, calls.templates, np.zeros(len(calls.times), dtype=np.int64))
+        if self._request_limit is not None and len(fresh):
+            fresh = self._within_request_limit(fresh, *self._request_limit)
         due = []
         while self._retries and self._retries[0][0] < t1:
             due.append(heapq.heappop(self._retries))
@@ -68,6 +84,14 @@ class ProducerSource:
             np.asarray([d[3] for d in due], dtype=np.int64),
         )
         return Batch.merge([fresh, retried], self.width)
+
+    def _within_request_limit(self, batch: Batch, sizes: np.ndarray, limit: int) -> Batch:
+        over = sizes[batch.templates].sum(axis=1) > limit
+        if not over.any():
+            return batch
+        self.too_large_calls += int(np.count_nonzero(over))
+        self.lost_entries += int(np.count_nonzero(over)) * self.width
+        return batch.select(~over)
 
     def failed(self, batch: Batch, *, throttled: bool) -> None:
         """Calls the Region rejected: schedule their retries or count their entries lost."""

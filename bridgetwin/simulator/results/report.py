@@ -78,11 +78,13 @@ def render(result: Result) -> Group:
     for region in result.regions:
         for feed in region["feeds"]:
             if feed["throttled_calls"] or feed["failed_entries"] or feed["lost_at_producer"]:
+                too_large = feed.get("too_large_calls", 0)
                 parts.append(
                     Text(
                         f"{region['region']} {feed['name']}: {feed['throttled_calls']} "
                         f"PutEvents calls throttled, {feed['failed_entries']} entries "
                         f"failed, {feed['lost_at_producer']} lost at the producer"
+                        + (f" ({too_large} calls over the request-size limit)" if too_large else "")
                     )
                 )
     changes = [a for a in result.alarms if not (a["state"] == "OK" and a["at_s"] <= 300)]

@@ -11,6 +11,11 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
+from bridgetwin.service_defaults import (
+    RETRY_BACKOFF_BASE_S,
+    RETRY_BACKOFF_CAP_S,
+    RETRY_BACKOFF_FACTOR,
+)
 from bridgetwin.simulator.scenario.base import Duration, Latency, StrictModel, latency_default
 from bridgetwin.simulator.scenario.services import (
     ApiDestinationSettings,
@@ -27,11 +32,13 @@ from bridgetwin.simulator.scenario.traffic import Traffic
 class RetryBackoff(StrictModel):
     """EventBridge's retry delays. AWS says "exponential backoff with jitter" and publishes no
     numbers (eventbridge-facts §1), so these are our documented defaults (full jitter, as in the
-    AWS Architecture blog the docs cite): retry k waits up to min(cap, base * factor**k)."""
+    AWS Architecture blog the docs cite): retry k waits up to min(cap, base * factor**k). The
+    980 s cap makes AWS's two published limits meet: the 185th retry comes after 23.96 h on
+    average (:mod:`bridgetwin.service_defaults` shows how the time to the DLQ depends on it)."""
 
-    base: Duration = 1.0
-    factor: float = Field(2.0, ge=1.0)
-    cap: Duration = 300.0
+    base: Duration = RETRY_BACKOFF_BASE_S
+    factor: float = Field(RETRY_BACKOFF_FACTOR, ge=1.0)
+    cap: Duration = RETRY_BACKOFF_CAP_S
     jitter: Literal["full", "equal", "none"] = "full"
 
 
@@ -55,6 +62,11 @@ class EventBridgeSettings(StrictModel):
     stops none within a Region). Events that would go further are counted and reported."""
     max_entry_bytes: int = Field(262_144, gt=0)
     """Largest PutEvents entry: 256 KB, the classic documented limit (eventbridge-facts §0)."""
+    max_request_bytes: int = Field(262_144, gt=0)
+    """Largest PutEvents request, all its entries together: 256 KB (the PutEvents API reference,
+    eventbridge-facts §10). A call over it is rejected whole with a validation error, which no
+    SDK retries: its entries are lost at the producer. Raise it with ``max_entry_bytes`` if your
+    Region takes the newer 1 MB entries."""
     step: Duration | None = Field(None, gt=0)
     """The longest step the engine may take. Default: - the engine chooses each step as long as
     nothing inside it could change what it assumed (alarms that route traffic, rejected calls'
