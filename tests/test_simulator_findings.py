@@ -131,8 +131,8 @@ def test_every_default_the_run_relied_on_is_an_assumption():
         "us-east-1: PutEvents quota 10,000 requests/s and invocation quota 18,750/s, AWS's "
         "defaults (set eventbridge.put_events_quota / invocation_quota if your account's were "
         "raised)",
-        "Dest: no scenario endpoint matches https://api.example.com/hook; assumed 50ms latency "
-        "and 200 for every request",
+        "Dest: no scenario endpoint matches https://api.example.com/hook; assumed 50ms latency, "
+        "200 for every request and unlimited capacity",
         "Dest: token-bucket burst of 7 (one second of its rate limit; AWS publishes no burst: "
         "api_destinations[].burst)",
     )
@@ -144,6 +144,7 @@ def test_stated_values_are_not_assumptions():
         retry_backoff={"base": "2s"}, put_events_quota=500, invocation_quota=900
     )
     spec["api_destinations"] = [{"match": "*", "burst": 3}]
+    spec["endpoints"][0]["capacity"] = {"concurrency": 100}
     result = Simulation(webhook_graph(), load_scenario(spec)).run()
     assert result.assumptions == ()
 

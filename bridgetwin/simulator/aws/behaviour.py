@@ -6,6 +6,10 @@ API destinations (eventbridge-facts §1-2): each request has a 5 s client-side t
 retried. A ``Retry-After`` sent with 429/503 lengthens the next delay; a negative one stops retries.
 OAuth connections fetch a token before the first call and whenever it has expired or was refused.
 
+An endpoint with a ``capacity`` serves requests with a pool of workers
+(:mod:`.endpoint_capacity`): its latency is then each request's service time, and waiting for a
+worker adds to it, up to EventBridge's timeout.
+
 Other targets (SQS, SNS, Lambda, ...) take a latency and fail with a configurable probability.
 """
 
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bridgetwin.simulator._random import Draws, latency_sampler
+from bridgetwin.simulator.aws.endpoint_capacity import ServerPool
 from bridgetwin.simulator.scenario import Endpoint, TargetSettings
 
 OK, RETRYABLE, PERMANENT = 0, 1, 2
@@ -72,6 +77,9 @@ class HttpBehaviour:
         """The details of each drawn code (attempts drawn in bulk never involve OAuth)."""
         self.failures[-1] = (RETRYABLE, "TIMEOUT", "request timed out after 5 s", None)
         self._kind_table = np.asarray([self.failures[status][0] for status in self._statuses])
+        capacity = endpoint.capacity
+        self.pool = ServerPool(capacity.concurrency, capacity.queue) if capacity else None
+        """The endpoint's workers, when it has a capacity."""
 
     def _status(self, at: float) -> int | str:
         for outage in self._endpoint.outages:
@@ -90,6 +98,14 @@ class HttpBehaviour:
             tokens.expires_at = at + self._endpoint.oauth.token_ttl
         status = self._status(at)
         latency = self._latency.next()
+        if self.pool is not None and not self._in_outage(at):
+            served = self.pool.admit(at, latency)
+            if served is None:  # the waiting line is full
+                capacity = self._endpoint.capacity
+                assert capacity is not None
+                status, latency = capacity.when_full, capacity.rejection_latency
+            else:
+                latency = served
         if status == "timeout" or latency > self._timeout:
             return at + self._timeout, *self.failures[-1]
         assert isinstance(status, int)
@@ -97,12 +113,19 @@ class HttpBehaviour:
             tokens.expires_at = -math.inf  # refresh the token, then retry
         return at + latency, *self._classify(status)
 
+    def _in_outage(self, at: float) -> bool:
+        return any(outage.start <= at < outage.end for outage in self._endpoint.outages)
+
     def steady(self, first_start: float, last_start: float) -> bool:
         """Whether attempts starting between the two times end independently of their exact
-        start: no outage overlaps them and no OAuth token is involved."""
-        return self._tokens is None and not any(
-            outage.start < last_start + self._timeout and outage.end > first_start
-            for outage in self._endpoint.outages
+        start: no outage overlaps them, no OAuth token is involved, no workers are shared."""
+        return (
+            self._tokens is None
+            and self.pool is None
+            and not any(
+                outage.start < last_start + self._timeout and outage.end > first_start
+                for outage in self._endpoint.outages
+            )
         )
 
     def draw_many(self, n: int, first_start: float, last_start: float) -> Drawn | None:

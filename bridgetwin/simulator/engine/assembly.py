@@ -98,6 +98,7 @@ class ModelBuilder:
         self.lanes = wiring.lanes
         self.states = wiring.states
         self.lane_assumptions = wiring.lane_assumptions
+        self.pools = wiring.pools
         self.alarms = [alarm_model(self, a) for a in graph.alarms]
         self.routers: list[EndpointRouter] = []
         self.regions = self._regions()

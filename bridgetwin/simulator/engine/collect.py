@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 import math
 from dataclasses import asdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -223,8 +223,30 @@ def build_result(sim: Simulation) -> Result:
         + _sketched(sim.states)
         + _unpaced_retries(sim),
         failover=failover,
+        endpoints=_endpoints(sim),
         warnings=tuple(warnings),
     )
+
+
+def _endpoints(sim: Simulation) -> tuple[dict[str, Any], ...]:
+    """What each capacity-limited endpoint's workers saw over the run."""
+    out = []
+    for destination, endpoint, pool in sim.pools:
+        stats, capacity = pool.stats, endpoint.capacity
+        assert capacity is not None
+        out.append(
+            {
+                "api_destination": destination,
+                "concurrency": capacity.concurrency,
+                "requests": stats.requests,
+                "waited": stats.waited,
+                "rejected_full": stats.rejected,
+                "mean_wait_ms": stats.wait_total / stats.requests * 1e3 if stats.requests else 0.0,
+                "max_wait_ms": stats.wait_max * 1e3,
+                "utilization": min(1.0, stats.busy / (capacity.concurrency * sim.horizon)),
+            }
+        )
+    return tuple(out)
 
 
 def _unpaced_retries(sim: Simulation) -> tuple[str, ...]:

@@ -88,7 +88,26 @@ def model_findings(builder: ModelBuilder) -> list[Finding]:
         listed = ", ".join(f"{kind} x {n}" for kind, n in sorted(rest.items()))
         text = f"not modeled (they neither put nor route events): {listed}"
         found.append(Finding("not-modeled-resources", text))
+    found += _split_capacity(builder)
     return found
+
+
+def _split_capacity(builder: ModelBuilder) -> list[Finding]:
+    """A scenario endpoint with a capacity behind several API destinations: each gets its own
+    workers (:mod:`..aws.endpoint_capacity`), so together they may get more than it has."""
+    sharing: dict[int, list[str]] = {}
+    for destination, endpoint, _ in builder.pools:
+        sharing.setdefault(id(endpoint), []).append(destination)
+    return [
+        Finding(
+            "capacity-not-shared",
+            f"{', '.join(names)}: one scenario endpoint (match '{endpoint.match}') with "
+            f"{endpoint.capacity.concurrency} workers serves them; the twin gives each "
+            "destination its own workers, so together they may get more than the endpoint has",
+        )
+        for destination, endpoint, _ in builder.pools
+        if len(names := sharing.get(id(endpoint), [])) > 1 and names[0] == destination
+    ]
 
 
 def _target_findings(rule: Rule, destination: Callable[[Target], str | None]) -> list[Finding]:

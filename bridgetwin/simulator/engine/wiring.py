@@ -18,6 +18,7 @@ from bridgetwin.graph import ApiDestination, Graph, Rule, Target, TargetKind
 from bridgetwin.graph.arns import target_arn
 from bridgetwin.simulator._random import rng_for, uniform_draws
 from bridgetwin.simulator.aws.behaviour import Behaviour, HttpBehaviour, TargetBehaviour, TokenCache
+from bridgetwin.simulator.aws.endpoint_capacity import ServerPool
 from bridgetwin.simulator.aws.gates import Concurrency, Gate, TokenBucket, Unlimited
 from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.engine.ingestion import Route
@@ -50,6 +51,8 @@ class LaneWiring:
         self.lane_assumptions: list[tuple[Lane, str]] = []
         """Defaults a lane relies on (endpoint behaviour, burst, target behaviour), reported
         when the lane saw events."""
+        self.pools: list[tuple[str, Endpoint, ServerPool]] = []
+        """API destinations whose endpoint has a capacity: (id, scenario endpoint, workers)."""
         self._lane_of_destination: dict[str, Lane] = {}
         self._token_caches: dict[str, TokenCache] = {}
 
@@ -97,7 +100,13 @@ class LaneWiring:
         if endpoint is None:
             self.lane_assumptions.append((lane, (
                 f"{destination.id}: no scenario endpoint matches {destination.endpoint}; "
-                "assumed 50ms latency and 200 for every request")))  # fmt: skip
+                "assumed 50ms latency, 200 for every request and unlimited capacity")))  # fmt: skip
+        elif behaviour.pool is None:
+            self.lane_assumptions.append((lane, (
+                f"{destination.id}: {destination.endpoint} answers as fast at any load "
+                "(unlimited capacity; endpoints[].capacity sets its workers)")))  # fmt: skip
+        else:
+            self.pools.append((destination.id, endpoint, behaviour.pool))
         if settings.burst is None:
             self.lane_assumptions.append((lane, (
                 f"{destination.id}: token-bucket burst of {max(1, int(rate))} (one second of its "

@@ -58,6 +58,9 @@ class Result:
     may differ, with the scenario field that changes it."""
     failover: tuple[dict[str, Any], ...] = field(default=())
     """Per producer behind a global endpoint: when the failover chain reacted and its cost."""
+    endpoints: tuple[dict[str, Any], ...] = field(default=())
+    """Per API destination whose endpoint has a capacity: what its workers saw (requests,
+    waits, rejections, utilization)."""
     warnings: tuple[dict[str, str], ...] = field(default=())
     """What the twin could not model or found suspicious (``code`` and ``message``): see
     :mod:`bridgetwin.simulator.engine.findings`."""

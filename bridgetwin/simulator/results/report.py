@@ -87,6 +87,17 @@ def render(result: Result) -> Group:
                         + (f" ({too_large} calls over the request-size limit)" if too_large else "")
                     )
                 )
+    for endpoint in result.endpoints:
+        requests = max(1, endpoint["requests"])
+        parts.append(
+            Text(
+                f"{endpoint['api_destination']} endpoint: {endpoint['requests']:,} requests to "
+                f"{endpoint['concurrency']} workers, {endpoint['utilization']:.0%} busy; "
+                f"{endpoint['waited'] / requests:.1%} waited (mean "
+                f"{endpoint['mean_wait_ms'] / 1e3:,.2f} s, max {endpoint['max_wait_ms'] / 1e3:,.1f}"
+                f" s), {endpoint['rejected_full']:,} turned away with a full line"
+            )
+        )
     changes = [a for a in result.alarms if not (a["state"] == "OK" and a["at_s"] <= 300)]
     if changes:
         alarms = Table(title="Alarm transitions (after the first OK)")

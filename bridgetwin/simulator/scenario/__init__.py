@@ -21,6 +21,7 @@ from bridgetwin.simulator.scenario.model import (
 )
 from bridgetwin.simulator.scenario.services import (
     ApiDestinationSettings,
+    Capacity,
     Disruption,
     Dns,
     Endpoint,
@@ -37,6 +38,7 @@ __all__ = [
     "SLO_METRICS",
     "ApiDestinationSettings",
     "Bursts",
+    "Capacity",
     "Disruption",
     "Diurnal",
     "Dns",

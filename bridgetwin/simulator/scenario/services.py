@@ -39,6 +39,29 @@ class OAuth(StrictModel):
     failure_rate: float = Field(0.0, ge=0, le=1)
 
 
+class Capacity(StrictModel):
+    """How much an endpoint serves at once (:mod:`bridgetwin.simulator.aws.endpoint_capacity`):
+    ``concurrency`` workers, each busy for one ``latency`` draw per request, so its throughput
+    tops out at ``concurrency / mean latency``; requests beyond wait their turn."""
+
+    concurrency: int = Field(ge=1)
+    """Requests served at once (worker processes, threads, connections)."""
+    queue: int | None = Field(None, ge=0)
+    """Requests that may wait for a worker. Default: - unlimited (they wait, and EventBridge's
+    5 s timeout ends the ones that wait too long)."""
+    when_full: int | Literal["timeout"] = 503
+    """The answer to a request that finds the waiting line full: an HTTP status (e.g. 429 or
+    503, with the endpoint's ``retry_after`` if set) or ``timeout`` (never answered)."""
+    rejection_latency: Duration = 0.005
+    """How long a full endpoint takes to answer ``when_full``."""
+
+    @model_validator(mode="after")
+    def _status(self) -> Capacity:
+        if self.when_full != "timeout" and not 100 <= self.when_full <= 599:
+            raise ValueError(f"when_full: {self.when_full} (an HTTP status 100-599 or 'timeout')")
+        return self
+
+
 class Endpoint(StrictModel):
     """What an HTTPS endpoint behind an API destination does."""
 
@@ -53,6 +76,9 @@ class Endpoint(StrictModel):
     """Send a negative Retry-After instead, which stops retries (AWS)."""
     outages: tuple[Outage, ...] = ()
     oauth: OAuth = Field(default_factory=OAuth)
+    capacity: Capacity | None = None
+    """Workers and waiting line; ``latency`` is then each request's service time, and waiting
+    adds to it. Default: - unlimited (it answers as fast at any load)."""
 
     @model_validator(mode="after")
     def _statuses(self) -> Endpoint:
