@@ -26,9 +26,9 @@ def test_loader_reads_yaml_short_forms_and_every_modeled_type(full):
     assert [a.id for a in full.alarms] == ["LatencyAlarm", "FailedAlarm"]
     assert [h.id for h in full.health_checks] == ["HealthCheck"]
     assert [q.id for q in full.queues] == ["Dlq", "FifoQueue"]
+    assert [f.id for f in full.functions] == ["Function"]
     # nothing dropped silently: unmodeled resources stay as opaque nodes
     assert sorted(o.type for o in full.other) == [
-        "AWS::Lambda::Function",
         "AWS::SNS::Topic",
         "AWS::SecretsManager::Secret",
     ]
@@ -171,7 +171,7 @@ def test_loader_sam_function_events_become_rules():
     nightly = graph.get("OrdersNightly")
     assert (nightly.schedule_expression, nightly.state) == ("cron(0 3 * * ? *)", "DISABLED")
     assert "OrdersApi" not in {r.id for r in graph.rules}  # API events are not EventBridge rules
-    assert [o.type for o in graph.other] == ["AWS::Serverless::Function"]
+    assert [f.id for f in graph.functions] == ["Orders"] and graph.other == ()
 
 
 def test_loader_accepts_an_in_memory_dict():

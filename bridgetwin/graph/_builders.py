@@ -15,6 +15,7 @@ from bridgetwin.graph._build import (
     build_endpoint,
     build_health_check,
 )
+from bridgetwin.graph._build_lambda import build_function, build_invoke_config
 from bridgetwin.graph._build_rules import build_rule
 from bridgetwin.graph._build_sqs import build_queue, build_queue_policy
 
@@ -30,4 +31,7 @@ BUILDERS: dict[str, Callable[[Build], Any]] = {
     "AWS::SQS::Queue": build_queue,
     "AWS::SQS::QueuePolicy": build_queue_policy,
     "AWS::SQS::QueueInlinePolicy": build_queue_policy,
+    "AWS::Lambda::Function": build_function,
+    "AWS::Serverless::Function": build_function,
+    "AWS::Lambda::EventInvokeConfig": build_invoke_config,
 }

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bridgetwin.graph._build import Build
+from bridgetwin.graph._build_lambda import SAM_RULE_EVENTS
 from bridgetwin.graph._builders import BUILDERS
 from bridgetwin.graph._checks import check_parameters, check_references
 from bridgetwin.graph._errors import TemplateError
@@ -26,7 +27,6 @@ from bridgetwin.graph._synth import SynthOptions
 from bridgetwin.graph._values import ResourceRef
 from bridgetwin.graph.model import EventBus, Graph, LoadWarning, OpaqueResource, StackInfo
 
-_SAM_RULE_EVENTS = ("EventBridgeRule", "CloudWatchEvent", "Schedule")
 _ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource prefix)
     "AWS::Events::EventBus": ("Name", "events", "event-bus/"),
     "AWS::Events::ApiDestination": ("Name", "events", "api-destination/"),
@@ -105,7 +105,7 @@ def _expand_sam(template: Mapping[str, Any]) -> Mapping[str, Any]:
         ):
             continue
         for event_name, event in ((resource.get("Properties") or {}).get("Events") or {}).items():
-            if not isinstance(event, Mapping) or event.get("Type") not in _SAM_RULE_EVENTS:
+            if not isinstance(event, Mapping) or event.get("Type") not in SAM_RULE_EVENTS:
                 continue
             props = event.get("Properties") or {}
             rule_id = f"{lid}{event_name}"
@@ -221,6 +221,8 @@ class _Builder:
             health_checks=tuple(nodes.get("HealthCheck", ())),
             queues=tuple(nodes.get("Queue", ())),
             queue_policies=tuple(nodes.get("QueuePolicy", ())),
+            functions=tuple(nodes.get("LambdaFunction", ())),
+            invoke_configs=tuple(nodes.get("EventInvokeConfig", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
             warnings=self._warnings(),
         )

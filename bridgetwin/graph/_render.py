@@ -21,6 +21,8 @@ _SECTIONS = (
     "health_checks",
     "queues",
     "queue_policies",
+    "functions",
+    "invoke_configs",
     "other",
 )
 
@@ -117,6 +119,19 @@ def _unattached_lines(graph: Graph) -> list[str]:
         lines.append(
             f"queue policy {policy.id} on {', '.join(policy.queues) or 'no queue'}: "
             f"{len(policy.statements)} statement(s)"
+        )
+    for function in graph.functions:
+        config = graph.async_config(function)
+        concurrency = (
+            f"reserved concurrency {function.reserved_concurrency}"
+            if function.reserved_concurrency is not None
+            else "the account's unreserved concurrency"
+        )
+        failure = config.on_failure or function.dead_letter or "none"
+        lines.append(
+            f"function {function.id}: {concurrency}, timeout {function.timeout_seconds:g} s; "
+            f"async: {config.maximum_retry_attempts} retries within "
+            f"{config.maximum_event_age_seconds:,} s, on failure {failure}"
         )
     return lines
 

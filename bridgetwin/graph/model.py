@@ -222,6 +222,49 @@ class Queue:
 
 
 @dataclass(frozen=True, slots=True)
+class AsyncInvokeConfig:
+    """How Lambda retries an asynchronous invocation (``AWS::Lambda::EventInvokeConfig``, or a
+    SAM function's ``EventInvokeConfig``); Lambda's defaults when a function has none."""
+
+    maximum_event_age_seconds: int = 21_600
+    """60-21,600; default 6 hours."""
+    maximum_retry_attempts: int = 2
+    """0-2; default 2."""
+    on_failure: str | None = None
+    """The on-failure destination (graph id or ARN)."""
+
+
+@dataclass(frozen=True, slots=True)
+class LambdaFunction:
+    """An ``AWS::Lambda::Function`` (or SAM function): what decides how it runs events that
+    EventBridge hands it asynchronously."""
+
+    id: str
+    name: str
+    region: str
+    timeout_seconds: float = 3.0
+    reserved_concurrency: int | None = None
+    """``ReservedConcurrentExecutions``; None: the account's unreserved pool."""
+    dead_letter: str | None = None
+    """``DeadLetterConfig.TargetArn`` (graph id or ARN)."""
+    async_config: AsyncInvokeConfig | None = None
+    """A SAM function's own ``EventInvokeConfig``."""
+    other_event_sources: tuple[str, ...] = ()
+    """A SAM function's event types that are not EventBridge rules (``SQS``, ``Api``, ...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EventInvokeConfig:
+    """An ``AWS::Lambda::EventInvokeConfig``: the async settings of one function (qualifier)."""
+
+    id: str
+    function: str
+    """Graph id of the function, or its name when it is not in the graph."""
+    qualifier: str
+    config: AsyncInvokeConfig
+
+
+@dataclass(frozen=True, slots=True)
 class QueuePolicy:
     """An ``AWS::SQS::QueuePolicy`` (or ``QueueInlinePolicy``): who may do what to which queues."""
 
@@ -276,6 +319,8 @@ class Graph:
     health_checks: tuple[HealthCheck, ...] = ()
     queues: tuple[Queue, ...] = ()
     queue_policies: tuple[QueuePolicy, ...] = ()
+    functions: tuple[LambdaFunction, ...] = ()
+    invoke_configs: tuple[EventInvokeConfig, ...] = ()
     other: tuple[OpaqueResource, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()
     """What the loader stood in for rather than refuse."""
@@ -293,6 +338,8 @@ class Graph:
             self.health_checks,
             self.queues,
             self.queue_policies,
+            self.functions,
+            self.invoke_configs,
             self.other,
         ):
             for node in collection:
@@ -320,6 +367,17 @@ class Graph:
     def rules_on(self, bus_id: str) -> tuple[Rule, ...]:
         """The rules attached to a bus, in template order."""
         return tuple(r for r in self.rules if r.bus == bus_id)
+
+    def async_config(self, function: LambdaFunction) -> AsyncInvokeConfig:
+        """How Lambda retries the function's asynchronous invocations: its
+        ``EventInvokeConfig`` (the unqualified one first), else Lambda's defaults."""
+        configs = sorted(
+            (c for c in self.invoke_configs if c.function in (function.id, function.name)),
+            key=lambda c: c.qualifier != "$LATEST",
+        )
+        if configs:
+            return configs[0].config
+        return function.async_config or AsyncInvokeConfig()
 
     def rules_targeting(self, resource_id: str) -> tuple[Rule, ...]:
         """The rules with a target pointing at ``resource_id``."""

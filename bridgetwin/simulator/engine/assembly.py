@@ -99,6 +99,7 @@ class ModelBuilder:
         self.states = wiring.states
         self.lane_assumptions = wiring.lane_assumptions
         self.pools = wiring.pools
+        self.functions = wiring.functions
         self.alarms = [alarm_model(self, a) for a in graph.alarms]
         self.routers: list[EndpointRouter] = []
         self.regions = self._regions()
@@ -164,6 +165,8 @@ class ModelBuilder:
             for name in (t.resource or "", t.arn, t.kind.value)
         ]
         _check_globs(self.scenario.targets, "targets", [n for n in others if n])
+        functions = [n for f in self.graph.functions for n in (f.id, f.name)]
+        _check_globs(self.scenario.functions, "functions", functions + others)
         for number in range(len(self.scenario.traffic)):
             self.traffic_bus(number)
 

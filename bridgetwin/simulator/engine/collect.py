@@ -221,9 +221,11 @@ def build_result(sim: Simulation) -> Result:
             text for lane, text in sim.lane_assumptions if any(t.ingested for t in lane.targets)
         )
         + _sketched(sim.states)
-        + _unpaced_retries(sim),
+        + _unpaced_retries(sim)
+        + tuple(sim.functions.assumptions),
         failover=failover,
         endpoints=_endpoints(sim),
+        functions=sim.functions.results(),
         warnings=tuple(warnings),
     )
 

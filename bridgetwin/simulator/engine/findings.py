@@ -5,8 +5,9 @@ every run reports two lists:
 
 - ``warnings``: what the twin saw in the deployment or the scenario and could not model, or that
   makes its numbers mean less than they seem: traffic that matches no rule, a pattern still
-  holding an unresolved value, targets whose downstream the twin does not follow (another bus, a
-  Lambda function's own async queue), resources that put or move events and are not simulated.
+  holding an unresolved value, targets whose downstream the twin does not follow (another bus
+  outside the loaded stacks), event sources of SAM functions that are not EventBridge rules,
+  resources that put or move events and are not simulated.
 - ``assumptions``: every default the run relied on where AWS publishes no number (retry backoff,
   processing latency, token-bucket burst, health-check propagation, ...) or where the account's
   own value may differ (quotas), with the scenario field that changes it.
@@ -32,10 +33,8 @@ EVENT_MOVERS = {
     "AWS::Scheduler::Schedule": "puts events on a schedule",
     "AWS::Pipes::Pipe": "moves events from a source to a target",
     "AWS::Lambda::EventSourceMapping": "polls a queue or stream",
-    "AWS::Lambda::EventInvokeConfig": "sets a Lambda target's own retries and destinations",
     "AWS::SNS::Subscription": "fans an SNS target's messages out",
     "AWS::Events::EventBusPolicy": "lets other accounts put events on a bus",
-    "AWS::Serverless::Function": "may carry event sources",
     "AWS::Serverless::StateMachine": "may carry event sources",
 }
 """Resource types that put or move events, with what they do, when the twin does not simulate
@@ -89,6 +88,14 @@ def model_findings(builder: ModelBuilder) -> list[Finding]:
         text = f"not modeled (they neither put nor route events): {listed}"
         found.append(Finding("not-modeled-resources", text))
     found += _split_capacity(builder)
+    for function in graph.functions:
+        if function.other_event_sources:
+            text = (
+                f"{function.id}: its {', '.join(function.other_event_sources)} event source(s) "
+                "are not simulated: the events they deliver to it are missing from this "
+                "prediction (its concurrency is shared with them in AWS)"
+            )
+            found.append(Finding("not-simulated", text))
     return found
 
 
@@ -129,13 +136,6 @@ def _target_findings(rule: Rule, destination: Callable[[Target], str | None]) ->
                 "next bus; its rules match the original event"
             )
             found.append(Finding("bus-target-input-ignored", text))
-        elif target.kind is TargetKind.LAMBDA:
-            text = (
-                f"{where}: a Lambda target is modeled like any target (latency, failures and "
-                "concurrency from the scenario); Lambda's own async queue, retries and "
-                "maximum event age after it accepts the event are not"
-            )
-            found.append(Finding("lambda-async-not-modeled", text))
     return found
 
 

@@ -59,11 +59,12 @@ class Lane(BlockPath):
         self._segments: list[tuple[np.ndarray, ...]] = []
         self._buffered = 0  # requests in ``_segments``
         self._watched: bool | None = None
-        self.hop_sinks: dict[int, Callable[[np.ndarray, np.ndarray], None]] = {}
+        self.delivery_sinks: dict[int, Callable[[np.ndarray, np.ndarray], None]] = {}
+        """Per target key: where its successful deliveries go on to (another bus, see
+        :mod:`.hops`, or a Lambda function's async queue), with their times and origins."""
         self.carries_origin = False
         """Whether its events may have come from another bus, or go on to one: then each
         request's origin (first ingestion) is kept apart from its ingestion here."""
-        """Per target key of a bus target: where its successful deliveries arrive next."""
         self.trace: list[tuple[float, float, float]] | None = None
         """Set to a list to record (ready, start, ingestion time) of every request that takes
         the gate."""
@@ -112,10 +113,10 @@ class Lane(BlockPath):
             self.flush()
 
     def _alarmed(self) -> bool:
-        """Whether an alarm reads this lane's datapoints, or another bus waits for its
-        deliveries: either must then exist every step."""
+        """Whether an alarm reads this lane's datapoints, or another bus or a Lambda queue
+        waits for its deliveries: either must then exist every step."""
         if self._watched is None:
-            self._watched = bool(self.hop_sinks) or any(t.store.metrics for t in self.targets)
+            self._watched = bool(self.delivery_sinks) or any(t.store.metrics for t in self.targets)
         return self._watched
 
     def _one(self, t_end: float) -> bool:
@@ -174,7 +175,7 @@ class Lane(BlockPath):
             store.record("SuccessfulInvocationAttempts", end)
             store.record("Invocations", end)
             if state.finish(end):
-                sink = self.hop_sinks.get(key)
+                sink = self.delivery_sinks.get(key)
                 if sink is not None:
                     sink(np.array([end]), np.array([origin]))
                 state.delivered += 1
@@ -206,6 +207,6 @@ class Lane(BlockPath):
         for key in _present(keys, len(self.targets)):
             mine = columns if len(self.targets) == 1 else tuple(c[keys == key] for c in columns)
             self.targets[key].record_block(*mine)
-            sink = self.hop_sinks.get(key)
+            sink = self.delivery_sinks.get(key)
             if sink is not None:
                 sink(mine[3][mine[4]], mine[6][mine[4]])

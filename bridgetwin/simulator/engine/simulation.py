@@ -81,6 +81,7 @@ class Simulation(ModelBuilder):
                 for lane in lanes:
                     lane.run_until(t1)
                 due = [r for r in regions if r.handed_over(t1)]
+            self.functions.run_until(t1)  # every acceptance before t1 is known by now
             yield self.env.timeout(t1 - now)
         for at, index in evaluations[done:]:
             self.alarms[index].evaluate(at)

@@ -8,9 +8,7 @@ its retry policy and DLQ from the template.
 
 from __future__ import annotations
 
-import fnmatch
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -21,6 +19,7 @@ from bridgetwin.simulator.aws.behaviour import Behaviour, HttpBehaviour, TargetB
 from bridgetwin.simulator.aws.endpoint_capacity import ServerPool
 from bridgetwin.simulator.aws.gates import Concurrency, Gate, TokenBucket, Unlimited
 from bridgetwin.simulator.aws.metrics import MetricStore
+from bridgetwin.simulator.engine.functions import FunctionQueues
 from bridgetwin.simulator.engine.ingestion import Route
 from bridgetwin.simulator.engine.lane import Lane
 from bridgetwin.simulator.engine.targets import TargetState
@@ -30,14 +29,7 @@ from bridgetwin.simulator.scenario import (
     Scenario,
     TargetSettings,
 )
-
-
-def first_match(items: tuple[Any, ...], *names: str) -> Any | None:
-    """The first scenario entry whose ``match`` glob matches one of ``names``."""
-    for item in items:
-        if any(fnmatch.fnmatchcase(name, item.match) for name in names if name):
-            return item
-    return None
+from bridgetwin.simulator.scenario.base import first_match
 
 
 class LaneWiring:
@@ -53,6 +45,7 @@ class LaneWiring:
         when the lane saw events."""
         self.pools: list[tuple[str, Endpoint, ServerPool]] = []
         """API destinations whose endpoint has a capacity: (id, scenario endpoint, workers)."""
+        self.functions = FunctionQueues(graph, scenario)
         self._lane_of_destination: dict[str, Lane] = {}
         self._token_caches: dict[str, TokenCache] = {}
 
@@ -66,7 +59,12 @@ class LaneWiring:
         else:
             lane = self._target_lane(rule, target)
         lane.targets.append(self._state(rule, target))
-        return lane, len(lane.targets) - 1, rule_store
+        key = len(lane.targets) - 1
+        if target.kind is TargetKind.LAMBDA:  # EventBridge's part ends when Lambda accepts
+            settings = self._target_settings(target)
+            fallback = settings.concurrency if settings else None
+            lane.delivery_sinks[key] = self.functions.queue_for(target, fallback).accept
+        return lane, key, rule_store
 
     @staticmethod
     def hop_route(base: Route, sink: Callable[[np.ndarray, np.ndarray], None]) -> Route:
@@ -74,7 +72,7 @@ class LaneWiring:
         deliveries go to ``sink`` (a bus-to-bus hop, see :mod:`.hops`)."""
         lane, key, store = base
         lane.targets.append(lane.targets[key])
-        lane.hop_sinks[len(lane.targets) - 1] = sink
+        lane.delivery_sinks[len(lane.targets) - 1] = sink
         lane.carries_origin = True
         return lane, len(lane.targets) - 1, store
 
@@ -124,14 +122,19 @@ class LaneWiring:
         self.lanes.append(lane)
         return lane
 
-    def _target_lane(self, rule: Rule, target: Target) -> Lane:
-        scenario, seed = self.scenario, self.scenario.seed
-        name = f"{rule.id}/{target.target_id}"
-        matched = first_match(
-            scenario.targets, target.resource or "", target.arn, target.kind.value
+    def _target_settings(self, target: Target) -> TargetSettings | None:
+        return first_match(
+            self.scenario.targets, target.resource or "", target.arn, target.kind.value
         )
+
+    def _target_lane(self, rule: Rule, target: Target) -> Lane:
+        seed = self.scenario.seed
+        name = f"{rule.id}/{target.target_id}"
+        matched = self._target_settings(target)
         settings = matched or TargetSettings()
-        gate = Concurrency(settings.concurrency) if settings.concurrency else Unlimited()
+        # a Lambda target's concurrency is the function's, in its async queue (:mod:`.functions`)
+        limited = settings.concurrency and target.kind is not TargetKind.LAMBDA
+        gate = Concurrency(settings.concurrency) if limited else Unlimited()
         lane = self._lane(gate, TargetBehaviour(settings, rng_for(seed, f"target:{name}")), name)
         if matched is None:
             self.lane_assumptions.append((lane, (

@@ -61,6 +61,9 @@ class Result:
     endpoints: tuple[dict[str, Any], ...] = field(default=())
     """Per API destination whose endpoint has a capacity: what its workers saw (requests,
     waits, rejections, utilization)."""
+    functions: tuple[dict[str, Any], ...] = field(default=())
+    """Per Lambda function a rule targets: what its async queue did with the events EventBridge
+    handed it (Lambda's own concurrency, retries, maximum event age, on-failure destination)."""
     warnings: tuple[dict[str, str], ...] = field(default=())
     """What the twin could not model or found suspicious (``code`` and ``message``): see
     :mod:`bridgetwin.simulator.engine.findings`."""

@@ -87,6 +87,19 @@ def render(result: Result) -> Group:
                         + (f" ({too_large} calls over the request-size limit)" if too_large else "")
                     )
                 )
+    for function in result.functions:
+        counts = function["counts"]
+        conditions = ", ".join(f"{k}: {v}" for k, v in function["by_condition"].items())
+        parts.append(
+            Text(
+                f"Lambda {function['function']} (concurrency {function['concurrency']}): "
+                f"{counts['received']:,} accepted, {counts['succeeded']:,} succeeded, "
+                f"{counts['to_on_failure']:,} to on-failure, {counts['lost']:,} lost"
+                + (f" ({conditions})" if conditions else "")
+                + f", {counts['in_flight']:,} in its queue at the end; "
+                f"{counts['throttles']:,} throttles, {counts['function_errors']:,} errors"
+            )
+        )
     for endpoint in result.endpoints:
         requests = max(1, endpoint["requests"])
         parts.append(

@@ -6,6 +6,7 @@ seconds; a latency is a fixed duration or a distribution (lognormal, exponential
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -77,3 +78,11 @@ class Latency(StrictModel):
 
 def latency_default(default: float) -> Any:
     return Field(default_factory=lambda: Latency(value=default))
+
+
+def first_match(items: tuple[Any, ...], *names: str) -> Any | None:
+    """The first scenario entry whose ``match`` glob matches one of ``names``."""
+    for item in items:
+        if any(fnmatch.fnmatchcase(name, item.match) for name in names if name):
+            return item
+    return None

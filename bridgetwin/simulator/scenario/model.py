@@ -21,7 +21,9 @@ from bridgetwin.simulator.scenario.services import (
     ApiDestinationSettings,
     Dns,
     Endpoint,
+    FunctionSettings,
     HealthCheckSettings,
+    LambdaAsyncSettings,
     RegionSettings,
     Replication,
     TargetSettings,
@@ -119,6 +121,8 @@ class Scenario(StrictModel):
     api_destinations: tuple[ApiDestinationSettings, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
     targets: tuple[TargetSettings, ...] = ()
+    functions: tuple[FunctionSettings, ...] = ()
+    lambda_async: LambdaAsyncSettings = Field(default_factory=LambdaAsyncSettings)
     slo: tuple[Slo, ...] = ()
     regions: dict[str, RegionSettings] = Field(default_factory=dict)
     dns: Dns = Field(default_factory=Dns)

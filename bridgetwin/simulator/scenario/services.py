@@ -101,6 +101,38 @@ class TargetSettings(StrictModel):
     """Invocations in flight at once. Default: - unlimited."""
 
 
+class FunctionSettings(StrictModel):
+    """How a Lambda function runs the events EventBridge hands it (matched by logical id, name
+    or ARN): see :mod:`bridgetwin.simulator.aws.lambda_async`."""
+
+    match: str = "*"
+    duration: Latency = latency_default(0.1)
+    """How long one run takes. A run longer than the function's ``Timeout`` fails there."""
+    error_rate: float = Field(0.0, ge=0, le=1)
+    """Probability a run fails (Lambda retries it per the function's async settings)."""
+    concurrency: int | None = Field(None, ge=0)
+    """Runs at once. Default: - the template's ReservedConcurrentExecutions, else
+    ``lambda_async.unreserved_concurrency``."""
+
+
+class ThrottleRetry(StrictModel):
+    """Lambda's interval between attempts that find no free concurrency: "increases
+    exponentially from 1 second after the first attempt to a maximum of 5 minutes" (AWS); the
+    factor is our reading (UNCONFIRMED)."""
+
+    base: Duration = Field(1.0, gt=0)
+    factor: float = Field(2.0, ge=1.0)
+    cap: Duration = Field(300.0, gt=0)
+
+
+class LambdaAsyncSettings(StrictModel):
+    unreserved_concurrency: int = Field(1000, ge=1)
+    """The account's unreserved concurrency in the Region (Lambda's default quota is 1,000
+    concurrent executions). The twin gives it whole to each function without a reservation;
+    in an account where other functions run, give the share this one gets."""
+    throttle_retry: ThrottleRetry = Field(default_factory=ThrottleRetry)
+
+
 class Disruption(StrictModel):
     """A degraded period of one Region's EventBridge."""
 
