@@ -8,6 +8,8 @@ import pytest
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
+pytest_plugins = ["pytester"]  # tests of the pytest plugin run pytest on example projects
+
 
 @pytest.fixture(scope="session")
 def example_assembly(tmp_path_factory: pytest.TempPathFactory):

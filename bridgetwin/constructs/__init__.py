@@ -29,6 +29,7 @@ from bridgetwin.constructs.event_pattern import write_event_pattern
 from bridgetwin.constructs.global_event_bus import HEALTH_CHECK_ALARM, GlobalEventBus
 from bridgetwin.constructs.http_parameters import SecretParameter
 from bridgetwin.constructs.queues import dead_letter_queue
+from bridgetwin.constructs.twin_validation import TwinValidation
 
 __all__ = [
     "DEFAULT_ALARMS",
@@ -41,6 +42,7 @@ __all__ = [
     "EventBridgeDashboard",
     "GlobalEventBus",
     "SecretParameter",
+    "TwinValidation",
     "ValidationError",
     "acknowledge",
     "dead_letter_queue",

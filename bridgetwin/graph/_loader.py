@@ -191,9 +191,14 @@ class _Builder:
                     if isinstance(props.get(key), str):
                         self.linker.name(service, prefix + props[key], ctx.region, gid)
         nodes: dict[str, list[Any]] = {}
+        paths = []
         for ctx, lid, resource in active:
             rtype = resource["Type"]
             gid = self._gid(ctx.name, lid)
+            metadata = resource.get("Metadata")
+            path = metadata.get("aws:cdk:path") if isinstance(metadata, Mapping) else None
+            if isinstance(path, str):
+                paths.append((gid, path))
             builder = BUILDERS.get(rtype)
             if builder is None:
                 node: Any = OpaqueResource(gid, rtype)
@@ -225,6 +230,7 @@ class _Builder:
             invoke_configs=tuple(nodes.get("EventInvokeConfig", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
             warnings=self._warnings(),
+            construct_paths=tuple(paths),
         )
 
     def _warnings(self) -> tuple[LoadWarning, ...]:

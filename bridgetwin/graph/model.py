@@ -324,6 +324,9 @@ class Graph:
     other: tuple[OpaqueResource, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()
     """What the loader stood in for rather than refuse."""
+    construct_paths: tuple[tuple[str, str], ...] = ()
+    """(graph id, CDK construct path) of resources whose template says where they came from
+    (``Metadata.aws:cdk:path``, e.g. ``Shop/OrderWebhook/Rule/Resource``)."""
     _by_id: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:

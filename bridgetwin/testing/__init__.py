@@ -1,0 +1,43 @@
+"""Synth-time assertions for CI: build a twin of a stack, simulate a scenario, assert SLOs.
+
+The shortest useful test::
+
+    from bridgetwin.testing import expect, twin
+    from my_app import ShopStack
+    import aws_cdk as cdk
+
+    def test_webhook_keeps_up_with_a_sale():
+        run = twin(ShopStack(cdk.App(), "Shop")).simulate("tests/sale.yaml")
+        expect(run).target("OrderWebhook").start_latency(p99="30s").lost(0)
+
+``twin`` takes a CDK ``Stack`` or ``App`` (synthesized in-process), a cloud assembly, a CDK app
+directory, template paths or a template dict; targets are named the same way whichever it was
+(:mod:`._twin`). ``expect`` checks one target's latencies and counts; ``assert_slo`` checks the
+scenario's own ``slo:`` entries. A failure raises :class:`SloAssertionError` (an ``AssertionError``)
+whose message is a table of expected against predicted values with the scenario's seed. With
+pytest, the plugin (:mod:`.plugin`, registered as ``bridgetwin``) adds a ``twin`` fixture that
+caches synthesized stacks for the session, and ``--bridgetwin-results DIR``, which keeps the
+results of a failing test's runs. Importing this module imports no CDK, boto3 or plotting code.
+"""
+
+from __future__ import annotations
+
+from bridgetwin.testing._expect import (
+    Expectation,
+    SloAssertionError,
+    TargetExpectation,
+    assert_slo,
+    expect,
+)
+from bridgetwin.testing._twin import Twin, TwinRun, twin
+
+__all__ = [
+    "Expectation",
+    "SloAssertionError",
+    "TargetExpectation",
+    "Twin",
+    "TwinRun",
+    "assert_slo",
+    "expect",
+    "twin",
+]
