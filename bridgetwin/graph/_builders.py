@@ -17,6 +17,7 @@ from bridgetwin.graph._build import (
 )
 from bridgetwin.graph._build_lambda import build_function, build_invoke_config
 from bridgetwin.graph._build_rules import build_rule
+from bridgetwin.graph._build_schedules import build_schedule
 from bridgetwin.graph._build_sqs import build_queue, build_queue_policy
 
 BUILDERS: dict[str, Callable[[Build], Any]] = {
@@ -34,4 +35,5 @@ BUILDERS: dict[str, Callable[[Build], Any]] = {
     "AWS::Lambda::Function": build_function,
     "AWS::Serverless::Function": build_function,
     "AWS::Lambda::EventInvokeConfig": build_invoke_config,
+    "AWS::Scheduler::Schedule": build_schedule,
 }

@@ -228,6 +228,7 @@ class _Builder:
             queue_policies=tuple(nodes.get("QueuePolicy", ())),
             functions=tuple(nodes.get("LambdaFunction", ())),
             invoke_configs=tuple(nodes.get("EventInvokeConfig", ())),
+            schedules=tuple(nodes.get("SchedulerSchedule", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
             warnings=self._warnings(),
             construct_paths=tuple(paths),

@@ -23,6 +23,7 @@ _SECTIONS = (
     "queue_policies",
     "functions",
     "invoke_configs",
+    "schedules",
     "other",
 )
 
@@ -119,6 +120,18 @@ def _unattached_lines(graph: Graph) -> list[str]:
         lines.append(
             f"queue policy {policy.id} on {', '.join(policy.queues) or 'no queue'}: "
             f"{len(policy.statements)} statement(s)"
+        )
+    for schedule in graph.schedules:
+        window = (
+            f", within {schedule.flexible_window_minutes} min"
+            if schedule.flexible_window_minutes
+            else ""
+        )
+        zone = f" ({schedule.timezone})" if schedule.timezone else ""
+        state = "" if schedule.enabled else " [DISABLED]"
+        lines.append(
+            f"schedule {schedule.id}{state}: {schedule.expression}{zone}{window} -> "
+            f"{schedule.target or schedule.target_arn}"
         )
     for function in graph.functions:
         config = graph.async_config(function)

@@ -265,6 +265,31 @@ class EventInvokeConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class SchedulerSchedule:
+    """An ``AWS::Scheduler::Schedule`` (EventBridge Scheduler): when it fires and what it
+    invokes. ``target`` is the graph id of the target when it is in the graph."""
+
+    id: str
+    name: str
+    region: str
+    expression: str
+    timezone: str | None
+    start: str | None
+    end: str | None
+    enabled: bool
+    flexible_window_minutes: int | None
+    """``FlexibleTimeWindow.MaximumWindowInMinutes`` when its mode is FLEXIBLE."""
+    target_arn: str
+    target: str | None
+    input: str | None
+    source: str | None
+    """``EventBridgeParameters.Source`` (the event a bus target receives)."""
+    detail_type: str | None
+    retry_policy: RetryPolicy
+    dead_letter: str | None
+
+
+@dataclass(frozen=True, slots=True)
 class QueuePolicy:
     """An ``AWS::SQS::QueuePolicy`` (or ``QueueInlinePolicy``): who may do what to which queues."""
 
@@ -321,6 +346,7 @@ class Graph:
     queue_policies: tuple[QueuePolicy, ...] = ()
     functions: tuple[LambdaFunction, ...] = ()
     invoke_configs: tuple[EventInvokeConfig, ...] = ()
+    schedules: tuple[SchedulerSchedule, ...] = ()
     other: tuple[OpaqueResource, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()
     """What the loader stood in for rather than refuse."""
@@ -343,6 +369,7 @@ class Graph:
             self.queue_policies,
             self.functions,
             self.invoke_configs,
+            self.schedules,
             self.other,
         ):
             for node in collection:

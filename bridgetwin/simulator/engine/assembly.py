@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -32,22 +31,18 @@ from bridgetwin.simulator.engine.findings import assumed_defaults, model_finding
 from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed, RegionIngestion, Route
 from bridgetwin.simulator.engine.producers import ProducerSource
+from bridgetwin.simulator.engine.scheduled import ScheduledFeeds
 from bridgetwin.simulator.engine.targets import TargetState
 from bridgetwin.simulator.engine.wiring import LaneWiring
 from bridgetwin.simulator.engine.workload import (
-    Calls,
     CallStream,
     event_as_delivered,
-    scheduled_event,
 )
 from bridgetwin.simulator.scenario import (
     Scenario,
     ScenarioError,
     Traffic,
 )
-
-_RATE = re.compile(r"^rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)$")
-_RATE_UNIT = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
 
 def _check_globs(items: tuple[Any, ...], section: str, known: list[str]) -> None:
@@ -102,13 +97,14 @@ class ModelBuilder:
         self.functions = wiring.functions
         self.alarms = [alarm_model(self, a) for a in graph.alarms]
         self.routers: list[EndpointRouter] = []
+        self.scheduled = ScheduledFeeds(self)
         self.regions = self._regions()
         for bus_id in self.hops.feeds:  # these rules' events may come from other buses
             for rule in graph.rules_on(bus_id):
                 for lane, key, _ in self._routes.get(rule.id, []):
                     lane.carries_origin = True
                     lane.targets[key].chained = True
-        self.warnings = model_findings(self)
+        self.warnings = model_findings(self) + self.scheduled.warnings
         self.assumptions.extend(assumed_defaults(self))
 
     # -- stage 1: the scenario against the graph ---------------------------------------------
@@ -227,22 +223,8 @@ class ModelBuilder:
                     router.replicas[region],
                     kind="replica",
                 )
-        for rule in graph.rules:
-            if rule.enabled and rule.schedule_expression:
-                times = self._schedule(rule)
-                calls = CallStream(
-                    None, self.horizon, _window_rng(scenario.seed, -1),
-                    Calls(times, np.zeros((len(times), 1), dtype=np.int64)),
-                )  # fmt: skip
-                feeds.setdefault(rule.region, []).append(
-                    Feed(
-                        f"schedule:{rule.id}",
-                        ProducerSource(None, calls, 1),
-                        [self.hops.routes_for(rule, scheduled_event(rule, graph), 0)],
-                        [True],
-                        kind="schedule",
-                    )
-                )
+        for region, made in self.scheduled.feeds:
+            feeds.setdefault(region, []).append(made)
         for bus_id, hop in self.hops.feeds.items():
             feeds.setdefault(graph.get(bus_id).region, []).append(hop.feed)
         eventbridge = scenario.eventbridge
@@ -320,16 +302,6 @@ class ModelBuilder:
             return self.graph.get(graph_id)
         except KeyError:
             return None
-
-    def _schedule(self, rule: Rule) -> np.ndarray:
-        match = _RATE.match(rule.schedule_expression or "")
-        if not match:
-            self.assumptions.append(
-                f"{rule.id}: schedule '{rule.schedule_expression}' is not simulated (rate() only)"
-            )
-            return np.empty(0)
-        interval = int(match.group(1)) * _RATE_UNIT[match.group(2)]
-        return np.arange(interval, self.horizon, interval, dtype=float)
 
     def rules_matching(self, bus_id: str, event: dict[str, Any]) -> list[Rule]:
         """The enabled rules on ``bus_id`` whose pattern matches ``event``."""

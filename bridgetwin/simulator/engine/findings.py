@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from bridgetwin.simulator.engine.assembly import ModelBuilder
 
 EVENT_MOVERS = {
-    "AWS::Scheduler::Schedule": "puts events on a schedule",
     "AWS::Pipes::Pipe": "moves events from a source to a target",
     "AWS::Lambda::EventSourceMapping": "polls a queue or stream",
     "AWS::SNS::Subscription": "fans an SNS target's messages out",
@@ -216,6 +215,11 @@ def assumed_defaults(builder: ModelBuilder) -> list[str]:
             f"bus-to-bus hops across Regions take {eventbridge.cross_region_latency * 1e3:g} ms "
             "on top of the target's latency (AWS publishes none, UNCONFIRMED; "
             "eventbridge.cross_region_latency)"
+        )
+    if builder.scheduled.uses_clock and "start_time" not in scenario.model_fields_set:
+        out.append(
+            f"schedules are evaluated from {scenario.start_time:%Y-%m-%dT%H:%M:%SZ}, the run's "
+            "default start (a Monday; set start_time to the moment you mean)"
         )
     if builder.hops.feeds:
         out.append(

@@ -7,9 +7,10 @@ in for a number AWS does not publish is documented on its field and printed with
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AwareDatetime, Field, model_validator
 
 from bridgetwin.service_defaults import (
     RETRY_BACKOFF_BASE_S,
@@ -111,11 +112,19 @@ class Slo(StrictModel):
     min: Duration | None = None
 
 
+DEFAULT_START_TIME = datetime(2026, 1, 5, tzinfo=UTC)
+
+
 class Scenario(StrictModel):
     """Everything the twin needs beyond the template."""
 
     duration: Duration = Field(gt=0)
     seed: int = Field(0, ge=0)
+    start_time: AwareDatetime = DEFAULT_START_TIME
+    """The wall-clock time the run begins (ISO 8601 with a UTC offset, e.g.
+    ``2026-11-27T08:00:00Z``): what ``cron()`` and ``at()`` schedules are evaluated against.
+    Default: - 2026-01-05T00:00:00Z, a Monday (listed in the assumptions when a schedule
+    depends on it)."""
     eventbridge: EventBridgeSettings = Field(default_factory=EventBridgeSettings)
     traffic: tuple[Traffic, ...] = ()
     api_destinations: tuple[ApiDestinationSettings, ...] = ()

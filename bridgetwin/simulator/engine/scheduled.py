@@ -1,0 +1,135 @@
+"""Events that schedules put: scheduled rules and EventBridge Scheduler schedules, as feeds.
+
+A scheduled rule fires on its ``rate()`` or UTC ``cron()`` and EventBridge sends its targets the
+``Scheduled Event`` (source ``aws.events``). A Scheduler schedule whose target is an event bus
+puts its event there (``EventBridgeParameters``' source and detail type, ``Input`` as the
+detail), at each firing time plus, with a flexible time window, a uniform random delay within
+the window (AWS invokes "within" it and says no more). Firing times come from
+:mod:`..aws.schedules`, against the scenario's ``start_time``. Scheduler's own retry policy and
+DLQ act only when the PutEvents into the bus fails, which the twin does not model for schedules
+(a Region's disruptions spare them); a schedule whose target is not a bus is a warning.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bridgetwin.graph import EventBus, Rule, SchedulerSchedule
+from bridgetwin.simulator._random import rng_for
+from bridgetwin.simulator.aws.schedules import ScheduleError, firing_times
+from bridgetwin.simulator.engine.findings import Finding
+from bridgetwin.simulator.engine.ingestion import Feed
+from bridgetwin.simulator.engine.producers import ProducerSource
+from bridgetwin.simulator.engine.workload import (
+    Calls,
+    CallStream,
+    event_as_delivered,
+    scheduled_event,
+)
+
+if TYPE_CHECKING:
+    from bridgetwin.simulator.engine.assembly import ModelBuilder
+
+
+def _feed(builder: ModelBuilder, name: str, times: np.ndarray, routes: list) -> Feed:
+    stream = CallStream(
+        None, builder.horizon, lambda window: rng_for(builder.scenario.seed, f"{name}:{window}"),
+        Calls(times, np.zeros((len(times), 1), dtype=np.int64)),
+    )  # fmt: skip
+    return Feed(name, ProducerSource(None, stream, 1), [routes], [True], kind="schedule")
+
+
+def _date(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ScheduleError(f"'{text}' needs a UTC offset (e.g. 2026-03-01T00:00:00Z)")
+    return moment
+
+
+class ScheduledFeeds:
+    """The feeds of every enabled schedule, and what the run must say about them."""
+
+    def __init__(self, builder: ModelBuilder) -> None:
+        self.builder = builder
+        self.feeds: list[tuple[str, Feed]] = []
+        self.warnings: list[Finding] = []
+        self.uses_clock = False
+        """Whether a firing time depends on ``start_time`` (cron, at, Scheduler dates)."""
+        for rule in builder.graph.rules:
+            if rule.enabled and rule.schedule_expression:
+                self._rule(rule)
+        for schedule in builder.graph.schedules:
+            if schedule.enabled:
+                self._schedule(schedule)
+
+    def _times(self, what: str, expression: str, **kwargs: Any) -> np.ndarray | None:
+        scenario = self.builder.scenario
+        try:
+            times = firing_times(expression, scenario.start_time, self.builder.horizon, **kwargs)
+        except ScheduleError as exc:
+            text = f"{what}: schedule '{expression}' is not simulated: {exc}"
+            self.warnings.append(Finding("schedule-not-simulated", text))
+            return None
+        if not expression.startswith("rate(") or kwargs.get("start") or kwargs.get("end"):
+            self.uses_clock = True
+        return np.asarray(times, dtype=float)
+
+    def _rule(self, rule: Rule) -> None:
+        times = self._times(rule.id, rule.schedule_expression or "")
+        if times is None:
+            return
+        builder = self.builder
+        event = scheduled_event(rule, builder.graph)
+        routes = builder.hops.routes_for(rule, event, 0)
+        self.feeds.append((rule.region, _feed(builder, f"schedule:{rule.id}", times, routes)))
+
+    def _schedule(self, schedule: SchedulerSchedule) -> None:
+        builder, graph = self.builder, self.builder.graph
+        bus = graph.find(schedule.target) if schedule.target else None
+        if not isinstance(bus, EventBus):
+            text = (
+                f"{schedule.id}: EventBridge Scheduler invokes {schedule.target_arn} directly; "
+                "only schedules that put events on a bus in the loaded stacks are simulated, so "
+                "its invocations are missing from this prediction"
+            )
+            self.warnings.append(Finding("schedule-not-simulated", text))
+            return
+        try:
+            start, end = _date(schedule.start), _date(schedule.end)
+        except (ScheduleError, ValueError) as exc:
+            text = f"{schedule.id}: StartDate/EndDate not understood ({exc}); not simulated"
+            self.warnings.append(Finding("schedule-not-simulated", text))
+            return
+        times = self._times(
+            schedule.id, schedule.expression, timezone=schedule.timezone, start=start, end=end,
+            immediately=True,
+        )  # fmt: skip
+        if times is None:
+            return
+        if schedule.flexible_window_minutes:
+            rng = rng_for(builder.scenario.seed, f"flexible:{schedule.id}")
+            times = np.sort(
+                times + rng.uniform(0, schedule.flexible_window_minutes * 60, len(times))
+            )
+            times = times[times < builder.horizon]
+        try:
+            detail = json.loads(schedule.input) if schedule.input else {}
+        except ValueError:
+            detail = {}
+        template = {
+            "source": schedule.source or "aws.scheduler",
+            "detail-type": schedule.detail_type or "Scheduled Event",
+            "detail": detail if isinstance(detail, dict) else {},
+        }
+        event = event_as_delivered(template, bus.region, bus.account)
+        routes = [
+            r for rule in builder.rules_matching(bus.id, event)
+            for r in builder.hops.routes_for(rule, event, 0)
+        ]  # fmt: skip
+        self.feeds.append((bus.region, _feed(builder, f"scheduler:{schedule.id}", times, routes)))
