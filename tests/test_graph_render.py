@@ -53,5 +53,5 @@ def test_unattached_resources_say_so():
     assert "connection Lonely: BASIC (no API destination uses it)" in text
     assert "connection Conn:" not in text  # Dest uses it
     assert "queue Q (neither a target nor a DLQ of any rule)" in text
-    assert "AWS::Pipes::Pipe x1" in text
+    assert "pipe Pipe: x (batches of 1) -> y" in text
     assert "schedule Schedule: rate(1 hour) -> arn:aws:sqs:us-east-1:1:q" in text

@@ -75,12 +75,12 @@ def test_targets_the_twin_does_not_follow_are_warnings():
 
 def test_resources_that_move_events_are_listed_by_type_and_count():
     template = webhook_template()
-    for name in ("PipeA", "PipeB"):
-        template["Resources"][name] = {"Type": "AWS::Pipes::Pipe", "Properties": {}}
+    for name in ("MappingA", "MappingB"):
+        template["Resources"][name] = {"Type": "AWS::Lambda::EventSourceMapping", "Properties": {}}
     template["Resources"]["Role"] = {"Type": "AWS::IAM::Role", "Properties": {}}
     warnings = {w["code"]: w["message"] for w in run(template).warnings}
     assert warnings["not-simulated"] == (
-        "2 x AWS::Pipes::Pipe (moves events from a source to a target) not simulated: the "
+        "2 x AWS::Lambda::EventSourceMapping (polls a queue or stream) not simulated: the "
         "events it puts or moves are missing from this prediction")  # fmt: skip
     assert warnings["not-modeled-resources"] == (
         "not modeled (they neither put nor route events): AWS::IAM::Role x 1")  # fmt: skip

@@ -59,7 +59,8 @@ def _literal_secrets(raw: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _target(b: Build, target: Mapping[str, Any], path: str, raw: Any = None) -> Target:
+def target_for(b: Build, target: Mapping[str, Any], path: str, raw: Any = None) -> Target:
+    """A rule target (or a pipe's): what it delivers to, its retry policy, DLQ and input."""
     if "Arn" not in target or "Id" not in target:
         raise b.error("a target needs Arn and Id", path)
     linked = b.linker.link(target["Arn"])
@@ -147,7 +148,7 @@ def build_rule(b: Build) -> Rule:
         schedule_expression=schedule,
         state=state,
         targets=tuple(
-            _target(b, t, f"Targets[{i}]", raw[i] if i < len(raw) else None)
+            target_for(b, t, f"Targets[{i}]", raw[i] if i < len(raw) else None)
             for i, t in enumerate(targets)
         ),
         region=b.region,

@@ -16,6 +16,7 @@ from bridgetwin.graph._build import (
     build_health_check,
 )
 from bridgetwin.graph._build_lambda import build_function, build_invoke_config
+from bridgetwin.graph._build_pipes import build_pipe
 from bridgetwin.graph._build_rules import build_rule
 from bridgetwin.graph._build_schedules import build_schedule
 from bridgetwin.graph._build_sqs import build_queue, build_queue_policy
@@ -36,4 +37,5 @@ BUILDERS: dict[str, Callable[[Build], Any]] = {
     "AWS::Serverless::Function": build_function,
     "AWS::Lambda::EventInvokeConfig": build_invoke_config,
     "AWS::Scheduler::Schedule": build_schedule,
+    "AWS::Pipes::Pipe": build_pipe,
 }

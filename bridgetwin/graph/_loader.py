@@ -229,6 +229,7 @@ class _Builder:
             functions=tuple(nodes.get("LambdaFunction", ())),
             invoke_configs=tuple(nodes.get("EventInvokeConfig", ())),
             schedules=tuple(nodes.get("SchedulerSchedule", ())),
+            pipes=tuple(nodes.get("Pipe", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
             warnings=self._warnings(),
             construct_paths=tuple(paths),

@@ -24,6 +24,7 @@ _SECTIONS = (
     "functions",
     "invoke_configs",
     "schedules",
+    "pipes",
     "other",
 )
 
@@ -132,6 +133,14 @@ def _unattached_lines(graph: Graph) -> list[str]:
         lines.append(
             f"schedule {schedule.id}{state}: {schedule.expression}{zone}{window} -> "
             f"{schedule.target or schedule.target_arn}"
+        )
+    for pipe in graph.pipes:
+        state = "" if pipe.running else " [STOPPED]"
+        filters = f", {len(pipe.filters)} filter(s)" if pipe.filters else ""
+        enrichment = f", enriched by {pipe.enrichment}" if pipe.enrichment else ""
+        lines.append(
+            f"pipe {pipe.id}{state}: {pipe.source or pipe.source_arn} (batches of "
+            f"{pipe.batch_size}){filters}{enrichment} -> {pipe.target.resource or pipe.target.arn}"
         )
     for function in graph.functions:
         config = graph.async_config(function)

@@ -290,6 +290,35 @@ class SchedulerSchedule:
 
 
 @dataclass(frozen=True, slots=True)
+class Pipe:
+    """An ``AWS::Pipes::Pipe``: records polled from a source (an SQS queue, a Kinesis or DynamoDB
+    stream, ...), filtered, optionally enriched, and delivered to one target."""
+
+    id: str
+    name: str
+    region: str
+    account: str
+    source_arn: str
+    source: str | None
+    """Graph id of the source when it is in the graph (e.g. a queue a rule delivers to)."""
+    source_kind: str
+    """``sqs``, ``kinesis``, ``dynamodb`` or the ARN's service."""
+    batch_size: int
+    batching_window_seconds: float
+    filters: tuple[Pattern, ...]
+    """``FilterCriteria``: a record passes when any pattern matches it (none: every record)."""
+    enrichment: str | None
+    target: Target
+    """The pipe's target, its retry limits and dead-letter queue (from the source's parameters
+    for streams; AWS's defaults otherwise)."""
+    running: bool
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:pipes:{self.region}:{self.account}:pipe/{self.name}"
+
+
+@dataclass(frozen=True, slots=True)
 class QueuePolicy:
     """An ``AWS::SQS::QueuePolicy`` (or ``QueueInlinePolicy``): who may do what to which queues."""
 
@@ -347,6 +376,7 @@ class Graph:
     functions: tuple[LambdaFunction, ...] = ()
     invoke_configs: tuple[EventInvokeConfig, ...] = ()
     schedules: tuple[SchedulerSchedule, ...] = ()
+    pipes: tuple[Pipe, ...] = ()
     other: tuple[OpaqueResource, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()
     """What the loader stood in for rather than refuse."""
@@ -370,6 +400,7 @@ class Graph:
             self.functions,
             self.invoke_configs,
             self.schedules,
+            self.pipes,
             self.other,
         ):
             for node in collection:

@@ -30,6 +30,7 @@ from bridgetwin.simulator.engine.alarm_feeds import alarm_model
 from bridgetwin.simulator.engine.findings import assumed_defaults, model_findings
 from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed, RegionIngestion, Route
+from bridgetwin.simulator.engine.pipes import PipeNetwork
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.engine.scheduled import ScheduledFeeds
 from bridgetwin.simulator.engine.targets import TargetState
@@ -97,6 +98,8 @@ class ModelBuilder:
         self.functions = wiring.functions
         self.alarms = [alarm_model(self, a) for a in graph.alarms]
         self.routers: list[EndpointRouter] = []
+        self.pipes = PipeNetwork(self, wiring)
+        self.hops.onward = self.pipes.onward
         self.scheduled = ScheduledFeeds(self)
         self.regions = self._regions()
         for bus_id in self.hops.feeds:  # these rules' events may come from other buses
@@ -104,7 +107,7 @@ class ModelBuilder:
                 for lane, key, _ in self._routes.get(rule.id, []):
                     lane.carries_origin = True
                     lane.targets[key].chained = True
-        self.warnings = model_findings(self) + self.scheduled.warnings
+        self.warnings = model_findings(self) + self.scheduled.warnings + self.pipes.warnings
         self.assumptions.extend(assumed_defaults(self))
 
     # -- stage 1: the scenario against the graph ---------------------------------------------
@@ -223,7 +226,7 @@ class ModelBuilder:
                     router.replicas[region],
                     kind="replica",
                 )
-        for region, made in self.scheduled.feeds:
+        for region, made in self.scheduled.feeds + self.pipes.feeds():
             feeds.setdefault(region, []).append(made)
         for bus_id, hop in self.hops.feeds.items():
             feeds.setdefault(graph.get(bus_id).region, []).append(hop.feed)

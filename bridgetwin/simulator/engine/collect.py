@@ -226,6 +226,7 @@ def build_result(sim: Simulation) -> Result:
         failover=failover,
         endpoints=_endpoints(sim),
         functions=sim.functions.results(),
+        pipes=sim.pipes.results(),
         warnings=tuple(warnings),
     )
 

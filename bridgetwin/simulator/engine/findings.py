@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from bridgetwin.simulator.engine.assembly import ModelBuilder
 
 EVENT_MOVERS = {
-    "AWS::Pipes::Pipe": "moves events from a source to a target",
     "AWS::Lambda::EventSourceMapping": "polls a queue or stream",
     "AWS::SNS::Subscription": "fans an SNS target's messages out",
     "AWS::Events::EventBusPolicy": "lets other accounts put events on a bus",

@@ -33,6 +33,8 @@ from bridgetwin.graph import Graph, Rule, Target, TargetKind
 from bridgetwin.simulator.calls import Batch
 from bridgetwin.simulator.engine.ingestion import Feed, Route
 
+Sink = Callable[[np.ndarray, np.ndarray], None]
+"""Where a lane key's successful deliveries go: (end times, origins)."""
 HOP_RETRY_DELAY = 1.0
 """When a disrupted destination rejects a hop, it is offered again this much later (AWS documents
 no number: UNCONFIRMED; the same 1 s as the other calls EventBridge makes itself)."""
@@ -125,6 +127,9 @@ class HopNetwork:
         self.feeds: dict[str, _HopFeed] = {}
         self.beyond_limit: dict[str, int] = {}
         """Per rule/target, events not followed because they reached ``max_hops``."""
+        self.onward: Callable[[Target, dict[str, Any]], Sink | None] | None = None
+        """Where a non-bus target's deliveries of an event go on to, if anywhere (a pipe
+        polling the queue, :mod:`.pipes`); set once the pipes are built."""
 
     def destination(self, target: Target) -> str | None:
         """The graph id of a bus target's bus, when the bus is in the loaded templates."""
@@ -150,16 +155,21 @@ class HopNetwork:
         for target, base in zip(rule.targets, self._base[rule.id], strict=True):
             bus_id = self.destination(target)
             if bus_id is None:
-                routes.append(base)
+                sink = self.onward(target, event) if self.onward else None
+                routes.append(base if sink is None else self._hop_route(base, sink))
                 continue
             if hops >= self._max_hops:
                 self.beyond_limit.setdefault(f"{rule.id}/{target.target_id}", 0)
                 routes.append(self._hop_route(base, self._counter(rule, target)))
                 continue
-            delay = self._cross_region if self._graph.get(bus_id).region != rule.region else 0.0
-            source, template = self._template(bus_id, event, hops + 1)
-            routes.append(self._hop_route(base, _Arrival(source, template, delay)))
+            routes.append(self._hop_route(base, self.arrival(bus_id, event, hops + 1, rule.region)))
         return routes
+
+    def arrival(self, bus_id: str, event: dict[str, Any], hops: int, region: str) -> Sink:
+        """A sink whose deliveries arrive on ``bus_id`` as ``event`` (sent from ``region``)."""
+        delay = self._cross_region if self._graph.get(bus_id).region != region else 0.0
+        source, template = self._template(bus_id, event, hops)
+        return _Arrival(source, template, delay)
 
     def _counter(self, rule: Rule, target: Target) -> Callable[[np.ndarray, np.ndarray], None]:
         name = f"{rule.id}/{target.target_id}"

@@ -50,7 +50,10 @@ class CallSource(Protocol):
     def failed(self, batch: Batch, *, throttled: bool) -> None: ...
 
 
-HANDED_OVER = ("hop", "replica")
+HANDED_OVER = ("hop", "replica", "pipe")
+UNREJECTED = ("schedule", "pipe")
+"""Feeds a disrupted Region does not answer with errors: EventBridge's own scheduled events and
+records a pipe moves (its retries are the pipe's, not PutEvents')."""
 """Feeds whose events other parts of the step produce: a step ingests them in waves."""
 
 
@@ -105,7 +108,7 @@ class RegionIngestion:
         could be retried inside it: the first time a call may be rejected (a disruption that
         answers errors, or a call over the PutEvents quota), plus the smallest retry delay."""
         stop = t1
-        exposed = [f for f in self.feeds if f.kind != "schedule"]
+        exposed = [f for f in self.feeds if f.kind not in UNREJECTED]
         for disruption in self.disruptions:
             if disruption.error_rate and disruption.start < stop and disruption.end > t0:
                 first = max(t0, disruption.start)
@@ -171,7 +174,7 @@ class RegionIngestion:
         accepted = []
         for index, offered in admitted.items():
             feed, batch = self.feeds[index], offered
-            if feed.kind != "schedule" and self.disruptions and len(batch):
+            if feed.kind not in UNREJECTED and self.disruptions and len(batch):
                 errors = self.rng.random(len(batch)) < self._disrupted(batch.times, "error_rate")
                 if errors.any():
                     feed.error_calls += int(errors.sum())

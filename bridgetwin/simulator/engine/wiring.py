@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bridgetwin.graph import ApiDestination, Graph, Rule, Target, TargetKind
+from bridgetwin.graph import ApiDestination, Graph, Pipe, Rule, Target, TargetKind
 from bridgetwin.graph.arns import target_arn
 from bridgetwin.simulator._random import rng_for, uniform_draws
 from bridgetwin.simulator.aws.behaviour import Behaviour, HttpBehaviour, TargetBehaviour, TokenCache
@@ -51,20 +51,30 @@ class LaneWiring:
 
     def route_for(self, rule: Rule, target: Target, rule_store: MetricStore) -> Route:
         """Where ``rule``'s events for ``target`` go."""
+        return self._route(rule.id, self.graph.rule_arn(rule), rule, target, rule_store)
+
+    def pipe_route(self, pipe: Pipe, store: MetricStore) -> Route:
+        """Where a pipe's records for its target go: the same lanes as rules' (a pipe and a
+        rule that target one API destination share its rate limit)."""
+        return self._route(pipe.id, pipe.arn, pipe, pipe.target, store)
+
+    def _route(
+        self, owner_id: str, owner_arn: str, owner: Rule | Pipe, target: Target, store: MetricStore
+    ) -> Route:
         if target.kind is TargetKind.API_DESTINATION and target.resource:
             lane = self._lane_of_destination.get(target.resource)
             if lane is None:
                 lane = self._api_lane(self.graph.get(target.resource))
                 self._lane_of_destination[target.resource] = lane
         else:
-            lane = self._target_lane(rule, target)
-        lane.targets.append(self._state(rule, target))
+            lane = self._target_lane(owner_id, target)
+        lane.targets.append(self._state(owner_id, owner_arn, owner, target))
         key = len(lane.targets) - 1
         if target.kind is TargetKind.LAMBDA:  # EventBridge's part ends when Lambda accepts
             settings = self._target_settings(target)
             fallback = settings.concurrency if settings else None
             lane.delivery_sinks[key] = self.functions.queue_for(target, fallback).accept
-        return lane, key, rule_store
+        return lane, key, store
 
     @staticmethod
     def hop_route(base: Route, sink: Callable[[np.ndarray, np.ndarray], None]) -> Route:
@@ -127,9 +137,9 @@ class LaneWiring:
             self.scenario.targets, target.resource or "", target.arn, target.kind.value
         )
 
-    def _target_lane(self, rule: Rule, target: Target) -> Lane:
+    def _target_lane(self, owner_id: str, target: Target) -> Lane:
         seed = self.scenario.seed
-        name = f"{rule.id}/{target.target_id}"
+        name = f"{owner_id}/{target.target_id}"
         matched = self._target_settings(target)
         settings = matched or TargetSettings()
         # a Lambda target's concurrency is the function's, in its async queue (:mod:`.functions`)
@@ -143,13 +153,15 @@ class LaneWiring:
                 "concurrency")))  # fmt: skip
         return lane
 
-    def _state(self, rule: Rule, target: Target) -> TargetState:
+    def _state(
+        self, owner_id: str, owner_arn: str, owner: Rule | Pipe, target: Target
+    ) -> TargetState:
         policy = target.retry_policy
         state = TargetState(
-            rule_id=rule.id,
+            rule_id=owner_id,
             target_id=target.target_id,
-            rule_arn=self.graph.rule_arn(rule),
-            target_arn=target_arn(self.graph, rule, target),
+            rule_arn=owner_arn,
+            target_arn=target_arn(self.graph, owner, target),  # type: ignore[arg-type]
             max_retries=policy.maximum_retry_attempts,
             max_age=float(policy.maximum_event_age_seconds),
             has_dlq=target.dead_letter_queue is not None,

@@ -64,6 +64,9 @@ class Result:
     functions: tuple[dict[str, Any], ...] = field(default=())
     """Per Lambda function a rule targets: what its async queue did with the events EventBridge
     handed it (Lambda's own concurrency, retries, maximum event age, on-failure destination)."""
+    pipes: tuple[dict[str, Any], ...] = field(default=())
+    """Per pipe the twin follows: records delivered to its source and those its filter dropped
+    (its target's deliveries are a target result named after the pipe)."""
     warnings: tuple[dict[str, str], ...] = field(default=())
     """What the twin could not model or found suspicious (``code`` and ``message``): see
     :mod:`bridgetwin.simulator.engine.findings`."""

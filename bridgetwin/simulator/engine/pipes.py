@@ -1,0 +1,167 @@
+"""EventBridge Pipes: records a pipe polls from a queue, filtered, batched and delivered.
+
+AWS (eventbridge-facts §10): a pipe reads its source in batches (``BatchSize``, up to
+``MaximumBatchingWindowInSeconds`` of waiting for a batch to fill), drops records that no
+``FilterCriteria`` pattern matches, and invokes its target: an API destination (through that
+destination's rate limit, which it shares with every rule that targets it), an event bus, Lambda,
+a queue and others. The twin follows a pipe whose source is an SQS queue that rules in the loaded
+stacks deliver to: each event a rule delivers there becomes a record whose ``body`` is the event,
+the pipe's filter is applied to that record, and what passes reaches the pipe's target lane, one
+invocation per record, as a target of the pipe with the pipe's retry limits and DLQ.
+
+What we simplify, each stated in the result: a batch forms among records delivered together
+(one lane block) and is released when full or when its window ends; an SQS source's redrive
+policy is approximated by AWS's default retry limits; records pass the Region's ingestion
+(processing latency and invocation quota) like events; an enrichment is not simulated, nor are
+sources no rule in the loaded stacks feeds (a warning names each).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bridgetwin.graph import EventBus, Pipe, Target
+from bridgetwin.simulator.aws.metrics import MetricStore
+from bridgetwin.simulator.engine.findings import Finding
+from bridgetwin.simulator.engine.hops import HopSource, Sink
+from bridgetwin.simulator.engine.ingestion import Feed, Route
+from bridgetwin.simulator.engine.wiring import LaneWiring
+from bridgetwin.simulator.engine.workload import event_as_delivered
+
+if TYPE_CHECKING:
+    from bridgetwin.simulator.engine.assembly import ModelBuilder
+
+
+def batch_releases(times: np.ndarray, size: int, window: float) -> np.ndarray:
+    """When each record (sorted ``times``) leaves the source: its batch is released when it
+    holds ``size`` records or ``window`` seconds after its first record, whichever first."""
+    out = np.empty(len(times))
+    start = 0
+    while start < len(times):
+        first = times[start]
+        end = start + 1
+        while end < len(times) and end - start < size and times[end] <= first + window:
+            end += 1
+        full = end - start == size
+        out[start:end] = times[end - 1] if full else first + window
+        start = end
+    return out
+
+
+class PipeSource(HopSource):
+    """Records polled by one pipe: delivered to its queue, released in batches."""
+
+    def __init__(self, horizon: float, size: int, window: float) -> None:
+        super().__init__(horizon)
+        self._size, self._window = size, window
+        self.horizon = horizon
+        self.received = 0
+        """Records delivered to the source queue within the run."""
+
+    def push(self, times: np.ndarray, template: int, origins: np.ndarray) -> None:
+        self.received += int(np.count_nonzero(times <= self.horizon))
+        order = np.argsort(times, kind="stable")
+        released = batch_releases(times[order], self._size, self._window)
+        super().push(released, template, origins[order])
+
+
+@dataclass
+class PipeModel:
+    pipe: Pipe
+    source: PipeSource
+    feed: Feed
+    target: Route
+    templates: dict[str, int] = field(default_factory=dict)
+    """Record (as JSON) -> template number in the feed."""
+    filtered: dict[int, bool] = field(default_factory=dict)
+    """Template number -> whether the filter drops it."""
+    filtered_out: int = 0
+
+
+class PipeNetwork:
+    """The pipes the twin follows, their feeds, and where rule deliveries join them."""
+
+    def __init__(self, builder: ModelBuilder, wiring: LaneWiring) -> None:
+        self.builder = builder
+        self.models: dict[str, PipeModel] = {}
+        """By source queue graph id."""
+        self.warnings: list[Finding] = []
+        fed = {t.resource for r in builder.graph.rules if r.enabled for t in r.targets}
+        for pipe in builder.graph.pipes:
+            if pipe.running:
+                self._add(pipe, wiring, fed)
+
+    def _add(self, pipe: Pipe, wiring: LaneWiring, fed: set[str | None]) -> None:
+        if pipe.enrichment:
+            text = (
+                f"{pipe.id}: its enrichment {pipe.enrichment} is not simulated (its latency, "
+                "failures and any rate limit it shares are missing)"
+            )
+            self.warnings.append(Finding("pipe-enrichment-not-simulated", text))
+        if pipe.source_kind != "sqs" or pipe.source not in fed or pipe.source in self.models:
+            text = (
+                f"{pipe.id}: nothing in the loaded stacks delivers to its source "
+                f"{pipe.source or pipe.source_arn}; the records it would move are missing from "
+                "this prediction (the twin follows pipes on SQS queues that rules feed)"
+            )
+            self.warnings.append(Finding("pipe-not-simulated", text))
+            return
+        store = self.builder.rule_stores.setdefault(pipe.id, MetricStore(self.builder.horizon))
+        source = PipeSource(self.builder.horizon, pipe.batch_size, pipe.batching_window_seconds)
+        feed = Feed(f"pipe:{pipe.id}", source, [], [], kind="pipe")
+        self.models[pipe.source] = PipeModel(pipe, source, feed, wiring.pipe_route(pipe, store))
+
+    def onward(self, target: Target, event: dict[str, Any]) -> Sink | None:
+        """For a rule target that is a pipe's source queue: where deliveries of ``event`` go."""
+        model = self.models.get(target.resource or "")
+        if model is None:
+            return None
+        record = {"body": event, "eventSource": "aws:sqs"}
+        key = json.dumps(record, sort_keys=True)
+        number = model.templates.get(key)
+        if number is None:
+            number = model.templates[key] = len(model.feed.routes)
+            pipe = model.pipe
+            passes = not pipe.filters or any(f.matches(record) for f in pipe.filters)
+            model.filtered[number] = not passes
+            model.feed.routes.append(self._routes(model, record) if passes else [])
+            model.feed.entry_ok.append(True)
+        source, filtered = model.source, model.filtered[number]
+
+        def deliver(ends: np.ndarray, origins: np.ndarray) -> None:
+            if filtered:
+                model.filtered_out += int(np.count_nonzero(ends <= source.horizon))
+            source.push(ends, number, origins)
+
+        return deliver
+
+    def _routes(self, model: PipeModel, record: dict[str, Any]) -> list[Route]:
+        """A record that passed the filter: to the target lane, and on to a bus target's rules."""
+        pipe, hops = model.pipe, self.builder.hops
+        bus = self.builder.graph.find(pipe.target.resource or "")
+        if not isinstance(bus, EventBus):
+            return [model.target]
+        event = {"source": f"Pipe {pipe.name}", "detail-type": "Event from aws:sqs",
+                 "detail": record["body"]}  # fmt: skip
+        delivered = event_as_delivered(event, bus.region, bus.account)
+        sink = hops.arrival(bus.id, delivered, 1, pipe.region)
+        return [LaneWiring.hop_route(model.target, sink)]
+
+    def feeds(self) -> list[tuple[str, Feed]]:
+        return [(m.pipe.region, m.feed) for m in self.models.values()]
+
+    def results(self) -> tuple[dict[str, Any], ...]:
+        out = []
+        for model in self.models.values():
+            out.append({
+                "pipe": model.pipe.id,
+                "source": model.pipe.source,
+                "target": model.pipe.target.resource or model.pipe.target.arn,
+                "received": model.source.received,
+                "filtered_out": model.filtered_out,
+            })  # fmt: skip
+        return tuple(out)
