@@ -1,11 +1,14 @@
 """Build the twin's model from a graph and a scenario, in stages (Ciw's create-then-run split).
 
 1. Match the scenario to the graph: every glob must match something, every traffic bus and
-   Region must exist, or the error lists what does.
-2. One lane per API destination (its rules share it) and per other target, with the target's
-   retry policy and DLQ (:mod:`.wiring`).
+   Region must exist, or the error lists what does (:mod:`.binding`).
+2. One lane per API destination (its rules and pipes share it) and per other target, with the
+   target's retry policy and DLQ (:mod:`.wiring`); Lambda functions' async queues
+   (:mod:`.functions`).
 3. One ingestion per Region with its feeds: traffic (split between Regions by a global
-   endpoint's router when ``via_endpoint``), replication streams and scheduled rules.
+   endpoint's router when ``via_endpoint``), replication streams, schedules
+   (:mod:`.scheduled`), pipes (:mod:`.pipes`), bus-to-bus hops (:mod:`.hops`) and replays of
+   archives (:mod:`.replays`).
 4. One model per alarm, fed by the metric series it watches.
 
 The result is passive: :class:`~bridgetwin.simulator.engine.Simulation` runs it.
@@ -13,25 +16,26 @@ The result is passive: :class:`~bridgetwin.simulator.engine.Simulation` runs it.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-from bridgetwin.graph import GlobalEndpoint, Graph, HealthCheck, Rule, Target, TargetKind
+from bridgetwin.graph import GlobalEndpoint, Graph, HealthCheck, Rule, Target
 from bridgetwin.patterns import PatternIndex
 from bridgetwin.simulator._random import latency_sampler, rng_for
 from bridgetwin.simulator.aws.failover import EndpointRouter, HealthModel
 from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.engine.alarm_feeds import alarm_model
+from bridgetwin.simulator.engine.binding import traffic_bus, validate_scenario
 from bridgetwin.simulator.engine.findings import assumed_defaults, model_findings
 from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed, RegionIngestion, Route
 from bridgetwin.simulator.engine.pipes import PipeNetwork
 from bridgetwin.simulator.engine.producers import ProducerSource
+from bridgetwin.simulator.engine.replays import Replays
 from bridgetwin.simulator.engine.scheduled import ScheduledFeeds
 from bridgetwin.simulator.engine.targets import TargetState
 from bridgetwin.simulator.engine.wiring import LaneWiring
@@ -44,15 +48,6 @@ from bridgetwin.simulator.scenario import (
     ScenarioError,
     Traffic,
 )
-
-
-def _check_globs(items: tuple[Any, ...], section: str, known: list[str]) -> None:
-    for index, item in enumerate(items):
-        if not any(fnmatch.fnmatchcase(name, item.match) for name in known):
-            raise ScenarioError(
-                f"{section}.{index}.match: '{item.match}' matches nothing; known: "
-                f"{', '.join(sorted(known)) or 'none'}"
-            )
 
 
 def _entry_bytes(event: dict[str, Any]) -> int:
@@ -79,7 +74,7 @@ class ModelBuilder:
         self.rule_stores: dict[str, MetricStore] = {}
         self.region_stores: dict[str, MetricStore] = {}
         self._routes: dict[str, list[Route]] = {}
-        self._validate_scenario()
+        validate_scenario(graph, scenario)
         wiring = LaneWiring(graph, scenario)
         for rule in graph.rules:
             if rule.enabled:
@@ -101,6 +96,7 @@ class ModelBuilder:
         self.pipes = PipeNetwork(self, wiring)
         self.hops.onward = self.pipes.onward
         self.scheduled = ScheduledFeeds(self)
+        self.replays = Replays(self)
         self.regions = self._regions()
         for bus_id in self.hops.feeds:  # these rules' events may come from other buses
             for rule in graph.rules_on(bus_id):
@@ -110,64 +106,9 @@ class ModelBuilder:
         self.warnings = model_findings(self) + self.scheduled.warnings + self.pipes.warnings
         self.assumptions.extend(assumed_defaults(self))
 
-    # -- stage 1: the scenario against the graph ---------------------------------------------
-
     def traffic_bus(self, number: int) -> str:
-        """The graph id of the bus ``traffic[number]`` puts events on: by logical id, or by
-        name (and ``region`` where the name exists in several Regions, unless the traffic goes
-        through the global endpoint those buses share)."""
-        traffic = self.scenario.traffic[number]
-        name, region = traffic.bus, traffic.region
-        by_id = [b for b in self.graph.buses if b.id == name]
-        found = by_id or [b for b in self.graph.buses if b.name == name]
-        if region is not None:
-            found = [b for b in found if b.region == region]
-        if len(found) == 1:
-            return found[0].id
-        if traffic.via_endpoint and found:
-            # one name in both Regions of a global endpoint: the endpoint is the destination
-            ids = {b.id for b in found}
-            for endpoint in self.graph.endpoints:
-                if ids <= set(endpoint.event_buses):
-                    return next(b for b in endpoint.event_buses if b in ids)
-        where = f"traffic.{number}.bus"
-        if found:
-            places = ", ".join(f"{b.region}: {b.id}" for b in found)
-            raise ScenarioError(
-                f"{where}: '{name}' names a bus in several places ({places}); add "
-                f"traffic.{number}.region or use the logical id"
-            )
-        known = sorted({f"{b.name} ({b.region})" for b in self.graph.buses} |
-                       {b.id for b in self.graph.buses})  # fmt: skip
-        in_region = f" in {region}" if region else ""
-        raise ScenarioError(
-            f"{where}: unknown bus '{name}'{in_region}; known: {', '.join(known) or 'none'}"
-        )
-
-    def _validate_scenario(self) -> None:
-        destinations = self.graph.api_destinations
-        _check_globs(
-            self.scenario.api_destinations,
-            "api_destinations",
-            [d.id for d in destinations] + [d.endpoint for d in destinations],
-        )
-        _check_globs(
-            self.scenario.endpoints,
-            "endpoints",
-            [d.endpoint for d in destinations] + [d.id for d in destinations],
-        )
-        others = [
-            name
-            for rule in self.graph.rules
-            for t in rule.targets
-            if t.kind is not TargetKind.API_DESTINATION
-            for name in (t.resource or "", t.arn, t.kind.value)
-        ]
-        _check_globs(self.scenario.targets, "targets", [n for n in others if n])
-        functions = [n for f in self.graph.functions for n in (f.id, f.name)]
-        _check_globs(self.scenario.functions, "functions", functions + others)
-        for number in range(len(self.scenario.traffic)):
-            self.traffic_bus(number)
+        """The graph id of the bus ``traffic[number]`` puts events on (:mod:`.binding`)."""
+        return traffic_bus(self.graph, self.scenario, number)
 
     # -- stage 3: Regions, feeds and alarms ------------------------------------------------------
 
@@ -197,7 +138,7 @@ class ModelBuilder:
                 for e in events
             ]
             ok = [_entry_bytes(e) <= scenario.eventbridge.max_entry_bytes for e in events]
-            made = Feed(name, source, routes, ok, **kwargs)
+            made = Feed(name, source, routes, ok, bus=bus_id, events=events, **kwargs)
             feeds.setdefault(bus.region, []).append(made)
             return made
 
@@ -227,6 +168,11 @@ class ModelBuilder:
                     kind="replica",
                 )
         for region, made in self.scheduled.feeds + self.pipes.feeds():
+            feeds.setdefault(region, []).append(made)
+        self.replays.attach(
+            [f for fs in feeds.values() for f in fs] + [h.feed for h in self.hops.feeds.values()]
+        )
+        for region, made in self.replays.replay_feeds():
             feeds.setdefault(region, []).append(made)
         for bus_id, hop in self.hops.feeds.items():
             feeds.setdefault(graph.get(bus_id).region, []).append(hop.feed)

@@ -227,6 +227,7 @@ def build_result(sim: Simulation) -> Result:
         endpoints=_endpoints(sim),
         functions=sim.functions.results(),
         pipes=sim.pipes.results(),
+        archives=sim.replays.results(),
         warnings=tuple(warnings),
     )
 

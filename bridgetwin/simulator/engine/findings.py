@@ -220,6 +220,13 @@ def assumed_defaults(builder: ModelBuilder) -> list[str]:
             f"schedules are evaluated from {scenario.start_time:%Y-%m-%dT%H:%M:%SZ}, the run's "
             "default start (a Monday; set start_time to the moment you mean)"
         )
+    for number, replay in enumerate(scenario.replays):
+        if "pace" not in replay.model_fields_set:
+            out.append(
+                f"replays.{number} ({replay.name}): each archived minute is replayed over "
+                f"{replay.pace:g} s (AWS replays minute by minute and publishes no speed, "
+                f"UNCONFIRMED; replays.{number}.pace)"
+            )
     if builder.hops.feeds:
         out.append(
             "bus-to-bus hops: a hop's PutEvents does not count against the receiving Region's "

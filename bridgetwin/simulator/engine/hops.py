@@ -183,13 +183,14 @@ class HopNetwork:
         hop = self.feeds.get(bus_id)
         if hop is None:
             source = HopSource(self._horizon)
-            feed = Feed(f"hops into {bus_id}", source, [], [], kind="hop")
+            feed = Feed(f"hops into {bus_id}", source, [], [], kind="hop", bus=bus_id)
             hop = self.feeds[bus_id] = _HopFeed(feed, source)
         key = (json.dumps(event, sort_keys=True), hops)
         if key not in hop.index:
             number = hop.index[key] = len(hop.feed.routes)
             hop.feed.routes.append([])
             hop.feed.entry_ok.append(True)
+            hop.feed.events.append(event)
             hop.feed.routes[number] = [
                 route
                 for rule in self._matching(bus_id, event)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -50,8 +50,8 @@ class CallSource(Protocol):
     def failed(self, batch: Batch, *, throttled: bool) -> None: ...
 
 
-HANDED_OVER = ("hop", "replica", "pipe")
-UNREJECTED = ("schedule", "pipe")
+HANDED_OVER = ("hop", "replica", "pipe", "replay")
+UNREJECTED = ("schedule", "pipe", "replay")
 """Feeds a disrupted Region does not answer with errors: EventBridge's own scheduled events and
 records a pipe moves (its retries are the pipe's, not PutEvents')."""
 """Feeds whose events other parts of the step produce: a step ingests them in waves."""
@@ -71,6 +71,12 @@ class Feed:
     """``put`` (producers' PutEvents), ``replica`` (global-endpoint replication), ``schedule``
     (EventBridge's own scheduled events) or ``hop`` (rules delivering to this bus)."""
     replicate: Callable[[Batch], None] | None = None
+    bus: str | None = None
+    """Graph id of the bus its events are put on (None: they go straight to targets)."""
+    events: list[dict[str, Any]] = field(default_factory=list)
+    """Per event template: the event as the bus receives it (for archives)."""
+    archived: list[list[tuple[Any, int]]] = field(default_factory=list)
+    """Per event template: the archives that keep it, as (recorder, index in the archive)."""
     failed_entries: int = 0
     throttled_calls: int = 0
     error_calls: int = 0
@@ -229,10 +235,15 @@ class RegionIngestion:
                 self.store.record_many("PutEventsFailedEntriesCount", entry_times[failed])
                 feed.accepted_entries += int((~failed).sum())
             for template, routes in enumerate(feed.routes):
-                if not routes or not feed.entry_ok[template]:
+                keepers = feed.archived[template] if template < len(feed.archived) else None
+                if not (routes or keepers) or not feed.entry_ok[template]:
                     continue
                 mask = templates == template if len(feed.routes) > 1 else slice(None)
                 matched = entry_times[mask]
+                for recorder, index in keepers or ():
+                    recorder.record(index, matched)
+                if not routes:
+                    continue
                 if not len(matched):
                     continue
                 first = matched if origins is None else origins[mask]

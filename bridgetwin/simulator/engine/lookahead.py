@@ -50,7 +50,10 @@ class Lookahead:
         routers: Sequence[EndpointRouter],
         producers: Sequence[ProducerSource],
         longest: float | None = None,
+        marks: Sequence[float] = (),
     ) -> None:
+        """``marks``: times a step must end at (a replay starts there and needs every event
+        archived before it, :mod:`.replays`)."""
         self._horizon = horizon
         self._routing = [
             (r.health.alarm.period, r.health.propagation)
@@ -59,6 +62,7 @@ class Lookahead:
         ]
         self._producers = producers
         self._longest = longest or math.inf
+        self._marks = sorted(marks)
 
     def next_stop(self, now: float) -> float:
         stop = min(self._horizon, now + self._longest)
@@ -66,4 +70,8 @@ class Lookahead:
             stop = min(stop, next_evaluation(period, now) + propagation)
         for producer in self._producers:
             stop = min(stop, producer.stream.time_after(EVENTS_PER_STEP))
+        for mark in self._marks:
+            if mark > now:
+                stop = min(stop, mark)
+                break
         return max(stop, math.nextafter(now, math.inf))

@@ -35,12 +35,15 @@ if TYPE_CHECKING:
     from bridgetwin.simulator.engine.assembly import ModelBuilder
 
 
-def _feed(builder: ModelBuilder, name: str, times: np.ndarray, routes: list) -> Feed:
+def _feed(
+    builder: ModelBuilder, name: str, times: np.ndarray, routes: list, bus: str, event: dict
+) -> Feed:
     stream = CallStream(
         None, builder.horizon, lambda window: rng_for(builder.scenario.seed, f"{name}:{window}"),
         Calls(times, np.zeros((len(times), 1), dtype=np.int64)),
     )  # fmt: skip
-    return Feed(name, ProducerSource(None, stream, 1), [routes], [True], kind="schedule")
+    source = ProducerSource(None, stream, 1)
+    return Feed(name, source, [routes], [True], kind="schedule", bus=bus, events=[event])
 
 
 def _date(text: str | None) -> datetime | None:
@@ -87,7 +90,8 @@ class ScheduledFeeds:
         builder = self.builder
         event = scheduled_event(rule, builder.graph)
         routes = builder.hops.routes_for(rule, event, 0)
-        self.feeds.append((rule.region, _feed(builder, f"schedule:{rule.id}", times, routes)))
+        made = _feed(builder, f"schedule:{rule.id}", times, routes, rule.bus, event)
+        self.feeds.append((rule.region, made))
 
     def _schedule(self, schedule: SchedulerSchedule) -> None:
         builder, graph = self.builder, self.builder.graph
@@ -132,4 +136,5 @@ class ScheduledFeeds:
             r for rule in builder.rules_matching(bus.id, event)
             for r in builder.hops.routes_for(rule, event, 0)
         ]  # fmt: skip
-        self.feeds.append((bus.region, _feed(builder, f"scheduler:{schedule.id}", times, routes)))
+        made = _feed(builder, f"scheduler:{schedule.id}", times, routes, bus.id, event)
+        self.feeds.append((bus.region, made))

@@ -51,7 +51,10 @@ class Simulation(ModelBuilder):
         producers = [f.source for r in regions for f in r.feeds
                      if isinstance(f.source, ProducerSource)]  # fmt: skip
         producers += [router.source for router in self.routers]
-        lookahead = Lookahead(self.horizon, self.routers, producers, self.scenario.eventbridge.step)
+        lookahead = Lookahead(
+            self.horizon, self.routers, producers, self.scenario.eventbridge.step,
+            marks=[replay.start for replay in self.scenario.replays],
+        )  # fmt: skip
         evaluations = sorted(
             (at, index)
             for index, model in enumerate(self.alarms)

@@ -67,6 +67,9 @@ class Result:
     pipes: tuple[dict[str, Any], ...] = field(default=())
     """Per pipe the twin follows: records delivered to its source and those its filter dropped
     (its target's deliveries are a target result named after the pipe)."""
+    archives: tuple[dict[str, Any], ...] = field(default=())
+    """Per archive: the events it kept during the run, and what each scenario replay of it put
+    back on its bus."""
     warnings: tuple[dict[str, str], ...] = field(default=())
     """What the twin could not model or found suspicious (``code`` and ``message``): see
     :mod:`bridgetwin.simulator.engine.findings`."""

@@ -31,6 +31,7 @@ from bridgetwin.simulator.scenario.services import (
     OAuth,
     Outage,
     RegionSettings,
+    Replay,
     Replication,
     TargetSettings,
 )
@@ -55,6 +56,7 @@ __all__ = [
     "OAuth",
     "Outage",
     "RegionSettings",
+    "Replay",
     "Replication",
     "RetryBackoff",
     "Scenario",

@@ -26,6 +26,7 @@ from bridgetwin.simulator.scenario.services import (
     HealthCheckSettings,
     LambdaAsyncSettings,
     RegionSettings,
+    Replay,
     Replication,
     TargetSettings,
 )
@@ -132,6 +133,7 @@ class Scenario(StrictModel):
     targets: tuple[TargetSettings, ...] = ()
     functions: tuple[FunctionSettings, ...] = ()
     lambda_async: LambdaAsyncSettings = Field(default_factory=LambdaAsyncSettings)
+    replays: tuple[Replay, ...] = ()
     slo: tuple[Slo, ...] = ()
     regions: dict[str, RegionSettings] = Field(default_factory=dict)
     dns: Dns = Field(default_factory=Dns)

@@ -177,3 +177,35 @@ class HealthCheckSettings(StrictModel):
 class Replication(StrictModel):
     lag: Duration = 1.0
     """Time for a managed replication rule to copy an event to the other Region's bus."""
+
+
+class Replay(StrictModel):
+    """A replay of an archive into its bus (``StartReplay``): the archived events of a window of
+    the run, put on the bus again from ``start``, with ``replay-name`` set."""
+
+    archive: str
+    """The archive's logical id or name."""
+    start: Duration
+    """When the replay starts (run time)."""
+    events_from: Duration = 0.0
+    """The window of archived events (by their time): from this run time..."""
+    events_to: Duration | None = None
+    """...to this one. Default: - ``start`` (events archived later cannot be replayed)."""
+    name: str = "replay"
+    pace: Duration = Field(1.0, gt=0)
+    """Run time per minute of archived events. AWS replays the window minute by minute in event
+    time and publishes no speed (UNCONFIRMED): the default replays an hour of events in a
+    minute."""
+    rules: tuple[str, ...] = ()
+    """Only these rules (logical ids or names) receive the replayed events, as the replay's
+    ``FilterArns``. Default: - every rule on the bus."""
+
+    @model_validator(mode="after")
+    def _window(self) -> Replay:
+        end = self.start if self.events_to is None else self.events_to
+        if not self.events_from < end <= self.start:
+            raise ValueError(
+                "the window must satisfy events_from < events_to <= start (only events archived "
+                "before the replay starts can be replayed)"
+            )
+        return self

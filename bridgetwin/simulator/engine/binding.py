@@ -1,0 +1,83 @@
+"""Stage 1 of building the model: the scenario's names bound to the graph, or a clear error.
+
+Every ``match`` glob of the scenario must match something in the deployment and every traffic
+bus must exist (by logical id, or by name and Region); otherwise the error names the field and
+lists what does exist, so a typo never silently simulates nothing.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+from bridgetwin.graph import Graph, TargetKind
+from bridgetwin.simulator.scenario import Scenario, ScenarioError
+
+
+def _check_globs(items: tuple[Any, ...], section: str, known: list[str]) -> None:
+    for index, item in enumerate(items):
+        if not any(fnmatch.fnmatchcase(name, item.match) for name in known):
+            raise ScenarioError(
+                f"{section}.{index}.match: '{item.match}' matches nothing; known: "
+                f"{', '.join(sorted(known)) or 'none'}"
+            )
+
+
+def traffic_bus(graph: Graph, scenario: Scenario, number: int) -> str:
+    """The graph id of the bus ``traffic[number]`` puts events on: by logical id, or by
+    name (and ``region`` where the name exists in several Regions, unless the traffic goes
+    through the global endpoint those buses share)."""
+    traffic = scenario.traffic[number]
+    name, region = traffic.bus, traffic.region
+    by_id = [b for b in graph.buses if b.id == name]
+    found = by_id or [b for b in graph.buses if b.name == name]
+    if region is not None:
+        found = [b for b in found if b.region == region]
+    if len(found) == 1:
+        return found[0].id
+    if traffic.via_endpoint and found:
+        # one name in both Regions of a global endpoint: the endpoint is the destination
+        ids = {b.id for b in found}
+        for endpoint in graph.endpoints:
+            if ids <= set(endpoint.event_buses):
+                return next(b for b in endpoint.event_buses if b in ids)
+    where = f"traffic.{number}.bus"
+    if found:
+        places = ", ".join(f"{b.region}: {b.id}" for b in found)
+        raise ScenarioError(
+            f"{where}: '{name}' names a bus in several places ({places}); add "
+            f"traffic.{number}.region or use the logical id"
+        )
+    known = sorted({f"{b.name} ({b.region})" for b in graph.buses} |
+                   {b.id for b in graph.buses})  # fmt: skip
+    in_region = f" in {region}" if region else ""
+    raise ScenarioError(
+        f"{where}: unknown bus '{name}'{in_region}; known: {', '.join(known) or 'none'}"
+    )
+
+
+def validate_scenario(graph: Graph, scenario: Scenario) -> None:
+    """Every glob of the scenario matches something, every traffic bus exists."""
+    destinations = graph.api_destinations
+    _check_globs(
+        scenario.api_destinations,
+        "api_destinations",
+        [d.id for d in destinations] + [d.endpoint for d in destinations],
+    )
+    _check_globs(
+        scenario.endpoints,
+        "endpoints",
+        [d.endpoint for d in destinations] + [d.id for d in destinations],
+    )
+    others = [
+        name
+        for rule in graph.rules
+        for t in rule.targets
+        if t.kind is not TargetKind.API_DESTINATION
+        for name in (t.resource or "", t.arn, t.kind.value)
+    ]
+    _check_globs(scenario.targets, "targets", [n for n in others if n])
+    functions = [n for f in graph.functions for n in (f.id, f.name)]
+    _check_globs(scenario.functions, "functions", functions + others)
+    for number in range(len(scenario.traffic)):
+        traffic_bus(graph, scenario, number)
