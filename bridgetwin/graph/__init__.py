@@ -39,6 +39,8 @@ from bridgetwin.graph.model import (
     Rule,
     SchedulerSchedule,
     StackInfo,
+    StateMachine,
+    Stream,
     Target,
     TargetKind,
 )
@@ -69,6 +71,8 @@ __all__ = [
     "Rule",
     "SchedulerSchedule",
     "StackInfo",
+    "StateMachine",
+    "Stream",
     "SynthOptions",
     "Target",
     "TargetKind",

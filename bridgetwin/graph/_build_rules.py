@@ -28,8 +28,19 @@ _KIND_BY_TYPE = {
     "AWS::Lambda::Alias": TargetKind.LAMBDA,
     "AWS::Lambda::Version": TargetKind.LAMBDA,
     "AWS::Serverless::Function": TargetKind.LAMBDA,
+    "AWS::Kinesis::Stream": TargetKind.KINESIS,
+    "AWS::StepFunctions::StateMachine": TargetKind.STEP_FUNCTIONS,
+    "AWS::Serverless::StateMachine": TargetKind.STEP_FUNCTIONS,
+    "AWS::Logs::LogGroup": TargetKind.LOGS,
 }
-_KIND_BY_SERVICE = {"sqs": TargetKind.SQS, "sns": TargetKind.SNS, "lambda": TargetKind.LAMBDA}
+_KIND_BY_SERVICE = {
+    "sqs": TargetKind.SQS,
+    "sns": TargetKind.SNS,
+    "lambda": TargetKind.LAMBDA,
+    "kinesis": TargetKind.KINESIS,
+    "states": TargetKind.STEP_FUNCTIONS,
+    "logs": TargetKind.LOGS,
+}
 
 
 def _pairs(value: Any) -> tuple[tuple[str, str], ...]:

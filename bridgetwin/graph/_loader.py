@@ -230,6 +230,8 @@ class _Builder:
             invoke_configs=tuple(nodes.get("EventInvokeConfig", ())),
             schedules=tuple(nodes.get("SchedulerSchedule", ())),
             pipes=tuple(nodes.get("Pipe", ())),
+            streams=tuple(nodes.get("Stream", ())),
+            state_machines=tuple(nodes.get("StateMachine", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
             warnings=self._warnings(),
             construct_paths=tuple(paths),

@@ -25,6 +25,8 @@ _SECTIONS = (
     "invoke_configs",
     "schedules",
     "pipes",
+    "streams",
+    "state_machines",
     "other",
 )
 

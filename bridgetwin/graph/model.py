@@ -31,6 +31,9 @@ class TargetKind(enum.StrEnum):
     SNS = "sns"
     LAMBDA = "lambda"
     EVENT_BUS = "event-bus"
+    KINESIS = "kinesis"
+    STEP_FUNCTIONS = "step-functions"
+    LOGS = "cloudwatch-logs"
     OTHER = "other"
 
 
@@ -319,6 +322,27 @@ class Pipe:
 
 
 @dataclass(frozen=True, slots=True)
+class Stream:
+    """An ``AWS::Kinesis::Stream``: its write capacity decides how fast a target can put."""
+
+    id: str
+    name: str
+    region: str
+    shards: int | None
+    """``ShardCount`` (provisioned); None for on-demand streams."""
+
+
+@dataclass(frozen=True, slots=True)
+class StateMachine:
+    """An ``AWS::StepFunctions::StateMachine`` (or SAM state machine): STANDARD or EXPRESS."""
+
+    id: str
+    name: str
+    region: str
+    express: bool
+
+
+@dataclass(frozen=True, slots=True)
 class QueuePolicy:
     """An ``AWS::SQS::QueuePolicy`` (or ``QueueInlinePolicy``): who may do what to which queues."""
 
@@ -377,6 +401,8 @@ class Graph:
     invoke_configs: tuple[EventInvokeConfig, ...] = ()
     schedules: tuple[SchedulerSchedule, ...] = ()
     pipes: tuple[Pipe, ...] = ()
+    streams: tuple[Stream, ...] = ()
+    state_machines: tuple[StateMachine, ...] = ()
     other: tuple[OpaqueResource, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()
     """What the loader stood in for rather than refuse."""
@@ -401,6 +427,8 @@ class Graph:
             self.invoke_configs,
             self.schedules,
             self.pipes,
+            self.streams,
+            self.state_machines,
             self.other,
         ):
             for node in collection:

@@ -23,9 +23,12 @@ import numpy as np
 
 from bridgetwin.simulator._random import Draws, latency_sampler
 from bridgetwin.simulator.aws.endpoint_capacity import ServerPool
+from bridgetwin.simulator.aws.service_quotas import REFUSAL_LATENCY, RejectingBucket
 from bridgetwin.simulator.scenario import Endpoint, TargetSettings
 
 OK, RETRYABLE, PERMANENT = 0, 1, 2
+THROTTLED = 3
+"""The code of a target's refusal under its API quota (a retryable failure)."""
 
 Outcome = tuple[float, int, str, str, float | None]
 """(end time, OK | RETRYABLE | PERMANENT, DLQ ERROR_CODE, ERROR_MESSAGE, Retry-After or None)."""
@@ -165,28 +168,40 @@ class HttpBehaviour:
 
 
 class TargetBehaviour:
-    """An AWS service target: a latency and a retryable failure probability."""
+    """An AWS service target: a latency, a retryable failure probability and, when its API has
+    one, a quota beyond which it refuses invocations (:mod:`.service_quotas`)."""
 
-    def __init__(self, settings: TargetSettings, rng: np.random.Generator) -> None:
+    def __init__(
+        self,
+        settings: TargetSettings,
+        rng: np.random.Generator,
+        quota: RejectingBucket | None = None,
+    ) -> None:
         self._rng = rng
         self._sample_latency = latency_sampler(settings.latency, rng)
         self._latency = Draws(self._sample_latency)
         self._uniform = Draws(rng.random)
         self._failure_rate = settings.failure_rate
+        self._quota = quota
         self.failures: dict[int, Failure] = {
-            RETRYABLE: (RETRYABLE, "ERROR_FROM_TARGET", "target invocation failed", None)
+            RETRYABLE: (RETRYABLE, "ERROR_FROM_TARGET", "target invocation failed", None),
+            THROTTLED: (RETRYABLE, "THROTTLING", "the target's API quota refused it", None),
         }
 
     def attempt(self, start: float) -> Outcome:
+        if self._quota is not None and not self._quota.take(start):
+            return start + REFUSAL_LATENCY, *self.failures[THROTTLED]
         end = start + self._latency.next()
         if self._failure_rate and self._uniform.next() < self._failure_rate:
             return end, *self.failures[RETRYABLE]
         return end, OK, "", "", None
 
     def steady(self, first_start: float, last_start: float) -> bool:
-        return True
+        return self._quota is None  # a quota depends on each attempt's exact start
 
-    def draw_many(self, n: int, first_start: float, last_start: float) -> Drawn:
+    def draw_many(self, n: int, first_start: float, last_start: float) -> Drawn | None:
+        if self._quota is not None:
+            return None
         failed = self._rng.random(n) < self._failure_rate
         kinds = np.where(failed, RETRYABLE, OK)
         return self._sample_latency(n), kinds, kinds

@@ -19,6 +19,7 @@ from bridgetwin.simulator.aws.behaviour import Behaviour, HttpBehaviour, TargetB
 from bridgetwin.simulator.aws.endpoint_capacity import ServerPool
 from bridgetwin.simulator.aws.gates import Concurrency, Gate, TokenBucket, Unlimited
 from bridgetwin.simulator.aws.metrics import MetricStore
+from bridgetwin.simulator.aws.service_quotas import RejectingBucket, default_quota
 from bridgetwin.simulator.engine.functions import FunctionQueues
 from bridgetwin.simulator.engine.ingestion import Route
 from bridgetwin.simulator.engine.lane import Lane
@@ -47,6 +48,7 @@ class LaneWiring:
         """API destinations whose endpoint has a capacity: (id, scenario endpoint, workers)."""
         self.functions = FunctionQueues(graph, scenario)
         self._lane_of_destination: dict[str, Lane] = {}
+        self._lane_of_resource: dict[str, Lane] = {}
         self._token_caches: dict[str, TokenCache] = {}
 
     def route_for(self, rule: Rule, target: Target, rule_store: MetricStore) -> Route:
@@ -67,7 +69,7 @@ class LaneWiring:
                 lane = self._api_lane(self.graph.get(target.resource))
                 self._lane_of_destination[target.resource] = lane
         else:
-            lane = self._target_lane(owner_id, target)
+            lane = self._quota_lane(target, owner) or self._target_lane(owner_id, target)
         lane.targets.append(self._state(owner_id, owner_arn, owner, target))
         key = len(lane.targets) - 1
         if target.kind is TargetKind.LAMBDA:  # EventBridge's part ends when Lambda accepts
@@ -136,6 +138,35 @@ class LaneWiring:
         return first_match(
             self.scenario.targets, target.resource or "", target.arn, target.kind.value
         )
+
+    def _quota_lane(self, target: Target, owner: Rule | Pipe) -> Lane | None:
+        """A target whose API has a quota: one lane per resource, shared by every rule that
+        targets it, so its requests meet the quota in time order."""
+        settings = self._target_settings(target) or TargetSettings()
+        documented = default_quota(self.graph, target, owner.region)
+        if settings.quota is None and documented is None:
+            return None
+        key = target.resource or target.arn
+        lane = self._lane_of_resource.get(key)
+        if lane is not None:
+            return lane
+        if settings.quota is not None:
+            rate = settings.quota
+            burst = float(settings.quota_burst or max(1, int(rate)))
+        else:
+            assert documented is not None
+            rate, burst, text = documented
+            burst = float(settings.quota_burst or burst)
+        bucket = RejectingBucket(rate, burst)
+        rng = rng_for(self.scenario.seed, f"target:{key}")
+        limited = settings.concurrency
+        gate = Concurrency(limited) if limited else Unlimited()
+        lane = self._lane(gate, TargetBehaviour(settings, rng, bucket), key)
+        self._lane_of_resource[key] = lane
+        if settings.quota is None:
+            text = f"{key} ({target.kind.value}): {text} (AWS's default; targets[].quota)"
+            self.lane_assumptions.append((lane, text))
+        return lane
 
     def _target_lane(self, owner_id: str, target: Target) -> Lane:
         seed = self.scenario.seed

@@ -99,6 +99,12 @@ class TargetSettings(StrictModel):
     """Probability an invocation fails with a retryable error."""
     concurrency: int | None = Field(None, ge=1)
     """Invocations in flight at once. Default: - unlimited."""
+    quota: float | None = Field(None, gt=0)
+    """Invocations per second the target's API accepts; beyond, it refuses them with a
+    throttling error that EventBridge retries. Default: - the service's documented quota for
+    this kind of target (:mod:`bridgetwin.simulator.aws.service_quotas`), else none."""
+    quota_burst: int | None = Field(None, ge=1)
+    """Tokens the quota's bucket holds. Default: - the documented burst, else one second."""
 
 
 class FunctionSettings(StrictModel):
