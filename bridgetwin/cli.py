@@ -303,3 +303,7 @@ def scenario_schema_command() -> None:
 def main() -> None:
     """Console-script entry point."""
     app()
+
+
+# The planning commands share this module's options; they register themselves on ``app``.
+from bridgetwin import _cli_planning  # noqa: E402, F401

@@ -26,10 +26,13 @@ def test_import_simulator_loads_no_cdk():
     assert [m for m in loaded if m.split(".")[0] in ("aws_cdk", "jsii", "constructs")] == []
 
 
-def test_the_testing_helpers_and_pytest_plugin_load_no_cdk_boto3_or_plotting():
+def test_the_testing_planning_and_cli_modules_load_no_cdk_boto3_dask_or_plotting():
     """pytest loads the plugin in every session of a project that has bridgetwin installed."""
-    loaded = _loaded_after("import bridgetwin.testing, bridgetwin.testing.plugin")
-    heavy = ("aws_cdk", "jsii", "constructs", "boto3", "dask", "matplotlib", "plotly", "altair")
+    loaded = _loaded_after(
+        "import bridgetwin.testing, bridgetwin.testing.plugin, bridgetwin.planning, bridgetwin.cli"
+    )
+    heavy = ("aws_cdk", "jsii", "constructs", "boto3", "dask", "distributed", "scipy",
+             "matplotlib", "plotly", "altair")  # fmt: skip
     assert [m for m in loaded if m.split(".")[0] in heavy] == []
 
 

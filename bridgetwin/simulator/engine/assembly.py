@@ -43,6 +43,7 @@ from bridgetwin.simulator.engine.workload import (
     CallStream,
     event_as_delivered,
 )
+from bridgetwin.simulator.overrides import apply_overrides
 from bridgetwin.simulator.scenario import (
     Scenario,
     ScenarioError,
@@ -67,6 +68,7 @@ class ModelBuilder:
     """Builds every part of a simulation; read its attributes once constructed."""
 
     def __init__(self, graph: Graph, scenario: Scenario) -> None:
+        graph, self.overrides = apply_overrides(graph, scenario.overrides)
         self.graph = graph
         self.scenario = scenario
         self.horizon = scenario.duration

@@ -228,6 +228,7 @@ def build_result(sim: Simulation) -> Result:
         functions=sim.functions.results(),
         pipes=sim.pipes.results(),
         archives=sim.replays.results(),
+        overrides=sim.overrides,
         warnings=tuple(warnings),
     )
 

@@ -70,6 +70,8 @@ class Result:
     archives: tuple[dict[str, Any], ...] = field(default=())
     """Per archive: the events it kept during the run, and what each scenario replay of it put
     back on its bus."""
+    overrides: tuple[str, ...] = field(default=())
+    """Every what-if change the scenario's ``overrides:`` made to the deployment."""
     warnings: tuple[dict[str, str], ...] = field(default=())
     """What the twin could not model or found suspicious (``code`` and ``message``): see
     :mod:`bridgetwin.simulator.engine.findings`."""

@@ -18,6 +18,7 @@ from bridgetwin.service_defaults import (
     RETRY_BACKOFF_FACTOR,
 )
 from bridgetwin.simulator.scenario.base import Duration, Latency, StrictModel, latency_default
+from bridgetwin.simulator.scenario.overrides import Overrides
 from bridgetwin.simulator.scenario.services import (
     ApiDestinationSettings,
     Dns,
@@ -134,6 +135,8 @@ class Scenario(StrictModel):
     functions: tuple[FunctionSettings, ...] = ()
     lambda_async: LambdaAsyncSettings = Field(default_factory=LambdaAsyncSettings)
     replays: tuple[Replay, ...] = ()
+    overrides: Overrides = Field(default_factory=Overrides)
+    """What-if changes to the deployment (:mod:`.overrides`), applied before the run."""
     slo: tuple[Slo, ...] = ()
     regions: dict[str, RegionSettings] = Field(default_factory=dict)
     dns: Dns = Field(default_factory=Dns)

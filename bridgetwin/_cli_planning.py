@@ -1,0 +1,208 @@
+"""``bridgetwin sweep`` and ``bridgetwin plan``: the planning commands (:mod:`bridgetwin.planning`).
+
+Registered on the main command by :mod:`bridgetwin.cli`; they share its source options. Output
+has units in every column name (``_s`` for seconds) and CSV/JSON for spreadsheets and scripts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from bridgetwin.cli import (
+    AppOption,
+    ContextOption,
+    ParamOption,
+    SourceArgument,
+    SynthTimeoutOption,
+    _fail,
+    _load,
+    app,
+)
+
+DEFAULT_METRICS = (
+    "latency.start.p99",
+    "latency.success.p99",
+    "counts.delivered",
+    "counts.dlq",
+    "counts.retries",
+)
+
+
+def _unit(metric: str) -> str:
+    return "s" if metric.startswith("latency.") else "events"
+
+
+def _scenario_dict(path: str) -> dict[str, Any]:
+    import yaml
+
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise _fail(f"scenario: {path}: {exc}") from None
+    if not isinstance(data, dict):
+        raise _fail(f"scenario: {path}: must be a mapping")
+    return data
+
+
+def _rows(results: list, metrics: tuple[str, ...], confidence: float) -> list[dict[str, Any]]:
+    rows = []
+    for point in results:
+        targets = sorted({name for run in point.runs for name in run})
+        if point.error and not targets:
+            rows.append({**point.point, "target": None, "metric": None, "error": point.error})
+        for target in targets:
+            for metric in metrics:
+                summary = point.summary(target, metric, confidence)
+                rows.append({**point.point, "target": target, "metric": metric,
+                             "unit": _unit(metric), **summary, "error": point.error})  # fmt: skip
+    return rows
+
+
+def _show(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    return f"{value:,.3g} s" if unit == "s" else f"{value:,.1f}"
+
+
+@app.command("sweep")
+def sweep_command(
+    source: SourceArgument,
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
+    vary: Annotated[
+        list[str],
+        typer.Option(
+            "--vary",
+            help="PATH=V1,V2 or PATH=LOW:HIGH:STEP; repeat for a grid (e.g. traffic.0.rate=10,20).",
+        ),
+    ],
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Runs per point.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="The sweep's seed (all run seeds).")] = 0,
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", help="Metric to report, repeatable.")
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            "--scheduler",
+            help="Dask scheduler address "
+            "(tcp://HOST:PORT), or 'inline'. Default: - a local cluster.",
+        ),
+    ] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Local cluster processes.")] = 2,
+    output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    param: ParamOption = None,
+    synth_timeout: SynthTimeoutOption = 600.0,
+    context: ContextOption = None,
+    app_command: AppOption = None,
+) -> None:
+    """Run a grid of scenarios x seeds on Dask: mean and 95 % confidence interval per point."""
+    from bridgetwin.planning import PlanningError, Vary
+    from bridgetwin.planning.grid import grid
+    from bridgetwin.planning.sweep import METRICS, default_progress, sweep
+    from bridgetwin.simulator import ScenarioError, load_scenario
+
+    if output_format not in ("table", "json", "csv"):
+        raise _fail(f"--format: must be table, json or csv, got '{output_format}'")
+    metrics = tuple(metric or DEFAULT_METRICS)
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        raise _fail(f"--metric: {', '.join(unknown)} unknown; known: {', '.join(METRICS)}")
+    graph = _load(source, param, (synth_timeout, context, app_command))
+    spec = _scenario_dict(scenario)
+    try:
+        varies = [Vary.parse(v) for v in vary]
+        for _, point in grid(spec, varies):  # every point valid before any cluster starts
+            load_scenario(point)
+    except (PlanningError, ScenarioError) as exc:
+        raise _fail(f"error: {exc}") from None
+    results = sweep(graph, spec, varies, runs=seeds, sweep_seed=seed, scheduler=scheduler,
+                    workers=workers, progress=default_progress())  # fmt: skip
+    rows = _rows(results, metrics, 0.95)
+    if output_format == "json":
+        typer.echo(json.dumps(rows, indent=2))
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        fields = sorted({k for row in rows for k in row}, key=lambda k: (k in ("error",), k))
+        writer = csv.DictWriter(buffer, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        _table([v.path for v in varies], rows, seeds)
+
+
+def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Sweep: mean [95 % CI] over {seeds} seeds per point")
+    for column in [*paths, "target", "metric", "mean", "95 % CI"]:
+        table.add_column(column)
+    for row in rows:
+        if row.get("metric") is None:
+            table.add_row(*(str(row[p]) for p in paths), "-", "error", row["error"], "")
+            continue
+        unit = row["unit"]
+        ci = f"[{_show(row['ci_low'], unit)}, {_show(row['ci_high'], unit)}]"
+        table.add_row(*(str(row[p]) for p in paths), row["target"], row["metric"],
+                      _show(row["mean"], unit), ci)  # fmt: skip
+    Console(width=160).print(table)
+
+
+@app.command("plan")
+def plan_command(
+    source: SourceArgument,
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
+    goal: Annotated[str, typer.Option("--goal", help="e.g. 'latency.start.p99 <= 60s'.")],
+    vary: Annotated[str, typer.Option("--vary", help="PATH=LOW:HIGH: the field to search.")],
+    target: Annotated[str, typer.Option("--target", help="Glob on rule/target.")] = "*",
+    seeds: Annotated[int, typer.Option("--seeds", min=2, help="Runs per probe.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="The plan's seed (all run seeds).")] = 0,
+    param: ParamOption = None,
+    synth_timeout: SynthTimeoutOption = 600.0,
+    context: ContextOption = None,
+    app_command: AppOption = None,
+) -> None:
+    """Find the smallest (or largest) value of a field that meets a goal with 95 % confidence."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bridgetwin.planning import PlanningError
+    from bridgetwin.planning.goal import Goal, plan
+    from bridgetwin.simulator import ScenarioError, parse_duration
+
+    path, sep, bounds = vary.partition("=")
+    low_text, colon, high_text = bounds.partition(":")
+    if not sep or not colon:
+        raise _fail(f"--vary '{vary}': use PATH=LOW:HIGH")
+    graph = _load(source, param, (synth_timeout, context, app_command))
+    try:
+        low, high = float(parse_duration(low_text)), float(parse_duration(high_text))
+        integer = low.is_integer() and high.is_integer() and "." not in bounds
+        found = plan(graph, _scenario_dict(scenario), vary=path, low=low, high=high,
+                     goal=Goal.parse(goal), target=target, runs=seeds, sweep_seed=seed,
+                     integer=integer)  # fmt: skip
+    except (PlanningError, ScenarioError, ValueError) as exc:
+        raise _fail(f"error: {exc}") from None
+    unit = _unit(found.goal.metric)
+    table = Table(title=f"Evidence: {found.goal} on {target} ({seeds} seeds per probe)")
+    for column in (path, "target", "mean", "95 % CI", "goal"):
+        table.add_column(column)
+    for probe in found.probes:
+        for e in probe.evidence:
+            ci = f"[{_show(e['ci_low'], unit)}, {_show(e['ci_high'], unit)}]"
+            table.add_row(f"{probe.value:g}", e["target"], _show(e["mean"], unit), ci,
+                          "holds" if probe.holds else "fails")  # fmt: skip
+    console = Console(width=160)
+    console.print(table)
+    if found.answer is None:
+        console.print(f"No value of {path} in {low:g}..{high:g} meets {found.goal}: {found.note}")
+        raise typer.Exit(1)
+    console.print(f"Answer: {path} = {found.answer:g} ({found.direction} value meeting "
+                  f"{found.goal}; {found.note})")  # fmt: skip

@@ -1,0 +1,110 @@
+"""Capacity planning: sweeps on Dask equal sweeps in-process, intervals are Student's t, and
+goal-seek finds the answer an M/D/1 queue gives in closed form."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from typer.testing import CliRunner
+
+from bridgetwin.planning import PlanningError, Vary
+from bridgetwin.planning.goal import Goal, plan
+from bridgetwin.planning.grid import with_value
+from bridgetwin.planning.sweep import interval, sweep
+from tests._templates import EVENT, webhook_graph, webhook_template
+
+
+def base(rate: float = 8, duration: str = "1h") -> dict:
+    return {"duration": duration, "eventbridge": {"processing_latency": 0},
+            "traffic": [{"bus": "orders", "rate": rate, "events": [{"event": EVENT}]}],
+            "endpoints": [{"match": "*", "latency": 0}],
+            "api_destinations": [{"match": "*", "burst": 1}]}  # fmt: skip
+
+
+RATE_LIMIT = "overrides.api_destinations.Dest.rate_limit"
+
+
+def test_varies_parse_lists_ranges_and_units():
+    assert Vary.parse("traffic.0.rate=10,20,40").values == (10, 20, 40)
+    assert Vary.parse(f"{RATE_LIMIT}=50:300:125").values == (50, 175, 300)
+    assert Vary.parse("eventbridge.retry_backoff.cap=1m:3m:1m").values == (60, 120, 180)
+    assert with_value(base(), RATE_LIMIT, 9)["overrides"] == {
+        "api_destinations": {"Dest": {"rate_limit": 9}}
+    }
+    with pytest.raises(
+        PlanningError, match=r"traffic\.5\.rate: '5' is not an item of a 1-item list"
+    ):
+        with_value(base(), "traffic.5.rate", 1)
+    with pytest.raises(PlanningError, match="use PATH=V1,V2"):
+        Vary.parse("traffic.0.rate")
+
+
+def test_the_interval_is_students_t():
+    mean, low, high = interval([1.0, 2.0, 3.0])
+    half = 4.302652729911275 * (1 / math.sqrt(3))  # t(0.975, 2 df) x sd / sqrt(n)
+    assert (mean, low, high) == pytest.approx((2.0, 2.0 - half, 2.0 + half))
+    assert interval([5.0, 5.0]) == (5.0, 5.0, 5.0)
+
+
+def test_a_sweep_on_a_local_dask_cluster_equals_the_same_sweep_in_process():
+    varies = [Vary.parse(f"{RATE_LIMIT}=10,12"), Vary.parse("traffic.0.rate=6,8")]
+    spec = base(duration="10m")
+    inline = sweep(webhook_graph(rate=100), spec, varies, runs=3, sweep_seed=7, scheduler="inline")
+    cluster = sweep(webhook_graph(rate=100), spec, varies, runs=3, sweep_seed=7, workers=2)
+    assert [p.point for p in cluster] == [p.point for p in inline]
+    assert [p.runs for p in cluster] == [p.runs for p in inline]
+    assert len({json.dumps(p.runs[0]) for p in inline}) == 4  # the points differ
+
+
+def test_a_failing_point_is_reported_and_the_others_go_on():
+    varies = [Vary.parse("traffic.0.rate=5,-1")]
+    good, bad = sweep(webhook_graph(), base(duration="5m"), varies, runs=2, scheduler="inline")
+    assert good.error is None and len(good.runs) == 2
+    assert bad.error.startswith("ScenarioError: traffic.0.rate") and bad.runs == []
+
+
+def md1_wait(rate_limit: int, arrivals: float) -> float:
+    """M/D/1 mean wait: a GCRA of burst 1 serves one request per 1/R in arrival order."""
+    rho = arrivals / rate_limit
+    return rho / (2 * rate_limit * (1 - rho))
+
+
+def test_plan_finds_the_smallest_rate_limit_an_md1_queue_needs():
+    """Poisson 8 events/s, mean wait <= 100 ms: M/D/1 gives W(R) = 4 / (R (R - 8)), so the
+    smallest integer rate limit is the first R with W(R) <= 0.1."""
+    expected = next(r for r in range(9, 100) if md1_wait(r, 8) <= 0.1)
+    found = plan(webhook_graph(rate=100), base(), vary=RATE_LIMIT, low=9, high=30,
+                 goal=Goal.parse("latency.start.mean <= 100ms"))  # fmt: skip
+    assert found.answer == expected == 12
+    assert found.direction == "smallest" and "monotone" in found.note
+    by_value = {p.value: p for p in found.probes}
+    assert not by_value[11].holds and by_value[12].holds
+    for probe in found.probes:  # the measured waits agree with the formula
+        (evidence,) = probe.evidence
+        assert evidence["mean"] == pytest.approx(md1_wait(int(probe.value), 8), rel=0.12)
+
+
+def test_goals_name_their_metric_and_units():
+    assert str(Goal.parse("latency.start.p99 <= 1m")) == "latency.start.p99 <= 60 s"
+    with pytest.raises(PlanningError, match="use METRIC <= BOUND"):
+        Goal.parse("p99 < 60")
+
+
+def test_the_sweep_command_writes_csv_and_json(tmp_path):
+    from bridgetwin.cli import app
+
+    (tmp_path / "t.json").write_text(json.dumps(webhook_template(rate=100)))
+    (tmp_path / "s.json").write_text(json.dumps(base(duration="5m")))
+    args = ["sweep", str(tmp_path / "t.json"), "--scenario", str(tmp_path / "s.json"),
+            "--vary", f"{RATE_LIMIT}=9,20", "--seeds", "2", "--scheduler", "inline",
+            "--metric", "latency.start.mean"]  # fmt: skip
+    out = CliRunner().invoke(app, [*args, "--format", "csv"])
+    assert out.exit_code == 0, out.output
+    header, *lines = out.output.strip().splitlines()
+    assert header.split(",")[:4] == ["ci_high", "ci_low", "mean", "metric"]
+    assert len(lines) == 2
+    rows = json.loads(CliRunner().invoke(app, [*args, "--format", "json"]).output)
+    assert [r[RATE_LIMIT] for r in rows] == [9, 20] and {r["unit"] for r in rows} == {"s"}
+    assert rows[0]["mean"] > rows[1]["mean"]
