@@ -14,16 +14,19 @@ from typing import Annotated, Any
 
 import typer
 
-from bridgetwin.cli import (
+from bridgetwin._cli_common import (
     AppOption,
     ContextOption,
     ParamOption,
+    PlotsOption,
+    ReportOption,
     SourceArgument,
     SynthTimeoutOption,
     _fail,
     _load,
-    app,
+    _pictures,
 )
+from bridgetwin.cli import app
 
 DEFAULT_METRICS = (
     "latency.start.p99",
@@ -100,6 +103,8 @@ def sweep_command(
     synth_timeout: SynthTimeoutOption = 600.0,
     context: ContextOption = None,
     app_command: AppOption = None,
+    report: ReportOption = None,
+    plots: PlotsOption = None,
 ) -> None:
     """Run a grid of scenarios x seeds on Dask: mean and 95 % confidence interval per point."""
     from bridgetwin.planning import PlanningError, Vary
@@ -135,6 +140,13 @@ def sweep_command(
         typer.echo(buffer.getvalue(), nl=False)
     else:
         _table([v.path for v in varies], rows, seeds)
+    if report or plots:
+        from bridgetwin.planning.report import sweep_figures
+
+        summary = [f"{v.path} = {', '.join(map(str, v.values))}" for v in varies]
+        summary.append(f"{seeds} seeds per point (sweep seed {seed}); 95 % Student-t intervals")
+        _pictures(report, plots, f"bridgetwin sweep: {source}",
+                  lambda: sweep_figures(rows, varies[0].path), summary)  # fmt: skip
 
 
 def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
@@ -168,6 +180,8 @@ def plan_command(
     synth_timeout: SynthTimeoutOption = 600.0,
     context: ContextOption = None,
     app_command: AppOption = None,
+    report: ReportOption = None,
+    plots: PlotsOption = None,
 ) -> None:
     """Find the smallest (or largest) value of a field that meets a goal with 95 % confidence."""
     from rich.console import Console
@@ -201,6 +215,14 @@ def plan_command(
                           "holds" if probe.holds else "fails")  # fmt: skip
     console = Console(width=160)
     console.print(table)
+    if report or plots:
+        from bridgetwin.planning.report import sweep_figures
+
+        rows = [{path: p.value, "metric": found.goal.metric, **e}
+                for p in found.probes for e in p.evidence]  # fmt: skip
+        summary = [f"goal: {found.goal} on {target}", f"answer: {found.answer}", found.note]
+        _pictures(report, plots, f"bridgetwin plan: {source}",
+                  lambda: sweep_figures(rows, path, found.goal), summary)  # fmt: skip
     if found.answer is None:
         console.print(f"No value of {path} in {low:g}..{high:g} meets {found.goal}: {found.note}")
         raise typer.Exit(1)

@@ -4,12 +4,25 @@ from __future__ import annotations
 
 import json
 import sys
-import unicodedata
 from typing import Annotated
 
 import typer
 
 from bridgetwin import __version__
+from bridgetwin._cli_common import (
+    AppOption,
+    ContextOption,
+    FormatOption,
+    ParamOption,
+    PlotsOption,
+    ReportOption,
+    SourceArgument,
+    SynthTimeoutOption,
+    _check_lint_format,
+    _fail,
+    _load,
+    _pictures,
+)
 from bridgetwin._jsonarg import JsonArgumentError, read_json_argument
 
 # TestEventPattern requires these fields in the event (AWS API reference, TestEventPattern).
@@ -37,20 +50,6 @@ def _root(
     ),
 ) -> None:
     """Build and reason about Amazon EventBridge deployments offline."""
-
-
-def _printable(text: str) -> str:
-    """``text`` with control characters (terminal escape sequences among them) shown escaped,
-    so input from templates, scenarios or the command line cannot drive the terminal."""
-    return "".join(
-        c if c in "\n\t" or not unicodedata.category(c).startswith("C") else repr(c)[1:-1]
-        for c in text
-    )
-
-
-def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.echo(_printable(message), err=True)
-    return typer.Exit(code)
 
 
 @app.command("test-pattern")
@@ -86,85 +85,6 @@ def test_pattern(
             f"requires {', '.join(ENVELOPE_FIELDS)} (use --lenient to skip this check)"
         )
     sys.stdout.write(json.dumps({"Result": compiled.matches(event_obj)}) + "\n")
-
-
-def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
-    parsed = {}
-    for item in values or ():
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise _fail(f"{option}: expected KEY=VALUE, got '{item}'")
-        parsed[key] = value
-    return parsed
-
-
-Synth = tuple[float, list[str] | None, str | None]
-"""--synth-timeout, --context and --app, as given."""
-
-
-def _load(source: str, params: list[str] | None, synth: Synth):
-    from bridgetwin.graph import SynthOptions, TemplateError, load_graph
-
-    timeout, context, command = synth
-    options = SynthOptions(timeout, _pairs(context, "--context"), command)
-    try:
-        return load_graph(source, _pairs(params, "--param"), synth=options)
-    except TemplateError as exc:
-        raise _fail(f"error: {exc}") from None
-
-
-def _check_format(value: str) -> str:
-    if value not in ("text", "json"):
-        raise typer.BadParameter(f"must be text or json, got '{value}'")
-    return value
-
-
-def _check_lint_format(value: str) -> str:
-    if value not in ("text", "json", "sarif"):
-        raise typer.BadParameter(f"must be text, json or sarif, got '{value}'")
-    return value
-
-
-# Options shared by every command that reads a deployment.
-SourceArgument = Annotated[
-    str,
-    typer.Argument(
-        help="A template (JSON/YAML), a cloud assembly (cdk.out), a CDK app directory, or a "
-        "deployment manifest listing several of them (stacks: [...])."
-    ),
-]
-ParamOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--param",
-        help="KEY=VALUE template parameter, repeatable; AWS::Region and AWS::AccountId set the "
-        "environment.",
-    ),
-]
-FormatOption = Annotated[
-    str, typer.Option("--format", help="Output format: text or json.", callback=_check_format)
-]
-ContextOption = Annotated[
-    list[str] | None,
-    typer.Option(
-        "--context",
-        help="KEY=VALUE context for a CDK app directory, repeatable (wins over cdk.json and "
-        "cdk.context.json).",
-    ),
-]
-AppOption = Annotated[
-    str | None,
-    typer.Option("--app", help="Command that synthesizes the CDK app, instead of cdk.json's."),
-]
-SynthTimeoutOption = Annotated[
-    float,
-    typer.Option(
-        "--synth-timeout",
-        min=1,
-        help="Seconds a CDK app directory's synth may take; the command and its children are "
-        "stopped beyond it.",
-    ),
-]
 
 
 @app.command("graph")
@@ -246,6 +166,8 @@ def simulate_command(
     synth_timeout: SynthTimeoutOption = 600.0,
     context: ContextOption = None,
     app_command: AppOption = None,
+    report: ReportOption = None,
+    plots: PlotsOption = None,
 ) -> None:
     """Simulate a deployment under a scenario: throttling, retries, DLQ volume, latency, alarms."""
     from rich.console import Console
@@ -288,6 +210,11 @@ def simulate_command(
         typer.echo(result.to_json())
     else:
         Console(width=160).print(render(result))
+    if report or plots:
+        from bridgetwin.planning.report import run_figures, run_summary
+
+        _pictures(report, plots, f"bridgetwin simulate: {source}", lambda: run_figures(result),
+                  run_summary(result))  # fmt: skip
     if check and not result.slo_passed:
         raise typer.Exit(1)
 

@@ -107,6 +107,9 @@ def build_result(sim: Simulation) -> Result:
                 },
                 dropped_by_error_code=dict(sorted(state.dropped_by_error.items())),
                 backlog=[int(b) for b in backlog[: math.ceil(sim.horizon / 60)]],
+                ingested_by_minute=[
+                    int(n) for n in state.ingested_by_minute[: math.ceil(sim.horizon / 60)]
+                ],
             )
         )
     regions = tuple(

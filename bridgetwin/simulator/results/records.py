@@ -27,6 +27,8 @@ class TargetResult:
     dropped_by_error_code: dict[str, int]
     backlog: list[int]
     """Events in flight at the end of each minute."""
+    ingested_by_minute: list[int] = field(default_factory=list)
+    """Events matched for the target in each minute of the run."""
 
 
 @dataclass(frozen=True)

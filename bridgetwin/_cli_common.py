@@ -1,0 +1,122 @@
+"""What the ``bridgetwin`` commands share: safe printing, errors, loading a source, options."""
+
+from __future__ import annotations
+
+import unicodedata
+from typing import Annotated
+
+import typer
+
+
+def _printable(text: str) -> str:
+    """``text`` with control characters (terminal escape sequences among them) shown escaped,
+    so input from templates, scenarios or the command line cannot drive the terminal."""
+    return "".join(
+        c if c in "\n\t" or not unicodedata.category(c).startswith("C") else repr(c)[1:-1]
+        for c in text
+    )
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    typer.echo(_printable(message), err=True)
+    return typer.Exit(code)
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    parsed = {}
+    for item in values or ():
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise _fail(f"{option}: expected KEY=VALUE, got '{item}'")
+        parsed[key] = value
+    return parsed
+
+
+Synth = tuple[float, list[str] | None, str | None]
+"""--synth-timeout, --context and --app, as given."""
+
+
+def _load(source: str, params: list[str] | None, synth: Synth):
+    from bridgetwin.graph import SynthOptions, TemplateError, load_graph
+
+    timeout, context, command = synth
+    options = SynthOptions(timeout, _pairs(context, "--context"), command)
+    try:
+        return load_graph(source, _pairs(params, "--param"), synth=options)
+    except TemplateError as exc:
+        raise _fail(f"error: {exc}") from None
+
+
+def _check_format(value: str) -> str:
+    if value not in ("text", "json"):
+        raise typer.BadParameter(f"must be text or json, got '{value}'")
+    return value
+
+
+def _check_lint_format(value: str) -> str:
+    if value not in ("text", "json", "sarif"):
+        raise typer.BadParameter(f"must be text, json or sarif, got '{value}'")
+    return value
+
+
+# Options shared by every command that reads a deployment.
+SourceArgument = Annotated[
+    str,
+    typer.Argument(
+        help="A template (JSON/YAML), a cloud assembly (cdk.out), a CDK app directory, or a "
+        "deployment manifest listing several of them (stacks: [...])."
+    ),
+]
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        help="KEY=VALUE template parameter, repeatable; AWS::Region and AWS::AccountId set the "
+        "environment.",
+    ),
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", help="Output format: text or json.", callback=_check_format)
+]
+ContextOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--context",
+        help="KEY=VALUE context for a CDK app directory, repeatable (wins over cdk.json and "
+        "cdk.context.json).",
+    ),
+]
+AppOption = Annotated[
+    str | None,
+    typer.Option("--app", help="Command that synthesizes the CDK app, instead of cdk.json's."),
+]
+SynthTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--synth-timeout",
+        min=1,
+        help="Seconds a CDK app directory's synth may take; the command and its children are "
+        "stopped beyond it.",
+    ),
+]
+
+
+ReportOption = Annotated[
+    str | None,
+    typer.Option("--report", help="Write a self-contained HTML report with plots here."),
+]
+PlotsOption = Annotated[
+    str | None, typer.Option("--plots", help="Write the report's plots as PNG files here.")
+]
+
+
+def _pictures(report: str | None, plots: str | None, title: str, figures, summary) -> None:
+    """The HTML report and/or PNG plots of a command's figures (a callable: drawn per use)."""
+    from bridgetwin.planning.report import write_pngs, write_report
+
+    if report:
+        write_report(report, title, figures(), summary)
+        typer.echo(f"report: {report}", err=True)
+    if plots:
+        written = write_pngs(plots, figures())
+        typer.echo(f"plots: {len(written)} PNG files in {plots}", err=True)

@@ -1,0 +1,94 @@
+"""The HTML report in a real headless browser (Debian's chromium): it loads with no console
+errors, every figure is an SVG with drawn paths, and the page is not blank."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from bridgetwin.graph import load_graph
+from bridgetwin.planning.goal import Goal
+from bridgetwin.planning.report import run_figures, run_summary, sweep_figures, write_report
+from bridgetwin.simulator import load_scenario, simulate
+from tests._templates import scenario, start_latency_alarm, webhook_template
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def browse(path, *extra: str) -> subprocess.CompletedProcess:
+    assert CHROMIUM, "chromium is missing: scripts/test installs it (apt-get install chromium)"
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr",
+         "--v=0", *extra, f"file://{path}"],
+        check=False, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def run_result():
+    template = webhook_template(rate=2)
+    template["Resources"]["Slow"] = start_latency_alarm(threshold_ms=5_000, periods=1)
+    spec = scenario("20m", rate=4, endpoints=[{"match": "*", "latency": "50ms",
+                                               "outages": [{"start": "5m", "end": "8m"}]}])  # fmt: skip
+    return simulate(load_graph(template), load_scenario(spec))
+
+
+def check_in_browser(tmp_path, report, figures: int) -> None:
+    dom = browse(report, "--dump-dom")
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    svgs = re.findall(r"<svg.*?</svg>", dom.stdout, flags=re.S)
+    assert len(svgs) == figures
+    assert all(svg.count("<path") >= 5 for svg in svgs)  # axes, ticks and the data drawn
+    assert not re.search(r"CONSOLE|Uncaught|ERR_FILE", dom.stderr)
+    shot = tmp_path / "shot.png"
+    browse(report, f"--screenshot={shot}", f"--window-size=1000,{300 + 450 * figures}")
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(shot)[..., :3]
+    assert (pixels.min(axis=2) < 0.9).mean() > 0.005  # ink on the page, not a blank render
+
+
+def test_a_runs_report_renders_every_plot(tmp_path, run_result):
+    report = tmp_path / "run.html"
+    figures = list(run_figures(run_result))
+    assert [title for title, _ in figures] == [
+        "Events in flight at the end of each minute", "Events matched per minute",
+        "Latency percentiles", "Outcomes", "Alarm states"]  # fmt: skip
+    write_report(report, "run", iter(figures), run_summary(run_result))
+    text = report.read_text()
+    assert not re.search(r"(src|href)=[\"']https?:", text) and "<script" not in text  # offline
+    check_in_browser(tmp_path, report, 5)
+
+
+def test_a_sweeps_report_shows_the_band_and_the_goal(tmp_path):
+    rows = [{"rate": r, "target": "Rule/Api", "metric": "latency.start.p99", "mean": m,
+             "ci_low": m * 0.9, "ci_high": m * 1.1, "n": 5}
+            for r, m in ((10, 50.0), (20, 20.0), (40, 5.0))]  # fmt: skip
+    report = tmp_path / "sweep.html"
+    goal = Goal.parse("latency.start.p99 <= 30s")
+    write_report(report, "sweep", sweep_figures(rows, "rate", goal), ["three points"])
+    check_in_browser(tmp_path, report, 1)
+    assert "goal: latency.start.p99 &lt;= 30 s" in report.read_text()
+
+
+def test_simulate_writes_the_report_and_pngs(tmp_path):
+    from bridgetwin.cli import app
+
+    (tmp_path / "t.json").write_text(json.dumps(webhook_template()))
+    (tmp_path / "s.json").write_text(json.dumps(scenario("5m")))
+    out = CliRunner().invoke(app, ["simulate", str(tmp_path / "t.json"), "--scenario",
+                                   str(tmp_path / "s.json"), "--report", str(tmp_path / "r.html"),
+                                   "--plots", str(tmp_path / "plots")])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert (tmp_path / "r.html").read_text().count("<svg") == 4  # no alarms: no alarm plot
+    pngs = sorted((tmp_path / "plots").glob("*.png"))
+    assert len(pngs) == 4
+    import matplotlib.image
+
+    assert np.asarray(matplotlib.image.imread(pngs[0])).shape[0] > 100
