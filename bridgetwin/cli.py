@@ -233,4 +233,4 @@ def main() -> None:
 
 
 # The planning commands share this module's options; they register themselves on ``app``.
-from bridgetwin import _cli_planning  # noqa: E402, F401
+from bridgetwin import _cli_planning, _cli_producer  # noqa: E402, F401

@@ -26,10 +26,11 @@ def test_import_simulator_loads_no_cdk():
     assert [m for m in loaded if m.split(".")[0] in ("aws_cdk", "jsii", "constructs")] == []
 
 
-def test_the_testing_planning_and_cli_modules_load_no_cdk_boto3_dask_or_plotting():
+def test_testing_planning_producer_and_cli_load_no_cdk_boto3_dask_or_plotting():
     """pytest loads the plugin in every session of a project that has bridgetwin installed."""
     loaded = _loaded_after(
-        "import bridgetwin.testing, bridgetwin.testing.plugin, bridgetwin.planning, bridgetwin.cli"
+        "import bridgetwin.testing, bridgetwin.testing.plugin, bridgetwin.planning, "
+        "bridgetwin.producer, bridgetwin.cli"
     )
     heavy = ("aws_cdk", "jsii", "constructs", "boto3", "dask", "distributed", "scipy",
              "matplotlib", "plotly", "altair")  # fmt: skip

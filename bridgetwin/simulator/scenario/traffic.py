@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from bridgetwin.producer.config import PublisherConfig
 from bridgetwin.simulator.scenario.base import Duration, StrictModel
 
 
@@ -87,6 +88,25 @@ class Traffic(StrictModel):
     spool: bool = False
     """Durable store-and-forward at the producer: calls the SDK gives up on are kept and
     retried (re-resolving the endpoint) instead of lost."""
+    producer: PublisherConfig | None = None
+    """The configuration of :class:`bridgetwin.producer.EventPublisher` this traffic's
+    producers run: it sets ``batch``, ``retry``, ``throttle_retries``/``throttle_retry_delay``
+    and ``spool`` to what that client does (each retry waits the mean of its full-jitter
+    delay; fields given beside ``producer`` are replaced)."""
+
+    @model_validator(mode="after")
+    def _from_producer(self) -> Traffic:
+        config = self.producer
+        if config is None:
+            return self
+        retries = config.max_attempts - 1
+        mean = SdkRetry(attempts=retries, base=config.backoff_base / 2, cap=config.backoff_cap / 2)
+        for name, value in (("batch", config.max_batch_entries), ("retry", mean),
+                            ("throttle_retries", retries), ("on_throttle", "retry"),
+                            ("throttle_retry_delay", config.backoff_base / 2),
+                            ("spool", config.spool is not None)):  # fmt: skip
+            object.__setattr__(self, name, value)
+        return self
 
     @model_validator(mode="after")
     def _trace_has_calls(self) -> Traffic:
