@@ -262,3 +262,41 @@ def test_the_publish_command_sends_a_file_and_reports_counts(bus, moto_port, tmp
     (tmp_path / "bad.jsonl").write_text('{"source": "x"}\n')
     bad = CliRunner().invoke(app, ["publish", str(tmp_path / "bad.jsonl"), "--bus", name])
     assert bad.exit_code == 2 and "bad.jsonl:1: needs a string DetailType" in bad.output
+
+
+class RecordingClient:
+    """A stand-in for boto3's client that accepts everything and records each call's kwargs."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def put_events(self, **kwargs):
+        self.calls.append(kwargs)
+        return {"FailedEntryCount": 0,
+                "Entries": [{"EventId": str(i)} for i, _ in enumerate(kwargs["Entries"])]}  # fmt: skip
+
+
+def test_a_global_endpoints_id_goes_with_every_call():
+    client = RecordingClient()
+    with EventPublisher("orders", client=client, endpoint_id="abcde.veo") as out:
+        out.publish_many(events(12))
+    assert [c.get("EndpointId") for c in client.calls] == ["abcde.veo", "abcde.veo"]
+    assert {e["EventBusName"] for c in client.calls for e in c["Entries"]} == {"orders"}
+
+
+def test_publishing_from_many_threads_loses_and_duplicates_nothing():
+    import threading
+
+    client = RecordingClient()
+    out = EventPublisher("orders", client=client)
+    workers = [threading.Thread(target=lambda: [out.publish(e) for e in events(250)])
+               for _ in range(8)]  # fmt: skip
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    out.close()
+    keys = [json.loads(e["Detail"])["idempotency-key"] for c in client.calls for e in c["Entries"]]
+    assert len(keys) == len(set(keys)) == 2000
+    assert all(len(c["Entries"]) <= 10 for c in client.calls)
+    assert out.snapshot()["delivered"] == 2000

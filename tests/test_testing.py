@@ -136,6 +136,7 @@ def test_the_ci_example_passes_and_a_broken_objective_fails_with_its_table(pytes
     )
     assert json.loads((kept / "run-1.json").read_text())["seed"] == 11
     assert "Delivery over 3,600 s" in (kept / "run-1.txt").read_text()
+    assert (kept / "run-1.html").read_text().count("<svg") >= 4
 
 
 @pytest.mark.cdk

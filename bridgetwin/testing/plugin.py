@@ -3,8 +3,9 @@
 - ``twin`` fixture: :func:`bridgetwin.testing.twin` with a session cache, so a stack, app or
   assembly is synthesized and loaded once per test session however many tests use it.
 - ``--bridgetwin-results DIR``: when a test fails, the result of every run it simulated is
-  written to ``DIR/<test id>/run-<n>.json`` with its text report beside it (``.txt``), to read
-  or attach to the CI job. (The HTML report joins these when the planning work lands.)
+  written to ``DIR/<test id>/run-<n>.json`` with its text report (``.txt``) and its HTML report
+  with plots (``.html``, :mod:`bridgetwin.planning.report`) beside it, to read or attach to the
+  CI job.
 
 Loading the plugin imports nothing heavy: pytest loads it in every session of a project that
 has bridgetwin installed.
@@ -74,6 +75,7 @@ def _write_runs(directory: Path, runs: list) -> None:
 
     from rich.console import Console
 
+    from bridgetwin.planning.report import run_figures, run_summary, write_report
     from bridgetwin.simulator.results.report import render
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -82,3 +84,5 @@ def _write_runs(directory: Path, runs: list) -> None:
         console = Console(file=io.StringIO(), width=120, color_system=None)
         console.print(render(run.result))
         (directory / f"run-{number}.txt").write_text(console.file.getvalue(), encoding="utf-8")
+        write_report(directory / f"run-{number}.html", f"bridgetwin: run {number} of a failing "
+                     "test", run_figures(run.result), run_summary(run.result))  # fmt: skip
