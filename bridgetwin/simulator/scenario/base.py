@@ -11,7 +11,15 @@ import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    model_validator,
+)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
@@ -31,14 +39,34 @@ def parse_duration(value: Any) -> float:
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
-Duration = Annotated[float, BeforeValidator(parse_duration), Field(ge=0)]
+def _not_negative(value: float) -> float:
+    if value < 0:
+        raise ValueError("a duration cannot be negative")
+    return value
+
+
+DURATION_SCHEMA: dict[str, Any] = {
+    "anyOf": [
+        {"type": "number", "minimum": 0},
+        {"type": "string", "pattern": r"^\s*\d+(\.\d+)?\s*(ms|s|m|h|d)?\s*$"},
+    ],
+    "description": "A duration: seconds, or a number with ms, s, m, h or d (e.g. 250ms, 5m).",
+}
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    AfterValidator(_not_negative),
+    WithJsonSchema(DURATION_SCHEMA),
+]
 
 
 class StrictModel(BaseModel):
     """Unknown fields are errors (a typo names its place), and so are ``.inf`` and ``.nan``:
     no number in a scenario means anything when it is not finite."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
+    )
 
 
 class Latency(StrictModel):

@@ -54,5 +54,29 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
 
 
 def scenario_json_schema() -> dict[str, Any]:
-    """The JSON Schema of scenario files (``bridgetwin scenario-schema``)."""
-    return Scenario.model_json_schema()
+    """The JSON Schema of scenario files (``bridgetwin scenario-schema``): what the loader
+    accepts, in standard keywords, with every field's docstring as its description. A latency
+    may also be a plain duration, as the loader allows."""
+    from bridgetwin.simulator.scenario.base import DURATION_SCHEMA
+
+    schema = Scenario.model_json_schema()
+    latency = {"$ref": "#/$defs/Latency"}
+
+    standard = {
+        "ge": "minimum",
+        "gt": "exclusiveMinimum",
+        "le": "maximum",
+        "lt": "exclusiveMaximum",
+    }
+
+    def widen(node: Any) -> Any:
+        if isinstance(node, dict):
+            if node.get("$ref") == latency["$ref"]:
+                rest = {k: v for k, v in node.items() if k != "$ref"}
+                return {"anyOf": [DURATION_SCHEMA, latency], **rest}
+            return {standard.get(k, k): widen(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [widen(v) for v in node]
+        return node
+
+    return widen(schema)

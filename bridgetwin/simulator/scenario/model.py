@@ -111,7 +111,10 @@ class Slo(StrictModel):
     """Glob on ``rule/target``."""
     metric: Literal[SLO_METRICS]  # type: ignore[valid-type]
     max: Duration | None = None
+    """Upper bound: a duration for latency metrics (``60s``, ``500ms``; a bare number is
+    seconds, as everywhere in scenarios), a number of events for ``counts.*``."""
     min: Duration | None = None
+    """Lower bound, in the same units as ``max``."""
 
 
 DEFAULT_START_TIME = datetime(2026, 1, 5, tzinfo=UTC)
