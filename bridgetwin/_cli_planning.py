@@ -28,6 +28,13 @@ from bridgetwin._cli_common import (
 )
 from bridgetwin.cli import app
 
+SensitivityOption = Annotated[
+    bool,
+    typer.Option(
+        "--sensitivity",
+        help="Check the answer against the twin's unconfirmed defaults (retry backoff, latencies).",
+    ),
+]
 DEFAULT_METRICS = (
     "latency.start.p99",
     "latency.success.p99",
@@ -167,6 +174,40 @@ def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
     Console(width=160).print(table)
 
 
+@app.command("sensitivity")
+def sensitivity_command(
+    source: SourceArgument,
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", help="Metric, repeatable.")
+    ] = None,
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Runs per value.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", help="The seed of all runs.")] = 0,
+    param: ParamOption = None,
+    synth_timeout: SynthTimeoutOption = 600.0,
+    context: ContextOption = None,
+    app_command: AppOption = None,
+) -> None:
+    """How much each metric moves with the defaults AWS publishes no number for."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from bridgetwin.planning.sensitivity import sensitivity
+
+    metrics = tuple(metric or DEFAULT_METRICS[:2])
+    graph = _load(source, param, (synth_timeout, context, app_command))
+    shifts = sensitivity(graph, _scenario_dict(scenario), metrics, runs=seeds, sweep_seed=seed)
+    table = Table(title=f"Sensitivity to unconfirmed defaults (mean of {seeds} seeds)")
+    for column in ("assumption", "value", "target", "metric", "at defaults", "then", "change"):
+        table.add_column(column)
+    for s in shifts:
+        unit = _unit(s.metric)
+        change = "-" if s.change is None else f"{s.change:+,.3g}" + (" s" if unit == "s" else "")
+        table.add_row(s.assumption, str(s.value), s.target, s.metric, _show(s.base, unit),
+                      _show(s.moved, unit), change)  # fmt: skip
+    Console(width=180).print(table)
+
+
 @app.command("plan")
 def plan_command(
     source: SourceArgument,
@@ -182,6 +223,14 @@ def plan_command(
     app_command: AppOption = None,
     report: ReportOption = None,
     plots: PlotsOption = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Check the answer against "
+            "the twin's unconfirmed defaults (retry backoff, latencies, ...).",
+        ),
+    ] = False,
 ) -> None:
     """Find the smallest (or largest) value of a field that meets a goal with 95 % confidence."""
     from rich.console import Console
@@ -228,3 +277,20 @@ def plan_command(
         raise typer.Exit(1)
     console.print(f"Answer: {path} = {found.answer:g} ({found.direction} value meeting "
                   f"{found.goal}; {found.note})")  # fmt: skip
+    if sensitivity:
+        from bridgetwin.planning.grid import with_value
+        from bridgetwin.planning.sensitivity import hinges
+
+        shown = int(found.answer) if integer else found.answer
+        at_answer = with_value(_scenario_dict(scenario), path, shown)
+        checks = hinges(graph, at_answer, found.goal, target, runs=seeds, sweep_seed=seed)
+        fragile = sorted({p for p, _, holds in checks if not holds})
+        for assumption, value, holds in checks:
+            console.print(f"  at the answer, {assumption} = {value}: "
+                          f"{'holds' if holds else 'FAILS'}")  # fmt: skip
+        verdict = (
+            "The answer hinges on " + ", ".join(fragile)
+            if fragile
+            else "The answer holds across the plausible range of every unconfirmed default."
+        )
+        console.print(verdict)

@@ -108,3 +108,37 @@ def test_the_sweep_command_writes_csv_and_json(tmp_path):
     rows = json.loads(CliRunner().invoke(app, [*args, "--format", "json"]).output)
     assert [r[RATE_LIMIT] for r in rows] == [9, 20] and {r["unit"] for r in rows} == {"s"}
     assert rows[0]["mean"] > rows[1]["mean"]
+
+
+def test_sensitivity_moves_each_unconfirmed_default_alone():
+    """Nothing queues at 5 events/s through 100/s, so the mean start latency is the processing
+    latency itself: 20 ms by default, 100 ms at the top of its range (+80 ms exactly)."""
+    from bridgetwin.planning.sensitivity import sensitivity
+
+    spec = {"duration": "5m", "traffic": [{"bus": "orders", "rate": 5,
+                                           "events": [{"event": EVENT}]}],
+            "endpoints": [{"match": "*", "latency": 0}]}  # fmt: skip
+    shifts = sensitivity(webhook_graph(rate=100), spec, ("latency.start.mean",), runs=2)
+    moved = {(s.assumption, s.value): s for s in shifts}
+    assert moved[("eventbridge.processing_latency", "100ms")].change == pytest.approx(0.08)
+    assert moved[("eventbridge.processing_latency", "10ms")].change == pytest.approx(-0.01)
+    assert moved[("eventbridge.retry_backoff.cap", 300)].change == pytest.approx(0)
+    stated = {**spec, "eventbridge": {"processing_latency": "20ms"}}
+    assert not any(s.assumption == "eventbridge.processing_latency"
+                   for s in sensitivity(webhook_graph(rate=100), stated, ("latency.start.mean",),
+                                        runs=2))  # fmt: skip
+
+
+def test_plan_says_when_its_answer_hinges_on_an_assumption(tmp_path):
+    from bridgetwin.cli import app
+
+    spec = {**base(duration="20m"), "eventbridge": {}}  # processing latency left to the default
+    (tmp_path / "t.json").write_text(json.dumps(webhook_template(rate=100)))
+    (tmp_path / "s.json").write_text(json.dumps(spec))
+    out = CliRunner().invoke(app, ["plan", str(tmp_path / "t.json"), "--scenario",
+                                   str(tmp_path / "s.json"), "--vary", f"{RATE_LIMIT}=9:30",
+                                   "--goal", "latency.start.mean <= 100ms", "--seeds", "3",
+                                   "--sensitivity"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "at the answer, eventbridge.processing_latency = 100ms: FAILS" in out.output
+    assert "The answer hinges on eventbridge.processing_latency" in out.output
