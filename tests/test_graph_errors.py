@@ -316,3 +316,31 @@ def test_sam_function_events_do_not_make_false_circular_dependencies(tmp_path):
     (tmp_path / "bad.yaml").write_text(SAM_API.replace("!Ref MyApi", "!Ref NoSuchApi"))
     with pytest.raises(TemplateError, match="Ref to unknown resource or parameter 'NoSuchApi'"):
         load_graph(tmp_path / "bad.yaml")
+
+
+def test_a_needed_parameter_names_every_parameter_still_without_a_value():
+    """The twin needs Rate (a rate limit); Env has no value either, the NoEcho Key is never
+    asked for: one message lists Env and Rate, so one command can give both."""
+    from bridgetwin.graph import TemplateError, load_graph
+
+    template = {
+        "Parameters": {"Rate": {"Type": "Number"}, "Env": {"Type": "String"},
+                       "Key": {"Type": "String", "NoEcho": True}},
+        "Resources": {
+            "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": {"Fn::Sub": "o-${Env}"}}},
+            "Conn": {"Type": "AWS::Events::Connection", "Properties": {
+                "AuthorizationType": "API_KEY", "AuthParameters": {"ApiKeyAuthParameters": {
+                    "ApiKeyName": "k", "ApiKeyValue": {"Ref": "Key"}}}}},
+            "Dest": {"Type": "AWS::Events::ApiDestination", "Properties": {
+                "ConnectionArn": {"Fn::GetAtt": ["Conn", "Arn"]}, "HttpMethod": "POST",
+                "InvocationEndpoint": "https://x.example.com", "InvocationRateLimitPerSecond": {"Ref": "Rate"}}},
+        },
+    }  # fmt: skip
+    with pytest.raises(TemplateError) as info:
+        load_graph(template)
+    assert str(info.value).endswith(
+        "the loaded stacks have 2 parameters without a value (Env, Rate): give them at once "
+        "with --param Env=VALUE --param Rate=VALUE"
+    )
+    graph = load_graph(template, {"Rate": 5})  # Env is not needed: a placeholder, a warning
+    assert graph.api_destinations[0].rate_limit_per_second == 5

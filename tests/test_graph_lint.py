@@ -336,3 +336,25 @@ def test_lint_plaintext_secret_in_target_http_parameters(http, flagged):
         (finding,) = findings
         assert finding.resource == "Rule0"
         assert f"target T HttpParameters.{flagged[0]} is a literal credential" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "flagged"),
+    [("https://x.example.com/hook?api_key=k-123", "InvocationEndpoint query parameter api_key"),
+     ("https://x.example.com/hook?page=2&token=abc", "InvocationEndpoint query parameter token"),
+     ("https://bob:hunter2@x.example.com/hook", "InvocationEndpoint user:password"),
+     ({"Fn::Sub": "https://x.example.com/hook?api_key=${Key}"}, None),
+     ("https://x.example.com/hook?page=2&key=orders", None),
+     ("https://x.example.com/orders/*", None)],
+)  # fmt: skip
+def test_lint_plaintext_secret_in_an_endpoint_url(endpoint, flagged):
+    tpl = template({"Targets": [target({"Fn::GetAtt": ["Dest", "Arn"]})]})
+    tpl["Resources"]["Dest"]["Properties"]["InvocationEndpoint"] = endpoint
+    tpl["Parameters"] = {"Key": {"Type": "String", "NoEcho": True}}
+    findings = [f for f in lint_graph(load_graph(tpl)) if f.code == "plaintext-secret"]
+    if flagged is None:
+        assert findings == []
+    else:
+        (finding,) = findings
+        assert finding.resource == "Dest"
+        assert finding.message.startswith(f"{flagged} is a literal credential in the template")

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bridgetwin.graph._credentials import url_secrets
 from bridgetwin.graph._intrinsics import StackContext
 from bridgetwin.graph._linker import Linker
 from bridgetwin.graph._values import SecretReference, render
@@ -189,6 +190,7 @@ def build_connection(b: Build) -> Connection:
 
 
 def build_api_destination(b: Build) -> ApiDestination:
+    raw = (b.ctx.resources[b.logical_id].get("Properties") or {}).get("InvocationEndpoint")
     return ApiDestination(
         id=b.gid,
         name=b.name(b.props, "Name"),
@@ -203,6 +205,7 @@ def build_api_destination(b: Build) -> ApiDestination:
         ),
         connection=b.linker.link(b.props.get("ConnectionArn")),
         rate_limit_is_default="InvocationRateLimitPerSecond" not in b.props,
+        literal_secrets=url_secrets(raw) if isinstance(raw, str) else (),
     )
 
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bridgetwin.graph._build import Build
+from bridgetwin.graph._credentials import CREDENTIAL_NAMES, CREDENTIAL_SCHEMES
 from bridgetwin.graph._linker import Linker, arn_parts
 from bridgetwin.graph._values import render
 from bridgetwin.graph.model import (
@@ -47,13 +48,6 @@ def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), Linker.text(v)) for k, v in (value or {}).items())
 
 
-_CREDENTIAL_NAMES = frozenset({
-    "authorization", "proxy-authorization", "x-api-key", "api-key", "apikey", "api_key",
-    "x-auth-token", "auth-token", "token", "access_token", "client_secret", "secret", "password",
-})  # fmt: skip
-_CREDENTIAL_SCHEMES = ("bearer ", "basic ", "token ", "digest ")
-
-
 def _literal_secrets(raw: Any) -> tuple[str, ...]:
     """Header and query parameters whose template value is a literal credential: a credential's
     name or an HTTP auth scheme, written as text (not a reference or dynamic reference)."""
@@ -63,8 +57,8 @@ def _literal_secrets(raw: Any) -> tuple[str, ...]:
         for name, value in (values or {}).items() if isinstance(values, Mapping) else ():
             if not isinstance(value, str) or value.startswith("{{resolve:"):
                 continue
-            if str(name).lower() in _CREDENTIAL_NAMES or value.lower().startswith(
-                _CREDENTIAL_SCHEMES
+            if str(name).lower() in CREDENTIAL_NAMES or value.lower().startswith(
+                CREDENTIAL_SCHEMES
             ):
                 found.append(f"HttpParameters.{group}.{name}")
     return tuple(found)

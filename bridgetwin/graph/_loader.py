@@ -74,7 +74,24 @@ def load_graph(
         )
     for ctx in assembly.stacks.values():
         check_references(ctx)
-    return _Builder(assembly, {src.name: src.path for src in sources}).graph()
+    try:
+        return _Builder(assembly, {src.name: src.path for src in sources}).graph()
+    except TemplateError as exc:
+        raise _asking_all(exc, assembly) from None
+
+
+def _asking_all(exc: TemplateError, assembly: Assembly) -> TemplateError:
+    """A value the twin needs came from a parameter without a value: name every parameter the
+    loaded stacks still lack, so the user can give them all in one command."""
+    waiting = sorted({n for ctx in assembly.stacks.values() for n in ctx.placeholders})
+    if "has no value and no Default" not in exc.reason or len(waiting) < 2:
+        return exc
+    flags = " ".join(f"--param {name}=VALUE" for name in waiting)
+    return TemplateError(
+        f"{exc.reason}; the loaded stacks have {len(waiting)} parameters without a value "
+        f"({', '.join(waiting)}): give them at once with {flags}",
+        stack=exc.stack, logical_id=exc.logical_id, property_path=exc.property_path,
+    )  # fmt: skip
 
 
 def _sam_dlq_policy(rule_id: str) -> dict[str, Any]:

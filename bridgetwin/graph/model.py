@@ -148,6 +148,8 @@ class ApiDestination:
     rate_limit_per_second: int
     connection: str | None
     rate_limit_is_default: bool = False
+    literal_secrets: tuple[str, ...] = ()
+    """Parts of the endpoint URL holding a literal credential (for ``bridgetwin lint``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,11 @@ from bridgetwin.graph.lint.endpoint_replication import endpoint_replication
 from bridgetwin.graph.lint.event_loop import event_loop, event_loop_after_rewrite
 from bridgetwin.graph.lint.inert_alarm import inert_alarm
 from bridgetwin.graph.lint.missing_dlq import missing_dlq
-from bridgetwin.graph.lint.plaintext_secret import plaintext_secret, plaintext_target_secret
+from bridgetwin.graph.lint.plaintext_secret import (
+    plaintext_secret,
+    plaintext_target_secret,
+    plaintext_url_secret,
+)
 from bridgetwin.graph.lint.retry_age_fit import retry_age_fit
 from bridgetwin.graph.lint.shared_rate_limit import cross_stack_rate_limit, shared_rate_limit
 from bridgetwin.graph.model import Graph
@@ -75,6 +79,10 @@ PACK: tuple[PackEntry, ...] = (
     ),
     PackEntry(
         plaintext_target_secret, lambda g: g.rules, "plaintext-secret", Severity.ERROR, _READABLE,
+    ),
+    PackEntry(
+        plaintext_url_secret, lambda g: g.api_destinations, "plaintext-secret", Severity.ERROR,
+        _READABLE,
     ),
     PackEntry(
         cross_stack_rate_limit, lambda g: g.api_destinations, "cross-stack-rate-limit",

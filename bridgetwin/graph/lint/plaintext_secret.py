@@ -1,11 +1,11 @@
 """Secrets must come from Secrets Manager (or a NoEcho parameter), never literals in the template:
-a connection's credentials, and credentials a rule target sends in its own headers or query
-strings."""
+a connection's credentials, credentials a rule target sends in its own headers or query
+strings, and API keys or passwords written into an API destination's URL."""
 
 from __future__ import annotations
 
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Connection, Graph, Rule
+from bridgetwin.graph.model import ApiDestination, Connection, Graph, Rule
 
 
 def plaintext_secret(connection: Connection, graph: Graph) -> Verdict:
@@ -27,5 +27,14 @@ def plaintext_target_secret(rule: Rule, graph: Graph) -> Verdict:
         return NonCompliant(
             f"{', '.join(fields)} is a literal credential in the template (use the connection's "
             "secret parameters)"
+        )
+    return Compliance.COMPLIANT
+
+
+def plaintext_url_secret(destination: ApiDestination, graph: Graph) -> Verdict:
+    if destination.literal_secrets:
+        return NonCompliant(
+            f"{', '.join(destination.literal_secrets)} is a literal credential in the template "
+            "(send it from the connection's secret parameters instead)"
         )
     return Compliance.COMPLIANT
