@@ -120,3 +120,21 @@ def _pictures(report: str | None, plots: str | None, title: str, figures, summar
     if plots:
         written = write_pngs(plots, figures())
         typer.echo(f"plots: {len(written)} PNG files in {plots}", err=True)
+
+
+FILE_WIDTH = 160
+"""Columns for tables written to a file or a pipe (``COLUMNS`` overrides it); on a terminal,
+the terminal's own width."""
+
+
+def console():
+    """A rich console that fits the terminal it writes to (rich measures it), or is
+    ``FILE_WIDTH`` columns wide when the output is a file or a pipe."""
+    import os
+
+    from rich.console import Console
+
+    out = Console()
+    if out.is_terminal:
+        return out
+    return Console(width=int(os.environ.get("COLUMNS", FILE_WIDTH)))

@@ -25,6 +25,7 @@ from bridgetwin._cli_common import (
     _fail,
     _load,
     _pictures,
+    console,
 )
 from bridgetwin.cli import app
 
@@ -157,7 +158,6 @@ def sweep_command(
 
 
 def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Sweep: mean [95 % CI] over {seeds} seeds per point")
@@ -171,7 +171,7 @@ def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
         ci = f"[{_show(row['ci_low'], unit)}, {_show(row['ci_high'], unit)}]"
         table.add_row(*(str(row[p]) for p in paths), row["target"], row["metric"],
                       _show(row["mean"], unit), ci)  # fmt: skip
-    Console(width=160).print(table)
+    console().print(table)
 
 
 @app.command("sensitivity")
@@ -189,7 +189,6 @@ def sensitivity_command(
     app_command: AppOption = None,
 ) -> None:
     """How much each metric moves with the defaults AWS publishes no number for."""
-    from rich.console import Console
     from rich.table import Table
 
     from bridgetwin.planning.sensitivity import sensitivity
@@ -205,7 +204,7 @@ def sensitivity_command(
         change = "-" if s.change is None else f"{s.change:+,.3g}" + (" s" if unit == "s" else "")
         table.add_row(s.assumption, str(s.value), s.target, s.metric, _show(s.base, unit),
                       _show(s.moved, unit), change)  # fmt: skip
-    Console(width=180).print(table)
+    console().print(table)
 
 
 @app.command("plan")
@@ -233,7 +232,6 @@ def plan_command(
     ] = False,
 ) -> None:
     """Find the smallest (or largest) value of a field that meets a goal with 95 % confidence."""
-    from rich.console import Console
     from rich.table import Table
 
     from bridgetwin.planning import PlanningError
@@ -262,8 +260,8 @@ def plan_command(
             ci = f"[{_show(e['ci_low'], unit)}, {_show(e['ci_high'], unit)}]"
             table.add_row(f"{probe.value:g}", e["target"], _show(e["mean"], unit), ci,
                           "holds" if probe.holds else "fails")  # fmt: skip
-    console = Console(width=160)
-    console.print(table)
+    out = console()
+    out.print(table)
     if report or plots:
         from bridgetwin.planning.report import sweep_figures
 
@@ -273,9 +271,9 @@ def plan_command(
         _pictures(report, plots, f"bridgetwin plan: {source}",
                   lambda: sweep_figures(rows, path, found.goal), summary)  # fmt: skip
     if found.answer is None:
-        console.print(f"No value of {path} in {low:g}..{high:g} meets {found.goal}: {found.note}")
+        out.print(f"No value of {path} in {low:g}..{high:g} meets {found.goal}: {found.note}")
         raise typer.Exit(1)
-    console.print(f"Answer: {path} = {found.answer:g} ({found.direction} value meeting "
+    out.print(f"Answer: {path} = {found.answer:g} ({found.direction} value meeting "
                   f"{found.goal}; {found.note})")  # fmt: skip
     if sensitivity:
         from bridgetwin.planning.grid import with_value
@@ -286,11 +284,11 @@ def plan_command(
         checks = hinges(graph, at_answer, found.goal, target, runs=seeds, sweep_seed=seed)
         fragile = sorted({p for p, _, holds in checks if not holds})
         for assumption, value, holds in checks:
-            console.print(f"  at the answer, {assumption} = {value}: "
+            out.print(f"  at the answer, {assumption} = {value}: "
                           f"{'holds' if holds else 'FAILS'}")  # fmt: skip
         verdict = (
             "The answer hinges on " + ", ".join(fragile)
             if fragile
             else "The answer holds across the plausible range of every unconfirmed default."
         )
-        console.print(verdict)
+        out.print(verdict)

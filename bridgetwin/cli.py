@@ -22,6 +22,7 @@ from bridgetwin._cli_common import (
     _fail,
     _load,
     _pictures,
+    console,
 )
 from bridgetwin._jsonarg import JsonArgumentError, read_json_argument
 
@@ -209,7 +210,7 @@ def simulate_command(
     if output_format == "json":
         typer.echo(result.to_json())
     else:
-        Console(width=160).print(render(result))
+        console().print(render(result))
     if report or plots:
         from bridgetwin.planning.report import run_figures, run_summary
 
