@@ -59,11 +59,20 @@ def test_a_runs_report_renders_every_plot(tmp_path, run_result):
     figures = list(run_figures(run_result))
     assert [title for title, _ in figures] == [
         "Events in flight at the end of each minute", "Events matched per minute",
-        "Latency percentiles", "Outcomes", "Alarm states"]  # fmt: skip
+        "Per minute: Rule/Api", "Latency percentiles", "Outcomes", "Alarm states"]  # fmt: skip
     write_report(report, "run", iter(figures), run_summary(run_result))
     text = report.read_text()
     assert not re.search(r"(src|href)=[\"']https?:", text) and "<script" not in text  # offline
-    check_in_browser(tmp_path, report, 5)
+    check_in_browser(tmp_path, report, 6)
+
+
+def test_per_minute_series_add_up_to_the_counts(run_result):
+    """The series the report plots are the counts, minute by minute (both lane paths)."""
+    (target,) = run_result.targets
+    for series, count in (("attempts", "attempts"), ("retries", "retries"),
+                          ("rate_limited", "rate_limited"), ("dlq", "dlq")):  # fmt: skip
+        assert sum(target.per_minute[series]) == target.counts[count]
+    assert target.counts["retries"] > 0 and target.counts["rate_limited"] > 0
 
 
 def test_a_sweeps_report_shows_the_band_and_the_goal(tmp_path):
@@ -86,9 +95,20 @@ def test_simulate_writes_the_report_and_pngs(tmp_path):
                                    str(tmp_path / "s.json"), "--report", str(tmp_path / "r.html"),
                                    "--plots", str(tmp_path / "plots")])  # fmt: skip
     assert out.exit_code == 0, out.output
-    assert (tmp_path / "r.html").read_text().count("<svg") == 4  # no alarms: no alarm plot
+    assert (tmp_path / "r.html").read_text().count("<svg") == 5  # no alarms: no alarm plot
     pngs = sorted((tmp_path / "plots").glob("*.png"))
-    assert len(pngs) == 4
+    assert len(pngs) == 5
     import matplotlib.image
 
     assert np.asarray(matplotlib.image.imread(pngs[0])).shape[0] > 100
+
+
+def test_per_minute_series_add_up_in_block_runs_too():
+    """A steady run whose requests start in blocks, with retries and a binding rate limit."""
+    spec = scenario("10m", rate=120, endpoints=[{"match": "*", "latency": "20ms",
+                                                 "responses": {200: 0.95, 500: 0.05}}])  # fmt: skip
+    (target,) = simulate(load_graph(webhook_template(rate=100, retries=2)),
+                         load_scenario(spec)).targets  # fmt: skip
+    for series in ("attempts", "retries", "rate_limited", "dlq"):
+        assert sum(target.per_minute[series]) == target.counts[series]
+    assert min(target.counts[s] for s in ("retries", "rate_limited", "dlq")) > 0

@@ -6,8 +6,9 @@ well). matplotlib was chosen over plotly and Vega-Altair for that reason: both o
 the browser with a JavaScript runtime that would have to be inlined (megabytes) to stay offline.
 ``--plots DIR`` writes the same figures as PNG files.
 
-A run's report: backlog (events in flight) and arrivals per minute per target, latency
-percentiles, outcomes, alarm states over time. A sweep's: each metric's mean against the varied
+A run's report: backlog (events in flight) and arrivals per minute per target; attempts,
+retries, rate-limited starts and DLQ arrivals per minute for each target; latency percentiles,
+outcomes, alarm states over time. A sweep's: each metric's mean against the varied
 value with its 95 % confidence band, and the goal's bound when there is one.
 """
 
@@ -56,6 +57,17 @@ def run_figures(result: Any) -> Iterator[tuple[str, Any]]:
         axes.set(xlabel="minute of the run", ylabel=label, title=title)
         axes.legend(fontsize=7, loc="upper right")
         yield title, figure
+    for name, target in zip(names, targets, strict=True):
+        figure, axes = plt.subplots(figsize=(9, 3.2))
+        for series, label in (("attempts", "attempts"), ("retries", "retries"),
+                              ("rate_limited", "waited for the rate limit"),
+                              ("dlq", "sent to the DLQ")):  # fmt: skip
+            values = target.per_minute.get(series, [])
+            axes.plot(range(len(values)), values, label=label)
+        axes.set(xlabel="minute of the run", ylabel="per minute",
+                 title=f"Attempts, retries, rate limiting and DLQ arrivals: {name}")  # fmt: skip
+        axes.legend(fontsize=7)
+        yield f"Per minute: {name}", figure
     figure, axes = plt.subplots(figsize=(9, 3.2))
     width = 0.8 / 6
     for k, (kind, pct) in enumerate((kind, p) for kind in ("start", "success")

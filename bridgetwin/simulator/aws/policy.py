@@ -91,6 +91,7 @@ class RetryPolicy:
             state.dropped_by_error[code] += 1
             return
         state.dlq += 1
+        state.per_minute["dlq"][int(at / 60)] += 1
         state.store.record("InvocationsSentToDlq", at)
         state.dlq_by_condition[condition or "none (not retried)"] += 1
         state.dlq_by_error[code] += 1

@@ -110,6 +110,10 @@ def build_result(sim: Simulation) -> Result:
                 ingested_by_minute=[
                     int(n) for n in state.ingested_by_minute[: math.ceil(sim.horizon / 60)]
                 ],
+                per_minute={
+                    name: [int(n) for n in series[: math.ceil(sim.horizon / 60)]]
+                    for name, series in state.per_minute.items()
+                },
             )
         )
     regions = tuple(

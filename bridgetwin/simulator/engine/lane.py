@@ -143,6 +143,7 @@ class Lane(BlockPath):
         inside = start <= state.horizon  # only what the run saw is counted
         if start > ready + ROUNDING and inside:
             state.throttled += 1
+            state.per_minute["rate_limited"][int(start / 60)] += 1
         if start - ingest > state.max_age:
             waiting = ("THROTTLING", "still waiting for the rate limit")
             self._policy.fail(
@@ -155,6 +156,8 @@ class Lane(BlockPath):
         if self.trace is not None:
             self.trace.append((ready, start, ingest))
         state.attempts += inside
+        if inside:
+            state.per_minute["attempts"][int(start / 60)] += 1
         store = state.store
         store.record("InvocationAttempts", start)
         if attempt == 0:
@@ -170,6 +173,8 @@ class Lane(BlockPath):
                 store.record("IngestionToInvocationCompleteLatency", end, (end - ingest) * 1e3)
         else:
             state.retries += inside
+            if inside:
+                state.per_minute["retries"][int(start / 60)] += 1
             store.record("RetryInvocationAttempts", start)
         if outcome[1] == OK:
             store.record("SuccessfulInvocationAttempts", end)

@@ -76,12 +76,18 @@ class TargetState:
     store: MetricStore = field(init=False)
     ingested_by_minute: np.ndarray = field(init=False)
     finished_by_minute: np.ndarray = field(init=False)
+    per_minute: dict[str, np.ndarray] = field(init=False)
+    """Attempts, retries, rate-limited starts and DLQ arrivals in each minute (for reports)."""
 
     def __post_init__(self) -> None:
         self.store = MetricStore(self.horizon)
         minutes = int(self.horizon // 60) + 1
         self.ingested_by_minute = np.zeros(minutes, dtype=np.int64)
         self.finished_by_minute = np.zeros(minutes, dtype=np.int64)
+        self.per_minute = {
+            name: np.zeros(minutes, dtype=np.int64)
+            for name in ("attempts", "retries", "rate_limited", "dlq")
+        }
 
     def finish(self, at: float) -> bool:
         """Count a final outcome at ``at``; False when it happens after the horizon."""
@@ -126,16 +132,24 @@ class TargetState:
             done = first & (ends <= horizon)
             success = ok & (ends <= horizon)
         delivered = int(np.count_nonzero(success))
+        waited = starts > ready + ROUNDING
+        per_minute = self.per_minute
         if seen is first:
             self.attempts += len(starts)
             self.retries += len(starts) - int(np.count_nonzero(first))
-            self.throttled += int(np.count_nonzero(starts > ready + ROUNDING))
+            self.throttled += int(np.count_nonzero(waited))
+            _tally(per_minute["attempts"], starts)
+            _tally(per_minute["retries"], starts[~first])
+            _tally(per_minute["rate_limited"], starts[waited])
         else:  # the run's last flush: attempts that start after the horizon are not counted
             self.censor(ingest[first & ~seen])
             inside = starts <= horizon
             self.attempts += int(np.count_nonzero(inside))
             self.retries += int(np.count_nonzero(inside & ~first))
-            self.throttled += int(np.count_nonzero(inside & (starts > ready + ROUNDING)))
+            self.throttled += int(np.count_nonzero(inside & waited))
+            _tally(per_minute["attempts"], starts[inside])
+            _tally(per_minute["retries"], starts[inside & ~first])
+            _tally(per_minute["rate_limited"], starts[inside & waited])
         self.delivered += delivered
         self.finished_late += int(np.count_nonzero(ok)) - delivered
         waits = starts[seen] - ingest[seen]

@@ -29,6 +29,9 @@ class TargetResult:
     """Events in flight at the end of each minute."""
     ingested_by_minute: list[int] = field(default_factory=list)
     """Events matched for the target in each minute of the run."""
+    per_minute: dict[str, list[int]] = field(default_factory=dict)
+    """``attempts``, ``retries``, ``rate_limited`` (starts that waited) and ``dlq`` (arrivals)
+    in each minute of the run."""
 
 
 @dataclass(frozen=True)
