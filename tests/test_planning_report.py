@@ -112,3 +112,25 @@ def test_per_minute_series_add_up_in_block_runs_too():
     for series in ("attempts", "retries", "rate_limited", "dlq"):
         assert sum(target.per_minute[series]) == target.counts[series]
     assert min(target.counts[s] for s in ("retries", "rate_limited", "dlq")) > 0
+
+
+def test_a_failover_timeline_shows_the_disruption_and_the_time_away(tmp_path):
+    from types import SimpleNamespace
+
+    from bridgetwin.planning.report import failover_figures
+
+    timeline = [{"at_s": 600.0, "event": "us-east-1 disrupted"},
+                {"at_s": 960.0, "event": "producers resolve to us-west-2 (failover)"},
+                {"at_s": 2400.0, "event": "us-east-1 recovers"},
+                {"at_s": 2520.0, "event": "producers reach us-east-1 again (failback)"}]  # fmt: skip
+    result = SimpleNamespace(duration_s=3600.0, failover=[{
+        "endpoint": "Payments", "timeline": timeline, "primary_region": "us-east-1",
+        "secondary_region": "us-west-2", "switched_at_s": 960.0, "failback_at_s": 2520.0,
+        "rto_s": 360.0}])  # fmt: skip
+    ((title, figure),) = list(failover_figures(result))
+    assert title == "Failover timeline: Payments"
+    spans = [(p.get_x(), p.get_width()) for p in figure.axes[0].patches]
+    assert [(round(x, 3), round(w, 3)) for x, w in spans] == [(10.0, 30.0), (16.0, 26.0)]
+    report = tmp_path / "failover.html"
+    write_report(report, "failover", iter([(title, figure)]), [])
+    check_in_browser(tmp_path, report, 1)

@@ -103,6 +103,35 @@ def run_figures(result: Any) -> Iterator[tuple[str, Any]]:
         axes.set(xlabel="minute of the run", xlim=(0, result.duration_s / 60),
                  title="Alarm states (green OK, red ALARM, grey insufficient data)")  # fmt: skip
         yield "Alarm states", figure
+    yield from failover_figures(result)
+
+
+def failover_figures(result: Any) -> Iterator[tuple[str, Any]]:
+    """Per global endpoint: the disruption, the time producers were routed away, and each step
+    of the failover chain (alarm, health check, DNS) on one time line."""
+    plt = _figures_backend()
+    for summary in result.failover:
+        figure, axes = plt.subplots(figsize=(9, 2.4))
+        end = result.duration_s / 60
+        timeline = summary.get("timeline", [])
+        disrupted = [e["at_s"] / 60 for e in timeline if "disrupted" in e["event"]]
+        recovered = [e["at_s"] / 60 for e in timeline if "recovers" in e["event"]]
+        if disrupted:
+            axes.axvspan(disrupted[0], recovered[0] if recovered else end, color="tab:red",
+                         alpha=0.15, label=f"{summary['primary_region']} disrupted")  # fmt: skip
+        if summary.get("switched_at_s") is not None:
+            back = summary.get("failback_at_s")
+            axes.axvspan(summary["switched_at_s"] / 60, back / 60 if back else end,
+                         color="tab:blue", alpha=0.15,
+                         label=f"producers on {summary['secondary_region']}")  # fmt: skip
+        for row, step in enumerate(timeline):
+            axes.axvline(step["at_s"] / 60, color="grey", linewidth=0.8)
+            axes.text(step["at_s"] / 60, 0.9 - 0.11 * (row % 8), " " + step["event"],
+                      fontsize=6, transform=axes.get_xaxis_transform())  # fmt: skip
+        title = f"Failover: {summary['endpoint']} (RTO {summary.get('rto_s')} s)"
+        axes.set(xlim=(0, end), yticks=[], xlabel="minute of the run", title=title)
+        axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        yield f"Failover timeline: {summary['endpoint']}", figure
 
 
 def sweep_figures(rows: list[dict[str, Any]], path: str, goal: Any = None):
