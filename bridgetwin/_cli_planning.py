@@ -246,7 +246,8 @@ def plan_command(
     try:
         low, high = float(parse_duration(low_text)), float(parse_duration(high_text))
         integer = low.is_integer() and high.is_integer() and "." not in bounds
-        found = plan(graph, _scenario_dict(scenario), vary=path, low=low, high=high,
+        spec = _scenario_dict(scenario)
+        found = plan(graph, spec, vary=path, low=low, high=high,
                      goal=Goal.parse(goal), target=target, runs=seeds, sweep_seed=seed,
                      integer=integer)  # fmt: skip
     except (PlanningError, ScenarioError, ValueError) as exc:
@@ -280,7 +281,7 @@ def plan_command(
         from bridgetwin.planning.sensitivity import hinges
 
         shown = int(found.answer) if integer else found.answer
-        at_answer = with_value(_scenario_dict(scenario), path, shown)
+        at_answer = with_value(spec, path, shown)
         checks = hinges(graph, at_answer, found.goal, target, runs=seeds, sweep_seed=seed)
         fragile = sorted({p for p, _, holds in checks if not holds})
         for assumption, value, holds in checks:

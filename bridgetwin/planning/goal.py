@@ -49,6 +49,16 @@ class Goal:
     def holds(self, low: float, high: float) -> bool:
         return high <= self.bound if self.op == "<=" else low >= self.bound
 
+    def judge(self, point: Any, target: str) -> tuple[bool, list[dict[str, Any]]]:
+        """Whether a sweep point meets the goal on every target the glob names (with the
+        confidence of its intervals), and the evidence per target; no target: it does not."""
+        names = sorted({n for run in point.runs for n in run if fnmatch.fnmatchcase(n, target)})
+        evidence = [{"target": n, **point.summary(n, self.metric)} for n in names]
+        holds = bool(evidence) and all(
+            e["mean"] is not None and self.holds(e["ci_low"], e["ci_high"]) for e in evidence
+        )
+        return holds, evidence
+
     def __str__(self) -> str:
         unit = " s" if self.metric.startswith("latency.") else ""
         return f"{self.metric} {self.op} {self.bound:g}{unit}"
@@ -101,15 +111,10 @@ def plan(
                              sweep_seed=sweep_seed, scheduler=scheduler)  # fmt: skip
             if point.error:
                 raise PlanningError(f"{vary}={shown}: the run failed: {point.error}")
-            names = sorted({name for run in point.runs for name in run})
-            chosen = [n for n in names if fnmatch.fnmatchcase(n, target)]
-            if not chosen:
-                raise PlanningError(
-                    f"--target '{target}' names no target; known: {', '.join(names)}"
-                )
-            evidence = [{"target": n, **point.summary(n, goal.metric)} for n in chosen]
-            holds = all(e["mean"] is not None and goal.holds(e["ci_low"], e["ci_high"])
-                        for e in evidence)  # fmt: skip
+            holds, evidence = goal.judge(point, target)
+            if not evidence:
+                known = ", ".join(sorted({name for run in point.runs for name in run}))
+                raise PlanningError(f"--target '{target}' names no target; known: {known}")
             seen[value] = Probe(value, holds, evidence)
         return seen[value]
 

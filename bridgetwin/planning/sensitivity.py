@@ -95,8 +95,6 @@ def hinges(
 ) -> list[tuple[str, Any, bool]]:
     """(assumption, value, whether the goal still holds) at both ends of each range: a plan
     that fails at one of them hinges on that assumption."""
-    import fnmatch
-
     out = []
     for path, values in ASSUMPTIONS:
         if _stated(spec, path):
@@ -104,10 +102,5 @@ def hinges(
         points = sweep(graph, spec, [Vary(path, values)], runs=runs, sweep_seed=sweep_seed,
                        scheduler="inline")  # fmt: skip
         for point, value in zip(points, values, strict=True):
-            names = sorted({n for run in point.runs for n in run if fnmatch.fnmatchcase(n, target)})
-            summaries = [point.summary(n, goal.metric) for n in names]
-            holds = bool(summaries) and all(
-                s["mean"] is not None and goal.holds(s["ci_low"], s["ci_high"]) for s in summaries
-            )
-            out.append((path, value, holds))
+            out.append((path, value, goal.judge(point, target)[0]))
     return out

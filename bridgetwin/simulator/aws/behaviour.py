@@ -24,7 +24,7 @@ import numpy as np
 from bridgetwin.simulator._random import Draws, latency_sampler
 from bridgetwin.simulator.aws.endpoint_capacity import ServerPool
 from bridgetwin.simulator.aws.service_quotas import REFUSAL_LATENCY, RejectingBucket
-from bridgetwin.simulator.scenario import Endpoint, TargetSettings
+from bridgetwin.simulator.scenario import Endpoint, Outage, TargetSettings
 
 OK, RETRYABLE, PERMANENT = 0, 1, 2
 THROTTLED = 3
@@ -84,10 +84,14 @@ class HttpBehaviour:
         self.pool = ServerPool(capacity.concurrency, capacity.queue) if capacity else None
         """The endpoint's workers, when it has a capacity."""
 
+    def _outage(self, at: float) -> Outage | None:
+        """The outage in effect at ``at``, if any."""
+        return next((o for o in self._endpoint.outages if o.start <= at < o.end), None)
+
     def _status(self, at: float) -> int | str:
-        for outage in self._endpoint.outages:
-            if outage.start <= at < outage.end:
-                return outage.status
+        outage = self._outage(at)
+        if outage is not None:
+            return outage.status
         index = bisect.bisect_left(self._cumulative, self._uniform.next())
         return self._statuses[min(index, len(self._statuses) - 1)]
 
@@ -101,7 +105,7 @@ class HttpBehaviour:
             tokens.expires_at = at + self._endpoint.oauth.token_ttl
         status = self._status(at)
         latency = self._latency.next()
-        if self.pool is not None and not self._in_outage(at):
+        if self.pool is not None and self._outage(at) is None:
             served = self.pool.admit(at, latency)
             if served is None:  # the waiting line is full
                 capacity = self._endpoint.capacity
@@ -115,9 +119,6 @@ class HttpBehaviour:
         if status in (401, 407) and tokens is not None:
             tokens.expires_at = -math.inf  # refresh the token, then retry
         return at + latency, *self._classify(status)
-
-    def _in_outage(self, at: float) -> bool:
-        return any(outage.start <= at < outage.end for outage in self._endpoint.outages)
 
     def steady(self, first_start: float, last_start: float) -> bool:
         """Whether attempts starting between the two times end independently of their exact
