@@ -1,63 +1,84 @@
 """``bridgetwin lint --format sarif``: a SARIF 2.1.0 log GitHub code scanning accepts.
 
-The official schema file cannot be fetched on this machine (no route to its host), so the test
-validates against the SARIF 2.1.0 definitions of every object we emit, transcribed from the
-specification (OASIS SARIF 2.1.0, §3.13-3.33): their required properties, types and enums, with
-no property the specification does not define for them.
+Checked by two independent references: the official SARIF 2.1.0 JSON Schema, and Microsoft's
+SARIF Multitool ``validate`` with its SARIF rules and GitHub's ingestion rules (``--rule-kind
+Sarif;Gh``: what code scanning requires of an upload, such as every rule's ``fullDescription``).
+Both come from the npm package ``@microsoft/sarif-multitool-linux`` (MIT), which ``scripts/test``
+installs under ``.tools/sarif``; ``BRIDGETWIN_SARIF_MULTITOOL`` points at another copy.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 from pathlib import Path
 
 import jsonschema
+import pytest
 from typer.testing import CliRunner
 
 from bridgetwin.cli import app
 
+ROOT = Path(__file__).parent.parent
 FIXTURE = Path(__file__).parent / "fixtures" / "full.yaml"
-
-
-def _object(properties: dict, required: tuple[str, ...] = ()) -> dict:
-    return {"type": "object", "properties": properties, "required": list(required),
-            "additionalProperties": False}  # fmt: skip
-
-
-MESSAGE = _object({"text": {"type": "string"}}, ("text",))
-REGION = _object({"startLine": {"type": "integer", "minimum": 1}})
-PHYSICAL = _object({"artifactLocation": _object({"uri": {"type": "string", "format": "uri-reference"}}),
-                    "region": REGION})  # fmt: skip
-LOGICAL = _object({"name": {"type": "string"}, "kind": {"type": "string"},
-                   "fullyQualifiedName": {"type": "string"}})  # fmt: skip
-LOCATION = _object(
-    {"physicalLocation": PHYSICAL, "logicalLocations": {"type": "array", "items": LOGICAL}}
+MULTITOOL = Path(
+    os.environ.get("BRIDGETWIN_SARIF_MULTITOOL")
+    or ROOT / ".tools/sarif/node_modules/@microsoft/sarif-multitool-linux/Sarif.Multitool"
 )
-RESULT = _object(
-    {"ruleId": {"type": "string"}, "ruleIndex": {"type": "integer", "minimum": -1},
-     "level": {"enum": ["none", "note", "warning", "error"]}, "message": MESSAGE,
-     "locations": {"type": "array", "items": LOCATION}},
-    ("message",),
-)  # fmt: skip
-DESCRIPTOR = _object(
-    {"id": {"type": "string"}, "name": {"type": "string"},
-     "shortDescription": MESSAGE, "help": MESSAGE},
-    ("id",),
-)  # fmt: skip
-DRIVER = _object({"name": {"type": "string"}, "version": {"type": "string"},
-                  "rules": {"type": "array", "items": DESCRIPTOR}}, ("name",))  # fmt: skip
-RUN = _object({"tool": _object({"driver": DRIVER}, ("driver",)),
-               "results": {"type": "array", "items": RESULT}}, ("tool",))  # fmt: skip
-SARIF = _object({"$schema": {"type": "string"}, "version": {"const": "2.1.0"},
-                 "runs": {"type": "array", "items": RUN}}, ("version", "runs"))  # fmt: skip
+ACCEPTED = {"SARIF2005": "the tool has no informationUri: bridgetwin has no published home page"}
+"""Validator findings (warning level and above) these logs are allowed, with the reason."""
 
 
-def test_lint_sarif_is_valid_and_points_at_the_template_line(monkeypatch):
-    monkeypatch.chdir(FIXTURE.parent.parent.parent)
-    result = CliRunner().invoke(app, ["lint", str(FIXTURE), "--format", "sarif"])
-    assert result.exit_code == 0, result.output  # warnings only
-    log = json.loads(result.output)
-    jsonschema.validate(log, SARIF)
+@pytest.fixture(scope="module")
+def multitool() -> Path:
+    assert MULTITOOL.is_file(), (
+        f"{MULTITOOL} is missing: scripts/test installs Microsoft's SARIF Multitool "
+        "(npm install --prefix .tools/sarif @microsoft/sarif-multitool-linux)"
+    )
+    return MULTITOOL
+
+
+def _schema_errors(log: dict, multitool: Path) -> list[str]:
+    schema = json.loads((multitool.parent / "sarif-2.1.0.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    return [f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(log)]
+
+
+def _validator_findings(log: dict, multitool: Path, tmp_path: Path) -> list[tuple[str, str]]:
+    """(rule id, message) of every warning or error the Multitool reports on ``log``."""
+    source, report = tmp_path / "log.sarif", tmp_path / "validation.sarif"
+    source.write_text(json.dumps(log, indent=2), encoding="utf-8")
+    run = subprocess.run(
+        [str(multitool), "validate", str(source), "--rule-kind", "Sarif;Gh",
+         "--level", "Error;Warning", "--output", str(report)],
+        check=False, capture_output=True, text=True, timeout=120,
+        env={**os.environ, "DOTNET_SYSTEM_GLOBALIZATION_INVARIANT": "1"},
+    )  # fmt: skip
+    assert report.is_file(), run.stdout + run.stderr
+    (validation,) = json.loads(report.read_text(encoding="utf-8"))["runs"]
+    return [(r["ruleId"], r["message"].get("text") or str(r["message"].get("arguments")))
+            for r in validation.get("results", [])]  # fmt: skip
+
+
+def _lint(source: Path) -> dict:
+    result = CliRunner().invoke(app, ["lint", str(source), "--format", "sarif"])
+    assert result.exit_code in (0, 1), result.output
+    return json.loads(result.output)
+
+
+def _assert_valid(log: dict, multitool: Path, tmp_path: Path) -> None:
+    assert _schema_errors(log, multitool) == []
+    unexpected = [f for f in _validator_findings(log, multitool, tmp_path) if f[0] not in ACCEPTED]
+    assert unexpected == []
+
+
+def test_lint_sarif_is_valid_and_points_at_the_template_line(monkeypatch, multitool, tmp_path):
+    monkeypatch.chdir(ROOT)
+    log = _lint(FIXTURE)
+    _assert_valid(log, multitool, tmp_path)
     (run,) = log["runs"]
     rules = [r["id"] for r in run["tool"]["driver"]["rules"]]
     assert rules == sorted({r["ruleId"] for r in run["results"]})
@@ -68,20 +89,41 @@ def test_lint_sarif_is_valid_and_points_at_the_template_line(monkeypatch):
     assert physical["artifactLocation"]["uri"] == "tests/fixtures/full.yaml"
     lines = FIXTURE.read_text().splitlines()
     assert lines[physical["region"]["startLine"] - 1].strip() == "OrderRule:"
+    descriptor = run["tool"]["driver"]["rules"][rules.index("event-loop-risk")]
+    assert descriptor["name"] == "EventLoopRisk"
+    assert descriptor["defaultConfiguration"] == {"level": "warning"}
 
 
-def test_lint_sarif_error_levels_and_exit_code(tmp_path):
+def test_lint_sarif_error_levels_and_exit_code_outside_the_working_directory(
+    monkeypatch, multitool, tmp_path
+):
     template = {"Resources": {"Bad": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
         "Namespace": "AWS/Events", "MetricName": "Invocations", "Statistic": "Sum", "Period": 60,
         "EvaluationPeriods": 1, "DatapointsToAlarm": 2, "Threshold": 1,
         "ComparisonOperator": "GreaterThanThreshold"}}}}  # fmt: skip
     (tmp_path / "t.json").write_text(json.dumps(template))
-    result = CliRunner().invoke(app, ["lint", str(tmp_path / "t.json"), "--format", "sarif"])
-    log = json.loads(result.output)
-    jsonschema.validate(log, SARIF)
+    monkeypatch.chdir(ROOT)  # the template lies outside it: an absolute file URI
+    log = _lint(tmp_path / "t.json")
+    _assert_valid(log, multitool, tmp_path)
     levels = {r["ruleId"]: r["level"] for r in log["runs"][0]["results"]}
     assert levels == {"inert-alarm": "warning"}
+    physical = log["runs"][0]["results"][0]["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == (tmp_path / "t.json").resolve().as_uri()
+    assert physical["region"] == {"startLine": 1}  # minified JSON: the key's line
     bad_format = CliRunner().invoke(app, ["lint", str(tmp_path / "t.json"), "--format", "xml"])
     assert (
         bad_format.exit_code == 2 and "must be text, json or sarif, got 'xml'" in bad_format.output
     )
+
+
+def test_the_validators_reject_what_code_scanning_would(multitool, tmp_path):
+    """The two references catch the mistakes this test file guards against: a log without
+    ``fullDescription`` (GitHub's GH2012), a rule named as its id (SARIF1001), a wrong version."""
+    log = _lint(FIXTURE)
+    for rule in log["runs"][0]["tool"]["driver"]["rules"]:
+        del rule["fullDescription"]
+        rule["name"] = rule["id"]
+    found = {rule for rule, _ in _validator_findings(log, multitool, tmp_path)}
+    assert {"GH2012", "SARIF1001"} <= found
+    log["version"] = "2.0.0"
+    assert any("2.0.0" in error for error in _schema_errors(log, multitool))

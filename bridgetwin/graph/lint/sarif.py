@@ -32,10 +32,19 @@ def _lines(path: str) -> tuple[str, ...]:
         return ()
 
 
-def _line_of(path: str, logical_id: str) -> int | None:
-    """The 1-based line where ``logical_id`` is declared as a key (JSON or YAML)."""
-    key = re.compile(rf'^\s*"?{re.escape(logical_id)}"?\s*:')
-    return next((n for n, line in enumerate(_lines(path), 1) if key.match(line)), None)
+def _region(path: str, logical_id: str) -> dict[str, int] | None:
+    """Where ``logical_id`` is declared as a key: its 1-based line (a YAML or pretty-printed JSON
+    key starting a line, else the first line holding it as a quoted key, as in minified JSON),
+    or the whole file when it cannot be found."""
+    lines = _lines(path)
+    if not lines:
+        return None
+    name = re.escape(logical_id)
+    for key in (re.compile(rf'^\s*"?{name}"?\s*:'), re.compile(rf'"{name}"\s*:')):
+        line = next((n for n, text in enumerate(lines, 1) if key.search(text)), None)
+        if line is not None:
+            return {"startLine": line}
+    return {"startLine": 1, "endLine": len(lines)}
 
 
 def _location(finding: GraphFinding, graph: Graph, base: Path) -> dict[str, Any]:
@@ -58,11 +67,31 @@ def _location(finding: GraphFinding, graph: Graph, base: Path) -> dict[str, Any]
         except ValueError:
             uri = path.resolve().as_uri()
         physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
-        line = _line_of(stack.template_path, logical_id or finding.resource)
-        if line is not None:
-            physical["region"] = {"startLine": line}
+        region = _region(stack.template_path, logical_id or finding.resource)
+        if region is not None:
+            physical["region"] = region
         location["physicalLocation"] = physical
     return location
+
+
+def _descriptor(code: str, level: str) -> dict[str, Any]:
+    """A rule as SARIF describes it: the stable id (the finding's code), a PascalCase name that
+    differs from it (SARIF1001), and the full description GitHub code scanning requires."""
+    explanation = _EXPLANATIONS.get(code)
+    short = f"{code}: {explanation}" if explanation else code
+    full = (
+        f"bridgetwin lint rule {code}: {explanation or 'see the finding message'}. Each "
+        "finding names the resource and says what to change; README's lint section lists the "
+        "rules."
+    )
+    return {
+        "id": code,
+        "name": "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", code)),
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": full},
+        "defaultConfiguration": {"level": level},
+    }
 
 
 def to_sarif(findings: list[GraphFinding], graph: Graph, base: Path | None = None) -> dict:
@@ -70,15 +99,8 @@ def to_sarif(findings: list[GraphFinding], graph: Graph, base: Path | None = Non
     working directory) when the template lies under it."""
     base = base or Path.cwd()
     codes = sorted({f.code for f in findings})
-    rules = [
-        {
-            "id": code,
-            "name": code,
-            "shortDescription": {"text": _EXPLANATIONS.get(code, code)},
-            "help": {"text": _EXPLANATIONS.get(code, f"See the finding's message ({code}).")},
-        }
-        for code in codes
-    ]
+    levels = {f.code: _LEVELS[f.severity] for f in findings}
+    rules = [_descriptor(code, levels[code]) for code in codes]
     results = [
         {
             "ruleId": f.code,
