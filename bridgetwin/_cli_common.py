@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import unicodedata
 from typing import Annotated
 
@@ -36,15 +37,27 @@ Synth = tuple[float, list[str] | None, str | None]
 """--synth-timeout, --context and --app, as given."""
 
 
-def _load(source: str, params: list[str] | None, synth: Synth):
+def _load(source: str | None, stacks: list[str] | None, params: list[str] | None, synth: Synth):
+    """The graph of SOURCE and/or the ``--stack`` specs (one deployment, SOURCE first)."""
     from bridgetwin.graph import SynthOptions, TemplateError, load_graph
+    from bridgetwin.graph._deployment import from_specs
 
+    if source is None and not stacks:
+        raise _fail("error: give a SOURCE, or one --stack per stack of the deployment")
     timeout, context, command = synth
     options = SynthOptions(timeout, _pairs(context, "--context"), command)
     try:
-        return load_graph(source, _pairs(params, "--param"), synth=options)
+        what = (
+            from_specs([*([shlex.quote(source)] if source else []), *stacks]) if stacks else source
+        )
+        return load_graph(what, _pairs(params, "--param"), synth=options)
     except TemplateError as exc:
         raise _fail(f"error: {exc}") from None
+
+
+def _label(source: str | None, stacks: list[str] | None) -> str:
+    """What a report's title calls the deployment."""
+    return ", ".join([*([source] if source else []), *(s.split()[0] for s in stacks or ())])
 
 
 def _check_format(value: str) -> str:
@@ -61,10 +74,19 @@ def _check_lint_format(value: str) -> str:
 
 # Options shared by every command that reads a deployment.
 SourceArgument = Annotated[
-    str,
+    str | None,
     typer.Argument(
-        help="A template (JSON/YAML), a cloud assembly (cdk.out), a CDK app directory, or a "
-        "deployment manifest listing several of them (stacks: [...])."
+        help="A template (JSON/YAML), a folder of templates, a cloud assembly (cdk.out), a CDK "
+        "app directory, or a deployment manifest listing several of them (stacks: [...]). "
+        "Optional with --stack."
+    ),
+]
+StackOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--stack",
+        help='One stack of the deployment, repeatable: "PATH region=R account=A name=N '
+        'param.KEY=VALUE" (quoted; every setting optional). Loaded together with SOURCE.',
     ),
 ]
 ParamOption = Annotated[

@@ -21,8 +21,10 @@ from bridgetwin._cli_common import (
     PlotsOption,
     ReportOption,
     SourceArgument,
+    StackOption,
     SynthTimeoutOption,
     _fail,
+    _label,
     _load,
     _pictures,
     console,
@@ -83,7 +85,6 @@ def _show(value: float | None, unit: str) -> str:
 
 @app.command("sweep")
 def sweep_command(
-    source: SourceArgument,
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     vary: Annotated[
         list[str],
@@ -107,6 +108,8 @@ def sweep_command(
     ] = None,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Local cluster processes.")] = 2,
     output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    source: SourceArgument = None,
+    stack: StackOption = None,
     param: ParamOption = None,
     synth_timeout: SynthTimeoutOption = 600.0,
     context: ContextOption = None,
@@ -126,7 +129,7 @@ def sweep_command(
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise _fail(f"--metric: {', '.join(unknown)} unknown; known: {', '.join(METRICS)}")
-    graph = _load(source, param, (synth_timeout, context, app_command))
+    graph = _load(source, stack, param, (synth_timeout, context, app_command))
     spec = _scenario_dict(scenario)
     try:
         varies = [Vary.parse(v) for v in vary]
@@ -153,7 +156,7 @@ def sweep_command(
 
         summary = [f"{v.path} = {', '.join(map(str, v.values))}" for v in varies]
         summary.append(f"{seeds} seeds per point (sweep seed {seed}); 95 % Student-t intervals")
-        _pictures(report, plots, f"bridgetwin sweep: {source}",
+        _pictures(report, plots, f"bridgetwin sweep: {_label(source, stack)}",
                   lambda: sweep_figures(rows, varies[0].path), summary)  # fmt: skip
 
 
@@ -176,13 +179,14 @@ def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
 
 @app.command("sensitivity")
 def sensitivity_command(
-    source: SourceArgument,
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     metric: Annotated[
         list[str] | None, typer.Option("--metric", help="Metric, repeatable.")
     ] = None,
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Runs per value.")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="The seed of all runs.")] = 0,
+    source: SourceArgument = None,
+    stack: StackOption = None,
     param: ParamOption = None,
     synth_timeout: SynthTimeoutOption = 600.0,
     context: ContextOption = None,
@@ -194,7 +198,7 @@ def sensitivity_command(
     from bridgetwin.planning.sensitivity import sensitivity
 
     metrics = tuple(metric or DEFAULT_METRICS[:2])
-    graph = _load(source, param, (synth_timeout, context, app_command))
+    graph = _load(source, stack, param, (synth_timeout, context, app_command))
     shifts = sensitivity(graph, _scenario_dict(scenario), metrics, runs=seeds, sweep_seed=seed)
     table = Table(title=f"Sensitivity to unconfirmed defaults (mean of {seeds} seeds)")
     for column in ("assumption", "value", "target", "metric", "at defaults", "then", "change"):
@@ -209,13 +213,14 @@ def sensitivity_command(
 
 @app.command("plan")
 def plan_command(
-    source: SourceArgument,
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     goal: Annotated[str, typer.Option("--goal", help="e.g. 'latency.start.p99 <= 60s'.")],
     vary: Annotated[str, typer.Option("--vary", help="PATH=LOW:HIGH: the field to search.")],
     target: Annotated[str, typer.Option("--target", help="Glob on rule/target.")] = "*",
     seeds: Annotated[int, typer.Option("--seeds", min=2, help="Runs per probe.")] = 5,
     seed: Annotated[int, typer.Option("--seed", help="The plan's seed (all run seeds).")] = 0,
+    source: SourceArgument = None,
+    stack: StackOption = None,
     param: ParamOption = None,
     synth_timeout: SynthTimeoutOption = 600.0,
     context: ContextOption = None,
@@ -242,7 +247,7 @@ def plan_command(
     low_text, colon, high_text = bounds.partition(":")
     if not sep or not colon:
         raise _fail(f"--vary '{vary}': use PATH=LOW:HIGH")
-    graph = _load(source, param, (synth_timeout, context, app_command))
+    graph = _load(source, stack, param, (synth_timeout, context, app_command))
     try:
         low, high = float(parse_duration(low_text)), float(parse_duration(high_text))
         integer = low.is_integer() and high.is_integer() and "." not in bounds
@@ -269,7 +274,7 @@ def plan_command(
         rows = [{path: p.value, "metric": found.goal.metric, **e}
                 for p in found.probes for e in p.evidence]  # fmt: skip
         summary = [f"goal: {found.goal} on {target}", f"answer: {found.answer}", found.note]
-        _pictures(report, plots, f"bridgetwin plan: {source}",
+        _pictures(report, plots, f"bridgetwin plan: {_label(source, stack)}",
                   lambda: sweep_figures(rows, path, found.goal), summary)  # fmt: skip
     if found.answer is None:
         out.print(f"No value of {path} in {low:g}..{high:g} meets {found.goal}: {found.note}")

@@ -17,9 +17,11 @@ from bridgetwin._cli_common import (
     PlotsOption,
     ReportOption,
     SourceArgument,
+    StackOption,
     SynthTimeoutOption,
     _check_lint_format,
     _fail,
+    _label,
     _load,
     _pictures,
     console,
@@ -90,7 +92,8 @@ def test_pattern(
 
 @app.command("graph")
 def graph_command(
-    source: SourceArgument,
+    source: SourceArgument = None,
+    stack: StackOption = None,
     param: ParamOption = None,
     output_format: FormatOption = "text",
     synth_timeout: SynthTimeoutOption = 600.0,
@@ -100,7 +103,7 @@ def graph_command(
     """Show the EventBridge deployment a template defines: bus -> rule -> target -> destination."""
     from bridgetwin.graph._render import graph_to_dict, graph_to_text
 
-    graph = _load(source, param, (synth_timeout, context, app_command))
+    graph = _load(source, stack, param, (synth_timeout, context, app_command))
     if output_format == "json":
         typer.echo(json.dumps(graph_to_dict(graph), indent=2))
     else:
@@ -109,7 +112,8 @@ def graph_command(
 
 @app.command("lint")
 def lint_command(
-    source: SourceArgument,
+    source: SourceArgument = None,
+    stack: StackOption = None,
     param: ParamOption = None,
     output_format: Annotated[
         str,
@@ -127,7 +131,7 @@ def lint_command(
     from bridgetwin.graph.lint import lint_graph
     from bridgetwin.patterns import Severity
 
-    graph = _load(source, param, (synth_timeout, context, app_command))
+    graph = _load(source, stack, param, (synth_timeout, context, app_command))
     findings = lint_graph(graph)
     if output_format == "sarif":
         from bridgetwin.graph.lint.sarif import to_sarif
@@ -155,11 +159,12 @@ def lint_command(
 
 @app.command("simulate")
 def simulate_command(
-    source: SourceArgument,
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     seed: Annotated[
         int | None, typer.Option("--seed", help="Override the scenario's seed.")
     ] = None,
+    source: SourceArgument = None,
+    stack: StackOption = None,
     param: ParamOption = None,
     output_format: FormatOption = "text",
     out: Annotated[str | None, typer.Option("--out", help="Write result.json here.")] = None,
@@ -177,7 +182,7 @@ def simulate_command(
     from bridgetwin.simulator import ScenarioError, SimulationError, load_scenario, simulate
     from bridgetwin.simulator.results.report import render
 
-    graph = _load(source, param, (synth_timeout, context, app_command))
+    graph = _load(source, stack, param, (synth_timeout, context, app_command))
     try:
         directory = prepare_directory(out) if out else None
     except OutputError as exc:
@@ -214,8 +219,8 @@ def simulate_command(
     if report or plots:
         from bridgetwin.planning.report import run_figures, run_summary
 
-        _pictures(report, plots, f"bridgetwin simulate: {source}", lambda: run_figures(result),
-                  run_summary(result))  # fmt: skip
+        title = f"bridgetwin simulate: {_label(source, stack)}"
+        _pictures(report, plots, title, lambda: run_figures(result), run_summary(result))
     if check and not result.slo_passed:
         raise typer.Exit(1)
 

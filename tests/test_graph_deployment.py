@@ -135,3 +135,60 @@ def test_a_folder_without_templates_says_what_it_looked_for(tmp_path):
     assert "a deployment.yaml or any template (.yaml, .yml, .json, .template files with a " in str(
         info.value
     )
+
+
+STACK_SPECS = [
+    "bus.json region=us-east-1 name=bus-us param.BusName=orders-us",
+    "bus.json region=eu-west-1 name=bus-eu param.BusName=orders-eu",
+    "queue.json region=eu-west-1 name=ledger",
+    "consumer.json region=eu-west-1",
+]
+
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from bridgetwin.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+def test_stack_options_describe_the_same_deployment_as_the_manifest(deployment, monkeypatch):
+    monkeypatch.chdir(deployment)
+    by_manifest = _cli("graph", "deployment.yaml", "--format", "json")
+    by_options = _cli(
+        "graph", *[a for s in STACK_SPECS for a in ("--stack", s)], "--format", "json"
+    )
+    assert by_options.exit_code == 0, by_options.output
+    assert json.loads(by_options.output) == json.loads(by_manifest.output)
+    # SOURCE is the first stack when --stack is given too; each stack keeps its own settings.
+    mixed = _cli("graph", "bus.json", "--stack", "queue.json region=eu-west-1",
+                 "--param", "BusName=solo", "--format", "json")  # fmt: skip
+    assert mixed.exit_code == 0, mixed.output
+    stacks = {s["name"]: s["region"] for s in json.loads(mixed.output)["stacks"]}
+    assert stacks == {"bus": "us-east-1", "queue": "eu-west-1"}
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        ("bus.json Region=eu-west-1", "'Region=eu-west-1' is not a setting; allowed: region=R"),
+        ("bus.json region=a region=b", "region is given twice"),
+        ("bus.json param.=x", "'param.=x' is not a setting"),
+        ("region=eu-west-1", "must start with the template"),
+        ("'bus.json", "No closing quotation"),
+        ("missing.json", "missing.json: no such file or directory"),
+        ("bus.json region=", "stacks[0].region: must be a non-empty string"),
+    ],
+)
+def test_stack_option_mistakes_name_the_spec_and_what_is_allowed(deployment, monkeypatch, spec,
+                                                                 message):  # fmt: skip
+    monkeypatch.chdir(deployment)
+    result = _cli("graph", "--stack", spec, "--param", "BusName=x")
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_a_command_without_source_or_stack_says_what_it_needs():
+    result = _cli("lint")
+    assert result.exit_code == 2
+    assert "give a SOURCE, or one --stack per stack of the deployment" in result.output

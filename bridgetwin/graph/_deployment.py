@@ -13,12 +13,17 @@ lists them, each with what CloudFormation would know at deploy time::
       - template: cdk.out
 
 Paths are relative to the manifest. Stack names must be unique, as in one account and Region.
+
+On the command line the same list is given with one ``--stack`` per source (:func:`from_specs`)::
+
+    --stack "bus.yaml region=eu-west-1 account=111122223333 name=orders-bus param.Env=prod"
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+import shlex
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -90,3 +95,43 @@ def read_deployment(
             "each source its own 'name'"
         )
     return stacks
+
+
+_SETTINGS = ("region", "account", "name")
+
+
+def from_specs(specs: Sequence[str]) -> dict[str, Any]:
+    """The manifest that ``--stack`` specs describe: each is ``PATH`` followed by any of
+    ``region=R``, ``account=A``, ``name=N`` and ``param.KEY=VALUE`` (shell quoting for spaces),
+    one stack entry per spec, in order; paths are relative to the working directory."""
+    stacks: list[dict[str, Any]] = []
+    for spec in specs:
+        try:
+            tokens = shlex.split(spec)
+        except ValueError as exc:
+            raise TemplateError(f"--stack {spec!r}: {exc}") from None
+        if not tokens or ("=" in tokens[0] and not Path(tokens[0]).exists()):
+            raise TemplateError(
+                f"--stack {spec!r}: must start with the template, cloud assembly or app "
+                "directory, then region=, account=, name= or param.KEY= settings"
+            )
+        entry: dict[str, Any] = {"template": tokens[0]}
+        parameters: dict[str, str] = {}
+        for token in tokens[1:]:
+            key, sep, value = token.partition("=")
+            param = key.removeprefix("param.") if key.startswith("param.") else None
+            if not sep or (param is None and key not in _SETTINGS) or param == "":
+                raise TemplateError(
+                    f"--stack {spec!r}: {token!r} is not a setting; allowed: region=R, "
+                    "account=A, name=N, param.KEY=VALUE"
+                )
+            if (param in parameters) if param is not None else (key in entry):
+                raise TemplateError(f"--stack {spec!r}: {key} is given twice")
+            if param is not None:
+                parameters[param] = value
+            else:
+                entry[key] = value
+        if parameters:
+            entry["parameters"] = parameters
+        stacks.append(entry)
+    return {"stacks": stacks}

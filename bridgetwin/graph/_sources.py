@@ -47,7 +47,7 @@ def read_sources(
     """Read ``source`` into stack templates; raises ``TemplateError`` naming what is wrong."""
     if isinstance(source, Mapping):
         if is_deployment(source):
-            return read_deployment(source, Path.cwd(), lambda p: read_sources(p, synth))
+            return read_deployment(source, Path(), lambda p: read_sources(p, synth))  # as given
         return [StackSource("Template", _checked(source, "Template"), None, None)]
     path = Path(source)
     if path.is_dir():
