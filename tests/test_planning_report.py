@@ -59,11 +59,12 @@ def test_a_runs_report_renders_every_plot(tmp_path, run_result):
     figures = list(run_figures(run_result))
     assert [title for title, _ in figures] == [
         "Events in flight at the end of each minute", "Events matched per minute",
-        "Per minute: Rule/Api", "Latency percentiles", "Outcomes", "Alarm states"]  # fmt: skip
+        "Per minute: Rule/Api", "Latency per minute: Rule/Api", "Latency distribution",
+        "Latency percentiles", "Outcomes", "Alarm states"]  # fmt: skip
     write_report(report, "run", iter(figures), run_summary(run_result))
     text = report.read_text()
     assert not re.search(r"(src|href)=[\"']https?:", text) and "<script" not in text  # offline
-    check_in_browser(tmp_path, report, 6)
+    check_in_browser(tmp_path, report, 8)
 
 
 def test_per_minute_series_add_up_to_the_counts(run_result):
@@ -95,9 +96,9 @@ def test_simulate_writes_the_report_and_pngs(tmp_path):
                                    str(tmp_path / "s.json"), "--report", str(tmp_path / "r.html"),
                                    "--plots", str(tmp_path / "plots")])  # fmt: skip
     assert out.exit_code == 0, out.output
-    assert (tmp_path / "r.html").read_text().count("<svg") == 5  # no alarms: no alarm plot
+    assert (tmp_path / "r.html").read_text().count("<svg") == 7  # no alarms: no alarm plot
     pngs = sorted((tmp_path / "plots").glob("*.png"))
-    assert len(pngs) == 5
+    assert len(pngs) == 7
     import matplotlib.image
 
     assert np.asarray(matplotlib.image.imread(pngs[0])).shape[0] > 100

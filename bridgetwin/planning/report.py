@@ -7,9 +7,10 @@ the browser with a JavaScript runtime that would have to be inlined (megabytes) 
 ``--plots DIR`` writes the same figures as PNG files.
 
 A run's report: backlog (events in flight) and arrivals per minute per target; attempts,
-retries, rate-limited starts and DLQ arrivals per minute for each target; latency percentiles,
-outcomes, alarm states over time. A sweep's: each metric's mean against the varied
-value with its 95 % confidence band, and the goal's bound when there is one.
+retries, rate-limited starts and DLQ arrivals per minute for each target; start and success
+latency percentiles per minute and the latency distribution; the run's latency percentiles,
+outcomes, alarm states over time, failover timelines. A sweep's: each metric's mean against the
+varied value with its 95 % confidence band, and the goal's bound when there is one.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def run_figures(result: Any) -> Iterator[tuple[str, Any]]:
                  title=f"Attempts, retries, rate limiting and DLQ arrivals: {name}")  # fmt: skip
         axes.legend(fontsize=7)
         yield f"Per minute: {name}", figure
+    yield from latency_figures(targets, names)
     figure, axes = plt.subplots(figsize=(9, 3.2))
     width = 0.8 / 6
     for k, (kind, pct) in enumerate((kind, p) for kind in ("start", "success")
@@ -104,6 +106,39 @@ def run_figures(result: Any) -> Iterator[tuple[str, Any]]:
                  title="Alarm states (green OK, red ALARM, grey insufficient data)")  # fmt: skip
         yield "Alarm states", figure
     yield from failover_figures(result)
+
+
+def latency_figures(targets: list[Any], names: list[str]) -> Iterator[tuple[str, Any]]:
+    """Per target, start and success latency percentiles minute by minute; then every
+    target's latency distribution (the fraction of events delivered within each latency)."""
+    plt = _figures_backend()
+    styles = {"start": "-", "success": "--"}
+    for name, target in zip(names, targets, strict=True):
+        figure, axes = plt.subplots(figsize=(9, 3.2))
+        for kind, style in styles.items():
+            for pct, colour in (("p50", "tab:blue"), ("p90", "tab:orange"), ("p99", "tab:red")):
+                values = target.latency_ms_per_minute.get(kind, {}).get(pct, [])
+                seconds = [v / 1e3 if v is not None else float("nan") for v in values]
+                axes.plot(range(len(seconds)), seconds, style, color=colour, label=f"{kind} {pct}")
+        axes.set_yscale("log")
+        axes.xaxis.get_major_locator().set_params(integer=True)
+        axes.set(xlabel="minute of the run", ylabel="seconds (log scale)",
+                 title=f"Latency percentiles per minute: {name}")  # fmt: skip
+        axes.legend(fontsize=7, ncols=2)
+        yield f"Latency per minute: {name}", figure
+    figure, axes = plt.subplots(figsize=(9, 3.2))
+    for name, target in zip(names, targets, strict=True):
+        for kind, style in styles.items():
+            quantiles = target.latency_ms_quantiles.get(kind)
+            if quantiles:
+                axes.plot([q / 1e3 for q in quantiles], [p / 100 for p in range(101)], style,
+                          label=f"{name} {kind}")  # fmt: skip
+    axes.set_xscale("log")
+    axes.set(xlabel="latency from ingestion, seconds (log scale)",
+             ylabel="share of started / delivered",
+             ylim=(0, 1), title="Latency distribution (start solid, success dashed)")  # fmt: skip
+    axes.legend(fontsize=7)
+    yield "Latency distribution", figure
 
 
 def failover_figures(result: Any) -> Iterator[tuple[str, Any]]:

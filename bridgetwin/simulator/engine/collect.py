@@ -85,6 +85,7 @@ def build_result(sim: Simulation) -> Result:
                 f"{state.dropped} + in flight {in_flight}, but {independent} are waiting or late"
             )
         backlog = np.cumsum(state.ingested_by_minute) - np.cumsum(state.finished_by_minute)
+        minutes = math.ceil(sim.horizon / 60)
         targets.append(
             TargetResult(
                 rule=state.rule_id,
@@ -106,13 +107,19 @@ def build_result(sim: Simulation) -> Result:
                     "samples": list(state.dlq_samples),
                 },
                 dropped_by_error_code=dict(sorted(state.dropped_by_error.items())),
-                backlog=[int(b) for b in backlog[: math.ceil(sim.horizon / 60)]],
-                ingested_by_minute=[
-                    int(n) for n in state.ingested_by_minute[: math.ceil(sim.horizon / 60)]
-                ],
+                backlog=[int(b) for b in backlog[:minutes]],
+                ingested_by_minute=[int(n) for n in state.ingested_by_minute[:minutes]],
                 per_minute={
-                    name: [int(n) for n in series[: math.ceil(sim.horizon / 60)]]
+                    name: [int(n) for n in series[:minutes]]
                     for name, series in state.per_minute.items()
+                },
+                latency_ms_per_minute={
+                    "start": state.start_by_minute.per_minute(minutes),
+                    "success": state.success_by_minute.per_minute(minutes),
+                },
+                latency_ms_quantiles={
+                    "start": state.start_by_minute.quantiles(),
+                    "success": state.success_by_minute.quantiles(),
                 },
             )
         )

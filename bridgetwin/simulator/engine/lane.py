@@ -163,6 +163,7 @@ class Lane(BlockPath):
         if attempt == 0:
             if inside:
                 state.latency_start.append(start - ingest)
+                state.start_by_minute.append(start, start - ingest)
                 if state.chained:
                     state.end_to_end_start.append(start - origin)
                 store.record("IngestionToInvocationStartLatency", start, (start - ingest) * 1e3)
@@ -185,6 +186,7 @@ class Lane(BlockPath):
                     sink(np.array([end]), np.array([origin]))
                 state.delivered += 1
                 state.latency_success.append(end - ingest)
+                state.success_by_minute.append(end, end - ingest)
                 if state.chained:
                     state.end_to_end_success.append(end - origin)
                 store.record("IngestionToInvocationSuccessLatency", end, (end - ingest) * 1e3)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridgetwin.simulator.aws.metrics import MetricStore
+from bridgetwin.simulator.results.minute_latencies import MinuteLatencies
 from bridgetwin.simulator.results.statistics import LatencySamples
 
 ROUNDING = 1e-9
@@ -78,6 +79,10 @@ class TargetState:
     finished_by_minute: np.ndarray = field(init=False)
     per_minute: dict[str, np.ndarray] = field(init=False)
     """Attempts, retries, rate-limited starts and DLQ arrivals in each minute (for reports)."""
+    start_by_minute: MinuteLatencies = field(init=False)
+    """Start latencies by the minute their attempt started; success latencies by the minute
+    of success (as CloudWatch timestamps them)."""
+    success_by_minute: MinuteLatencies = field(init=False)
 
     def __post_init__(self) -> None:
         self.store = MetricStore(self.horizon)
@@ -88,6 +93,8 @@ class TargetState:
             name: np.zeros(minutes, dtype=np.int64)
             for name in ("attempts", "retries", "rate_limited", "dlq")
         }
+        self.start_by_minute = MinuteLatencies(self.horizon)
+        self.success_by_minute = MinuteLatencies(self.horizon)
 
     def finish(self, at: float) -> bool:
         """Count a final outcome at ``at``; False when it happens after the horizon."""
@@ -159,6 +166,8 @@ class TargetState:
         self.latency_start.extend(waits)
         self.latency_complete.extend(took)
         self.latency_success.extend(delivered_after)
+        self.start_by_minute.extend(starts[seen], waits)
+        self.success_by_minute.extend(success_ends, delivered_after)
         if self.chained:
             self.end_to_end_start.extend(starts[seen] - origin[seen])
             self.end_to_end_success.extend(success_ends - origin[success])
