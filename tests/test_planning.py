@@ -142,3 +142,48 @@ def test_plan_says_when_its_answer_hinges_on_an_assumption(tmp_path):
     assert out.exit_code == 0, out.output
     assert "at the answer, eventbridge.processing_latency = 100ms: FAILS" in out.output
     assert "The answer hinges on eventbridge.processing_latency" in out.output
+
+
+@pytest.mark.parametrize("allowed_failures", [3, 0], ids=["rescheduled", "killed-worker"])
+def test_a_worker_killed_mid_sweep(allowed_failures):
+    """A worker process dies (SIGKILL, as the kernel's OOM killer would) while running a point.
+    By default Dask runs its tasks again elsewhere and the sweep's numbers are those of the
+    sweep in-process; when the scheduler allows no failures, those runs fail with Dask's
+    ``KilledWorker`` and only their points report the error: the other points are complete."""
+    import os
+    import signal
+
+    import dask
+    from dask.distributed import LocalCluster
+
+    varies = [Vary.parse(f"{RATE_LIMIT}=10,12,14,16")]
+    spec = base(duration="30m")
+    inline = sweep(webhook_graph(rate=100), spec, varies, runs=2, sweep_seed=3, scheduler="inline")
+    killed: list[int] = []
+    with dask.config.set({"distributed.scheduler.allowed-failures": allowed_failures}), \
+         LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:  # fmt: skip
+
+        def kill_a_busy_worker(done: int, total: int) -> None:
+            if killed:
+                return
+            busy = {a for a, w in cluster.scheduler.workers.items() if w.processing}
+            nanny = next((n for n in cluster.workers.values() if n.worker_address in busy), None)
+            if nanny is not None:
+                killed.append(nanny.process.pid)
+                os.kill(nanny.process.pid, signal.SIGKILL)
+
+        swept = sweep(webhook_graph(rate=100), spec, varies, runs=2, sweep_seed=3,
+                      scheduler=cluster.scheduler_address, progress=kill_a_busy_worker)  # fmt: skip
+    assert killed, "no worker was busy when the first runs came back"
+    failed = [p for p in swept if p.error]
+    if allowed_failures:
+        assert failed == [] and [p.runs for p in swept] == [p.runs for p in inline]
+        return
+    assert failed and all("KilledWorker" in p.error for p in failed)
+    assert len(failed) < len(swept)
+    for point, reference in zip(swept, inline, strict=True):
+        if not point.error:
+            assert point.runs == reference.runs  # complete, with the in-process numbers
+        for number, runs in point.by_seed.items():
+            assert runs == reference.by_seed[number]
