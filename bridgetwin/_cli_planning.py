@@ -178,6 +178,18 @@ def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
 
 
 @app.command("sensitivity")
+def _probe_progress(path: str, seeds: int):
+    """One stderr line per probe of a plan's search, on a terminal (files and pipes: none)."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    return lambda probe: typer.echo(
+        f"plan: {path}={probe.value:g}: goal {'holds' if probe.holds else 'fails'} "
+        f"({seeds} seeds)", err=True,
+    )  # fmt: skip
+
+
 def sensitivity_command(
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     metric: Annotated[
@@ -254,7 +266,7 @@ def plan_command(
         spec = _scenario_dict(scenario)
         found = plan(graph, spec, vary=path, low=low, high=high,
                      goal=Goal.parse(goal), target=target, runs=seeds, sweep_seed=seed,
-                     integer=integer)  # fmt: skip
+                     integer=integer, progress=_probe_progress(path, seeds))  # fmt: skip
     except (PlanningError, ScenarioError, ValueError) as exc:
         raise _fail(f"error: {exc}") from None
     unit = _unit(found.goal.metric)

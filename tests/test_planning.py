@@ -75,9 +75,11 @@ def test_plan_finds_the_smallest_rate_limit_an_md1_queue_needs():
     """Poisson 8 events/s, mean wait <= 100 ms: M/D/1 gives W(R) = 4 / (R (R - 8)), so the
     smallest integer rate limit is the first R with W(R) <= 0.1."""
     expected = next(r for r in range(9, 100) if md1_wait(r, 8) <= 0.1)
+    heard = []
     found = plan(webhook_graph(rate=100), base(), vary=RATE_LIMIT, low=9, high=30,
-                 goal=Goal.parse("latency.start.mean <= 100ms"))  # fmt: skip
+                 goal=Goal.parse("latency.start.mean <= 100ms"), progress=heard.append)  # fmt: skip
     assert found.answer == expected == 12
+    assert sorted(heard, key=lambda p: p.value) == found.probes  # each probe, once
     assert found.direction == "smallest" and "monotone" in found.note
     by_value = {p.value: p for p in found.probes}
     assert not by_value[11].holds and by_value[12].holds

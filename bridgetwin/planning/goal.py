@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -97,8 +98,10 @@ def plan(
     sweep_seed: int = 0,
     scheduler: str | None = "inline",
     integer: bool = True,
+    progress: Callable[[Probe], None] | None = None,
 ) -> Plan:
-    """Search ``low``..``high`` of the field at ``vary`` for the goal, with ``runs`` seeds."""
+    """Search ``low``..``high`` of the field at ``vary`` for the goal, with ``runs`` seeds;
+    ``progress`` hears of each probe as it is judged."""
     if high <= low:
         raise PlanningError(f"--vary {vary}={low}:{high}: needs LOW < HIGH")
     seen: dict[float, Probe] = {}
@@ -116,6 +119,8 @@ def plan(
                 known = ", ".join(sorted({name for run in point.runs for name in run}))
                 raise PlanningError(f"--target '{target}' names no target; known: {known}")
             seen[value] = Probe(value, holds, evidence)
+            if progress:
+                progress(seen[value])
         return seen[value]
 
     bottom, top = judge(low), judge(high)

@@ -148,15 +148,25 @@ def _record(result: PointResult, number: int, outcome: Callable[[], Any]) -> Non
         result.error = result.error or f"{type(exc).__name__}: {exc}"
 
 
-def default_progress() -> Callable[[int, int], None] | None:
-    """A one-line progress count on a terminal (stderr), nothing otherwise."""
+def default_progress(label: str = "sweep") -> Callable[[int, int], None] | None:
+    """A progress bar of the runs done (rich, on stderr) when stderr is a terminal; None
+    otherwise, so files and pipes get no control characters."""
     if not sys.stderr.isatty():
         return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress(f"{label}:", BarColumn(), MofNCompleteColumn(), "runs", TimeRemainingColumn(),
+                   console=Console(stderr=True), transient=False)  # fmt: skip
+    task = None
 
     def show(done: int, total: int) -> None:
-        sys.stderr.write(f"\rsweep: {done}/{total} runs")
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task(label, total=total)
+        bar.update(task, completed=done)
         if done == total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
+            bar.stop()
 
     return show
