@@ -119,5 +119,6 @@ def test_disabled_schedules_and_other_targets():
         "arn:aws:lambda:us-east-1:123456789012:function:billing"
     )
     result = simulate(load_graph(template), load_scenario({"duration": "1h"}))
-    (warning,) = [w for w in result.warnings if w["code"] == "schedule-not-simulated"]
-    assert warning["message"].startswith("Nightly: EventBridge Scheduler invokes arn:aws:lambda")
+    assert not [w for w in result.warnings if w["code"] == "schedule-not-simulated"]
+    assert result.target("Nightly").counts["ingested"] == 12  # invoked directly: 0, 5, ... 55
+    assert result.target("Rule").counts["ingested"] == 0  # nothing on the bus

@@ -13,36 +13,38 @@ from __future__ import annotations
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._loader import load_graph
 from bridgetwin.graph._synth import SynthOptions
-from bridgetwin.graph.model import (
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import (
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
     DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
     DEFAULT_RATE_LIMIT_PER_SECOND,
     Alarm,
     ApiDestination,
     Archive,
-    AsyncInvokeConfig,
     Connection,
     EventBus,
-    EventInvokeConfig,
     GlobalEndpoint,
-    Graph,
     HealthCheck,
     HttpParameters,
     InputTransformer,
+    RetryPolicy,
+    Rule,
+    Target,
+    TargetKind,
+)
+from bridgetwin.graph.services import (
+    AsyncInvokeConfig,
+    EventInvokeConfig,
     LambdaFunction,
     LoadWarning,
     OpaqueResource,
     Pipe,
     Queue,
     QueuePolicy,
-    RetryPolicy,
-    Rule,
     SchedulerSchedule,
     StackInfo,
     StateMachine,
     Stream,
-    Target,
-    TargetKind,
 )
 
 __all__ = [

@@ -20,7 +20,7 @@ from bridgetwin.graph._credentials import url_secrets
 from bridgetwin.graph._intrinsics import StackContext
 from bridgetwin.graph._linker import Linker
 from bridgetwin.graph._values import SecretReference, render
-from bridgetwin.graph.model import (
+from bridgetwin.graph.nodes import (
     DEFAULT_RATE_LIMIT_PER_SECOND,
     Alarm,
     ApiDestination,

@@ -13,9 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from bridgetwin.graph._build import Build
-from bridgetwin.graph.model import AsyncInvokeConfig, EventInvokeConfig, LambdaFunction
+from bridgetwin.graph._sam import SAM_EXPANDED_EVENTS
+from bridgetwin.graph.services import AsyncInvokeConfig, EventInvokeConfig, LambdaFunction
 
-SAM_RULE_EVENTS = ("EventBridgeRule", "CloudWatchEvent", "Schedule")
 """SAM function event types that become EventBridge rules (the loader expands them)."""
 
 
@@ -44,7 +44,7 @@ def build_function(b: Build) -> LambdaFunction:
         async_config = _async_config(b, own, "EventInvokeConfig.") if own else None
         for event in b.section(props, "Events", "").values():
             kind = event.get("Type") if isinstance(event, Mapping) else None
-            if isinstance(kind, str) and kind not in SAM_RULE_EVENTS and kind not in sources:
+            if isinstance(kind, str) and kind not in SAM_EXPANDED_EVENTS and kind not in sources:
                 sources.append(kind)
     else:
         dead_letter = b.section(props, "DeadLetterConfig", "").get("TargetArn")

@@ -18,7 +18,8 @@ from typing import Any
 from bridgetwin.graph._build import Build
 from bridgetwin.graph._build_rules import target_for
 from bridgetwin.graph._linker import arn_parts
-from bridgetwin.graph.model import Pipe, RetryPolicy
+from bridgetwin.graph.nodes import RetryPolicy
+from bridgetwin.graph.services import Pipe
 from bridgetwin.patterns import PatternError, compile_pattern
 
 _SOURCE_PARAMETERS = {

@@ -11,7 +11,7 @@ from bridgetwin.graph._build import Build
 from bridgetwin.graph._credentials import CREDENTIAL_NAMES, CREDENTIAL_SCHEMES
 from bridgetwin.graph._linker import Linker, arn_parts
 from bridgetwin.graph._values import render
-from bridgetwin.graph.model import (
+from bridgetwin.graph.nodes import (
     HttpParameters,
     InputTransformer,
     RetryPolicy,

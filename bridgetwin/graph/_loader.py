@@ -10,22 +10,23 @@
 
 from __future__ import annotations
 
-import copy
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from bridgetwin.graph._build import Build
-from bridgetwin.graph._build_lambda import SAM_RULE_EVENTS
 from bridgetwin.graph._builders import BUILDERS
 from bridgetwin.graph._checks import check_parameters, check_references
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._intrinsics import Assembly, StackContext
 from bridgetwin.graph._linker import Linker, arn_parts
+from bridgetwin.graph._sam import expand_sam
 from bridgetwin.graph._sources import DEFAULT_ACCOUNT, DEFAULT_REGION, read_sources
 from bridgetwin.graph._synth import SynthOptions
 from bridgetwin.graph._values import ResourceRef
-from bridgetwin.graph.model import EventBus, Graph, LoadWarning, OpaqueResource, StackInfo
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import EventBus
+from bridgetwin.graph.services import LoadWarning, OpaqueResource, StackInfo
 
 _ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource prefix)
     "AWS::Events::EventBus": ("Name", "events", "event-bus/"),
@@ -67,7 +68,7 @@ def load_graph(
 
     assembly = Assembly()
     for src in sources:
-        template = _expand_sam(src.template)
+        template = expand_sam(src.template)
         values = {**parameters, **src.parameters}
         assembly.stacks[src.name] = StackContext(
             src.name, template, src.region or region, src.account or account, values, assembly
@@ -92,66 +93,6 @@ def _asking_all(exc: TemplateError, assembly: Assembly) -> TemplateError:
         f"({', '.join(waiting)}): give them at once with {flags}",
         stack=exc.stack, logical_id=exc.logical_id, property_path=exc.property_path,
     )  # fmt: skip
-
-
-def _sam_dlq_policy(rule_id: str) -> dict[str, Any]:
-    """The queue policy SAM writes for the DLQ it creates: EventBridge may send from the rule."""
-    queue = f"{rule_id}Queue"
-    return {"Type": "AWS::SQS::QueuePolicy", "Properties": {
-        "Queues": [{"Ref": queue}],
-        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
-            "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-            "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": [queue, "Arn"]},
-            "Condition": {"ArnEquals": {"aws:SourceArn": {"Fn::GetAtt": [rule_id, "Arn"]}}}}]},
-    }}  # fmt: skip
-
-
-def _expand_sam(template: Mapping[str, Any]) -> Mapping[str, Any]:
-    """Add the rules (and SQS DLQs) SAM creates for functions' EventBridge and Schedule events.
-
-    Logical ids follow SAM: the function's id followed by the event's name.
-    """
-    if "AWS::Serverless" not in str(template.get("Transform", "")):
-        return template
-    expanded = copy.deepcopy(dict(template))
-    resources = expanded["Resources"]
-    for lid, resource in list(resources.items()):
-        if resource.get("Type") not in (
-            "AWS::Serverless::Function",
-            "AWS::Serverless::StateMachine",
-        ):
-            continue
-        for event_name, event in ((resource.get("Properties") or {}).get("Events") or {}).items():
-            if not isinstance(event, Mapping) or event.get("Type") not in SAM_RULE_EVENTS:
-                continue
-            props = event.get("Properties") or {}
-            rule_id = f"{lid}{event_name}"
-            target: dict[str, Any] = {
-                "Arn": {"Fn::GetAtt": [lid, "Arn"]},
-                "Id": (props.get("Target") or {}).get("Id", f"{rule_id}Target"),
-            }
-            for key in ("Input", "InputPath", "InputTransformer", "RetryPolicy"):
-                if key in props:
-                    target[key] = props[key]
-            dlq = props.get("DeadLetterConfig") or {}
-            if dlq.get("Type") == "SQS":
-                resources[f"{rule_id}Queue"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
-                resources[f"{rule_id}QueuePolicy"] = _sam_dlq_policy(rule_id)
-                target["DeadLetterConfig"] = {"Arn": {"Fn::GetAtt": [f"{rule_id}Queue", "Arn"]}}
-            elif "Arn" in dlq:
-                target["DeadLetterConfig"] = {"Arn": dlq["Arn"]}
-            rule: dict[str, Any] = {"Targets": [target]}
-            if event["Type"] == "Schedule":
-                rule["ScheduleExpression"] = props.get("Schedule")
-            else:
-                rule["EventPattern"] = props.get("Pattern")
-            for sam_key, cfn_key in (("EventBusName", "EventBusName"), ("RuleName", "Name")):
-                if sam_key in props:
-                    rule[cfn_key] = props[sam_key]
-            enabled = props.get("Enabled", props.get("State", "ENABLED"))
-            rule["State"] = "DISABLED" if enabled in (False, "DISABLED") else "ENABLED"
-            resources[rule_id] = {"Type": "AWS::Events::Rule", "Properties": rule}
-    return expanded
 
 
 def _built(builder: Any, build: Build, rtype: str) -> Any:

@@ -7,7 +7,8 @@ import enum
 from collections import Counter
 from typing import Any
 
-from bridgetwin.graph.model import Graph, Rule, Target
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import Rule, Target
 from bridgetwin.patterns import Pattern
 
 _SECTIONS = (
@@ -134,7 +135,7 @@ def _unattached_lines(graph: Graph) -> list[str]:
         state = "" if schedule.enabled else " [DISABLED]"
         lines.append(
             f"schedule {schedule.id}{state}: {schedule.expression}{zone}{window} -> "
-            f"{schedule.target or schedule.target_arn}"
+            f"{schedule.target.resource or schedule.target.arn}"
         )
     for pipe in graph.pipes:
         state = "" if pipe.running else " [STOPPED]"

@@ -39,13 +39,13 @@ from typing import Any
 from bridgetwin.patterns._compiler import (
     DEFAULT_MAX_PATTERN_SIZE,
     MAX_OR_COMBINATIONS,
-    NUMERIC_LIMIT,
     compile_pattern_text,
 )
 from bridgetwin.patterns._errors import PatternError
 from bridgetwin.patterns._index import PatternIndex
 from bridgetwin.patterns._lint import Finding, Severity, lint
 from bridgetwin.patterns._matchers import MatchType
+from bridgetwin.patterns._operands import NUMERIC_LIMIT
 from bridgetwin.patterns._pattern import Pattern
 from bridgetwin.patterns._wildcard import DEFAULT_WILDCARD_COMPLEXITY_LIMIT
 

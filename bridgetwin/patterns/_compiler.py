@@ -1,15 +1,14 @@
 """Validate an event pattern the way EventBridge does and compile it into branches of matchers.
 
-Each operator has its own small validator; errors carry AWS's reason and the JSON path inside the
+Each operator has its own small validator (operands in :mod:`._operands`, the JSON text in
+:mod:`._reading`); errors carry AWS's reason and the JSON path inside the
 pattern (``detail.amount[0].numeric``). Decisions where AWS publishes nothing (the fact sheet's
 UNCONFIRMED items) are listed in :mod:`bridgetwin.patterns`.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,18 +16,23 @@ from bridgetwin.patterns._errors import PatternError
 from bridgetwin.patterns._matchers import (
     AnyMatcher,
     AnythingBut,
-    Cidr,
     EqualsIgnoreCase,
     Exact,
     Exists,
     Matcher,
-    Numeric,
     Prefix,
     Suffix,
     Wildcard,
     is_number,
 )
+from bridgetwin.patterns._operands import (
+    NUMERIC_LIMIT,
+    cidr_operand,
+    numeric_operand,
+    string_operand,
+)
 from bridgetwin.patterns._pattern import Branch, Condition, Pattern
+from bridgetwin.patterns._reading import read_pattern
 from bridgetwin.patterns._wildcard import (
     DEFAULT_WILDCARD_COMPLEXITY_LIMIT,
     parse_wildcard,
@@ -38,12 +42,6 @@ from bridgetwin.patterns._wildcard import (
 
 DEFAULT_MAX_PATTERN_SIZE = 2048
 """Characters per pattern: the default "event pattern size" quota (L-664C5505, adjustable)."""
-
-NUMERIC_LIMIT = 5.0e9
-"""Numeric matching covers -5.0e9 to 5.0e9 in AWS's documentation (eventbridge-facts §0), so by
-default an operand beyond it is refused. event-ruler, the engine behind EventBridge, accepts the
-whole float64 range since 2024, so AWS may too (UNCONFIRMED): ``numeric_limit=None`` matches like
-it, and the template loader does so rather than refuse a deployed rule."""
 
 MAX_OR_COMBINATIONS = 1000
 """AWS rejects patterns whose ``$or`` expansion yields more combinations than this."""
@@ -77,8 +75,6 @@ _RESERVED_IN_OR = frozenset(
         "ip-address-not-in-range",
     ]
 )
-_LOWER_OPS = {">": False, ">=": True}
-_UPPER_OPS = {"<": False, "<=": True}
 
 
 def _join(path: str, key: str) -> str:
@@ -87,57 +83,6 @@ def _join(path: str, key: str) -> str:
 
 def _dotted(parts: tuple[str, ...]) -> str:
     return ".".join(parts)
-
-
-MAX_DEPTH = 100
-"""Objects and arrays nested deeper than this are refused (a real pattern nests a few levels;
-deeper ones are a mistake or an attack on the parser)."""
-
-
-def _depth_ok(value: Any) -> bool:
-    """Whether ``value`` nests at most ``MAX_DEPTH`` levels (checked without recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, Mapping | list | tuple):
-            if depth > MAX_DEPTH:
-                return False
-            children = item.values() if isinstance(item, Mapping) else item
-            stack.extend((child, depth + 1) for child in children)
-    return True
-
-
-def _text_of(source: str | Mapping[str, Any]) -> tuple[str, Any]:
-    text, obj = _parsed(source)
-    if not _depth_ok(obj):
-        raise PatternError(f"Event pattern nests more than {MAX_DEPTH} levels")
-    return text, obj
-
-
-def _parsed(source: str | Mapping[str, Any]) -> tuple[str, Any]:
-    if isinstance(source, str):
-        text = source
-
-        def reject_constant(name: str) -> float:
-            raise PatternError(f"{name} is not a valid JSON number")
-
-        try:
-            return text, json.loads(text, parse_constant=reject_constant)
-        except json.JSONDecodeError as exc:
-            raise PatternError(
-                f"malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
-            ) from None
-        except RecursionError:
-            raise PatternError(f"Event pattern nests more than {MAX_DEPTH} levels") from None
-    if isinstance(source, Mapping):
-        if not _depth_ok(source):
-            raise PatternError(f"Event pattern nests more than {MAX_DEPTH} levels")
-        try:
-            text = json.dumps(source, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise PatternError(f"pattern is not JSON-serializable: {exc}") from None
-        return text, source
-    raise PatternError(f"Filter is not an object (got {type(source).__name__})")
 
 
 class _Compiler:
@@ -223,13 +168,13 @@ class _Compiler:
             case "suffix":
                 return self._affix(Suffix, operand, here)
             case "equals-ignore-case":
-                return EqualsIgnoreCase(_string(operand, "equals-ignore-case", here))
+                return EqualsIgnoreCase(string_operand(operand, "equals-ignore-case", here))
             case "anything-but":
                 return self._anything_but(operand, here)
             case "numeric":
-                return _numeric(operand, here, self._numeric_limit)
+                return numeric_operand(operand, here, self._numeric_limit)
             case "cidr":
-                return _cidr(operand, here)
+                return cidr_operand(operand, here)
             case "exists":
                 if type(operand) is not bool:
                     raise PatternError("exists match pattern must be either true or false.", here)
@@ -250,9 +195,11 @@ class _Compiler:
                 raise PatternError(
                     f"Unsupported {name} pattern: only equals-ignore-case may be nested", path
                 )
-            text = _string(operand["equals-ignore-case"], name, _join(path, "equals-ignore-case"))
+            text = string_operand(
+                operand["equals-ignore-case"], name, _join(path, "equals-ignore-case")
+            )
             return kind(text, ignore_case=True)
-        return kind(_string(operand, name, path))
+        return kind(string_operand(operand, name, path))
 
     def _anything_but(self, operand: Any, path: str) -> AnythingBut:
         if isinstance(operand, Mapping):
@@ -302,7 +249,7 @@ class _Compiler:
         matchers: list[Matcher] = []
         for i, item in enumerate(items):
             at = f"{here}[{i}]" if isinstance(value, list) else here
-            text = _string(item, str(operator), at)
+            text = string_operand(item, str(operator), at)
             if operator in ("prefix", "suffix") and text == "":
                 raise PatternError(f"Null {operator} not allowed", at)
             factory = factories[operator]
@@ -310,7 +257,7 @@ class _Compiler:
         return tuple(dict.fromkeys(matchers))
 
     def _wildcard(self, operand: Any, path: str) -> Wildcard:
-        text = _string(operand, "wildcard", path)
+        text = string_operand(operand, "wildcard", path)
         try:
             tokens = parse_wildcard(text)
         except ValueError as exc:
@@ -333,77 +280,6 @@ def _or_is_plain_field(value: Any) -> bool:
     )
 
 
-def _string(operand: Any, name: str, path: str) -> str:
-    if not isinstance(operand, str):
-        raise PatternError(f"{name} match pattern must be a string", path)
-    return operand
-
-
-def _numeric(operand: Any, path: str, limit: float | None) -> Numeric:
-    if not isinstance(operand, list):
-        raise PatternError("Value of numeric must be an array.", path)
-    if not operand:
-        raise PatternError("Empty arrays are not allowed", path)
-    if len(operand) > 4:
-        raise PatternError("Too many elements in numeric expression (at most 4)", path)
-    if len(operand) % 2:
-        raise PatternError("Numeric expression must be pairs of operator and value", path)
-    bounds: dict[str, Any] = {}
-    for i in range(0, len(operand), 2):
-        op, value = operand[i], operand[i + 1]
-        if op not in ("=", "<", "<=", ">", ">="):
-            raise PatternError(
-                f"Unrecognized numeric range operator: {op}. Allowed: =, <, <=, >, >=",
-                f"{path}[{i}]",
-            )
-        if not is_number(value) or not math.isfinite(value):
-            raise PatternError(f"Value of {op} must be numeric", f"{path}[{i + 1}]")
-        if limit is not None and abs(value) > limit:
-            raise PatternError(
-                f"Value of {op} is {value:g}, outside the range AWS documents for numeric "
-                f"matching (-{limit:g} to {limit:g})",
-                f"{path}[{i + 1}]",
-            )
-        if op == "=":
-            if len(operand) != 2:
-                raise PatternError("= cannot be combined with a range", f"{path}[{i}]")
-            return Numeric(value, True, value, True)
-        if op in _LOWER_OPS:
-            if "lower" in bounds or "upper" in bounds:
-                raise PatternError(
-                    "Bad numeric range: a lower bound (> or >=) must come first", f"{path}[{i}]"
-                )
-            bounds["lower"], bounds["lower_inclusive"] = value, _LOWER_OPS[op]
-        else:
-            if "upper" in bounds:
-                raise PatternError(
-                    "Bad numeric range: only one upper bound allowed", f"{path}[{i}]"
-                )
-            bounds["upper"], bounds["upper_inclusive"] = value, _UPPER_OPS[op]
-    if "lower" in bounds and "upper" in bounds and not bounds["lower"] < bounds["upper"]:
-        raise PatternError("Bottom must be less than top", path)
-    return Numeric(**bounds)
-
-
-def _cidr(operand: Any, path: str) -> Cidr:
-    if not isinstance(operand, str):
-        raise PatternError("cidr match pattern must be a string", path)
-    if operand.count("/") != 1:
-        raise PatternError(f"Malformed CIDR, one '/' required: {operand}", path)
-    address, bits = operand.split("/")
-    if not (bits.isascii() and bits.isdigit()):
-        raise PatternError(f"Malformed CIDR, mask bits must be an integer: {operand}", path)
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        raise PatternError(f"Nonstandard IP address: {address}", path) from None
-    if int(bits) > ip.max_prefixlen:
-        raise PatternError(
-            f"Malformed CIDR, mask bits must be between 0 and {ip.max_prefixlen}: {operand}", path
-        )
-    return Cidr(ipaddress.ip_network(f"{address}/{int(bits)}", strict=False))
-
-
 def compile_pattern_text(
     source: str | Mapping[str, Any],
     *,
@@ -412,7 +288,7 @@ def compile_pattern_text(
     numeric_limit: float | None = NUMERIC_LIMIT,
 ) -> Pattern:
     """Validate and compile; the body behind ``compile_pattern`` and ``check_pattern``."""
-    text, obj = _text_of(source)
+    text, obj = read_pattern(source)
     if max_size is not None and len(text) > max_size:
         raise PatternError(
             f"Event pattern is {len(text)} characters; the limit is {max_size} "

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph, Queue, Rule
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import Rule
+from bridgetwin.graph.services import Queue
 
 
 def dlq_constraints(rule: Rule, graph: Graph) -> Verdict:

@@ -13,7 +13,9 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph, Queue, Rule
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import Rule
+from bridgetwin.graph.services import Queue
 
 _SERVICE = "events.amazonaws.com"
 

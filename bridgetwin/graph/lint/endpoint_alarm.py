@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
 from bridgetwin.graph.lint.inert_alarm import never_gets_data
-from bridgetwin.graph.model import Alarm, GlobalEndpoint, Graph, HealthCheck
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import Alarm, GlobalEndpoint, HealthCheck
 
 
 def _alarm_of(endpoint: GlobalEndpoint, graph: Graph) -> Alarm | None:

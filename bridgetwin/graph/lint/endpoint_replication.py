@@ -9,7 +9,8 @@ resets the health check by hand. AWS recommends replication for this reason.
 from __future__ import annotations
 
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import GlobalEndpoint, Graph
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import GlobalEndpoint
 
 
 def endpoint_replication(endpoint: GlobalEndpoint, graph: Graph) -> Verdict:

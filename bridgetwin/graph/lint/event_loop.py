@@ -9,7 +9,8 @@ as a risk, not a certainty.
 from __future__ import annotations
 
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph, Rule, Target, TargetKind
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import Rule, Target, TargetKind
 
 
 def _forwards_unchanged(target: Target) -> bool:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph, Rule
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import Rule
 
 
 def missing_dlq(rule: Rule, graph: Graph) -> Verdict:

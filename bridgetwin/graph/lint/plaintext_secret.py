@@ -5,7 +5,8 @@ strings, and API keys or passwords written into an API destination's URL."""
 from __future__ import annotations
 
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import ApiDestination, Connection, Graph, Rule
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import ApiDestination, Connection, Rule
 
 
 def plaintext_secret(connection: Connection, graph: Graph) -> Verdict:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import bisect
 
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph, Rule
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import Rule
 from bridgetwin.service_defaults import expected_retry_schedule_s
 
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import ApiDestination, Graph
+from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import ApiDestination
 
 
 def shared_rate_limit(destination: ApiDestination, graph: Graph) -> Verdict:

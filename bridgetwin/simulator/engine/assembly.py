@@ -97,7 +97,7 @@ class ModelBuilder:
         self.routers: list[EndpointRouter] = []
         self.pipes = PipeNetwork(self, wiring)
         self.hops.onward = self.pipes.onward
-        self.scheduled = ScheduledFeeds(self)
+        self.scheduled = ScheduledFeeds(self, wiring)
         self.replays = Replays(self)
         self.regions = self._regions()
         for bus_id in self.hops.feeds:  # these rules' events may come from other buses

@@ -69,10 +69,11 @@ def validate_scenario(graph: Graph, scenario: Scenario) -> None:
         "endpoints",
         [d.endpoint for d in destinations] + [d.id for d in destinations],
     )
+    invoked = [t for rule in graph.rules for t in rule.targets]
+    invoked += [p.target for p in graph.pipes] + [s.target for s in graph.schedules]
     others = [
         name
-        for rule in graph.rules
-        for t in rule.targets
+        for t in invoked
         if t.kind is not TargetKind.API_DESTINATION
         for name in (t.resource or "", t.arn, t.kind.value)
     ]

@@ -220,6 +220,14 @@ def assumed_defaults(builder: ModelBuilder) -> list[str]:
             f"schedules are evaluated from {scenario.start_time:%Y-%m-%dT%H:%M:%SZ}, the run's "
             "default start (a Monday; set start_time to the moment you mean)"
         )
+    if builder.scheduled.direct:
+        out.append(
+            f"Scheduler schedules invoking targets directly ({', '.join(builder.scheduled.direct)})"
+            ": their invocations start after the Region's processing latency and count against "
+            "its invocation quota like rule deliveries; Scheduler's own invocation quota (1,000/s "
+            "by default in the largest Regions) is not modeled; DLQ samples carry EventBridge "
+            "rules' attribute names (Scheduler's dead-letter event has its own format)"
+        )
     for number, replay in enumerate(scenario.replays):
         if "pace" not in replay.model_fields_set:
             out.append(

@@ -1,13 +1,22 @@
 """Events that schedules put: scheduled rules and EventBridge Scheduler schedules, as feeds.
 
 A scheduled rule fires on its ``rate()`` or UTC ``cron()`` and EventBridge sends its targets the
-``Scheduled Event`` (source ``aws.events``). A Scheduler schedule whose target is an event bus
-puts its event there (``EventBridgeParameters``' source and detail type, ``Input`` as the
-detail), at each firing time plus, with a flexible time window, a uniform random delay within
-the window (AWS invokes "within" it and says no more). Firing times come from
-:mod:`..aws.schedules`, against the scenario's ``start_time``. Scheduler's own retry policy and
-DLQ act only when the PutEvents into the bus fails, which the twin does not model for schedules
-(a Region's disruptions spare them); a schedule whose target is not a bus is a warning.
+``Scheduled Event`` (source ``aws.events``). A Scheduler schedule fires at each time of its
+expression plus, with a flexible time window, a uniform random delay within the window (AWS
+invokes "within" it and says no more). Firing times come from :mod:`..aws.schedules`, against
+the scenario's ``start_time``.
+
+A schedule whose target is an event bus puts its event there (``EventBridgeParameters``' source
+and detail type, ``Input`` as the detail) and the bus's rules take over; Scheduler's own retry
+policy and DLQ act only when that PutEvents fails, which the twin does not model for schedules
+(a Region's disruptions spare them). A schedule that invokes a target directly (Lambda, which
+Scheduler invokes asynchronously, SQS, Step Functions, ...) owns that target like a rule: its
+invocations go through the target's lane (shared with the rules and pipes that target it) with
+the schedule's retry policy and DLQ, and its result is named after the schedule. What we
+simplify, said in the result: these invocations start after the Region's processing latency and
+share the invocation quota as rule deliveries do; Scheduler's own invocation quota (1,000/s by
+default in the largest Regions) is not modeled; a target the twin cannot invoke (outside the
+loaded stacks) is still simulated with the scenario's target settings for its ARN.
 """
 
 from __future__ import annotations
@@ -20,6 +29,7 @@ import numpy as np
 
 from bridgetwin.graph import EventBus, Rule, SchedulerSchedule
 from bridgetwin.simulator._random import rng_for
+from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.aws.schedules import ScheduleError, firing_times
 from bridgetwin.simulator.engine.findings import Finding
 from bridgetwin.simulator.engine.ingestion import Feed
@@ -33,10 +43,16 @@ from bridgetwin.simulator.engine.workload import (
 
 if TYPE_CHECKING:
     from bridgetwin.simulator.engine.assembly import ModelBuilder
+    from bridgetwin.simulator.engine.wiring import LaneWiring
 
 
 def _feed(
-    builder: ModelBuilder, name: str, times: np.ndarray, routes: list, bus: str, event: dict
+    builder: ModelBuilder,
+    name: str,
+    times: np.ndarray,
+    routes: list,
+    bus: str | None,
+    event: dict,
 ) -> Feed:
     stream = CallStream(
         None, builder.horizon, lambda window: rng_for(builder.scenario.seed, f"{name}:{window}"),
@@ -58,10 +74,13 @@ def _date(text: str | None) -> datetime | None:
 class ScheduledFeeds:
     """The feeds of every enabled schedule, and what the run must say about them."""
 
-    def __init__(self, builder: ModelBuilder) -> None:
+    def __init__(self, builder: ModelBuilder, wiring: LaneWiring) -> None:
         self.builder = builder
+        self.wiring = wiring
         self.feeds: list[tuple[str, Feed]] = []
         self.warnings: list[Finding] = []
+        self.direct: list[str] = []
+        """Schedules invoking a target directly (not through a bus)."""
         self.uses_clock = False
         """Whether a firing time depends on ``start_time`` (cron, at, Scheduler dates)."""
         for rule in builder.graph.rules:
@@ -95,15 +114,7 @@ class ScheduledFeeds:
 
     def _schedule(self, schedule: SchedulerSchedule) -> None:
         builder, graph = self.builder, self.builder.graph
-        bus = graph.find(schedule.target) if schedule.target else None
-        if not isinstance(bus, EventBus):
-            text = (
-                f"{schedule.id}: EventBridge Scheduler invokes {schedule.target_arn} directly; "
-                "only schedules that put events on a bus in the loaded stacks are simulated, so "
-                "its invocations are missing from this prediction"
-            )
-            self.warnings.append(Finding("schedule-not-simulated", text))
-            return
+        bus = graph.find(schedule.target.resource or "")
         try:
             start, end = _date(schedule.start), _date(schedule.end)
         except (ScheduleError, ValueError) as exc:
@@ -122,8 +133,16 @@ class ScheduledFeeds:
                 times + rng.uniform(0, schedule.flexible_window_minutes * 60, len(times))
             )
             times = times[times < builder.horizon]
+        if not isinstance(bus, EventBus):
+            store = builder.rule_stores.setdefault(schedule.id, MetricStore(builder.horizon))
+            route = self.wiring.schedule_route(schedule, store)
+            payload = {"input": schedule.target.input}
+            made = _feed(builder, f"scheduler:{schedule.id}", times, [route], None, payload)
+            self.feeds.append((schedule.region, made))
+            self.direct.append(schedule.id)
+            return
         try:
-            detail = json.loads(schedule.input) if schedule.input else {}
+            detail = json.loads(schedule.target.input) if schedule.target.input else {}
         except ValueError:
             detail = {}
         template = {

@@ -12,7 +12,15 @@ from collections.abc import Callable
 
 import numpy as np
 
-from bridgetwin.graph import ApiDestination, Graph, Pipe, Rule, Target, TargetKind
+from bridgetwin.graph import (
+    ApiDestination,
+    Graph,
+    Pipe,
+    Rule,
+    SchedulerSchedule,
+    Target,
+    TargetKind,
+)
 from bridgetwin.graph.arns import target_arn
 from bridgetwin.simulator._random import rng_for, uniform_draws
 from bridgetwin.simulator.aws.behaviour import Behaviour, HttpBehaviour, TargetBehaviour, TokenCache
@@ -31,6 +39,9 @@ from bridgetwin.simulator.scenario import (
     TargetSettings,
 )
 from bridgetwin.simulator.scenario.base import first_match
+
+Owner = Rule | Pipe | SchedulerSchedule
+"""What invokes a target: a rule, a pipe, or a Scheduler schedule."""
 
 
 class LaneWiring:
@@ -60,8 +71,13 @@ class LaneWiring:
         rule that target one API destination share its rate limit)."""
         return self._route(pipe.id, pipe.arn, pipe, pipe.target, store)
 
+    def schedule_route(self, schedule: SchedulerSchedule, store: MetricStore) -> Route:
+        """Where a Scheduler schedule's invocations of its target go (a target it invokes
+        directly, with the schedule's retry policy and DLQ, through the target's lane)."""
+        return self._route(schedule.id, schedule.arn, schedule, schedule.target, store)
+
     def _route(
-        self, owner_id: str, owner_arn: str, owner: Rule | Pipe, target: Target, store: MetricStore
+        self, owner_id: str, owner_arn: str, owner: Owner, target: Target, store: MetricStore
     ) -> Route:
         if target.kind is TargetKind.API_DESTINATION and target.resource:
             lane = self._lane_of_destination.get(target.resource)
@@ -139,7 +155,7 @@ class LaneWiring:
             self.scenario.targets, target.resource or "", target.arn, target.kind.value
         )
 
-    def _quota_lane(self, target: Target, owner: Rule | Pipe) -> Lane | None:
+    def _quota_lane(self, target: Target, owner: Owner) -> Lane | None:
         """A target whose API has a quota: one lane per resource, shared by every rule that
         targets it, so its requests meet the quota in time order."""
         settings = self._target_settings(target) or TargetSettings()
@@ -184,9 +200,7 @@ class LaneWiring:
                 "concurrency")))  # fmt: skip
         return lane
 
-    def _state(
-        self, owner_id: str, owner_arn: str, owner: Rule | Pipe, target: Target
-    ) -> TargetState:
+    def _state(self, owner_id: str, owner_arn: str, owner: Owner, target: Target) -> TargetState:
         policy = target.retry_policy
         state = TargetState(
             rule_id=owner_id,
