@@ -6,11 +6,14 @@ pattern language's own verdict on each record."""
 
 from __future__ import annotations
 
+import json
+import re
+
 import numpy as np
 import pytest
 
 from bridgetwin.graph import load_graph
-from bridgetwin.simulator import Simulation, load_scenario, simulate
+from bridgetwin.simulator import ScenarioError, Simulation, load_scenario, simulate
 from bridgetwin.simulator.aws.gates import TokenBucket
 from bridgetwin.simulator.engine.pipes import batch_releases
 from tests._templates import PATTERN, webhook_template
@@ -65,14 +68,15 @@ def test_a_pipe_and_a_rule_share_the_destinations_rate_limit():
 
 
 def test_the_filter_decides_per_record_on_the_message_body():
-    filters = {"FilterCriteria": {"Filters": [
-        {"Pattern": '{"body": {"detail": {"amount": [{"numeric": [">", 100]}]}}}'}]}}  # fmt: skip
+    filters = {"SourceParameters": {"FilterCriteria": {"Filters": [
+        {"Pattern": '{"body": {"detail": {"amount": [{"numeric": [">", 100]}]}}}'}]}}}  # fmt: skip
     result = simulate(load_graph(piped_template(pipe=filters)),
                       load_scenario(spec(events=(SMALL, LARGE))))  # fmt: skip
     (pipe,) = result.pipes
     delivered_to_queue = result.target("ToQueue").counts["delivered"]
     assert pipe["received"] == delivered_to_queue
-    assert result.target("Pipe").counts["ingested"] == pipe["received"] - pipe["filtered_out"]
+    moved = pipe["received"] - pipe["filtered_out"] - pipe["waiting_at_end"]
+    assert result.target("Pipe").counts["ingested"] == moved
     assert 0.4 < pipe["filtered_out"] / pipe["received"] < 0.6  # the small half
 
 
@@ -105,3 +109,131 @@ def test_pipes_the_twin_cannot_follow_say_so():
     assert warnings["pipe-enrichment-not-simulated"].startswith(
         "Pipe: its enrichment arn:aws:lambda"
     )
+
+
+def sqs_pipe_template(pipe: dict | None = None) -> dict:
+    """An SQS queue that application code (not a rule) sends to, and a pipe from it to a
+    Lambda function: the common 'queue -> pipe -> target' shape with no bus at all."""
+    return {"Resources": {
+        "Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs"}},
+        "Worker": {"Type": "AWS::Lambda::Function", "Properties": {"Timeout": 30}},
+        "JobsPipe": {"Type": "AWS::Pipes::Pipe", "Properties": {
+            "RoleArn": "arn:aws:iam::123456789012:role/pipe",
+            "Source": {"Fn::GetAtt": ["Jobs", "Arn"]},
+            "SourceParameters": {"SqsQueueParameters": {
+                "BatchSize": 10, "MaximumBatchingWindowInSeconds": 5}},
+            "Target": {"Fn::GetAtt": ["Worker", "Arn"]}, **(pipe or {})}},
+    }}  # fmt: skip
+
+
+PAID = {"kind": "paid", "amount": 10}
+FREE = {"kind": "free"}
+
+
+def test_queue_traffic_feeds_a_pipe_that_no_rule_feeds():
+    """2 messages/s for 10 min, constant: exactly 1,200 sent. A quarter are 'free' (weights
+    1:3) and the filter drops them; the rest reach the function. Batches of 10 fill in 4.5 s
+    (before the 5 s window), so a message waits (9 - k) / 2 s for its batch: 2.25 s on
+    average from the send (end to end), none from the batch's release (start)."""
+    filters = {"SourceParameters": {
+        "SqsQueueParameters": {"BatchSize": 10, "MaximumBatchingWindowInSeconds": 5},
+        "FilterCriteria": {"Filters": [{"Pattern": '{"body": {"kind": ["paid"]}}'}]}}}  # fmt: skip
+    scenario = load_scenario({
+        "duration": "10m", "seed": 2, "eventbridge": {"processing_latency": 0},
+        "targets": [{"match": "*", "latency": 0}],
+        "queue_traffic": [{"queue": "jobs", "rate": 2, "arrival": "constant",
+                           "messages": [{"body": PAID, "weight": 3}, {"body": FREE}]}],
+    })  # fmt: skip
+    unfiltered = simulate(load_graph(sqs_pipe_template()), scenario)
+    (pipe,) = unfiltered.pipes
+    assert pipe["received"] == 1200 and pipe["filtered_out"] == 0
+    target = unfiltered.target("JobsPipe")
+    assert target.counts["ingested"] == target.counts["delivered"] == 1200
+    assert target.latency_ms["end_to_end_start"]["mean"] == pytest.approx(2250, abs=1)
+    assert target.latency_ms["start"]["max"] == pytest.approx(0, abs=1e-6)
+    assert not [w for w in unfiltered.warnings if w["code"] == "pipe-not-simulated"]
+    filtered = simulate(load_graph(sqs_pipe_template(filters)), scenario)
+    (pipe,) = filtered.pipes
+    kept = filtered.target("JobsPipe").counts["ingested"]
+    assert pipe["received"] == 1200 and kept + pipe["filtered_out"] + pipe["waiting_at_end"] == 1200
+    assert abs(pipe["filtered_out"] - 300) < 4 * (1200 * 0.25 * 0.75) ** 0.5  # binomial, 4 sd
+
+
+def test_queue_traffic_names_a_queue_a_pipe_reads():
+    template = sqs_pipe_template()
+    template["Resources"]["Other"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+    graph = load_graph(template)
+    message = [{"body": PAID}]
+    for queue, error in (
+        ("nope", "queue_traffic.0.queue: 'nope' unknown queue; known: Jobs, Other"),
+        ("Other", "no pipe reads queue 'Other' (the twin follows messages only through "
+                  "pipes); pipes read: Jobs"),
+    ):  # fmt: skip
+        with pytest.raises(ScenarioError, match=re.escape(error)):
+            simulate(graph, load_scenario({"duration": "1m", "queue_traffic": [
+                {"queue": queue, "rate": 1, "messages": message}]}))  # fmt: skip
+    silent = simulate(graph, load_scenario({"duration": "1m"}))
+    (warning,) = [w for w in silent.warnings if w["code"] == "pipe-not-simulated"]
+    assert "queue_traffic sends to" in warning["message"]
+
+
+@pytest.mark.parametrize("invocation", ["REQUEST_RESPONSE", "FIRE_AND_FORGET"])
+def test_a_pipe_waits_for_a_lambda_target_unless_fire_and_forget(invocation):
+    """1 message/s, one at a time (batch 1), to a function that runs 2 s with concurrency 1.
+    Synchronous (the default): the pipe's attempt lasts the run, so it completes 1 per 2 s:
+    about 300 of 600 in ten minutes. Fire and forget: the pipe is done when Lambda accepts,
+    all 600 are handed over, and Lambda's own queue holds the rest."""
+    pipe = {"SourceParameters": {"SqsQueueParameters": {"BatchSize": 1}},
+            "TargetParameters": {"LambdaFunctionParameters": {"InvocationType": invocation}}}  # fmt: skip
+    template = sqs_pipe_template(pipe)
+    template["Resources"]["Worker"]["Properties"]["ReservedConcurrentExecutions"] = 1
+    waits = invocation == "REQUEST_RESPONSE"  # targets[]: the pipe's attempt (run, or accept)
+    result = simulate(load_graph(template), load_scenario({
+        "duration": "10m", "eventbridge": {"processing_latency": 0},
+        "targets": [{"match": "Worker", "latency": "2s" if waits else 0, "concurrency": 1}],
+        "functions": [{"match": "Worker", "duration": "2s"}],
+        "queue_traffic": [{"queue": "Jobs", "rate": 1, "arrival": "constant",
+                           "messages": [{"body": PAID}]}],
+    }))  # fmt: skip
+    delivered = result.target("JobsPipe").counts["delivered"]
+    if waits:
+        assert delivered == pytest.approx(300, abs=2) and not result.functions
+        assert any("invokes Worker synchronously" in a for a in result.assumptions)
+    else:
+        assert delivered == 600
+        (fn,) = result.functions
+        assert fn["counts"]["received"] == 600 and fn["counts"]["succeeded"] == pytest.approx(
+            300, abs=2
+        )
+
+
+def test_the_pipes_example_runs_as_the_readme_says():
+    """examples/pipes: 8 jobs/s for an hour (Poisson), a quarter free and filtered out, the
+    paid ones through a 10/s partner with a 10-minute outage: nothing lost, every record
+    accounted for, and the text report names the pipe."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from bridgetwin.cli import app
+
+    root = Path(__file__).parent.parent / "examples" / "pipes"
+    out = CliRunner().invoke(app, ["simulate", str(root / "template.yaml"), "--scenario",
+                                   str(root / "scenario.yaml"), "--format", "json"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    result = json.loads(out.output)
+    (pipe,) = result["pipes"]
+    (target,) = result["targets"]
+    assert abs(pipe["received"] - 28_800) < 4 * 28_800**0.5  # Poisson count, 4 sd
+    assert target["counts"]["ingested"] == (
+        pipe["received"] - pipe["filtered_out"] - pipe["waiting_at_end"]
+    )  # every record accounted for: the last batch may still be forming when the run ends
+    counts = target["counts"]
+    assert (
+        counts["delivered"] + counts["dlq"] + counts["dropped"] + counts["in_flight"]
+        == counts["ingested"]
+    )
+    assert counts["dlq"] == 0 and counts["retries"] > 0 and all(s["passed"] for s in result["slo"])
+    text = CliRunner().invoke(app, ["simulate", str(root / "template.yaml"), "--scenario",
+                                    str(root / "scenario.yaml")])  # fmt: skip
+    assert "Pipe PaidJobs: " in text.output and "the rest to PartnerJobs" in text.output

@@ -18,7 +18,7 @@ from typing import Any
 from bridgetwin.graph._build import Build
 from bridgetwin.graph._build_rules import target_for
 from bridgetwin.graph._linker import arn_parts
-from bridgetwin.graph.nodes import RetryPolicy
+from bridgetwin.graph.nodes import RetryPolicy, TargetKind
 from bridgetwin.graph.services import Pipe
 from bridgetwin.patterns import PatternError, compile_pattern
 
@@ -30,7 +30,17 @@ _SOURCE_PARAMETERS = {
 
 
 def _filters(b: Build) -> tuple[Any, ...]:
-    criteria = b.section(b.props, "FilterCriteria", "")
+    """``SourceParameters.FilterCriteria``, where CloudFormation has it (a ``FilterCriteria``
+    beside ``Source`` is refused, as CloudFormation refuses it, rather than ignored)."""
+    if "FilterCriteria" in b.props:
+        raise b.error(
+            "FilterCriteria belongs in SourceParameters (SourceParameters.FilterCriteria); "
+            "CloudFormation rejects it beside Source",
+            "FilterCriteria",
+        )
+    where = "SourceParameters.FilterCriteria"
+    criteria = b.section(b.section(b.props, "SourceParameters", ""), "FilterCriteria",
+                         "SourceParameters.")  # fmt: skip
     out = []
     for index, entry in enumerate(criteria.get("Filters") or []):
         raw = entry.get("Pattern") if isinstance(entry, dict) else None
@@ -40,7 +50,7 @@ def _filters(b: Build) -> tuple[Any, ...]:
             out.append(compile_pattern(raw if isinstance(raw, str) else json.dumps(raw),
                                        max_size=None, numeric_limit=None))  # fmt: skip
         except PatternError as exc:
-            raise b.error(exc.reason, f"FilterCriteria.Filters[{index}].Pattern") from None
+            raise b.error(exc.reason, f"{where}.Filters[{index}].Pattern") from None
     return tuple(out)
 
 
@@ -84,4 +94,9 @@ def build_pipe(b: Build) -> Pipe:
         enrichment=b.string(props, "Enrichment"),
         target=dataclasses.replace(target, retry_policy=policy, dead_letter_queue=dlq),
         running=b.string(props, "DesiredState", "RUNNING") != "STOPPED",
-    )
+        waits_for_lambda=target.kind is TargetKind.LAMBDA and b.string(
+            b.section(b.section(props, "TargetParameters", ""), "LambdaFunctionParameters",
+                      "TargetParameters."),
+            "InvocationType", "REQUEST_RESPONSE",
+        ) != "FIRE_AND_FORGET",
+    )  # fmt: skip

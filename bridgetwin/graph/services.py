@@ -119,6 +119,9 @@ class Pipe:
     """The pipe's target, its retry limits and dead-letter queue (from the source's parameters
     for streams; AWS's defaults otherwise)."""
     running: bool
+    waits_for_lambda: bool = False
+    """A Lambda target invoked synchronously (``TargetParameters.LambdaFunctionParameters.
+    InvocationType`` REQUEST_RESPONSE, the default): each attempt lasts the invocation."""
 
     @property
     def arn(self) -> str:

@@ -1,8 +1,9 @@
 """Stage 1 of building the model: the scenario's names bound to the graph, or a clear error.
 
-Every ``match`` glob of the scenario must match something in the deployment and every traffic
-bus must exist (by logical id, or by name and Region); otherwise the error names the field and
-lists what does exist, so a typo never silently simulates nothing.
+Every ``match`` glob of the scenario must match something in the deployment, every traffic
+bus must exist and every queue_traffic queue must be a pipe's source (by logical id, or by name
+and Region); otherwise the error names the field and lists what does exist, so a typo never
+silently simulates nothing.
 """
 
 from __future__ import annotations
@@ -56,6 +57,33 @@ def traffic_bus(graph: Graph, scenario: Scenario, number: int) -> str:
     )
 
 
+def traffic_queue(graph: Graph, scenario: Scenario, number: int) -> str:
+    """The graph id of the SQS queue ``queue_traffic[number]`` sends to: by logical id, or by
+    name (and ``region``); it must be the source of a pipe, the only reader the twin follows."""
+    traffic = scenario.queue_traffic[number]
+    where = f"queue_traffic.{number}.queue"
+    found = [q for q in graph.queues if q.id == traffic.queue] or [
+        q for q in graph.queues if q.name == traffic.queue
+    ]
+    if traffic.region is not None:
+        found = [q for q in found if q.region == traffic.region]
+    piped = sorted({p.source for p in graph.pipes if p.source_kind == "sqs" and p.source})
+    if len(found) != 1:
+        known = sorted({q.id for q in graph.queues} | {q.name for q in graph.queues})
+        what = (
+            "names several queues; add a region or use the logical id"
+            if found
+            else (f"unknown queue; known: {', '.join(known) or 'none'}")
+        )
+        raise ScenarioError(f"{where}: '{traffic.queue}' {what}")
+    if found[0].id not in piped:
+        raise ScenarioError(
+            f"{where}: no pipe reads queue '{found[0].id}' (the twin follows messages only "
+            f"through pipes); pipes read: {', '.join(piped) or 'no queue'}"
+        )
+    return found[0].id
+
+
 def validate_scenario(graph: Graph, scenario: Scenario) -> None:
     """Every glob of the scenario matches something, every traffic bus exists."""
     destinations = graph.api_destinations
@@ -82,3 +110,5 @@ def validate_scenario(graph: Graph, scenario: Scenario) -> None:
     _check_globs(scenario.functions, "functions", functions + others)
     for number in range(len(scenario.traffic)):
         traffic_bus(graph, scenario, number)
+    for number in range(len(scenario.queue_traffic)):
+        traffic_queue(graph, scenario, number)

@@ -5,15 +5,17 @@ AWS (eventbridge-facts §10): a pipe reads its source in batches (``BatchSize``,
 ``FilterCriteria`` pattern matches, and invokes its target: an API destination (through that
 destination's rate limit, which it shares with every rule that targets it), an event bus, Lambda,
 a queue and others. The twin follows a pipe whose source is an SQS queue that rules in the loaded
-stacks deliver to: each event a rule delivers there becomes a record whose ``body`` is the event,
-the pipe's filter is applied to that record, and what passes reaches the pipe's target lane, one
-invocation per record, as a target of the pipe with the pipe's retry limits and DLQ.
+stacks deliver to, or that the scenario's ``queue_traffic`` sends messages to (producers outside
+the deployment): each event a rule delivers there, or each message sent, becomes a record whose
+``body`` is the event or message, the pipe's filter is applied to that record, and what passes
+reaches the pipe's target lane, one invocation per record, as a target of the pipe with the
+pipe's retry limits and DLQ.
 
 What we simplify, each stated in the result: a batch forms among records delivered together
 (one lane block) and is released when full or when its window ends; an SQS source's redrive
 policy is approximated by AWS's default retry limits; records pass the Region's ingestion
 (processing latency and invocation quota) like events; an enrichment is not simulated, nor are
-sources no rule in the loaded stacks feeds (a warning names each).
+sources neither a rule in the loaded stacks nor ``queue_traffic`` feeds (a warning names each).
 """
 
 from __future__ import annotations
@@ -25,12 +27,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from bridgetwin.graph import EventBus, Pipe, Target
+from bridgetwin.simulator._random import rng_for
 from bridgetwin.simulator.aws.metrics import MetricStore
+from bridgetwin.simulator.engine.binding import traffic_queue
 from bridgetwin.simulator.engine.findings import Finding
 from bridgetwin.simulator.engine.hops import HopSource, Sink
 from bridgetwin.simulator.engine.ingestion import Feed, Route
 from bridgetwin.simulator.engine.wiring import LaneWiring
-from bridgetwin.simulator.engine.workload import event_as_delivered
+from bridgetwin.simulator.engine.workload import call_times, event_as_delivered
 
 if TYPE_CHECKING:
     from bridgetwin.simulator.engine.assembly import ModelBuilder
@@ -61,12 +65,24 @@ class PipeSource(HopSource):
         self.horizon = horizon
         self.received = 0
         """Records delivered to the source queue within the run."""
+        self.late: dict[int, int] = {}
+        """By template: records received within the run whose batch leaves after its end."""
 
     def push(self, times: np.ndarray, template: int, origins: np.ndarray) -> None:
+        self.push_records(times, np.full(len(times), template), origins)
+
+    def push_records(self, times: np.ndarray, templates: np.ndarray, origins: np.ndarray) -> None:
+        """Records of several templates arriving together: batched together."""
         self.received += int(np.count_nonzero(times <= self.horizon))
         order = np.argsort(times, kind="stable")
         released = batch_releases(times[order], self._size, self._window)
-        super().push(released, template, origins[order])
+        templates, origins = templates[order], origins[order]
+        late = (times[order] <= self.horizon) & (released > self.horizon)
+        for template in templates[late].tolist():
+            self.late[template] = self.late.get(template, 0) + 1
+        for template in np.unique(templates).tolist():
+            mine = templates == template
+            super().push(released[mine], template, origins[mine])
 
 
 @dataclass
@@ -91,9 +107,14 @@ class PipeNetwork:
         """By source queue graph id."""
         self.warnings: list[Finding] = []
         fed = {t.resource for r in builder.graph.rules if r.enabled for t in r.targets}
+        sent = {traffic_queue(builder.graph, builder.scenario, n): n
+                for n in range(len(builder.scenario.queue_traffic))}  # fmt: skip
         for pipe in builder.graph.pipes:
             if pipe.running:
-                self._add(pipe, wiring, fed)
+                self._add(pipe, wiring, fed | set(sent))
+        for queue, number in sent.items():
+            if queue in self.models:
+                self._send(self.models[queue], number)
 
     def _add(self, pipe: Pipe, wiring: LaneWiring, fed: set[str | None]) -> None:
         if pipe.enrichment:
@@ -106,21 +127,36 @@ class PipeNetwork:
             text = (
                 f"{pipe.id}: nothing in the loaded stacks delivers to its source "
                 f"{pipe.source or pipe.source_arn}; the records it would move are missing from "
-                "this prediction (the twin follows pipes on SQS queues that rules feed)"
+                "this prediction (the twin follows pipes on SQS queues that rules feed or "
+                "that the scenario's queue_traffic sends to)"
             )
             self.warnings.append(Finding("pipe-not-simulated", text))
             return
         store = self.builder.rule_stores.setdefault(pipe.id, MetricStore(self.builder.horizon))
         source = PipeSource(self.builder.horizon, pipe.batch_size, pipe.batching_window_seconds)
         feed = Feed(f"pipe:{pipe.id}", source, [], [], kind="pipe")
-        self.models[pipe.source] = PipeModel(pipe, source, feed, wiring.pipe_route(pipe, store))
+        route = wiring.pipe_route(pipe, store)
+        lane, key, _ = route  # end-to-end latencies from the event's ingestion or the send
+        lane.carries_origin = lane.targets[key].chained = True
+        self.models[pipe.source] = PipeModel(pipe, source, feed, route)
 
     def onward(self, target: Target, event: dict[str, Any]) -> Sink | None:
         """For a rule target that is a pipe's source queue: where deliveries of ``event`` go."""
         model = self.models.get(target.resource or "")
         if model is None:
             return None
-        record = {"body": event, "eventSource": "aws:sqs"}
+        number = self._template(model, {"body": event, "eventSource": "aws:sqs"})
+        source, filtered = model.source, model.filtered[number]
+
+        def deliver(ends: np.ndarray, origins: np.ndarray) -> None:
+            if filtered:
+                model.filtered_out += int(np.count_nonzero(ends <= source.horizon))
+            source.push(ends, number, origins)
+
+        return deliver
+
+    def _template(self, model: PipeModel, record: dict[str, Any]) -> int:
+        """The feed's template number of ``record`` (its routes: none when filtered out)."""
         key = json.dumps(record, sort_keys=True)
         number = model.templates.get(key)
         if number is None:
@@ -130,14 +166,22 @@ class PipeNetwork:
             model.filtered[number] = not passes
             model.feed.routes.append(self._routes(model, record) if passes else [])
             model.feed.entry_ok.append(True)
-        source, filtered = model.source, model.filtered[number]
+        return number
 
-        def deliver(ends: np.ndarray, origins: np.ndarray) -> None:
-            if filtered:
-                model.filtered_out += int(np.count_nonzero(ends <= source.horizon))
-            source.push(ends, number, origins)
-
-        return deliver
+    def _send(self, model: PipeModel, number: int) -> None:
+        """``queue_traffic[number]``: every message of the run, into the pipe's source."""
+        traffic, horizon = self.builder.scenario.queue_traffic[number], self.builder.horizon
+        rng = rng_for(self.builder.scenario.seed, f"queue_traffic:{number}")
+        times = call_times(traffic, (0.0, min(traffic.end or horizon, horizon)), rng)
+        weights = np.asarray([m.weight for m in traffic.messages])
+        chosen = rng.choice(len(weights), size=len(times), p=weights / weights.sum())
+        numbers = np.asarray([
+            self._template(model, {"body": m.body, "eventSource": "aws:sqs"})
+            for m in traffic.messages
+        ])[chosen]  # fmt: skip
+        dropped = np.asarray([model.filtered[int(n)] for n in numbers], dtype=bool)
+        model.filtered_out += int(np.count_nonzero(dropped & (times <= horizon)))
+        model.source.push_records(times, numbers, times)
 
     def _routes(self, model: PipeModel, record: dict[str, Any]) -> list[Route]:
         """A record that passed the filter: to the target lane, and on to a bus target's rules."""
@@ -163,5 +207,7 @@ class PipeNetwork:
                 "target": model.pipe.target.resource or model.pipe.target.arn,
                 "received": model.source.received,
                 "filtered_out": model.filtered_out,
+                "waiting_at_end": sum(count for template, count in model.source.late.items()
+                                      if not model.filtered[template]),
             })  # fmt: skip
         return tuple(out)

@@ -44,6 +44,14 @@ Owner = Rule | Pipe | SchedulerSchedule
 """What invokes a target: a rule, a pipe, or a Scheduler schedule."""
 
 
+def _asynchronous_lambda(target: Target, owner: Owner) -> bool:
+    """Whether ``owner`` hands ``target`` to Lambda's asynchronous queue: rules and schedules
+    always do; a pipe only with ``InvocationType: FIRE_AND_FORGET``."""
+    if target.kind is not TargetKind.LAMBDA:
+        return False
+    return not (isinstance(owner, Pipe) and owner.waits_for_lambda)
+
+
 class LaneWiring:
     """The lanes and target states of a graph under a scenario, built pair by pair."""
 
@@ -85,10 +93,10 @@ class LaneWiring:
                 lane = self._api_lane(self.graph.get(target.resource))
                 self._lane_of_destination[target.resource] = lane
         else:
-            lane = self._quota_lane(target, owner) or self._target_lane(owner_id, target)
+            lane = self._quota_lane(target, owner) or self._target_lane(owner_id, target, owner)
         lane.targets.append(self._state(owner_id, owner_arn, owner, target))
         key = len(lane.targets) - 1
-        if target.kind is TargetKind.LAMBDA:  # EventBridge's part ends when Lambda accepts
+        if _asynchronous_lambda(target, owner):  # the invoker's part ends when Lambda accepts
             settings = self._target_settings(target)
             fallback = settings.concurrency if settings else None
             lane.delivery_sinks[key] = self.functions.queue_for(target, fallback).accept
@@ -184,15 +192,22 @@ class LaneWiring:
             self.lane_assumptions.append((lane, text))
         return lane
 
-    def _target_lane(self, owner_id: str, target: Target) -> Lane:
+    def _target_lane(self, owner_id: str, target: Target, owner: Owner) -> Lane:
         seed = self.scenario.seed
         name = f"{owner_id}/{target.target_id}"
         matched = self._target_settings(target)
         settings = matched or TargetSettings()
-        # a Lambda target's concurrency is the function's, in its async queue (:mod:`.functions`)
-        limited = settings.concurrency and target.kind is not TargetKind.LAMBDA
+        # an async Lambda target's concurrency is the function's, in its queue (:mod:`.functions`)
+        limited = settings.concurrency and not _asynchronous_lambda(target, owner)
         gate = Concurrency(settings.concurrency) if limited else Unlimited()
         lane = self._lane(gate, TargetBehaviour(settings, rng_for(seed, f"target:{name}")), name)
+        if isinstance(owner, Pipe) and owner.waits_for_lambda:
+            self.lane_assumptions.append((lane, (
+                f"{name}: the pipe invokes {target.resource or target.arn} synchronously "
+                "(REQUEST_RESPONSE, the pipes' default): an attempt lasts the invocation, timed "
+                "by the scenario's targets entry for the function (functions[] models "
+                "asynchronous invocations), its concurrency not shared with the function's "
+                "async queue")))  # fmt: skip
         if matched is None:
             self.lane_assumptions.append((lane, (
                 f"{name} ({target.kind.value}): no scenario target matches it; assumed "

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from bridgetwin.simulator.scenario import Traffic
+from bridgetwin.simulator.scenario import Arrivals, Traffic
 
 
 @dataclass(frozen=True)
@@ -55,9 +55,9 @@ def _thinned(
     return candidates[keep]
 
 
-def peak_call_rate(traffic: Traffic) -> float:
+def peak_call_rate(traffic: Arrivals) -> float:
     """The highest rate of calls per second the arrival model reaches."""
-    rate = traffic.rate / traffic.batch
+    rate = traffic.rate / traffic.per_call
     match traffic.arrival:
         case "bursty":
             return rate * max(traffic.bursts.factor, 1.0)
@@ -67,13 +67,13 @@ def peak_call_rate(traffic: Traffic) -> float:
 
 
 def call_times(
-    traffic: Traffic, window: tuple[float, float], rng: np.random.Generator
+    traffic: Arrivals, window: tuple[float, float], rng: np.random.Generator
 ) -> np.ndarray:
     """The call times of ``traffic`` in ``window`` (start inclusive, end exclusive)."""
     start, end = max(traffic.start, window[0]), window[1]
     if end <= start:
         return np.empty(0)
-    rate = traffic.rate / traffic.batch
+    rate = traffic.rate / traffic.per_call
     match traffic.arrival:
         case "poisson":
             return _poisson(rate, start, end, rng)

@@ -100,6 +100,14 @@ def render(result: Result) -> Group:
                 f"{counts['throttles']:,} throttles, {counts['function_errors']:,} errors"
             )
         )
+    for pipe in result.pipes:
+        parts.append(
+            Text(
+                f"Pipe {pipe['pipe']}: {pipe['received']:,} records from {pipe['source']}, "
+                f"{pipe['filtered_out']:,} filtered out, {pipe['waiting_at_end']:,} in a batch "
+                f"still forming at the end, the rest to {pipe['target']}"
+            )
+        )
     for endpoint in result.endpoints:
         requests = max(1, endpoint["requests"])
         parts.append(

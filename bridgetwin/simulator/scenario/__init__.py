@@ -35,11 +35,21 @@ from bridgetwin.simulator.scenario.services import (
     Replication,
     TargetSettings,
 )
-from bridgetwin.simulator.scenario.traffic import Bursts, Diurnal, EventTemplate, SdkRetry, Traffic
+from bridgetwin.simulator.scenario.traffic import (
+    Arrivals,
+    Bursts,
+    Diurnal,
+    EventTemplate,
+    QueueMessage,
+    QueueTraffic,
+    SdkRetry,
+    Traffic,
+)
 
 __all__ = [
     "SLO_METRICS",
     "ApiDestinationSettings",
+    "Arrivals",
     "Bursts",
     "Capacity",
     "Disruption",
@@ -55,6 +65,8 @@ __all__ = [
     "Latency",
     "OAuth",
     "Outage",
+    "QueueMessage",
+    "QueueTraffic",
     "RegionSettings",
     "Replay",
     "Replication",

@@ -31,7 +31,7 @@ from bridgetwin.simulator.scenario.services import (
     Replication,
     TargetSettings,
 )
-from bridgetwin.simulator.scenario.traffic import Traffic
+from bridgetwin.simulator.scenario.traffic import QueueTraffic, Traffic
 
 
 class RetryBackoff(StrictModel):
@@ -132,6 +132,8 @@ class Scenario(StrictModel):
     depends on it)."""
     eventbridge: EventBridgeSettings = Field(default_factory=EventBridgeSettings)
     traffic: tuple[Traffic, ...] = ()
+    queue_traffic: tuple[QueueTraffic, ...] = ()
+    """Messages producers send to SQS queues that pipes read (when no rule feeds them)."""
     api_destinations: tuple[ApiDestinationSettings, ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
     targets: tuple[TargetSettings, ...] = ()
@@ -153,15 +155,18 @@ class Scenario(StrictModel):
     @model_validator(mode="after")
     def _within_budget(self) -> Scenario:
         parts = []
-        for number, traffic in enumerate(self.traffic):
-            end = min(traffic.end or self.duration, self.duration)
-            span = max(0.0, end - traffic.start)
-            if traffic.arrival == "trace":
-                count = float(len(traffic.trace) * traffic.batch)
-                parts.append((count, f"traffic.{number}: {count:,.0f} traced entries"))
-            else:
-                count = traffic.rate * span
-                parts.append((count, f"traffic.{number}: {traffic.rate:g}/s for {span:g} s"))
+        sections = [("traffic", self.traffic), ("queue_traffic", self.queue_traffic)]
+        for section, items in sections:
+            for number, traffic in enumerate(items):
+                end = min(traffic.end or self.duration, self.duration)
+                span = max(0.0, end - traffic.start)
+                where = f"{section}.{number}"
+                if traffic.arrival == "trace":
+                    count = float(len(traffic.trace) * traffic.per_call)
+                    parts.append((count, f"{where}: {count:,.0f} traced entries"))
+                else:
+                    count = traffic.rate * span
+                    parts.append((count, f"{where}: {traffic.rate:g}/s for {span:g} s"))
         total = sum(count for count, _ in parts)
         if total > self.max_events:
             raise ValueError(

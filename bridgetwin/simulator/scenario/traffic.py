@@ -1,4 +1,6 @@
-"""What producers do: the traffic section (rates, arrival models, batches, SDK retries)."""
+"""What producers do: the ``traffic`` section (PutEvents on a bus: rates, arrival models,
+batches, SDK retries) and the ``queue_traffic`` section (messages sent to an SQS queue that a
+pipe reads). Both share the arrival models of :class:`Arrivals`."""
 
 from __future__ import annotations
 
@@ -55,20 +57,12 @@ class SdkRetry(StrictModel):
     cap: Duration = Field(20.0, gt=0)
 
 
-class Traffic(StrictModel):
-    """Producers calling PutEvents on one bus."""
+class Arrivals(StrictModel):
+    """When producers call: a mean rate and an arrival model, from ``start`` to ``end``."""
 
-    bus: str
-    """Bus name or logical id."""
-    region: str | None = None
-    """The bus's Region, needed when its name exists in several Regions. Default: - the only
-    bus of that name."""
     rate: float = Field(gt=0)
-    """Mean events per second."""
+    """Mean events (or messages) per second."""
     arrival: Literal["poisson", "constant", "bursty", "diurnal", "trace"] = "poisson"
-    batch: int = Field(1, ge=1, le=10)
-    """Entries per PutEvents call (1-10, the API's limit)."""
-    events: tuple[EventTemplate, ...] = Field(min_length=1)
     start: Duration = 0.0
     end: Duration | None = None
     """Default: - the scenario's duration."""
@@ -76,6 +70,30 @@ class Traffic(StrictModel):
     diurnal: Diurnal = Field(default_factory=Diurnal)
     trace: tuple[Duration, ...] = ()
     """``arrival: trace``: the call times."""
+
+    @property
+    def per_call(self) -> int:
+        """Entries per call (1 unless a producer batches)."""
+        return 1
+
+    @model_validator(mode="after")
+    def _trace_has_calls(self) -> Arrivals:
+        if self.arrival == "trace" and not self.trace:
+            raise ValueError("'arrival: trace' needs at least one call time in 'trace'")
+        return self
+
+
+class Traffic(Arrivals):
+    """Producers calling PutEvents on one bus."""
+
+    bus: str
+    """Bus name or logical id."""
+    region: str | None = None
+    """The bus's Region, needed when its name exists in several Regions. Default: - the only
+    bus of that name."""
+    batch: int = Field(1, ge=1, le=10)
+    """Entries per PutEvents call (1-10, the API's limit)."""
+    events: tuple[EventTemplate, ...] = Field(min_length=1)
     on_throttle: Literal["retry", "drop"] = "retry"
     """What the producer does with a throttled PutEvents call."""
     throttle_retries: int = Field(3, ge=0, le=100)
@@ -94,6 +112,10 @@ class Traffic(StrictModel):
     and ``spool`` to what that client does (each retry waits the mean of its full-jitter
     delay; fields given beside ``producer`` are replaced)."""
 
+    @property
+    def per_call(self) -> int:
+        return self.batch
+
     @model_validator(mode="after")
     def _from_producer(self) -> Traffic:
         config = self.producer
@@ -108,8 +130,21 @@ class Traffic(StrictModel):
             object.__setattr__(self, name, value)
         return self
 
-    @model_validator(mode="after")
-    def _trace_has_calls(self) -> Traffic:
-        if self.arrival == "trace" and not self.trace:
-            raise ValueError("'arrival: trace' needs at least one call time in 'trace'")
-        return self
+
+class QueueMessage(StrictModel):
+    """A message a producer sends, chosen with probability proportional to ``weight``."""
+
+    weight: float = Field(1.0, gt=0)
+    body: Any
+    """The message body (JSON); a pipe's filter sees it as the record's ``body``."""
+
+
+class QueueTraffic(Arrivals):
+    """Producers sending messages (SendMessage) to an SQS queue that a pipe in the deployment
+    reads: the pipe's source when no rule in the loaded stacks feeds it."""
+
+    queue: str
+    """Queue logical id or name."""
+    region: str | None = None
+    """The queue's Region, needed when its name exists in several Regions."""
+    messages: tuple[QueueMessage, ...] = Field(min_length=1)
