@@ -237,3 +237,37 @@ def test_the_pipes_example_runs_as_the_readme_says():
     text = CliRunner().invoke(app, ["simulate", str(root / "template.yaml"), "--scenario",
                                     str(root / "scenario.yaml")])  # fmt: skip
     assert "Pipe PaidJobs: " in text.output and "the rest to PartnerJobs" in text.output
+
+
+@pytest.mark.parametrize("redrive", [True, False], ids=["redrive-policy", "retention-only"])
+def test_a_failing_target_sends_records_back_to_their_queue(redrive):
+    """The target always fails. A record returns to its queue and is received again after the
+    visibility timeout (45 s): with maxReceiveCount 3 it is tried 3 times, at 0, 45 and 90 s,
+    then SQS moves it to the redrive DLQ; without a redrive policy it is tried until the
+    retention period (120 s) would pass: at 0, 45 and 90 s (135 s is too late), then deleted."""
+    template = sqs_pipe_template({"SourceParameters": {"SqsQueueParameters": {"BatchSize": 1}}})
+    jobs = template["Resources"]["Jobs"]["Properties"]
+    jobs.update({"VisibilityTimeout": 45, "MessageRetentionPeriod": 120})
+    if redrive:
+        template["Resources"]["JobsDlq"] = {"Type": "AWS::SQS::Queue", "Properties": {}}
+        jobs["RedrivePolicy"] = {"deadLetterTargetArn": {"Fn::GetAtt": ["JobsDlq", "Arn"]},
+                                 "maxReceiveCount": 3}  # fmt: skip
+    sim = Simulation(load_graph(template), load_scenario({
+        "duration": "10m", "eventbridge": {"processing_latency": 0},
+        "targets": [{"match": "Worker", "latency": 0, "failure_rate": 1.0}],
+        "queue_traffic": [{"queue": "Jobs", "rate": 1, "arrival": "trace",
+                           "trace": [10, 20, 30], "messages": [{"body": PAID}]}],
+    }))  # fmt: skip
+    (lane,) = sim.lanes
+    lane.trace = []
+    result = sim.run()
+    counts = result.target("JobsPipe").counts
+    assert counts["attempts"] == 9 and counts["retries"] == 6 and counts["delivered"] == 0
+    starts = sorted(start for _, start, _ in lane.trace)
+    assert starts == pytest.approx([10, 20, 30, 55, 65, 75, 100, 110, 120])
+    if redrive:
+        assert (counts["dlq"], counts["dropped"]) == (3, 0)
+        target = result.target("JobsPipe")
+        assert target.dlq["by_exhausted_retry_condition"] == {"MaximumRetryAttempts": 3}
+    else:
+        assert (counts["dlq"], counts["dropped"]) == (0, 3)

@@ -5,8 +5,8 @@ A pipe polls its source (``SqsQueueParameters``, ``KinesisStreamParameters``,
 ``FilterCriteria`` pattern matches (the same pattern language as rules), may call an enrichment,
 and invokes its target. For stream sources the source parameters also hold the retry limits
 (``MaximumRetryAttempts``, ``MaximumRecordAgeInSeconds``) and the ``DeadLetterConfig``; an SQS
-source's failed records go back to the queue and its redrive policy decides, which the twin
-approximates with AWS's default limits (185 retries, 24 h).
+source's failed records go back to the queue and its redrive policy decides (the simulator reads
+it from the queue: :mod:`bridgetwin.simulator.engine.pipes`).
 """
 
 from __future__ import annotations

@@ -5,6 +5,8 @@ for ``bridgetwin lint``."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from bridgetwin.graph._build import Build
@@ -19,6 +21,14 @@ def build_queue(b: Build) -> Queue:
         encryption = "none"
     else:
         encryption = "sqs-managed"  # the default for new queues since 2022
+    raw = b.props.get("RedrivePolicy")
+    if isinstance(raw, str):  # CloudFormation takes the policy as an object or as JSON text
+        try:
+            raw = json.loads(raw)
+        except ValueError:
+            raise b.error("is not JSON (an object or JSON text)", "RedrivePolicy") from None
+    redrive = raw if isinstance(raw, Mapping) else {}
+    target = redrive.get("deadLetterTargetArn")
     return Queue(
         id=b.gid,
         name=b.name(b.props, "QueueName"),
@@ -26,7 +36,12 @@ def build_queue(b: Build) -> Queue:
         encryption=encryption,
         message_retention_seconds=b.number(b.props, "MessageRetentionPeriod", 345_600),
         region=b.region,
-    )
+        visibility_timeout_seconds=b.number(b.props, "VisibilityTimeout", 30, low=0,
+                                            high=43_200, integer=True),
+        max_receive_count=b.number(redrive, "maxReceiveCount", None, "RedrivePolicy.", low=1,
+                                   high=1000, integer=True),
+        redrive_dlq=(b.linker.link(target) or b.linker.text(target)) if target else None,
+    )  # fmt: skip
 
 
 def build_queue_policy(b: Build) -> QueuePolicy:

@@ -24,6 +24,14 @@ class Queue:
     """``kms``, ``sqs-managed`` or ``none``."""
     message_retention_seconds: int = 345_600
     region: str = ""
+    visibility_timeout_seconds: int = 30
+    """How long a received message stays hidden: a consumer's failed message is received again
+    after it (SQS's default, 30 s)."""
+    max_receive_count: int | None = None
+    """``RedrivePolicy.maxReceiveCount``: receives before SQS moves a message to
+    ``redrive_dlq`` (None: no redrive policy; messages stay until the retention period)."""
+    redrive_dlq: str | None = None
+    """``RedrivePolicy.deadLetterTargetArn``: graph id of the queue, or its ARN."""
 
 
 @dataclass(frozen=True, slots=True)

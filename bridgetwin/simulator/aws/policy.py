@@ -7,8 +7,9 @@
   errors that are not retried go there at once, without the condition (UNCONFIRMED; we follow
   the public emulators).
 
-Delays are exponential backoff with jitter (``eventbridge.retry_backoff``), lengthened by a
-longer ``Retry-After``; a negative ``Retry-After`` stops the retries.
+Delays are exponential backoff with jitter (``eventbridge.retry_backoff``), or a target's fixed
+delay (a pipe's SQS source: its visibility timeout), lengthened by a longer ``Retry-After``; a
+negative ``Retry-After`` stops the retries.
 """
 
 from __future__ import annotations
@@ -62,11 +63,7 @@ class RetryPolicy:
         elif attempt >= state.max_retries:
             self.fail(state, end, (code, message), attempt, "MaximumRetryAttempts")
         else:
-            ceilings = self._ceilings
-            while attempt >= len(ceilings):  # min(cap, base * factor**n), never overflowing
-                ceilings.append(min(self._backoff.cap, ceilings[-1] * self._backoff.factor))
-            low, width = self._jitter
-            delay = ceilings[attempt] * (low + width * self._uniform.next())
+            delay = state.retry_delay if state.retry_delay is not None else self._delay(attempt)
             if retry_after is not None and retry_after > delay:
                 delay = retry_after
             if end + delay - ingest > state.max_age:
@@ -75,6 +72,14 @@ class RetryPolicy:
             else:
                 return self.retry(end + delay, ingest, key, attempt + 1, origin)
         return None
+
+    def _delay(self, attempt: int) -> float:
+        """The backoff before retry number ``attempt + 1``."""
+        ceilings = self._ceilings
+        while attempt >= len(ceilings):  # min(cap, base * factor**n), never overflowing
+            ceilings.append(min(self._backoff.cap, ceilings[-1] * self._backoff.factor))
+        low, width = self._jitter
+        return ceilings[attempt] * (low + width * self._uniform.next())
 
     @staticmethod
     def fail(

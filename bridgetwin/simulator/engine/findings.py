@@ -228,6 +228,15 @@ def assumed_defaults(builder: ModelBuilder) -> list[str]:
             "by default in the largest Regions) is not modeled; DLQ samples carry EventBridge "
             "rules' attribute names (Scheduler's dead-letter event has its own format)"
         )
+    if builder.pipes.models:
+        names = ", ".join(sorted(m.pipe.id for m in builder.pipes.models.values()))
+        out.append(
+            f"pipes ({names}): a batch forms among records that reach the source together; a "
+            "failed record is received again alone (not with its batch) after the queue's "
+            "visibility timeout, and one SQS moves to the redrive DLQ counts as the pipe "
+            "target's DLQ (condition MaximumRetryAttempts); records pass the Region's "
+            "processing latency and invocation quota like events"
+        )
     for number, replay in enumerate(scenario.replays):
         if "pace" not in replay.model_fields_set:
             out.append(

@@ -11,22 +11,29 @@ the deployment): each event a rule delivers there, or each message sent, becomes
 reaches the pipe's target lane, one invocation per record, as a target of the pipe with the
 pipe's retry limits and DLQ.
 
+A record whose invocation fails goes back to its SQS queue: it is received again after the
+queue's ``VisibilityTimeout`` (30 s by default), until ``RedrivePolicy.maxReceiveCount``
+receives, after which SQS moves it to the redrive dead-letter queue (without a redrive policy, it
+is received again until ``MessageRetentionPeriod`` ends, then deleted): the target result's DLQ
+and drops count those.
+
 What we simplify, each stated in the result: a batch forms among records delivered together
-(one lane block) and is released when full or when its window ends; an SQS source's redrive
-policy is approximated by AWS's default retry limits; records pass the Region's ingestion
-(processing latency and invocation quota) like events; an enrichment is not simulated, nor are
+(one lane block) and is released when full or when its window ends, and a failed record is
+retried alone, not with its batch; records pass the Region's ingestion (processing latency and
+invocation quota) like events; an enrichment is not simulated, nor are
 sources neither a rule in the loaded stacks nor ``queue_traffic`` feeds (a warning names each).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bridgetwin.graph import EventBus, Pipe, Target
+from bridgetwin.graph import EventBus, Pipe, Queue, RetryPolicy, Target
 from bridgetwin.simulator._random import rng_for
 from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.engine.binding import traffic_queue
@@ -54,6 +61,22 @@ def batch_releases(times: np.ndarray, size: int, window: float) -> np.ndarray:
         out[start:end] = times[end - 1] if full else first + window
         start = end
     return out
+
+
+def _redriven(target: Target, queue: Queue) -> Target:
+    """A pipe's target as its SQS source decides its retries: a failed record goes back to the
+    queue and is received again (after the visibility timeout) until ``maxReceiveCount``
+    receives, then SQS moves it to the redrive DLQ; without a redrive policy it is received
+    again until the queue's retention period ends, then deleted."""
+    if queue.max_receive_count is not None:
+        policy = RetryPolicy(queue.max_receive_count - 1, queue.message_retention_seconds, True)
+        return dataclasses.replace(target, retry_policy=policy, dead_letter_queue=queue.redrive_dlq)
+    policy = RetryPolicy(UNLIMITED_RECEIVES, queue.message_retention_seconds, True)
+    return dataclasses.replace(target, retry_policy=policy, dead_letter_queue=None)
+
+
+UNLIMITED_RECEIVES = 1 << 40
+"""Receives of a message when its queue has no redrive policy: bounded only by its age."""
 
 
 class PipeSource(HopSource):
@@ -135,9 +158,13 @@ class PipeNetwork:
         store = self.builder.rule_stores.setdefault(pipe.id, MetricStore(self.builder.horizon))
         source = PipeSource(self.builder.horizon, pipe.batch_size, pipe.batching_window_seconds)
         feed = Feed(f"pipe:{pipe.id}", source, [], [], kind="pipe")
-        route = wiring.pipe_route(pipe, store)
+        queue = self.builder.graph.find(pipe.source or "")
+        target = _redriven(pipe.target, queue) if isinstance(queue, Queue) else pipe.target
+        route = wiring.pipe_route(pipe, store, target)
         lane, key, _ = route  # end-to-end latencies from the event's ingestion or the send
         lane.carries_origin = lane.targets[key].chained = True
+        if isinstance(queue, Queue):  # a failed record is received again after the timeout
+            lane.targets[key].retry_delay = float(queue.visibility_timeout_seconds)
         self.models[pipe.source] = PipeModel(pipe, source, feed, route)
 
     def onward(self, target: Target, event: dict[str, Any]) -> Sink | None:

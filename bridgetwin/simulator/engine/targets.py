@@ -69,6 +69,9 @@ class TargetState:
     latency_start: LatencySamples = field(default_factory=LatencySamples)
     latency_complete: LatencySamples = field(default_factory=LatencySamples)
     latency_success: LatencySamples = field(default_factory=LatencySamples)
+    retry_delay: float | None = None
+    """A fixed wait before each retry instead of the backoff (an SQS source's visibility
+    timeout, for a pipe)."""
     chained: bool = False
     """Its events may have come from another bus (:mod:`.hops`): end-to-end latencies (from
     the first ingestion) then differ from this bus's own, and are kept apart."""

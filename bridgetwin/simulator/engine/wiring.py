@@ -74,10 +74,11 @@ class LaneWiring:
         """Where ``rule``'s events for ``target`` go."""
         return self._route(rule.id, self.graph.rule_arn(rule), rule, target, rule_store)
 
-    def pipe_route(self, pipe: Pipe, store: MetricStore) -> Route:
+    def pipe_route(self, pipe: Pipe, store: MetricStore, target: Target) -> Route:
         """Where a pipe's records for its target go: the same lanes as rules' (a pipe and a
-        rule that target one API destination share its rate limit)."""
-        return self._route(pipe.id, pipe.arn, pipe, pipe.target, store)
+        rule that target one API destination share its rate limit). ``target``: the pipe's,
+        with the retry limits and DLQ its source imposes."""
+        return self._route(pipe.id, pipe.arn, pipe, target, store)
 
     def schedule_route(self, schedule: SchedulerSchedule, store: MetricStore) -> Route:
         """Where a Scheduler schedule's invocations of its target go (a target it invokes
