@@ -99,3 +99,17 @@ def test_step_functions_start_execution_bucket(region, burst, refill):
     assert first_attempts == 10_000
     assert delivered <= burst + refill * 10
     assert delivered >= burst + refill * 9
+
+
+def test_an_sns_target_says_its_account_quota_is_not_applied():
+    """SNS's Publish quota belongs to the account in a Region (every publisher shares it): the
+    twin applies none unless the scenario gives the target its share, and says which."""
+    topic = {"Type": "AWS::SNS::Topic", "Properties": {}}
+    arn = {"Ref": "Sink"}
+    unbounded = run(sink_template(topic, arn), 50)
+    assert unbounded.target("Rule0").counts["delivered"] == 50 * 60
+    (said,) = [a for a in unbounded.assumptions if "no API quota applied" in a]
+    assert said.startswith("Rule0/T (sns): no API quota applied; SNS's Publish quota is per")
+    shared = run(sink_template(topic, arn), 50, quota=20)
+    assert not [a for a in shared.assumptions if "no API quota applied" in a]
+    assert shared.target("Rule0").counts["retries"] > 0  # 50/s against a 20/s share

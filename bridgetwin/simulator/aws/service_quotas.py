@@ -17,8 +17,10 @@ Step Functions         StartExecution: STANDARD bucket 1,300       Step Function
                        refilled at 300/s in us-east-1, us-west-2,  (API throttling)
                        eu-west-1, else 800 at 150/s; EXPRESS
                        6,000 at 6,000/s
-SQS standard, SNS,     none modeled (SNS's Publish quota is per    -
-Lambda, Logs, others   account and Region; set one per target)
+SQS standard, SNS,     none modeled (SNS's Publish and Logs'        -
+Lambda, Logs, others   PutLogEvents quotas are the account's in a
+                       Region: the result says so; set a share per
+                       target)
 =====================  ==========================================  =====================
 
 These are the published defaults as we read them (accounts raise them; high-throughput FIFO

@@ -44,6 +44,11 @@ Owner = Rule | Pipe | SchedulerSchedule
 """What invokes a target: a rule, a pipe, or a Scheduler schedule."""
 
 
+_ACCOUNT_QUOTAS = {TargetKind.SNS: "SNS's Publish quota", TargetKind.LOGS: "CloudWatch Logs' "
+                   "PutLogEvents quota"}  # fmt: skip
+"""Target services whose API quota the twin cannot place: it is the account's, in a Region."""
+
+
 def _asynchronous_lambda(target: Target, owner: Owner) -> bool:
     """Whether ``owner`` hands ``target`` to Lambda's asynchronous queue: rules and schedules
     always do; a pipe only with ``InvocationType: FIRE_AND_FORGET``."""
@@ -202,6 +207,11 @@ class LaneWiring:
         limited = settings.concurrency and not _asynchronous_lambda(target, owner)
         gate = Concurrency(settings.concurrency) if limited else Unlimited()
         lane = self._lane(gate, TargetBehaviour(settings, rng_for(seed, f"target:{name}")), name)
+        if target.kind in _ACCOUNT_QUOTAS:
+            self.lane_assumptions.append((lane, (
+                f"{name} ({target.kind.value}): no API quota applied; "
+                f"{_ACCOUNT_QUOTAS[target.kind]} is per account and Region, shared with every "
+                "other caller (targets[].quota sets the share this target gets)")))  # fmt: skip
         if isinstance(owner, Pipe) and owner.waits_for_lambda:
             self.lane_assumptions.append((lane, (
                 f"{name}: the pipe invokes {target.resource or target.arn} synchronously "
