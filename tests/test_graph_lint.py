@@ -73,6 +73,26 @@ def test_lint_fifo_dlq_is_an_error():
     assert "SQS FIFO is not supported by DLQs" in finding.message
 
 
+def test_scheduler_schedules_get_the_dlq_rules_too():
+    """A schedule that invokes a target drops what its retries cannot deliver without a DLQ,
+    and Scheduler refuses a FIFO queue as one, as EventBridge does for rules."""
+
+    def schedule(dead_letter: dict | None) -> dict:
+        target = {"Arn": "arn:aws:lambda:us-east-1:123456789012:function:f", "RoleArn": "r"}
+        if dead_letter:
+            target["DeadLetterConfig"] = dead_letter
+        return {"Resources": {
+            "Dlq": {"Type": "AWS::SQS::Queue", "Properties": {"FifoQueue": True}},
+            "Standard": {"Type": "AWS::SQS::Queue", "Properties": {}},
+            "Nightly": {"Type": "AWS::Scheduler::Schedule", "Properties": {
+                "ScheduleExpression": "rate(1 day)", "FlexibleTimeWindow": {"Mode": "OFF"},
+                "Target": target}}}}  # fmt: skip
+
+    assert codes(schedule(None)) == [("missing-dlq", "Nightly")]
+    assert codes(schedule({"Arn": {"Fn::GetAtt": ["Dlq", "Arn"]}})) == [("invalid-dlq", "Nightly")]
+    assert codes(schedule({"Arn": {"Fn::GetAtt": ["Standard", "Arn"]}})) == []
+
+
 def test_lint_self_loop_is_an_error_and_rewrite_a_warning():
     loop = template({"Targets": [target({"Fn::GetAtt": ["Bus", "Arn"]})]})
     assert codes(loop) == [("event-loop", "Rule0")]

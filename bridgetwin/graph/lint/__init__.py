@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bridgetwin.graph.lint._base import GraphFinding, NonCompliant
+from bridgetwin.graph.lint._base import GraphFinding, NonCompliant, invokers
 from bridgetwin.graph.lint.dlq_constraints import dlq_constraints
 from bridgetwin.graph.lint.dlq_policy import dlq_policy
 from bridgetwin.graph.lint.endpoint_alarm import endpoint_alarm
@@ -55,11 +55,11 @@ PACK: tuple[PackEntry, ...] = (
         "if the rewritten event still matches the pattern, it loops forever",
     ),
     PackEntry(
-        missing_dlq, lambda g: g.rules, "missing-dlq", Severity.WARNING,
+        missing_dlq, invokers, "missing-dlq", Severity.WARNING,
         "undeliverable events are dropped without a trace",
     ),
     PackEntry(
-        dlq_constraints, lambda g: g.rules, "invalid-dlq", Severity.ERROR,
+        dlq_constraints, invokers, "invalid-dlq", Severity.ERROR,
         "EventBridge rejects this dead-letter queue",
     ),
     PackEntry(

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridgetwin.graph.model import Graph
+from bridgetwin.graph.nodes import Rule, Target
+from bridgetwin.graph.services import SchedulerSchedule
 from bridgetwin.patterns import Severity
 
 
@@ -26,6 +28,19 @@ class NonCompliant:
 
 
 Verdict = Compliance | NonCompliant
+Invoker = Rule | SchedulerSchedule
+"""What invokes targets with a retry policy and a DLQ: a rule, or a Scheduler schedule."""
+
+
+def targets_of(owner: Invoker) -> tuple[Target, ...]:
+    return owner.targets if isinstance(owner, Rule) else (owner.target,)
+
+
+def invokers(graph: Graph) -> tuple[Invoker, ...]:
+    """Every rule and Scheduler schedule of the graph."""
+    return (*graph.rules, *graph.schedules)
+
+
 GraphRule = Callable[[Any, Graph], Verdict]
 
 

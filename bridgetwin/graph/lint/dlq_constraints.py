@@ -1,17 +1,18 @@
-"""A DLQ must be a standard SQS queue in the rule's Region (eventbridge-facts §3)."""
+"""A DLQ must be a standard SQS queue in the rule's Region (eventbridge-facts §3); Scheduler
+does not take a FIFO queue as a schedule's DLQ either."""
 
 from __future__ import annotations
 
-from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
+from bridgetwin.graph.lint._base import Compliance, Invoker, NonCompliant, Verdict, targets_of
 from bridgetwin.graph.model import Graph
 from bridgetwin.graph.nodes import Rule
 from bridgetwin.graph.services import Queue
 
 
-def dlq_constraints(rule: Rule, graph: Graph) -> Verdict:
+def dlq_constraints(rule: Invoker, graph: Graph) -> Verdict:
     queues = [
         (t.target_id, graph.get(t.dead_letter_queue))
-        for t in rule.targets
+        for t in targets_of(rule)
         if t.dead_letter_queue and t.dead_letter_queue in {q.id for q in graph.queues}
     ]
     if not queues:
@@ -21,7 +22,7 @@ def dlq_constraints(rule: Rule, graph: Graph) -> Verdict:
         assert isinstance(queue, Queue)
         if queue.fifo:
             problems.append(f"{target_id}: {queue.id} is FIFO (SQS FIFO is not supported by DLQs)")
-        if queue.region and queue.region != rule.region:
+        if isinstance(rule, Rule) and queue.region and queue.region != rule.region:
             problems.append(
                 f"{target_id}: {queue.id} is in {queue.region}, the rule in {rule.region}"
             )
