@@ -79,13 +79,20 @@ class MinuteLatencies:
         self._flush_buffer()
         if not self._chunks:
             return
-        at = np.concatenate([c[0] for c in self._chunks])
+        at = np.concatenate([c[0] for c in self._chunks])  # copies: ours to change in place
         latencies = np.concatenate([c[1] for c in self._chunks])
         self._chunks, self._held = [], 0
         last = len(self._counts) - 1
-        minutes = np.minimum((at / 60).astype(np.int64), last)
-        logs = np.log(np.maximum(latencies, FLOOR)) * _PER_LOG
-        keys = np.maximum(np.ceil(logs).astype(np.int64) - _FLOOR_KEY, 0)
+        at *= 1 / 60  # in place, without temporaries
+        minutes = at.astype(np.int64)
+        np.minimum(minutes, last, out=minutes)
+        np.maximum(latencies, FLOOR, out=latencies)
+        np.log(latencies, out=latencies)
+        latencies *= _PER_LOG
+        np.ceil(latencies, out=latencies)
+        keys = latencies.astype(np.int64)
+        keys -= _FLOOR_KEY
+        np.maximum(keys, 0, out=keys)
         span = int(keys.max()) + 1
         combined = minutes * span + keys
         low = int(minutes.min()) * span
