@@ -63,7 +63,13 @@ class RetryPolicy:
         elif attempt >= state.max_retries:
             self.fail(state, end, (code, message), attempt, "MaximumRetryAttempts")
         else:
-            delay = state.retry_delay if state.retry_delay is not None else self._delay(attempt)
+            delay = state.retry_delay
+            if delay is None:  # the backoff, inline: this runs once per failed attempt
+                ceilings = self._ceilings
+                while attempt >= len(ceilings):  # min(cap, base * factor**n), never overflowing
+                    ceilings.append(min(self._backoff.cap, ceilings[-1] * self._backoff.factor))
+                low, width = self._jitter
+                delay = ceilings[attempt] * (low + width * self._uniform.next())
             if retry_after is not None and retry_after > delay:
                 delay = retry_after
             if end + delay - ingest > state.max_age:
@@ -72,14 +78,6 @@ class RetryPolicy:
             else:
                 return self.retry(end + delay, ingest, key, attempt + 1, origin)
         return None
-
-    def _delay(self, attempt: int) -> float:
-        """The backoff before retry number ``attempt + 1``."""
-        ceilings = self._ceilings
-        while attempt >= len(ceilings):  # min(cap, base * factor**n), never overflowing
-            ceilings.append(min(self._backoff.cap, ceilings[-1] * self._backoff.factor))
-        low, width = self._jitter
-        return ceilings[attempt] * (low + width * self._uniform.next())
 
     @staticmethod
     def fail(

@@ -162,17 +162,18 @@ class TargetState:
             _tally(per_minute["rate_limited"], starts[inside & waited])
         self.delivered += delivered
         self.finished_late += int(np.count_nonzero(ok)) - delivered
-        waits = starts[seen] - ingest[seen]
+        seen_starts = starts[seen]
+        waits = seen_starts - ingest[seen]
         took = ends[done] - ingest[done]
         success_ends = ends[success]
         delivered_after = success_ends - ingest[success]
         self.latency_start.extend(waits)
         self.latency_complete.extend(took)
         self.latency_success.extend(delivered_after)
-        self.start_by_minute.extend(starts[seen], waits)
+        self.start_by_minute.extend(seen_starts, waits)
         self.success_by_minute.extend(success_ends, delivered_after)
         if self.chained:
-            self.end_to_end_start.extend(starts[seen] - origin[seen])
+            self.end_to_end_start.extend(seen_starts - origin[seen])
             self.end_to_end_success.extend(success_ends - origin[success])
         _tally(self.finished_by_minute, success_ends)
         store = self.store
@@ -180,7 +181,7 @@ class TargetState:
             return
         store.record_many("InvocationAttempts", starts)
         store.record_many("RetryInvocationAttempts", starts[~first])
-        store.record_many("IngestionToInvocationStartLatency", starts[seen], waits * 1e3)
+        store.record_many("IngestionToInvocationStartLatency", seen_starts, waits * 1e3)
         store.record_many("IngestionToInvocationCompleteLatency", ends[done], took * 1e3)
         store.record_many("SuccessfulInvocationAttempts", success_ends)
         store.record_many("Invocations", success_ends)
