@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bridgetwin.graph import load_graph
-from bridgetwin.simulator import Simulation, load_scenario
+from bridgetwin.simulator import Simulation, load_scenario, simulate
 from bridgetwin.simulator.results.minute_latencies import FLOOR, MinuteLatencies
 from tests._templates import scenario, webhook_template
 
@@ -103,3 +103,17 @@ def test_the_result_json_carries_the_series():
     assert set(target["latency_ms_per_minute"]) == {"start", "success"}
     assert len(target["latency_ms_quantiles"]["start"]) == 101
     assert not any(math.isnan(v) for v in target["latency_ms_quantiles"]["success"])
+
+
+def test_leaving_latency_by_minute_out_changes_nothing_else():
+    """Sweeps run without the per-minute series: the rest of the result is the same run's."""
+    graph, spec = load_graph(webhook_template(rate=2)), load_scenario(scenario("5m", 4))
+    full = simulate(graph, spec).to_dict()
+    lean = simulate(graph, spec, latency_by_minute=False).to_dict()
+    for target in lean["targets"]:
+        assert target.pop("latency_ms_per_minute") == {"start": {}, "success": {}}
+        assert target.pop("latency_ms_quantiles") == {"start": None, "success": None}
+    for target in full["targets"]:
+        assert target.pop("latency_ms_per_minute")["start"]["p99"]
+        target.pop("latency_ms_quantiles")
+    assert lean == full

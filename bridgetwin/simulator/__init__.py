@@ -49,8 +49,12 @@ def simulate(
     *,
     seed: int | None = None,
     progress: Callable[[float, float], None] | None = None,
+    latency_by_minute: bool = True,
 ) -> Result:
-    """Run ``scenario`` against ``graph`` to its duration. ``seed`` overrides the scenario's."""
+    """Run ``scenario`` against ``graph`` to its duration. ``seed`` overrides the scenario's;
+    ``latency_by_minute=False`` leaves out the per-minute latency percentiles and the latency
+    distribution (``latency_ms_per_minute``, ``latency_ms_quantiles``: empty), which only
+    reports plot, to save their cost (about a tenth of a run) where many runs are summarised."""
     if seed is not None:
         scenario = scenario.model_copy(update={"seed": seed})
-    return Simulation(graph, scenario, progress).run()
+    return Simulation(graph, scenario, progress, latency_by_minute=latency_by_minute).run()

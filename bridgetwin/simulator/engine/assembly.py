@@ -67,7 +67,7 @@ def _window_rng(seed: int, number: int) -> Callable[[int], np.random.Generator]:
 class ModelBuilder:
     """Builds every part of a simulation; read its attributes once constructed."""
 
-    def __init__(self, graph: Graph, scenario: Scenario) -> None:
+    def __init__(self, graph: Graph, scenario: Scenario, *, latency_by_minute: bool = True) -> None:
         graph, self.overrides = apply_overrides(graph, scenario.overrides)
         self.graph = graph
         self.scenario = scenario
@@ -77,7 +77,7 @@ class ModelBuilder:
         self.region_stores: dict[str, MetricStore] = {}
         self._routes: dict[str, list[Route]] = {}
         validate_scenario(graph, scenario)
-        wiring = LaneWiring(graph, scenario)
+        wiring = LaneWiring(graph, scenario, latency_by_minute=latency_by_minute)
         for rule in graph.rules:
             if rule.enabled:
                 store = self.rule_stores.setdefault(rule.id, MetricStore(self.horizon))

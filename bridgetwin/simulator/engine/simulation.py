@@ -32,8 +32,10 @@ class Simulation(ModelBuilder):
         graph: Graph,
         scenario: Scenario,
         progress: Callable[[float, float], None] | None = None,
+        *,
+        latency_by_minute: bool = True,
     ) -> None:
-        super().__init__(graph, scenario)
+        super().__init__(graph, scenario, latency_by_minute=latency_by_minute)
         self._progress = progress
         self.env = simpy.Environment()
         self._started = False

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from bridgetwin.simulator.aws.metrics import MetricStore
-from bridgetwin.simulator.results.minute_latencies import MinuteLatencies
+from bridgetwin.simulator.results.minute_latencies import MinuteLatencies, NotByMinute
 from bridgetwin.simulator.results.statistics import LatencySamples
 
 ROUNDING = 1e-9
@@ -72,6 +72,8 @@ class TargetState:
     retry_delay: float | None = None
     """A fixed wait before each retry instead of the backoff (an SQS source's visibility
     timeout, for a pipe)."""
+    by_minute: bool = True
+    """Whether latencies are also kept minute by minute (for reports)."""
     chained: bool = False
     """Its events may have come from another bus (:mod:`.hops`): end-to-end latencies (from
     the first ingestion) then differ from this bus's own, and are kept apart."""
@@ -82,10 +84,10 @@ class TargetState:
     finished_by_minute: np.ndarray = field(init=False)
     per_minute: dict[str, np.ndarray] = field(init=False)
     """Attempts, retries, rate-limited starts and DLQ arrivals in each minute (for reports)."""
-    start_by_minute: MinuteLatencies = field(init=False)
+    start_by_minute: MinuteLatencies | NotByMinute = field(init=False)
     """Start latencies by the minute their attempt started; success latencies by the minute
     of success (as CloudWatch timestamps them)."""
-    success_by_minute: MinuteLatencies = field(init=False)
+    success_by_minute: MinuteLatencies | NotByMinute = field(init=False)
 
     def __post_init__(self) -> None:
         self.store = MetricStore(self.horizon)
@@ -96,8 +98,9 @@ class TargetState:
             name: np.zeros(minutes, dtype=np.int64)
             for name in ("attempts", "retries", "rate_limited", "dlq")
         }
-        self.start_by_minute = MinuteLatencies(self.horizon)
-        self.success_by_minute = MinuteLatencies(self.horizon)
+        kept = MinuteLatencies if self.by_minute else NotByMinute
+        self.start_by_minute = kept(self.horizon)
+        self.success_by_minute = kept(self.horizon)
 
     def finish(self, at: float) -> bool:
         """Count a final outcome at ``at``; False when it happens after the horizon."""

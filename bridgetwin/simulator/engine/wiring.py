@@ -60,8 +60,9 @@ def _asynchronous_lambda(target: Target, owner: Owner) -> bool:
 class LaneWiring:
     """The lanes and target states of a graph under a scenario, built pair by pair."""
 
-    def __init__(self, graph: Graph, scenario: Scenario) -> None:
+    def __init__(self, graph: Graph, scenario: Scenario, *, latency_by_minute: bool = True) -> None:
         self.graph = graph
+        self.latency_by_minute = latency_by_minute
         self.scenario = scenario
         self.lanes: list[Lane] = []
         self.states: list[TargetState] = []
@@ -237,6 +238,7 @@ class LaneWiring:
             max_age=float(policy.maximum_event_age_seconds),
             has_dlq=target.dead_letter_queue is not None,
             horizon=self.scenario.duration,
+            by_minute=self.latency_by_minute,
         )
         self.states.append(state)
         return state

@@ -46,6 +46,27 @@ def _rank_values(keys: np.ndarray, counts: np.ndarray, levels: np.ndarray) -> np
     return _value_ms(keys[np.searchsorted(cumulative, ranks, side="right")])
 
 
+class NotByMinute:
+    """Keeps nothing: what a target records when a run leaves latency by minute out."""
+
+    __slots__ = ()
+
+    def __init__(self, horizon: float) -> None:
+        del horizon
+
+    def append(self, at: float, latency: float) -> None:
+        pass
+
+    def extend(self, at: np.ndarray, latencies: np.ndarray) -> None:
+        pass
+
+    def per_minute(self, minutes: int) -> dict[str, list[float | None]]:
+        return {}
+
+    def quantiles(self) -> list[float] | None:
+        return None
+
+
 class MinuteLatencies:
     """Latencies (seconds) observed at times (seconds into the run), binned by minute."""
 
