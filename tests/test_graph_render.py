@@ -49,9 +49,26 @@ def test_unattached_resources_say_so():
     text = graph_to_text(load_graph(UNATTACHED))
     assert 'archive Arch [Arch] of Bus: {"source":["a"]}, 7 days' in text
     assert "archive Forever [Forever] of Bus: every event, kept indefinitely" in text
-    assert "api destination Dest: POST https://x.example.com at 5/s (no rule targets it)" in text
+    assert (
+        "api destination Dest: POST https://x.example.com at 5/s (nothing targets it, no rule)"
+        in text
+    )
     assert "connection Lonely: BASIC (no API destination uses it)" in text
     assert "connection Conn:" not in text  # Dest uses it
-    assert "queue Q (neither a target nor a DLQ of any rule)" in text
+    assert "queue Q: neither a target nor a DLQ of any rule" in text
     assert "pipe Pipe: x (batches of 1) -> y" in text
     assert "schedule Schedule: rate(1 hour) -> arn:aws:sqs:us-east-1:1:q" in text
+
+
+def test_pipes_schedules_and_redrive_policies_give_resources_their_roles():
+    """examples/pipes: the queue a pipe reads, its redrive DLQ, the destination only the pipe
+    targets: each line says what uses it, not 'unused'."""
+    from pathlib import Path
+
+    example = Path(__file__).parent.parent / "examples" / "pipes" / "template.yaml"
+    text = graph_to_text(load_graph(example))
+    assert ("queue Jobs: source of pipe PaidJobs; redrive to JobsDeadLetters after 15 receives "
+            "(60 s apart)") in text  # fmt: skip
+    assert "queue JobsDeadLetters: redrive DLQ of Jobs" in text
+    assert "api destination PartnerJobs: POST https://partner.example.com/jobs at 10/s (target " \
+           "of pipe PaidJobs, no rule)" in text  # fmt: skip

@@ -89,6 +89,29 @@ def _target_lines(graph: Graph, target: Target, indent: str) -> list[str]:
     return lines
 
 
+def _roles(graph: Graph) -> dict[str, list[str]]:
+    """What pipes, Scheduler schedules and SQS redrive policies do with a resource, by id."""
+    roles: dict[str, list[str]] = {}
+
+    def add(resource: str | None, role: str) -> None:
+        if resource:
+            roles.setdefault(resource, []).append(role)
+
+    for pipe in graph.pipes:
+        add(pipe.source, f"source of pipe {pipe.id}")
+        add(pipe.target.resource, f"target of pipe {pipe.id}")
+        add(pipe.target.dead_letter_queue, f"DLQ of pipe {pipe.id}")
+    for schedule in graph.schedules:
+        add(schedule.target.resource, f"target of schedule {schedule.id}")
+        add(schedule.target.dead_letter_queue, f"DLQ of schedule {schedule.id}")
+    for queue in graph.queues:
+        if queue.redrive_dlq:
+            add(queue.id, f"redrive to {queue.redrive_dlq} after {queue.max_receive_count} "
+                          f"receives ({queue.visibility_timeout_seconds} s apart)")  # fmt: skip
+            add(queue.redrive_dlq, f"redrive DLQ of {queue.id}")
+    return roles
+
+
 def _unattached_lines(graph: Graph) -> list[str]:
     """Archives, and the API destinations, connections and queues no rule uses (a Pipe may)."""
     lines = []
@@ -102,12 +125,14 @@ def _unattached_lines(graph: Graph) -> list[str]:
         )
     targets = [t for rule in graph.rules for t in rule.targets]
     used_destinations = {t.api_destination for t in targets}
+    roles = _roles(graph)
     for destination in graph.api_destinations:
         if destination.id not in used_destinations:
             lines.append(
                 f"api destination {destination.id}: {destination.http_method} "
                 f"{destination.endpoint} at {destination.rate_limit_per_second}/s "
-                f"(no rule targets it), connection {destination.connection or 'none'}"
+                f"({'; '.join(roles.get(destination.id, ())) or 'nothing targets it'}, no "
+                f"rule), connection {destination.connection or 'none'}"
             )
     used_connections = {d.connection for d in graph.api_destinations}
     for connection in graph.connections:
@@ -118,8 +143,9 @@ def _unattached_lines(graph: Graph) -> list[str]:
             )
     used_queues = {t.resource for t in targets} | {t.dead_letter_queue for t in targets}
     for queue in graph.queues:
-        if queue.id not in used_queues:
-            lines.append(f"queue {queue.id} (neither a target nor a DLQ of any rule)")
+        if queue.id not in used_queues or roles.get(queue.id):
+            what = "; ".join(roles.get(queue.id, ())) or "neither a target nor a DLQ of any rule"
+            lines.append(f"queue {queue.id}: {what}")
     for policy in graph.queue_policies:
         lines.append(
             f"queue policy {policy.id} on {', '.join(policy.queues) or 'no queue'}: "
