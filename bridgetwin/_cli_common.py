@@ -57,7 +57,7 @@ def _load(source: str | None, stacks: list[str] | None, params: list[str] | None
 
 def _label(source: str | None, stacks: list[str] | None) -> str:
     """What a report's title calls the deployment."""
-    return ", ".join([*([source] if source else []), *(s.split()[0] for s in stacks or ())])
+    return ", ".join([*([source] if source else []), *(shlex.split(s)[0] for s in stacks or ())])
 
 
 def _check_format(value: str) -> str:

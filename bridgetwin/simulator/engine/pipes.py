@@ -202,13 +202,11 @@ class PipeNetwork:
         times = call_times(traffic, (0.0, min(traffic.end or horizon, horizon)), rng)
         weights = np.asarray([m.weight for m in traffic.messages])
         chosen = rng.choice(len(weights), size=len(times), p=weights / weights.sum())
-        numbers = np.asarray([
-            self._template(model, {"body": m.body, "eventSource": "aws:sqs"})
-            for m in traffic.messages
-        ])[chosen]  # fmt: skip
-        dropped = np.asarray([model.filtered[int(n)] for n in numbers], dtype=bool)
+        templates = [self._template(model, {"body": m.body, "eventSource": "aws:sqs"})
+                     for m in traffic.messages]  # fmt: skip
+        dropped = np.asarray([model.filtered[t] for t in templates], dtype=bool)[chosen]
         model.filtered_out += int(np.count_nonzero(dropped & (times <= horizon)))
-        model.source.push_records(times, numbers, times)
+        model.source.push_records(times, np.asarray(templates)[chosen], times)
 
     def _routes(self, model: PipeModel, record: dict[str, Any]) -> list[Route]:
         """A record that passed the filter: to the target lane, and on to a bus target's rules."""
