@@ -378,3 +378,23 @@ def test_lint_plaintext_secret_in_an_endpoint_url(endpoint, flagged):
         (finding,) = findings
         assert finding.resource == "Dest"
         assert finding.message.startswith(f"{flagged} is a literal credential in the template")
+
+
+def test_a_pipe_on_a_queue_without_redrive_is_a_warning():
+    """A pipe on SQS has no DLQ of its own: only the source queue's redrive policy moves a
+    refused record aside. examples/pipes has one (clean); without it, the finding says what
+    happens instead, with the queue's own timeout and retention."""
+    from pathlib import Path
+
+    from bridgetwin.graph._sources import _read_template_file  # YAML with !GetAtt short forms
+
+    example = Path(__file__).parent.parent / "examples" / "pipes" / "template.yaml"
+    assert [f for f in lint_graph(load_graph(example))
+            if f.code == "pipe-source-without-redrive"] == []  # fmt: skip
+    template = dict(_read_template_file(example))
+    jobs = template["Resources"]["Jobs"]["Properties"]
+    del jobs["RedrivePolicy"]
+    (finding,) = [f for f in lint_graph(load_graph(template))
+                  if f.code == "pipe-source-without-redrive"]  # fmt: skip
+    assert finding.resource == "PaidJobs" and finding.severity is Severity.WARNING
+    assert "received again every 60 s for 4 days" in finding.message

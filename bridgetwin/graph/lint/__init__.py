@@ -19,6 +19,7 @@ from bridgetwin.graph.lint.endpoint_replication import endpoint_replication
 from bridgetwin.graph.lint.event_loop import event_loop, event_loop_after_rewrite
 from bridgetwin.graph.lint.inert_alarm import inert_alarm
 from bridgetwin.graph.lint.missing_dlq import missing_dlq
+from bridgetwin.graph.lint.pipe_redrive import pipe_redrive
 from bridgetwin.graph.lint.plaintext_secret import (
     plaintext_secret,
     plaintext_target_secret,
@@ -57,6 +58,10 @@ PACK: tuple[PackEntry, ...] = (
     PackEntry(
         missing_dlq, invokers, "missing-dlq", Severity.WARNING,
         "undeliverable events are dropped without a trace",
+    ),
+    PackEntry(
+        pipe_redrive, lambda g: g.pipes, "pipe-source-without-redrive", Severity.WARNING,
+        "what the target cannot take is retried for days and then lost without a trace",
     ),
     PackEntry(
         dlq_constraints, invokers, "invalid-dlq", Severity.ERROR,
