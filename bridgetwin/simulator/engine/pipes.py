@@ -172,7 +172,7 @@ class PipeNetwork:
         model = self.models.get(target.resource or "")
         if model is None:
             return None
-        number = self._template(model, {"body": event, "eventSource": "aws:sqs"})
+        number = self._template(model, event)
         source, filtered = model.source, model.filtered[number]
 
         def deliver(ends: np.ndarray, origins: np.ndarray) -> None:
@@ -182,8 +182,10 @@ class PipeNetwork:
 
         return deliver
 
-    def _template(self, model: PipeModel, record: dict[str, Any]) -> int:
-        """The feed's template number of ``record`` (its routes: none when filtered out)."""
+    def _template(self, model: PipeModel, body: Any) -> int:
+        """The feed's template number of the SQS record whose body is ``body`` (its routes:
+        none when the pipe's filter drops it)."""
+        record = {"body": body, "eventSource": "aws:sqs"}
         key = json.dumps(record, sort_keys=True)
         number = model.templates.get(key)
         if number is None:
@@ -202,8 +204,7 @@ class PipeNetwork:
         times = call_times(traffic, (0.0, min(traffic.end or horizon, horizon)), rng)
         weights = np.asarray([m.weight for m in traffic.messages])
         chosen = rng.choice(len(weights), size=len(times), p=weights / weights.sum())
-        templates = [self._template(model, {"body": m.body, "eventSource": "aws:sqs"})
-                     for m in traffic.messages]  # fmt: skip
+        templates = [self._template(model, m.body) for m in traffic.messages]
         dropped = np.asarray([model.filtered[t] for t in templates], dtype=bool)[chosen]
         model.filtered_out += int(np.count_nonzero(dropped & (times <= horizon)))
         model.source.push_records(times, np.asarray(templates)[chosen], times)
