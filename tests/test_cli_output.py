@@ -10,8 +10,8 @@ import os
 import pytest
 from typer.testing import CliRunner
 
-from bridgetwin._output import OutputError, write_atomically
 from bridgetwin.cli import app
+from bridgetwin.cli.output import OutputError, write_atomically
 from tests._templates import EVENT, scenario, webhook_template
 
 

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from bridgetwin.graph import load_graph
 from bridgetwin.planning.goal import Goal
-from bridgetwin.planning.report import run_figures, run_summary, sweep_figures, write_report
+from bridgetwin.planning.html_report import run_figures, run_summary, sweep_figures, write_report
 from bridgetwin.simulator import load_scenario, simulate
 from tests._templates import scenario, start_latency_alarm, webhook_template
 
@@ -118,7 +118,7 @@ def test_per_minute_series_add_up_in_block_runs_too():
 def test_a_failover_timeline_shows_the_disruption_and_the_time_away(tmp_path):
     from types import SimpleNamespace
 
-    from bridgetwin.planning.report import failover_figures
+    from bridgetwin.planning.html_report import failover_figures
 
     timeline = [{"at_s": 600.0, "event": "us-east-1 disrupted"},
                 {"at_s": 960.0, "event": "producers resolve to us-west-2 (failover)"},

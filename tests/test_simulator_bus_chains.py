@@ -71,7 +71,7 @@ def run(graph, **eventbridge):
         "targets": [{"match": "*", "latency": L}],
     }  # fmt: skip
     sim = Simulation(graph, load_scenario(spec))
-    for lane in sim.lanes:
+    for lane in sim.model.lanes:
         lane.trace = []
     return sim, sim.run()
 
@@ -101,7 +101,7 @@ def test_each_hop_happens_when_the_timeline_says(chain):
     sim, _ = chain
 
     def trace_of(rule: str) -> list[tuple[float, float, float]]:
-        (lane,) = [lane for lane in sim.lanes if lane.targets[0].rule_id == rule]
+        (lane,) = [lane for lane in sim.model.lanes if lane.targets[0].rule_id == rule]
         return sorted(lane.trace)
 
     to_c = trace_of("East/ToC")
@@ -196,7 +196,7 @@ def test_a_hop_with_retries_waiting_at_the_end_still_conserves_every_event(tmp_p
     }  # fmt: skip
     sim = Simulation(chain_graph(tmp_path), load_scenario(spec))
     result = sim.run()
-    (lane,) = [lane for lane in sim.lanes
+    (lane,) = [lane for lane in sim.model.lanes
                if (lane.targets[0].rule_id, lane.targets[0].target_id) == ("East/ToB", "B")]  # fmt: skip
     assert len([k for k, n in lane.waiting_by_key().items() if n]) == 2  # both kinds wait
     (hop,) = [t for t in result.targets if (t.rule, t.target) == ("East/ToB", "B")]

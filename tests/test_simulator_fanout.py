@@ -21,7 +21,7 @@ def run():
     )  # fmt: skip
     spec["eventbridge"]["step"] = 10
     sim = Simulation(fanout_graph(rate=int(RATE)), load_scenario(spec))
-    for lane in sim.lanes:
+    for lane in sim.model.lanes:
         lane.trace = []
     return sim, sim.run()
 
@@ -41,7 +41,7 @@ def test_rules_on_one_api_destination_share_its_token_bucket(run):
     """Two rules, 20 events/s each, into a 50/s destination: one bucket serves both, so the
     attempts of both rules together obey the GCRA (and wait for each other)."""
     sim, _ = run
-    (lane,) = [lane for lane in sim.lanes if len(lane.targets) == 2]
+    (lane,) = [lane for lane in sim.model.lanes if len(lane.targets) == 2]
     tat = -np.inf
     for ready, start, _ in sorted(lane.trace):
         assert start == pytest.approx(max(ready, tat - (BURST - 1) / RATE), abs=1e-9)
@@ -53,7 +53,7 @@ def test_a_queue_with_concurrency_one_runs_one_invocation_at_a_time(run):
     """40 ms per invocation and a slot of one: starts are at least 40 ms apart, some waited,
     and a 20 % failure rate costs about 0.25 retries per event (p / (1 - p))."""
     sim, _ = run
-    (lane,) = [lane for lane in sim.lanes if lane.targets[0].rule_arn.endswith("ToQueue")]
+    (lane,) = [lane for lane in sim.model.lanes if lane.targets[0].rule_arn.endswith("ToQueue")]
     starts = np.sort([start for _, start, _ in lane.trace])
     assert np.diff(starts).min() >= 0.04 - 1e-9
     (state,) = lane.targets

@@ -71,7 +71,7 @@ def test_a_runs_minutes_match_the_lanes_trace(rate, limit):
     """A rate limit below the arrival rate: the backlog and the latencies grow minute by
     minute. Endpoint and processing latency are 0, so success is at the start."""
     sim = Simulation(load_graph(webhook_template(rate=limit)), load_scenario(scenario("10m", rate)))
-    (lane,) = sim.lanes
+    (lane,) = sim.model.lanes
     lane.trace = []
     (target,) = sim.run().targets
     trace = np.array(lane.trace)

@@ -53,7 +53,7 @@ def test_a_pipe_and_a_rule_share_the_destinations_rate_limit():
     Every start is the one a token bucket of rate 10 and burst 10 grants, in the order the
     requests took the gate (recomputed here), and both owners' requests are among them."""
     sim = Simulation(load_graph(piped_template()), load_scenario(spec()))
-    (lane,) = [lane for lane in sim.lanes if isinstance(lane.gate, TokenBucket)]
+    (lane,) = [lane for lane in sim.model.lanes if isinstance(lane.gate, TokenBucket)]
     assert {t.rule_id for t in lane.targets} == {"Rule", "Pipe"}
     lane.trace = []
     result = sim.run()
@@ -258,7 +258,7 @@ def test_a_failing_target_sends_records_back_to_their_queue(redrive):
         "queue_traffic": [{"queue": "Jobs", "rate": 1, "arrival": "trace",
                            "trace": [10, 20, 30], "messages": [{"body": PAID}]}],
     }))  # fmt: skip
-    (lane,) = sim.lanes
+    (lane,) = sim.model.lanes
     lane.trace = []
     result = sim.run()
     counts = result.target("JobsPipe").counts

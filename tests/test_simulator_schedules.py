@@ -102,7 +102,7 @@ def test_a_flexible_window_spreads_each_run_within_it():
                                    "FlexibleTimeWindow": {"Mode": "FLEXIBLE",
                                                           "MaximumWindowInMinutes": 15}})  # fmt: skip
     sim = Simulation(load_graph(template), load_scenario({"duration": "1d", "seed": 4}))
-    ((_, feed),) = sim.scheduled.feeds
+    ((_, feed),) = sim.model.scheduled.feeds
     times = np.sort(feed.source.stream.peek(86_400))
     nominal = np.arange(24) * 3600.0
     delays = times - nominal

@@ -57,7 +57,7 @@ def test_two_rules_share_a_fifo_queues_300_per_second():
     template = sink_template(FIFO, FIFO_ARN, rules=2)
     sim = Simulation(load_graph(template), load_scenario({"duration": "1m", "traffic": [
         {"bus": "orders", "rate": 200, "arrival": "constant", "events": [{"event": EVENT}]}]}))  # fmt: skip
-    assert len([lane for lane in sim.lanes if len(lane.targets) == 2]) == 1
+    assert len([lane for lane in sim.model.lanes if len(lane.targets) == 2]) == 1
     result = run(template, 200)
     delivered = sum(result.target(f"Rule{n}").counts["delivered"] for n in range(2))
     assert delivered <= 300 * 60 + 300

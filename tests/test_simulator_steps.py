@@ -86,7 +86,7 @@ def test_a_rejected_call_is_retried_exactly_its_delay_later():
     for step in (None, 1, 20):
         spec["eventbridge"]["step"] = step
         sim = Simulation(load_graph(webhook_template()), load_scenario(spec))
-        (lane,) = sim.lanes
+        (lane,) = sim.model.lanes
         lane.trace = []
         sim.run()
         ingested = sorted(ingest for _, _, ingest in lane.trace)
@@ -148,7 +148,7 @@ def test_events_after_a_disruption_are_not_held_behind_the_delayed_ones():
             {"start": "100s", "end": "300s", "ingestion_latency": "45s"}]}},
     )  # fmt: skip
     sim = Simulation(load_graph(webhook_template(rate=100)), load_scenario(spec))
-    (lane,) = sim.lanes
+    (lane,) = sim.model.lanes
     lane.trace = []
     sim.run()
     waits = {round(ingest, 6): start - ingest for _, start, ingest in lane.trace}

@@ -27,9 +27,9 @@ def test_token_grants_follow_the_gcra_recurrence():
     graph = webhook_graph(rate=int(rate))
     spec = scenario("2m", rate=95, api_destinations=[{"match": "*", "burst": burst}])
     sim = Simulation(graph, load_scenario(spec))
-    (lane,) = sim.lanes
+    (lane,) = sim.model.lanes
     lane.trace = []
-    sim.run_until(sim.horizon)
+    sim.run_until(sim.model.horizon)
     arrivals = np.asarray([ingest for _, _, ingest in lane.trace])  # nothing is retried
     grants = np.asarray([start for _, start, _ in lane.trace])
     expected, tat = [], -np.inf
@@ -37,7 +37,7 @@ def test_token_grants_follow_the_gcra_recurrence():
         expected.append(max(a, tat - (burst - 1) / rate))
         tat = max(a, tat) + 1 / rate
     np.testing.assert_allclose(grants, expected, rtol=0, atol=1e-9)
-    assert sim.states[0].throttled > 0  # the bucket actually delayed some events
+    assert sim.model.states[0].throttled > 0  # the bucket actually delayed some events
 
 
 @pytest.mark.parametrize(
@@ -118,11 +118,11 @@ def test_every_attempt_including_retries_follows_the_gcra(step, load, age):
     spec["eventbridge"]["step"] = step
     spec["eventbridge"]["retry_backoff"] = {"base": "200ms"}
     sim = Simulation(webhook_graph(rate=int(rate), age=age), load_scenario(spec))
-    (lane,) = sim.lanes
+    (lane,) = sim.model.lanes
     lane.trace = []
     sim.run()
     trace = sorted(lane.trace)
-    state = sim.states[0]
+    state = sim.model.states[0]
     assert len(trace) > 20_000 and state.retries > 1_000
     if load > rate:  # the age limit did cut blocks: requests gave up waiting
         assert state.dlq_by_condition["MaximumEventAgeInSeconds"] > 1_000

@@ -143,7 +143,7 @@ def test_the_ci_example_passes_and_a_broken_objective_fails_with_its_table(pytes
 def test_the_validation_plugin_fails_synth_on_a_predicted_violation(shop, tmp_path):
     import aws_cdk as cdk
 
-    from bridgetwin.constructs import TwinValidation
+    from bridgetwin.testing import TwinValidation
 
     def synth(slo: list[dict]) -> None:
         app = cdk.App(outdir=str(tmp_path / str(len(slo) + len(str(slo)))))
@@ -158,3 +158,16 @@ def test_the_validation_plugin_fails_synth_on_a_predicted_violation(shop, tmp_pa
     message = str(info.value)
     assert "/Target0: latency.start.p99 should be <= 60 s; the twin predicts " in message
     assert "Shop/OrderWebhook/Rule/Resource" in message  # CDK points at the construct
+
+
+def test_the_old_import_path_of_the_validation_plugin_still_works_with_a_warning():
+    """TwinValidation moved to bridgetwin.testing (constructs never import the simulator); the old
+    name resolves to the same class for one release, with a DeprecationWarning."""
+    import bridgetwin.constructs
+    from bridgetwin.testing.cdk_validation import TwinValidation
+
+    with pytest.warns(DeprecationWarning, match="moved to bridgetwin.testing"):
+        old = bridgetwin.constructs.TwinValidation
+    assert old is TwinValidation
+    with pytest.raises(AttributeError):
+        bridgetwin.constructs.NoSuchConstruct  # noqa: B018

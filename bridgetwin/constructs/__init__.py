@@ -6,6 +6,11 @@
   Route 53 health check and replication role AWS prescribes.
 - :class:`EventBridgeDashboard`: their metrics on one dashboard.
 
+The CDK validation plugin that runs the twin at synth time moved to
+:mod:`bridgetwin.testing.cdk_validation` (this package never imports the simulator);
+``bridgetwin.constructs.TwinValidation`` still resolves to it, with a ``DeprecationWarning``,
+for one release.
+
 Props are validated when the construct is created, in Python, before jsii sees them
 (:class:`ValidationError` names the prop, the value and what is allowed); every event pattern is
 compiled with :mod:`bridgetwin.patterns`, written to the template exactly as given, and its lint
@@ -13,6 +18,10 @@ findings become synth-time warnings.
 """
 
 from __future__ import annotations
+
+import importlib
+import warnings
+from typing import Any
 
 from bridgetwin.constructs._nag import acknowledge
 from bridgetwin.constructs._validation import ValidationError
@@ -29,7 +38,6 @@ from bridgetwin.constructs.event_pattern import write_event_pattern
 from bridgetwin.constructs.global_event_bus import HEALTH_CHECK_ALARM, GlobalEventBus
 from bridgetwin.constructs.http_parameters import SecretParameter
 from bridgetwin.constructs.queues import dead_letter_queue
-from bridgetwin.constructs.twin_validation import TwinValidation
 
 __all__ = [
     "DEFAULT_ALARMS",
@@ -42,9 +50,22 @@ __all__ = [
     "EventBridgeDashboard",
     "GlobalEventBus",
     "SecretParameter",
-    "TwinValidation",
     "ValidationError",
     "acknowledge",
     "dead_letter_queue",
     "write_event_pattern",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``TwinValidation``, deprecated here: import it from :mod:`bridgetwin.testing`."""
+    if name == "TwinValidation":
+        warnings.warn(
+            "bridgetwin.constructs.TwinValidation moved to bridgetwin.testing "
+            "(from bridgetwin.testing import TwinValidation); the old name goes in the next "
+            "release",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return importlib.import_module("bridgetwin.testing.cdk_validation").TwinValidation
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._loader import load_graph
 from bridgetwin.graph._synth import SynthOptions
-from bridgetwin.graph.model import Graph
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.nodes import (
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
     DEFAULT_MAXIMUM_RETRY_ATTEMPTS,
@@ -32,7 +32,7 @@ from bridgetwin.graph.nodes import (
     Target,
     TargetKind,
 )
-from bridgetwin.graph.services import (
+from bridgetwin.graph.service_nodes import (
     AsyncInvokeConfig,
     EventInvokeConfig,
     LambdaFunction,

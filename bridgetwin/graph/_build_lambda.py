@@ -14,7 +14,7 @@ from typing import Any
 
 from bridgetwin.graph._build import Build
 from bridgetwin.graph._sam import SAM_EXPANDED_EVENTS
-from bridgetwin.graph.services import AsyncInvokeConfig, EventInvokeConfig, LambdaFunction
+from bridgetwin.graph.service_nodes import AsyncInvokeConfig, EventInvokeConfig, LambdaFunction
 
 """SAM function event types that become EventBridge rules (the loader expands them)."""
 

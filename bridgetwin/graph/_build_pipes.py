@@ -19,7 +19,7 @@ from bridgetwin.graph._build import Build
 from bridgetwin.graph._build_rules import target_for
 from bridgetwin.graph._linker import arn_parts
 from bridgetwin.graph.nodes import RetryPolicy, TargetKind
-from bridgetwin.graph.services import Pipe
+from bridgetwin.graph.service_nodes import Pipe
 from bridgetwin.patterns import PatternError, compile_pattern
 
 _SOURCE_PARAMETERS = {

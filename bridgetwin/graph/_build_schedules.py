@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bridgetwin.graph._build import Build
 from bridgetwin.graph._build_rules import target_for
-from bridgetwin.graph.services import SchedulerSchedule
+from bridgetwin.graph.service_nodes import SchedulerSchedule
 
 
 def build_schedule(b: Build) -> SchedulerSchedule:

@@ -4,7 +4,7 @@ machines (STANDARD or EXPRESS), kept so the twin can apply the service's quota t
 from __future__ import annotations
 
 from bridgetwin.graph._build import Build
-from bridgetwin.graph.services import StateMachine, Stream
+from bridgetwin.graph.service_nodes import StateMachine, Stream
 
 
 def build_stream(b: Build) -> Stream:

@@ -11,7 +11,7 @@ from typing import Any
 
 from bridgetwin.graph._build import Build
 from bridgetwin.graph._values import render
-from bridgetwin.graph.services import Queue, QueuePolicy
+from bridgetwin.graph.service_nodes import Queue, QueuePolicy
 
 
 def build_queue(b: Build) -> Queue:

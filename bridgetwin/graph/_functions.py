@@ -4,7 +4,7 @@ the stack context, its argument, and where it sits (property path, logical id) f
 
 They evaluate what a template alone decides (joins, selections, conditions, mappings) and leave
 what only AWS knows symbolic: ``Fn::Join`` over a list known only at deploy time, ``Fn::Cidr``.
-``Fn::ImportValue`` asks the assembly, which answers within the importer's Region and account.
+``Fn::ImportValue`` asks the loaded stacks, which answer within the importer's Region and account.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def _import_value(ctx: StackContext, arg: Any, path: str, lid: str) -> Any:
     name = ctx.resolve(arg, path, lid)
     if not isinstance(name, str):
         raise ctx.error(f"Fn::ImportValue name must resolve to a string, got {name}", lid, path)
-    return ctx.assembly.export(name, ctx, lid, path)
+    return ctx.loaded.export(name, ctx, lid, path)
 
 
 def _get_azs(ctx: StackContext, arg: Any, path: str, lid: str) -> list[str]:

@@ -6,8 +6,9 @@ to plain values. What only AWS knows (a resource's generated name or ARN) stays 
 (:mod:`bridgetwin.graph._values`), and dynamic references to secrets are never resolved.
 
 This module holds the stack's context (parameters, pseudo parameters, conditions, ``Ref``,
-``Fn::GetAtt``, ``Fn::Sub``) and the assembly; the other functions are in :mod:`._functions`.
-Cross-stack values are followed through the assembly: ``Fn::ImportValue`` finds the exporting
+``Fn::GetAtt``, ``Fn::Sub``) and the stacks loaded with it (:class:`LoadedStacks`); the other
+functions are in :mod:`._functions`.
+Cross-stack values are followed through the loaded stacks: ``Fn::ImportValue`` finds the exporting
 stack's output, and CDK's cross-region references (an ``ExportsReader`` custom resource reading
 what an ``ExportsWriter`` in the producing region wrote) resolve to the producer's value.
 """
@@ -49,7 +50,7 @@ class StackContext:
     region: str
     account: str
     parameter_values: Mapping[str, Any]
-    assembly: Assembly
+    loaded: LoadedStacks
     _conditions: dict[str, bool] = field(default_factory=dict)
     _evaluating: set[str] = field(default_factory=set)
     placeholders: set[str] = field(default_factory=set)
@@ -193,7 +194,7 @@ class StackContext:
         if target not in self.resources:
             raise self.error(f"Fn::GetAtt of unknown resource '{target}'", lid, path)
         if self.resources[target].get("Type") == _CROSS_REGION_READER:
-            return self.assembly.cross_region_value(str(attribute), self, lid, path)
+            return self.loaded.cross_region_value(str(attribute), self, lid, path)
         return ResourceRef(self.name, target, str(attribute))
 
     def sub(self, arg: Any, path: str, lid: str) -> Any:
@@ -223,7 +224,7 @@ class StackContext:
         return concat([p if not isinstance(p, int | float) else str(p) for p in parts])
 
 
-class Assembly:
+class LoadedStacks:
     """The stacks loaded together: where ``Fn::ImportValue`` and cross-region reads are answered."""
 
     def __init__(self) -> None:

@@ -18,15 +18,15 @@ from bridgetwin.graph._build import Build
 from bridgetwin.graph._builders import BUILDERS
 from bridgetwin.graph._checks import check_parameters, check_references
 from bridgetwin.graph._errors import TemplateError
-from bridgetwin.graph._intrinsics import Assembly, StackContext
+from bridgetwin.graph._intrinsics import LoadedStacks, StackContext
 from bridgetwin.graph._linker import Linker, arn_parts
 from bridgetwin.graph._sam import expand_sam
 from bridgetwin.graph._sources import DEFAULT_ACCOUNT, DEFAULT_REGION, read_sources
 from bridgetwin.graph._synth import SynthOptions
 from bridgetwin.graph._values import ResourceRef
-from bridgetwin.graph.model import Graph
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.nodes import EventBus
-from bridgetwin.graph.services import LoadWarning, OpaqueResource, StackInfo
+from bridgetwin.graph.service_nodes import LoadWarning, OpaqueResource, StackInfo
 
 _ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource prefix)
     "AWS::Events::EventBus": ("Name", "events", "event-bus/"),
@@ -66,25 +66,25 @@ def load_graph(
     account = str(parameters.pop("AWS::AccountId", DEFAULT_ACCOUNT))
     check_parameters(sources, parameters)
 
-    assembly = Assembly()
+    loaded = LoadedStacks()
     for src in sources:
         template = expand_sam(src.template)
         values = {**parameters, **src.parameters}
-        assembly.stacks[src.name] = StackContext(
-            src.name, template, src.region or region, src.account or account, values, assembly
+        loaded.stacks[src.name] = StackContext(
+            src.name, template, src.region or region, src.account or account, values, loaded
         )
-    for ctx in assembly.stacks.values():
+    for ctx in loaded.stacks.values():
         check_references(ctx)
     try:
-        return _Builder(assembly, {src.name: src.path for src in sources}).graph()
+        return _Builder(loaded, {src.name: src.path for src in sources}).graph()
     except TemplateError as exc:
-        raise _asking_all(exc, assembly) from None
+        raise _asking_all(exc, loaded) from None
 
 
-def _asking_all(exc: TemplateError, assembly: Assembly) -> TemplateError:
+def _asking_all(exc: TemplateError, loaded: LoadedStacks) -> TemplateError:
     """A value the twin needs came from a parameter without a value: name every parameter the
     loaded stacks still lack, so the user can give them all in one command."""
-    waiting = sorted({n for ctx in assembly.stacks.values() for n in ctx.placeholders})
+    waiting = sorted({n for ctx in loaded.stacks.values() for n in ctx.placeholders})
     if "has no value and no Default" not in exc.reason or len(waiting) < 2:
         return exc
     flags = " ".join(f"--param {name}=VALUE" for name in waiting)
@@ -113,11 +113,11 @@ def _built(builder: Any, build: Build, rtype: str) -> Any:
 class _Builder:
     """Stage 4: register, then build every node of every stack."""
 
-    def __init__(self, assembly: Assembly, paths: Mapping[str, str | None]) -> None:
-        self.assembly = assembly
+    def __init__(self, loaded: LoadedStacks, paths: Mapping[str, str | None]) -> None:
+        self.loaded = loaded
         self.paths = paths
-        self.multi_stack = len(assembly.stacks) > 1
-        self.multi_region = len({c.region for c in assembly.stacks.values()}) > 1
+        self.multi_stack = len(loaded.stacks) > 1
+        self.multi_region = len({c.region for c in loaded.stacks.values()}) > 1
         self.linker = Linker(self._gid)
         self.types: dict[str, str] = {}
         self.implicit: dict[str, EventBus] = {}
@@ -127,7 +127,7 @@ class _Builder:
         return f"{stack}/{logical_id}" if self.multi_stack else logical_id
 
     def _active(self) -> Iterator[tuple[StackContext, str, Mapping[str, Any]]]:
-        for ctx in self.assembly.stacks.values():
+        for ctx in self.loaded.stacks.values():
             for lid, resource in ctx.resources.items():
                 condition = resource.get("Condition")
                 if condition is None or ctx.condition(condition, lid, "Condition"):
@@ -172,7 +172,7 @@ class _Builder:
         return Graph(
             stacks=tuple(
                 StackInfo(c.name, c.region, c.account, self.paths.get(c.name))
-                for c in self.assembly.stacks.values()
+                for c in self.loaded.stacks.values()
             ),
             buses=tuple(buses),
             rules=tuple(nodes.get("Rule", ())),
@@ -197,7 +197,7 @@ class _Builder:
 
     def _warnings(self) -> tuple[LoadWarning, ...]:
         """Parameters that stand as placeholders, then imports kept as external references."""
-        stacks = self.assembly.stacks.values()
+        stacks = self.loaded.stacks.values()
         placeholders = [
             LoadWarning(
                 "parameter-placeholder",

@@ -7,7 +7,7 @@ import enum
 from collections import Counter
 from typing import Any
 
-from bridgetwin.graph.model import Graph
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.nodes import Rule, Target
 from bridgetwin.patterns import Pattern
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from bridgetwin.graph.model import Graph
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.nodes import ApiDestination, EventBus, Rule, Target
-from bridgetwin.graph.services import Queue
+from bridgetwin.graph.service_nodes import Queue
 
 _PLACEHOLDER = re.compile(r"\$\{([^}.]+)(?:\.[^}]*)?\}")
 

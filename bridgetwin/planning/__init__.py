@@ -6,7 +6,7 @@
 - :mod:`.goal`: the smallest (or largest) value of one field that meets a goal with confidence.
 
 What-if changes to the deployment itself are the scenario's ``overrides:`` section
-(:mod:`bridgetwin.simulator.overrides`), which any sweep can vary. Importing this package
+(:mod:`bridgetwin.simulator.graph_overrides`), which any sweep can vary. Importing this package
 imports neither Dask nor SciPy; they load when a sweep runs.
 """
 

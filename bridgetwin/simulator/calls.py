@@ -4,6 +4,7 @@ producers, the Regions' ingestion, global-endpoint routing and bus-to-bus hops."
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -44,3 +45,28 @@ class Batch:
             np.concatenate([p.templates for p in parts])[order],
             np.concatenate([p.attempts for p in parts])[order],
         )
+
+
+class CallSource(Protocol):
+    """Where a Region or a global endpoint's router takes PutEvents calls from (a producer),
+    and hands back the calls it rejected, for the producer's retries."""
+
+    width: int
+    """Entries per call."""
+
+    @property
+    def min_retry_delay(self) -> float:
+        """The shortest time after which a rejected call can be made again."""
+        ...
+
+    def peek(self, t1: float) -> np.ndarray:
+        """The times of the calls due before ``t1``, without taking them."""
+        ...
+
+    def take(self, t1: float) -> Batch:
+        """The calls due before ``t1``."""
+        ...
+
+    def failed(self, batch: Batch, *, throttled: bool) -> None:
+        """Calls that were rejected (``throttled``: by the quota)."""
+        ...

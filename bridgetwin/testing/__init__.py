@@ -17,10 +17,15 @@ scenario's own ``slo:`` entries. A failure raises :class:`SloAssertionError` (an
 whose message is a table of expected against predicted values with the scenario's seed. With
 pytest, the plugin (:mod:`.plugin`, registered as ``bridgetwin``) adds a ``twin`` fixture that
 caches synthesized stacks for the session, and ``--bridgetwin-results DIR``, which keeps the
-results of a failing test's runs. Importing this module imports no CDK, boto3 or plotting code.
+results of a failing test's runs. :class:`TwinValidation` (:mod:`.cdk_validation`) is the CDK
+validation plugin: ``cdk synth`` fails when the twin predicts an SLO violation. Importing this
+module imports no CDK, boto3 or plotting code (``TwinValidation`` loads CDK when first named).
 """
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from bridgetwin.testing._expect import (
     Expectation,
@@ -37,7 +42,15 @@ __all__ = [
     "TargetExpectation",
     "Twin",
     "TwinRun",
+    "TwinValidation",
     "assert_slo",
     "expect",
     "twin",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``TwinValidation`` on first use: it imports ``aws_cdk``, which a plain test run need not."""
+    if name == "TwinValidation":
+        return importlib.import_module("bridgetwin.testing.cdk_validation").TwinValidation
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

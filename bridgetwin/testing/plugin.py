@@ -4,7 +4,7 @@
   assembly is synthesized and loaded once per test session however many tests use it.
 - ``--bridgetwin-results DIR``: when a test fails, the result of every run it simulated is
   written to ``DIR/<test id>/run-<n>.json`` with its text report (``.txt``) and its HTML report
-  with plots (``.html``, :mod:`bridgetwin.planning.report`) beside it, to read or attach to the
+  with plots (``.html``, :mod:`bridgetwin.planning.html_report`) beside it, to read or attach to the
   CI job.
 
 Loading the plugin imports nothing heavy: pytest loads it in every session of a project that
@@ -75,8 +75,8 @@ def _write_runs(directory: Path, runs: list) -> None:
 
     from rich.console import Console
 
-    from bridgetwin.planning.report import run_figures, run_summary, write_report
-    from bridgetwin.simulator.results.report import render
+    from bridgetwin.planning.html_report import run_figures, run_summary, write_report
+    from bridgetwin.simulator.results.text_report import render
 
     directory.mkdir(parents=True, exist_ok=True)
     for number, run in enumerate(runs, 1):

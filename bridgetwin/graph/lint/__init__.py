@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import GraphFinding, NonCompliant, invokers
 from bridgetwin.graph.lint.dlq_constraints import dlq_constraints
 from bridgetwin.graph.lint.dlq_policy import dlq_policy
@@ -27,7 +28,6 @@ from bridgetwin.graph.lint.plaintext_secret import (
 )
 from bridgetwin.graph.lint.retry_age_fit import retry_age_fit
 from bridgetwin.graph.lint.shared_rate_limit import cross_stack_rate_limit, shared_rate_limit
-from bridgetwin.graph.model import Graph
 from bridgetwin.patterns import Severity, lint
 
 __all__ = ["PACK", "GraphFinding", "PackEntry", "lint_graph"]

@@ -7,9 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from bridgetwin.graph.model import Graph
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.nodes import Rule, Target
-from bridgetwin.graph.services import SchedulerSchedule
+from bridgetwin.graph.service_nodes import SchedulerSchedule
 from bridgetwin.patterns import Severity
 
 

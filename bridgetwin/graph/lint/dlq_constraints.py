@@ -3,10 +3,10 @@ does not take a FIFO queue as a schedule's DLQ either."""
 
 from __future__ import annotations
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, Invoker, NonCompliant, Verdict, targets_of
-from bridgetwin.graph.model import Graph
 from bridgetwin.graph.nodes import Rule
-from bridgetwin.graph.services import Queue
+from bridgetwin.graph.service_nodes import Queue
 
 
 def dlq_constraints(rule: Invoker, graph: Graph) -> Verdict:

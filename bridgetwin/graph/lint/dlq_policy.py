@@ -12,10 +12,10 @@ from __future__ import annotations
 from fnmatch import fnmatchcase
 from typing import Any
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph
 from bridgetwin.graph.nodes import Rule
-from bridgetwin.graph.services import Queue
+from bridgetwin.graph.service_nodes import Queue
 
 _SERVICE = "events.amazonaws.com"
 

@@ -8,9 +8,9 @@ created: every producer is sent to the secondary Region, and nothing ever brings
 
 from __future__ import annotations
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
 from bridgetwin.graph.lint.inert_alarm import never_gets_data
-from bridgetwin.graph.model import Graph
 from bridgetwin.graph.nodes import Alarm, GlobalEndpoint, HealthCheck
 
 

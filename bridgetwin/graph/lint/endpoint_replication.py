@@ -8,8 +8,8 @@ resets the health check by hand. AWS recommends replication for this reason.
 
 from __future__ import annotations
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph
 from bridgetwin.graph.nodes import GlobalEndpoint
 
 

@@ -8,8 +8,8 @@ as a risk, not a certainty.
 
 from __future__ import annotations
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph
 from bridgetwin.graph.nodes import Rule, Target, TargetKind
 
 

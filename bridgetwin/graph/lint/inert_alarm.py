@@ -3,8 +3,8 @@ cannot be true (or cannot be false) for the metric it watches."""
 
 from __future__ import annotations
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph
 from bridgetwin.graph.nodes import Alarm
 
 # AWS/Events metrics and dimensions (eventbridge-facts §4), with AWS's casing.

@@ -3,8 +3,8 @@ schedule's: both drop an event silently once their retry policy gives up)."""
 
 from __future__ import annotations
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, Invoker, NonCompliant, Verdict, targets_of
-from bridgetwin.graph.model import Graph
 
 
 def missing_dlq(owner: Invoker, graph: Graph) -> Verdict:

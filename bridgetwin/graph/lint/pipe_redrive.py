@@ -10,9 +10,9 @@ costing an invocation every visibility timeout, and is then lost without a trace
 
 from __future__ import annotations
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph
-from bridgetwin.graph.services import Pipe, Queue
+from bridgetwin.graph.service_nodes import Pipe, Queue
 
 
 def pipe_redrive(pipe: Pipe, graph: Graph) -> Verdict:

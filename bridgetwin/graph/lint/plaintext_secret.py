@@ -4,8 +4,8 @@ strings, and API keys or passwords written into an API destination's URL."""
 
 from __future__ import annotations
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph
 from bridgetwin.graph.nodes import ApiDestination, Connection, Rule
 
 

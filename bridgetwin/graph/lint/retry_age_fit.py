@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import bisect
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph
 from bridgetwin.graph.nodes import Rule
 from bridgetwin.service_defaults import expected_retry_schedule_s
 

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from bridgetwin import __version__
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint import PACK, GraphFinding
-from bridgetwin.graph.model import Graph
 from bridgetwin.patterns import Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"

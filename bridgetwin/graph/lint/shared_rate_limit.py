@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
-from bridgetwin.graph.model import Graph
 from bridgetwin.graph.nodes import ApiDestination
 
 

@@ -26,17 +26,13 @@ from __future__ import annotations
 import heapq
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bridgetwin.graph import HealthCheck
 from bridgetwin.simulator.aws.metrics import AlarmModel
-from bridgetwin.simulator.calls import Batch
+from bridgetwin.simulator.calls import Batch, CallSource
 from bridgetwin.simulator.scenario import Disruption
-
-if TYPE_CHECKING:  # the engine hands its producers in; aws never imports the engine
-    from bridgetwin.simulator.engine.producers import ProducerSource
 
 
 @dataclass
@@ -151,7 +147,7 @@ class EndpointRouter:
     """One producer putting events through a global endpoint."""
 
     name: str
-    source: ProducerSource
+    source: CallSource
     primary: str
     secondary: str
     health: HealthModel

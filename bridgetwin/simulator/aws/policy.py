@@ -14,14 +14,37 @@ negative ``Retry-After`` stops the retries.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections import Counter
+from typing import Protocol
+
+import numpy as np
 
 from bridgetwin.simulator._random import Draws
 from bridgetwin.simulator.aws.behaviour import PERMANENT, Failure
+from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.scenario import RetryBackoff
 
-if TYPE_CHECKING:  # the engine's per-target tally; aws never imports the engine
-    from bridgetwin.simulator.engine.targets import TargetState
+
+class TargetTally(Protocol):
+    """What the retry policy reads and counts of one target (the engine's ``TargetState``)."""
+
+    rule_arn: str
+    target_arn: str
+    max_retries: int
+    max_age: float
+    retry_delay: float | None
+    has_dlq: bool
+    dlq: int
+    dropped: int
+    per_minute: dict[str, np.ndarray]
+    dlq_by_condition: Counter[str]
+    dlq_by_error: Counter[str]
+    dropped_by_error: Counter[str]
+    dlq_samples: list[dict[str, str]]
+    store: MetricStore
+
+    def finish(self, at: float) -> bool: ...
+
 
 Retry = tuple[float, int, float, int, int, float]
 """A scheduled retry, kept in a heap: (ready, sequence, ingestion time, target key, attempt,
@@ -48,7 +71,7 @@ class RetryPolicy:
 
     def after_failure(
         self,
-        state: TargetState,
+        state: TargetTally,
         key: int,
         ingest: float,
         attempt: int,
@@ -81,7 +104,7 @@ class RetryPolicy:
 
     @staticmethod
     def fail(
-        state: TargetState, at: float, error: tuple[str, str], retries: int, condition: str | None
+        state: TargetTally, at: float, error: tuple[str, str], retries: int, condition: str | None
     ) -> None:
         """A final failure: to the DLQ with AWS's attributes, or dropped without one."""
         code, message = error

@@ -11,7 +11,7 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from bridgetwin.graph import Graph, TargetKind
+from bridgetwin.graph import GlobalEndpoint, Graph, TargetKind
 from bridgetwin.simulator.scenario import Scenario, ScenarioError
 
 
@@ -54,6 +54,26 @@ def traffic_bus(graph: Graph, scenario: Scenario, number: int) -> str:
     in_region = f" in {region}" if region else ""
     raise ScenarioError(
         f"{where}: unknown bus '{name}'{in_region}; known: {', '.join(known) or 'none'}"
+    )
+
+
+def endpoint_of(graph: Graph, bus_id: str, number: int) -> GlobalEndpoint:
+    """The global endpoint ``traffic[number]`` goes through to ``bus_id``, with both its buses
+    in the graph, or an error saying what is missing."""
+    for endpoint in graph.endpoints:
+        if bus_id in endpoint.event_buses:
+            if len(endpoint.event_buses) != 2 or not all(
+                b in {x.id for x in graph.buses} for b in endpoint.event_buses
+            ):
+                raise ScenarioError(
+                    f"traffic.{number}.via_endpoint: endpoint {endpoint.id} needs both of "
+                    "its buses in the loaded templates (load the whole cloud assembly)"
+                )
+            return endpoint
+    known = ", ".join(f"{e.id} ({', '.join(e.event_buses)})" for e in graph.endpoints)
+    raise ScenarioError(
+        f"traffic.{number}.via_endpoint: bus {bus_id} is behind no global endpoint; "
+        f"endpoints: {known or 'none'}"
     )
 
 

@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bridgetwin.simulator.engine.failover_summary import failover_summary
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.engine.targets import TargetState
-from bridgetwin.simulator.results.failover import failover_summary
 from bridgetwin.simulator.results.records import Result, SimulationError, SloResult, TargetResult
 from bridgetwin.simulator.results.statistics import RELATIVE_ACCURACY
 
 if TYPE_CHECKING:
-    from bridgetwin.simulator.engine.simulation import Simulation
+    from bridgetwin.simulator.engine.model import Model
 
 
 def _latencies(
@@ -63,18 +63,18 @@ def _slo_value(target: TargetResult, metric: str) -> float | None:
     return None if value is None else value / 1e3  # SLO bounds are durations in seconds
 
 
-def build_result(sim: Simulation) -> Result:
+def build_result(model: Model) -> Result:
     targets = []
     waiting: dict[int, int] = {}
     not_started: dict[int, tuple[int, float]] = {}
-    for lane in sim.lanes:
+    for lane in model.lanes:
         by_key, unstarted = lane.waiting_by_key(), lane.not_started_by_key()
         for key, state in enumerate(lane.targets):  # a hop's target has a key per event kind
             waiting[id(state)] = waiting.get(id(state), 0) + by_key.get(key, 0)
             count, oldest = not_started.get(id(state), (0, math.inf))
             more, older = unstarted.get(key, (0, math.inf))
             not_started[id(state)] = (count + more, min(oldest, older))
-    for state in sim.states:
+    for state in model.states:
         finished = state.delivered + state.dlq + state.dropped
         in_flight = state.ingested - finished
         independent = waiting[id(state)] + state.finished_late
@@ -85,7 +85,7 @@ def build_result(sim: Simulation) -> Result:
                 f"{state.dropped} + in flight {in_flight}, but {independent} are waiting or late"
             )
         backlog = np.cumsum(state.ingested_by_minute) - np.cumsum(state.finished_by_minute)
-        minutes = math.ceil(sim.horizon / 60)
+        minutes = math.ceil(model.horizon / 60)
         targets.append(
             TargetResult(
                 rule=state.rule_id,
@@ -100,7 +100,7 @@ def build_result(sim: Simulation) -> Result:
                     "retries": state.retries,
                     "rate_limited": state.throttled,
                 },
-                latency_ms=_latencies(state, not_started[id(state)], sim.horizon),
+                latency_ms=_latencies(state, not_started[id(state)], model.horizon),
                 dlq={
                     "by_exhausted_retry_condition": dict(sorted(state.dlq_by_condition.items())),
                     "by_error_code": dict(sorted(state.dlq_by_error.items())),
@@ -146,48 +146,48 @@ def build_result(sim: Simulation) -> Result:
                 for feed in region.feeds
             ],
         }
-        for region in sim.regions.values()
+        for region in model.regions.values()
     )
     alarms = sorted(
-        (asdict(t) for model in sim.alarms for t in model.transitions),
+        (asdict(t) for alarm in model.alarms for t in alarm.transitions),
         key=lambda t: (t["at_s"], t["alarm"]),
     )
     alarm_states = tuple(
-        {"alarm": m.alarm.id, "state": m.state, "note": m.note} for m in sim.alarms
+        {"alarm": m.alarm.id, "state": m.state, "note": m.note} for m in model.alarms
     )
     delivered_by_region: dict[str, int] = {}
-    for state, rule in ((s, sim.graph.get(s.rule_id)) for s in sim.states):
+    for state, rule in ((s, model.graph.get(s.rule_id)) for s in model.states):
         delivered_by_region[rule.region] = delivered_by_region.get(rule.region, 0) + state.delivered
     failover = tuple(
         failover_summary(
             router,
-            sim.scenario.regions[router.primary].disruptions
-            if router.primary in sim.scenario.regions
+            model.scenario.regions[router.primary].disruptions
+            if router.primary in model.scenario.regions
             else (),
-            sim.horizon,
+            model.horizon,
             delivered_by_region,
             sum(
                 f.accepted_entries
-                for region in sim.regions.values()
+                for region in model.regions.values()
                 for f in region.feeds
                 if f.kind == "replica" and f.source in router.replicas.values()
             ),
         )
-        for router in sim.routers
+        for router in model.routers
     )
     slo = []
-    warnings = [asdict(finding) for finding in sim.warnings]
-    for where, count in sorted(sim.hops.beyond_limit.items()):
+    warnings = [asdict(finding) for finding in model.warnings]
+    for where, count in sorted(model.hops.beyond_limit.items()):
         if count:
             warnings.append(
                 {
                     "code": "hop-limit",
                     "message": f"{where}: {count} events would have gone past "
-                    f"eventbridge.max_hops ({sim.scenario.eventbridge.max_hops}) bus-to-bus "
+                    f"eventbridge.max_hops ({model.scenario.eventbridge.max_hops}) bus-to-bus "
                     "hops (a cycle of buses); they count as delivered and were not followed",
                 }
             )
-    for number, objective in enumerate(sim.scenario.slo):
+    for number, objective in enumerate(model.scenario.slo):
         if not any(fnmatch.fnmatchcase(f"{t.rule}/{t.target}", objective.target) for t in targets):
             known = ", ".join(f"{t.rule}/{t.target}" for t in targets) or "none"
             warnings.append(
@@ -223,34 +223,34 @@ def build_result(sim: Simulation) -> Result:
                 )
             )
     return Result(
-        seed=sim.scenario.seed,
-        duration_s=sim.horizon,
+        seed=model.scenario.seed,
+        duration_s=model.horizon,
         targets=tuple(targets),
         regions=regions,
         alarms=tuple(alarms),
         alarm_states=alarm_states,
         slo=tuple(slo),
-        assumptions=tuple(sim.assumptions)
+        assumptions=tuple(model.assumptions)
         + tuple(
-            text for lane, text in sim.lane_assumptions if any(t.ingested for t in lane.targets)
+            text for lane, text in model.lane_assumptions if any(t.ingested for t in lane.targets)
         )
-        + _sketched(sim.states)
-        + _unpaced_retries(sim)
-        + tuple(sim.functions.assumptions),
+        + _sketched(model.states)
+        + _unpaced_retries(model)
+        + tuple(model.functions.assumptions),
         failover=failover,
-        endpoints=_endpoints(sim),
-        functions=sim.functions.results(),
-        pipes=sim.pipes.results(),
-        archives=sim.replays.results(),
-        overrides=sim.overrides,
+        endpoints=_endpoints(model),
+        functions=model.functions.results(),
+        pipes=model.pipes.results(),
+        archives=model.replays.results(),
+        overrides=model.overrides,
         warnings=tuple(warnings),
     )
 
 
-def _endpoints(sim: Simulation) -> tuple[dict[str, Any], ...]:
+def _endpoints(model: Model) -> tuple[dict[str, Any], ...]:
     """What each capacity-limited endpoint's workers saw over the run."""
     out = []
-    for destination, endpoint, pool in sim.pools:
+    for destination, endpoint, pool in model.pools:
         stats, capacity = pool.stats, endpoint.capacity
         assert capacity is not None
         out.append(
@@ -262,17 +262,17 @@ def _endpoints(sim: Simulation) -> tuple[dict[str, Any], ...]:
                 "rejected_full": stats.rejected,
                 "mean_wait_ms": stats.wait_total / stats.requests * 1e3 if stats.requests else 0.0,
                 "max_wait_ms": stats.wait_max * 1e3,
-                "utilization": min(1.0, stats.busy / (capacity.concurrency * sim.horizon)),
+                "utilization": min(1.0, stats.busy / (capacity.concurrency * model.horizon)),
             }
         )
     return tuple(out)
 
 
-def _unpaced_retries(sim: Simulation) -> tuple[str, ...]:
+def _unpaced_retries(model: Model) -> tuple[str, ...]:
     """When a Region's invocation quota bound while targets retried, the run relied on retries
     not counting against it (AWS does not say, UNCONFIRMED; :mod:`..aws.quotas`)."""
-    bound = sorted(r.region for r in sim.regions.values() if r.quota_delayed)
-    if not bound or not any(s.retries for s in sim.states):
+    bound = sorted(r.region for r in model.regions.values() if r.quota_delayed)
+    if not bound or not any(s.retries for s in model.states):
         return ()
     return (
         f"{', '.join(bound)}: the invocation quota delayed first attempts; retries were not "

@@ -17,17 +17,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bridgetwin.graph import Rule, Target, TargetKind
 from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
+from bridgetwin.simulator.engine.binding import endpoint_of, traffic_bus
 from bridgetwin.simulator.engine.workload import event_as_delivered
+from bridgetwin.simulator.results.records import Finding
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
-    from bridgetwin.simulator.engine.assembly import ModelBuilder
+    from bridgetwin.simulator.engine.model import Model
 
 EVENT_MOVERS = {
     "AWS::Lambda::EventSourceMapping": "polls a queue or stream",
@@ -43,19 +44,11 @@ UNSIMULATED_METRICS = frozenset({"PutEventsLatency", "PutEventsRequestSize"})
 """AWS/Events metrics AWS publishes for every call that the twin does not produce."""
 
 
-@dataclass(frozen=True)
-class Finding:
-    """One warning: a stable ``code`` for tools, a ``message`` for people."""
-
-    code: str
-    message: str
-
-
-def model_findings(builder: ModelBuilder) -> list[Finding]:
+def model_findings(model: Model) -> list[Finding]:
     """Warnings about the deployment and the scenario, found while the model was built."""
-    graph = builder.graph
+    graph = model.graph
     found = [Finding(w.code, w.message) for w in graph.warnings]
-    found += _unmatched_traffic(builder)
+    found += _unmatched_traffic(model)
     for rule in (r for r in graph.rules if r.enabled):
         if rule.pattern is not None and "${" in rule.pattern.to_json():
             text = (
@@ -64,7 +57,7 @@ def model_findings(builder: ModelBuilder) -> list[Finding]:
                 "events that match in AWS may not match here (set the value with --param)"
             )
             found.append(Finding("unresolved-token", text))
-        found.extend(_target_findings(rule, builder.hops.destination))
+        found.extend(_target_findings(rule, model.hops.destination))
     for alarm in graph.alarms:
         if alarm.namespace == "AWS/Events" and alarm.metric_name in UNSIMULATED_METRICS:
             text = (
@@ -85,7 +78,7 @@ def model_findings(builder: ModelBuilder) -> list[Finding]:
         listed = ", ".join(f"{kind} x {n}" for kind, n in sorted(rest.items()))
         text = f"not modeled (they neither put nor route events): {listed}"
         found.append(Finding("not-modeled-resources", text))
-    found += _split_capacity(builder)
+    found += _split_capacity(model)
     for function in graph.functions:
         if function.other_event_sources:
             text = (
@@ -97,11 +90,11 @@ def model_findings(builder: ModelBuilder) -> list[Finding]:
     return found
 
 
-def _split_capacity(builder: ModelBuilder) -> list[Finding]:
+def _split_capacity(model: Model) -> list[Finding]:
     """A scenario endpoint with a capacity behind several API destinations: each gets its own
     workers (:mod:`..aws.endpoint_capacity`), so together they may get more than it has."""
     sharing: dict[int, list[str]] = {}
-    for destination, endpoint, _ in builder.pools:
+    for destination, endpoint, _ in model.pools:
         sharing.setdefault(id(endpoint), []).append(destination)
     return [
         Finding(
@@ -110,7 +103,7 @@ def _split_capacity(builder: ModelBuilder) -> list[Finding]:
             f"{endpoint.capacity.concurrency} workers serves them; the twin gives each "
             "destination its own workers, so together they may get more than the endpoint has",
         )
-        for destination, endpoint, _ in builder.pools
+        for destination, endpoint, _ in model.pools
         if len(names := sharing.get(id(endpoint), [])) > 1 and names[0] == destination
     ]
 
@@ -143,17 +136,17 @@ def _first_token(text: str) -> str:
     return text[start : end + 1] if end > 0 else text[start:]
 
 
-def _unmatched_traffic(builder: ModelBuilder) -> list[Finding]:
-    graph, found = builder.graph, []
-    for number, traffic in enumerate(builder.scenario.traffic):
-        bus_ids = [builder.traffic_bus(number)]
+def _unmatched_traffic(model: Model) -> list[Finding]:
+    graph, found = model.graph, []
+    for number, traffic in enumerate(model.scenario.traffic):
+        bus_ids = [traffic_bus(graph, model.scenario, number)]
         if traffic.via_endpoint:
-            bus_ids = list(builder.endpoint_of(bus_ids[0], number).event_buses)
+            bus_ids = list(endpoint_of(graph, bus_ids[0], number).event_buses)
         for bus_id in bus_ids:
             bus = graph.get(bus_id)
             for k, template in enumerate(traffic.events):
                 event = event_as_delivered(template.event, bus.region, bus.account)
-                if not builder.rules_matching(bus_id, event):
+                if not model.matcher.rules_matching(bus_id, event):
                     kind = f"source {event['source']!r}, detail-type {event['detail-type']!r}"
                     found.append(
                         Finding(
@@ -168,26 +161,26 @@ def _unmatched_traffic(builder: ModelBuilder) -> list[Finding]:
     return found
 
 
-def _defaulted(model: BaseModel, *path: str) -> bool:
+def _defaulted(fields: BaseModel, *path: str) -> bool:
     """Whether the scenario left ``path`` (e.g. eventbridge.retry_backoff) at its default."""
     for name in path:
-        if name not in model.model_fields_set:
+        if name not in fields.model_fields_set:
             return True
-        model = getattr(model, name)
+        fields = getattr(fields, name)
     return False
 
 
-def assumed_defaults(builder: ModelBuilder) -> list[str]:
+def assumed_defaults(model: Model) -> list[str]:
     """The defaults this run relied on, each with the field that changes it."""
-    scenario, out = builder.scenario, []
+    scenario, out = model.scenario, []
     eventbridge = scenario.eventbridge
-    if builder.states and _defaulted(scenario, "eventbridge", "retry_backoff"):
+    if model.states and _defaulted(scenario, "eventbridge", "retry_backoff"):
         b = eventbridge.retry_backoff
         out.append(
             f"retry backoff: {b.jitter} jitter, base {b.base:g} s, factor {b.factor:g}, cap "
             f"{b.cap:g} s (AWS publishes no numbers, UNCONFIRMED; eventbridge.retry_backoff)"
         )
-    for region in sorted(builder.regions):
+    for region in sorted(model.regions):
         own = scenario.regions.get(region)
         if (own is None or own.processing_latency is None) and _defaulted(
             scenario, "eventbridge", "processing_latency"
@@ -205,9 +198,9 @@ def assumed_defaults(builder: ModelBuilder) -> list[str]:
             )
     crossings = [
         (rule, t)
-        for rule in builder.graph.rules
+        for rule in model.graph.rules
         for t in rule.targets
-        if (bus := builder.hops.destination(t)) and builder.graph.get(bus).region != rule.region
+        if (bus := model.hops.destination(t)) and model.graph.get(bus).region != rule.region
     ]
     if crossings and _defaulted(scenario, "eventbridge", "cross_region_latency"):
         out.append(
@@ -215,21 +208,21 @@ def assumed_defaults(builder: ModelBuilder) -> list[str]:
             "on top of the target's latency (AWS publishes none, UNCONFIRMED; "
             "eventbridge.cross_region_latency)"
         )
-    if builder.scheduled.uses_clock and "start_time" not in scenario.model_fields_set:
+    if model.scheduled.uses_clock and "start_time" not in scenario.model_fields_set:
         out.append(
             f"schedules are evaluated from {scenario.start_time:%Y-%m-%dT%H:%M:%SZ}, the run's "
             "default start (a Monday; set start_time to the moment you mean)"
         )
-    if builder.scheduled.direct:
+    if model.scheduled.direct:
         out.append(
-            f"Scheduler schedules invoking targets directly ({', '.join(builder.scheduled.direct)})"
+            f"Scheduler schedules invoking targets directly ({', '.join(model.scheduled.direct)})"
             ": their invocations start after the Region's processing latency and count against "
             "its invocation quota like rule deliveries; Scheduler's own invocation quota (1,000/s "
             "by default in the largest Regions) is not modeled; DLQ samples carry EventBridge "
             "rules' attribute names (Scheduler's dead-letter event has its own format)"
         )
-    if builder.pipes.models:
-        names = ", ".join(sorted(m.pipe.id for m in builder.pipes.models.values()))
+    if model.pipes.models:
+        names = ", ".join(sorted(m.pipe.id for m in model.pipes.models.values()))
         out.append(
             f"pipes ({names}): a batch forms among records that reach the source together; a "
             "failed record is received again alone (not with its batch) after the queue's "
@@ -244,13 +237,13 @@ def assumed_defaults(builder: ModelBuilder) -> list[str]:
                 f"{replay.pace:g} s (AWS replays minute by minute and publishes no speed, "
                 f"UNCONFIRMED; replays.{number}.pace)"
             )
-    if builder.hops.feeds:
+    if model.hops.feeds:
         out.append(
             "bus-to-bus hops: a hop's PutEvents does not count against the receiving Region's "
             "PutEvents quota, and a hop a disrupted Region rejects is offered again 1 s later "
             "rather than after the sending rule's backoff (AWS documents neither)"
         )
-    if builder.routers:
+    if model.routers:
         out.append(
             f"global endpoints: Route 53 follows the health alarm after "
             f"{scenario.health_check.propagation:g} s (UNCONFIRMED; health_check.propagation), "

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridgetwin.graph import Graph, LambdaFunction, Target
-from bridgetwin.graph.services import AsyncInvokeConfig
+from bridgetwin.graph.service_nodes import AsyncInvokeConfig
 from bridgetwin.simulator._random import Draws, latency_sampler, rng_for, uniform_draws
 from bridgetwin.simulator.aws.lambda_async import AsyncQueue
 from bridgetwin.simulator.results.records import SimulationError

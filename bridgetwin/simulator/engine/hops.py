@@ -40,6 +40,26 @@ HOP_RETRY_DELAY = 1.0
 no number: UNCONFIRMED; the same 1 s as the other calls EventBridge makes itself)."""
 
 
+class QueueReaders:
+    """What reads the queues rules deliver to, and so where those deliveries go on to: a pipe
+    polling its source queue (:mod:`.pipes`). Readers register as they are built; the hop
+    network asks when it builds a route, after every reader exists."""
+
+    def __init__(self) -> None:
+        self._readers: list[Callable[[Target, dict[str, Any]], Sink | None]] = []
+
+    def register(self, reader: Callable[[Target, dict[str, Any]], Sink | None]) -> None:
+        self._readers.append(reader)
+
+    def sink(self, target: Target, event: dict[str, Any]) -> Sink | None:
+        """Where ``target``'s deliveries of ``event`` go on to, if anything reads them."""
+        for reader in self._readers:
+            sink = reader(target, event)
+            if sink is not None:
+                return sink
+        return None
+
+
 class HopSource:
     """Deliveries into one bus from rules elsewhere, due at their arrival times."""
 
@@ -115,6 +135,7 @@ class HopNetwork:
         rules_matching: Callable[[str, dict[str, Any]], list[Rule]],
         settings: Any,
         horizon: float,
+        readers: QueueReaders,
     ) -> None:
         self._graph = graph
         self._base = base_routes
@@ -127,9 +148,7 @@ class HopNetwork:
         self.feeds: dict[str, _HopFeed] = {}
         self.beyond_limit: dict[str, int] = {}
         """Per rule/target, events not followed because they reached ``max_hops``."""
-        self.onward: Callable[[Target, dict[str, Any]], Sink | None] | None = None
-        """Where a non-bus target's deliveries of an event go on to, if anywhere (a pipe
-        polling the queue, :mod:`.pipes`); set once the pipes are built."""
+        self._readers = readers
 
     def destination(self, target: Target) -> str | None:
         """The graph id of a bus target's bus, when the bus is in the loaded templates."""
@@ -155,7 +174,7 @@ class HopNetwork:
         for target, base in zip(rule.targets, self._base[rule.id], strict=True):
             bus_id = self.destination(target)
             if bus_id is None:
-                sink = self.onward(target, event) if self.onward else None
+                sink = self._readers.sink(target, event)
                 routes.append(base if sink is None else self._hop_route(base, sink))
                 continue
             if hops >= self._max_hops:

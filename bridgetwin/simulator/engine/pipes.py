@@ -29,22 +29,20 @@ from __future__ import annotations
 import dataclasses
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from bridgetwin.graph import EventBus, Pipe, Queue, RetryPolicy, Target
+from bridgetwin.graph import EventBus, Graph, Pipe, Queue, RetryPolicy, Target
 from bridgetwin.simulator._random import rng_for
-from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.engine.binding import traffic_queue
-from bridgetwin.simulator.engine.findings import Finding
-from bridgetwin.simulator.engine.hops import HopSource, Sink
+from bridgetwin.simulator.engine.hops import HopNetwork, HopSource, QueueReaders, Sink
 from bridgetwin.simulator.engine.ingestion import Feed, Route
+from bridgetwin.simulator.engine.stores import MetricStores
 from bridgetwin.simulator.engine.wiring import LaneWiring
 from bridgetwin.simulator.engine.workload import call_times, event_as_delivered
-
-if TYPE_CHECKING:
-    from bridgetwin.simulator.engine.assembly import ModelBuilder
+from bridgetwin.simulator.results.records import Finding
+from bridgetwin.simulator.scenario import Scenario
 
 
 def batch_releases(times: np.ndarray, size: int, window: float) -> np.ndarray:
@@ -124,15 +122,24 @@ class PipeModel:
 class PipeNetwork:
     """The pipes the twin follows, their feeds, and where rule deliveries join them."""
 
-    def __init__(self, builder: ModelBuilder, wiring: LaneWiring) -> None:
-        self.builder = builder
+    def __init__(
+        self,
+        graph: Graph,
+        scenario: Scenario,
+        stores: MetricStores,
+        hops: HopNetwork,
+        readers: QueueReaders,
+        wiring: LaneWiring,
+    ) -> None:
+        self._graph, self._scenario, self._stores, self._hops = graph, scenario, stores, hops
         self.models: dict[str, PipeModel] = {}
         """By source queue graph id."""
         self.warnings: list[Finding] = []
-        fed = {t.resource for r in builder.graph.rules if r.enabled for t in r.targets}
-        sent = {traffic_queue(builder.graph, builder.scenario, n): n
-                for n in range(len(builder.scenario.queue_traffic))}  # fmt: skip
-        for pipe in builder.graph.pipes:
+        readers.register(self.onward)
+        fed = {t.resource for r in graph.rules if r.enabled for t in r.targets}
+        sent = {traffic_queue(graph, scenario, n): n
+                for n in range(len(scenario.queue_traffic))}  # fmt: skip
+        for pipe in graph.pipes:
             if pipe.running:
                 self._add(pipe, wiring, fed | set(sent))
         for queue, number in sent.items():
@@ -155,10 +162,10 @@ class PipeNetwork:
             )
             self.warnings.append(Finding("pipe-not-simulated", text))
             return
-        store = self.builder.rule_stores.setdefault(pipe.id, MetricStore(self.builder.horizon))
-        source = PipeSource(self.builder.horizon, pipe.batch_size, pipe.batching_window_seconds)
+        store = self._stores.owner(pipe.id)
+        source = PipeSource(self._scenario.duration, pipe.batch_size, pipe.batching_window_seconds)
         feed = Feed(f"pipe:{pipe.id}", source, [], [], kind="pipe")
-        queue = self.builder.graph.find(pipe.source or "")
+        queue = self._graph.find(pipe.source or "")
         target = _redriven(pipe.target, queue) if isinstance(queue, Queue) else pipe.target
         route = wiring.pipe_route(pipe, store, target)
         lane, key, _ = route  # end-to-end latencies from the event's ingestion or the send
@@ -199,8 +206,8 @@ class PipeNetwork:
 
     def _send(self, model: PipeModel, number: int) -> None:
         """``queue_traffic[number]``: every message of the run, into the pipe's source."""
-        traffic, horizon = self.builder.scenario.queue_traffic[number], self.builder.horizon
-        rng = rng_for(self.builder.scenario.seed, f"queue_traffic:{number}")
+        traffic, horizon = self._scenario.queue_traffic[number], self._scenario.duration
+        rng = rng_for(self._scenario.seed, f"queue_traffic:{number}")
         times = call_times(traffic, (0.0, min(traffic.end or horizon, horizon)), rng)
         weights = np.asarray([m.weight for m in traffic.messages])
         chosen = rng.choice(len(weights), size=len(times), p=weights / weights.sum())
@@ -211,8 +218,8 @@ class PipeNetwork:
 
     def _routes(self, model: PipeModel, record: dict[str, Any]) -> list[Route]:
         """A record that passed the filter: to the target lane, and on to a bus target's rules."""
-        pipe, hops = model.pipe, self.builder.hops
-        bus = self.builder.graph.find(pipe.target.resource or "")
+        pipe, hops = model.pipe, self._hops
+        bus = self._graph.find(pipe.target.resource or "")
         if not isinstance(bus, EventBus):
             return [model.target]
         event = {"source": f"Pipe {pipe.name}", "detail-type": "Event from aws:sqs",

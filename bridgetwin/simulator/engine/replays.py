@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from bridgetwin.graph import Archive
+from bridgetwin.graph import Archive, Graph
 from bridgetwin.simulator.calls import Batch
+from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed
-from bridgetwin.simulator.scenario import Replay, ScenarioError
-
-if TYPE_CHECKING:
-    from bridgetwin.simulator.engine.assembly import ModelBuilder
+from bridgetwin.simulator.engine.matching import RuleMatcher
+from bridgetwin.simulator.scenario import Replay, Scenario, ScenarioError
 
 
 @dataclass
@@ -105,9 +104,11 @@ class ReplaySource:
 class Replays:
     """Every archive's recorder, wired into the feeds of its bus, and each scenario replay."""
 
-    def __init__(self, builder: ModelBuilder) -> None:
-        self.builder = builder
-        self.recorders = {a.id: ArchiveRecorder(a) for a in builder.graph.archives}
+    def __init__(
+        self, graph: Graph, scenario: Scenario, matcher: RuleMatcher, hops: HopNetwork
+    ) -> None:
+        self._graph, self._scenario, self._matcher, self._hops = graph, scenario, matcher, hops
+        self.recorders = {a.id: ArchiveRecorder(a) for a in graph.archives}
         self.sources: list[tuple[Replay, ReplaySource]] = []
 
     def attach(self, feeds: list[Feed]) -> None:
@@ -125,8 +126,8 @@ class Replays:
 
     def replay_feeds(self) -> list[tuple[str, Feed]]:
         """One feed per scenario replay, into the archive's bus, through its rules."""
-        builder, graph, out = self.builder, self.builder.graph, []
-        for number, replay in enumerate(builder.scenario.replays):
+        graph, out = self._graph, []
+        for number, replay in enumerate(self._scenario.replays):
             recorder = self._named(replay.archive, number)
             bus_id = recorder.archive.source_bus
             allowed = set(replay.rules)
@@ -134,14 +135,10 @@ class Replays:
             feed = Feed(f"replay:{replay.name}", source, [], [], kind="replay", bus=bus_id)
             for event in recorder.events:
                 replayed = {**event, "replay-name": replay.name}
-                rules = [r for r in builder.rules_matching(bus_id, replayed)
+                rules = [r for r in self._matcher.rules_matching(bus_id, replayed)
                          if not allowed or allowed & {r.id, r.name}]  # fmt: skip
                 feed.routes.append(
-                    [
-                        route
-                        for rule in rules
-                        for route in builder.hops.routes_for(rule, replayed, 0)
-                    ]
+                    [route for rule in rules for route in self._hops.routes_for(rule, replayed, 0)]
                 )
                 feed.entry_ok.append(True)
             self.sources.append((replay, source))

@@ -23,31 +23,31 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from bridgetwin.graph import EventBus, Rule, SchedulerSchedule
+from bridgetwin.graph import EventBus, Graph, Rule, SchedulerSchedule
 from bridgetwin.simulator._random import rng_for
-from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.aws.schedules import ScheduleError, firing_times
-from bridgetwin.simulator.engine.findings import Finding
+from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed
+from bridgetwin.simulator.engine.matching import RuleMatcher
 from bridgetwin.simulator.engine.producers import ProducerSource
+from bridgetwin.simulator.engine.stores import MetricStores
+from bridgetwin.simulator.engine.wiring import LaneWiring
 from bridgetwin.simulator.engine.workload import (
     Calls,
     CallStream,
     event_as_delivered,
     scheduled_event,
 )
-
-if TYPE_CHECKING:
-    from bridgetwin.simulator.engine.assembly import ModelBuilder
-    from bridgetwin.simulator.engine.wiring import LaneWiring
+from bridgetwin.simulator.results.records import Finding
+from bridgetwin.simulator.scenario import Scenario
 
 
 def _feed(
-    builder: ModelBuilder,
+    scenario: Scenario,
     name: str,
     times: np.ndarray,
     routes: list,
@@ -55,7 +55,7 @@ def _feed(
     event: dict,
 ) -> Feed:
     stream = CallStream(
-        None, builder.horizon, lambda window: rng_for(builder.scenario.seed, f"{name}:{window}"),
+        None, scenario.duration, lambda window: rng_for(scenario.seed, f"{name}:{window}"),
         Calls(times, np.zeros((len(times), 1), dtype=np.int64)),
     )  # fmt: skip
     source = ProducerSource(None, stream, 1)
@@ -74,26 +74,34 @@ def _date(text: str | None) -> datetime | None:
 class ScheduledFeeds:
     """The feeds of every enabled schedule, and what the run must say about them."""
 
-    def __init__(self, builder: ModelBuilder, wiring: LaneWiring) -> None:
-        self.builder = builder
-        self.wiring = wiring
+    def __init__(
+        self,
+        graph: Graph,
+        scenario: Scenario,
+        stores: MetricStores,
+        matcher: RuleMatcher,
+        hops: HopNetwork,
+        wiring: LaneWiring,
+    ) -> None:
+        self._graph, self._scenario, self._stores = graph, scenario, stores
+        self._matcher, self._hops, self._wiring = matcher, hops, wiring
         self.feeds: list[tuple[str, Feed]] = []
         self.warnings: list[Finding] = []
         self.direct: list[str] = []
         """Schedules invoking a target directly (not through a bus)."""
         self.uses_clock = False
         """Whether a firing time depends on ``start_time`` (cron, at, Scheduler dates)."""
-        for rule in builder.graph.rules:
+        for rule in graph.rules:
             if rule.enabled and rule.schedule_expression:
                 self._rule(rule)
-        for schedule in builder.graph.schedules:
+        for schedule in graph.schedules:
             if schedule.enabled:
                 self._schedule(schedule)
 
     def _times(self, what: str, expression: str, **kwargs: Any) -> np.ndarray | None:
-        scenario = self.builder.scenario
+        scenario = self._scenario
         try:
-            times = firing_times(expression, scenario.start_time, self.builder.horizon, **kwargs)
+            times = firing_times(expression, scenario.start_time, scenario.duration, **kwargs)
         except ScheduleError as exc:
             text = f"{what}: schedule '{expression}' is not simulated: {exc}"
             self.warnings.append(Finding("schedule-not-simulated", text))
@@ -106,14 +114,13 @@ class ScheduledFeeds:
         times = self._times(rule.id, rule.schedule_expression or "")
         if times is None:
             return
-        builder = self.builder
-        event = scheduled_event(rule, builder.graph)
-        routes = builder.hops.routes_for(rule, event, 0)
-        made = _feed(builder, f"schedule:{rule.id}", times, routes, rule.bus, event)
+        event = scheduled_event(rule, self._graph)
+        routes = self._hops.routes_for(rule, event, 0)
+        made = _feed(self._scenario, f"schedule:{rule.id}", times, routes, rule.bus, event)
         self.feeds.append((rule.region, made))
 
     def _schedule(self, schedule: SchedulerSchedule) -> None:
-        builder, graph = self.builder, self.builder.graph
+        scenario, graph = self._scenario, self._graph
         bus = graph.find(schedule.target.resource or "")
         try:
             start, end = _date(schedule.start), _date(schedule.end)
@@ -128,16 +135,15 @@ class ScheduledFeeds:
         if times is None:
             return
         if schedule.flexible_window_minutes:
-            rng = rng_for(builder.scenario.seed, f"flexible:{schedule.id}")
+            rng = rng_for(scenario.seed, f"flexible:{schedule.id}")
             times = np.sort(
                 times + rng.uniform(0, schedule.flexible_window_minutes * 60, len(times))
             )
-            times = times[times < builder.horizon]
+            times = times[times < scenario.duration]
         if not isinstance(bus, EventBus):
-            store = builder.rule_stores.setdefault(schedule.id, MetricStore(builder.horizon))
-            route = self.wiring.schedule_route(schedule, store)
+            route = self._wiring.schedule_route(schedule, self._stores.owner(schedule.id))
             payload = {"input": schedule.target.input}
-            made = _feed(builder, f"scheduler:{schedule.id}", times, [route], None, payload)
+            made = _feed(scenario, f"scheduler:{schedule.id}", times, [route], None, payload)
             self.feeds.append((schedule.region, made))
             self.direct.append(schedule.id)
             return
@@ -152,8 +158,8 @@ class ScheduledFeeds:
         }
         event = event_as_delivered(template, bus.region, bus.account)
         routes = [
-            r for rule in builder.rules_matching(bus.id, event)
-            for r in builder.hops.routes_for(rule, event, 0)
+            r for rule in self._matcher.rules_matching(bus.id, event)
+            for r in self._hops.routes_for(rule, event, 0)
         ]  # fmt: skip
-        made = _feed(builder, f"scheduler:{schedule.id}", times, routes, bus.id, event)
+        made = _feed(scenario, f"scheduler:{schedule.id}", times, routes, bus.id, event)
         self.feeds.append((bus.region, made))

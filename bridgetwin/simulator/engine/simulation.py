@@ -1,4 +1,5 @@
-"""``Simulation``: a built model (:mod:`.assembly`) run with SimPy as the engine of time.
+"""``Simulation``: a built :class:`~.model.Model` (:mod:`.build`) run with SimPy as the engine
+of time.
 
 One SimPy process advances the model in steps whose length the engine chooses (:mod:`.lookahead`:
 as far as nothing inside the step could change what it assumed). In each step every Region ingests
@@ -16,16 +17,18 @@ import simpy
 
 from bridgetwin.graph import Graph
 from bridgetwin.simulator.aws.metrics import evaluation_times
-from bridgetwin.simulator.engine.assembly import ModelBuilder
+from bridgetwin.simulator.engine.build import build_model
 from bridgetwin.simulator.engine.collect import build_result
 from bridgetwin.simulator.engine.lookahead import Lookahead
+from bridgetwin.simulator.engine.model import Model
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.results import Result
 from bridgetwin.simulator.scenario import Scenario
 
 
-class Simulation(ModelBuilder):
-    """A graph and a scenario, ready to run. Use ``run_until(t)`` or ``run()``."""
+class Simulation:
+    """A graph and a scenario, built into a :class:`~.model.Model` (``model``) and ready to
+    run. Use ``run_until(t)`` or ``run()``."""
 
     def __init__(
         self,
@@ -35,7 +38,7 @@ class Simulation(ModelBuilder):
         *,
         latency_by_minute: bool = True,
     ) -> None:
-        super().__init__(graph, scenario, latency_by_minute=latency_by_minute)
+        self.model: Model = build_model(graph, scenario, latency_by_minute=latency_by_minute)
         self._progress = progress
         self.env = simpy.Environment()
         self._started = False
@@ -49,26 +52,27 @@ class Simulation(ModelBuilder):
         delivery to another bus, a global endpoint's replication) arrive there in the same
         step: the Regions ingest them and the lanes run again, wave after wave, until none is
         due (at most ``max_hops`` waves follow one another for hops)."""
-        regions, lanes = list(self.regions.values()), self.lanes
+        model = self.model
+        regions, lanes, alarms = list(model.regions.values()), model.lanes, model.alarms
         producers = [f.source for r in regions for f in r.feeds
                      if isinstance(f.source, ProducerSource)]  # fmt: skip
-        producers += [router.source for router in self.routers]
+        producers += [router.source for router in model.routers]
         lookahead = Lookahead(
-            self.horizon, self.routers, producers, self.scenario.eventbridge.step,
-            marks=[replay.start for replay in self.scenario.replays],
+            model.horizon, list(model.routers), producers, model.scenario.eventbridge.step,
+            marks=[replay.start for replay in model.scenario.replays],
         )  # fmt: skip
         evaluations = sorted(
             (at, index)
-            for index, model in enumerate(self.alarms)
-            if not model.note  # an alarm on a metric nothing publishes still evaluates: no data
-            for at in evaluation_times(model.period, self.horizon)
+            for index, alarm in enumerate(alarms)
+            if not alarm.note  # an alarm on a metric nothing publishes still evaluates: no data
+            for at in evaluation_times(alarm.period, model.horizon)
         )
         done = 0
-        while self.env.now < self.horizon - 1e-9:
+        while self.env.now < model.horizon - 1e-9:
             now = self.env.now
             while done < len(evaluations) and evaluations[done][0] <= now + 1e-9:
                 at, index = evaluations[done]
-                self.alarms[index].evaluate(at)
+                alarms[index].evaluate(at)
                 done += 1
             t1 = lookahead.next_stop(now)
             t = now
@@ -86,16 +90,17 @@ class Simulation(ModelBuilder):
                 for lane in lanes:
                     lane.run_until(t1)
                 due = [r for r in regions if r.handed_over(t1)]
-            self.functions.run_until(t1)  # every acceptance before t1 is known by now
+            model.functions.run_until(t1)  # every acceptance before t1 is known by now
             yield self.env.timeout(t1 - now)
         for at, index in evaluations[done:]:
-            self.alarms[index].evaluate(at)
+            alarms[index].evaluate(at)
 
     def _progress_process(self):
-        interval = self.horizon / 100
-        while self.env.now < self.horizon:
+        horizon = self.model.horizon
+        interval = horizon / 100
+        while self.env.now < horizon:
             assert self._progress is not None
-            self._progress(self.env.now, self.horizon)
+            self._progress(self.env.now, horizon)
             yield self.env.timeout(interval)
 
     def _start(self) -> None:
@@ -109,13 +114,14 @@ class Simulation(ModelBuilder):
     def run_until(self, t: float) -> None:
         """Advance simulated time to ``t`` seconds (at most the scenario's duration)."""
         self._start()
-        self.env.run(until=min(t, self.horizon) + 1e-9)
-        for lane in self.lanes:
+        self.env.run(until=min(t, self.model.horizon) + 1e-9)
+        for lane in self.model.lanes:
             lane.flush()
 
     def run(self) -> Result:
         """Run to the scenario's duration and return the result (checking conservation)."""
-        self.run_until(self.horizon)
+        horizon = self.model.horizon
+        self.run_until(horizon)
         if self._progress:
-            self._progress(self.horizon, self.horizon)
-        return build_result(self)
+            self._progress(horizon, horizon)
+        return build_result(self.model)

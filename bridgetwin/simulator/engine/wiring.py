@@ -9,6 +9,7 @@ its retry policy and DLQ from the template.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -55,6 +56,17 @@ def _asynchronous_lambda(target: Target, owner: Owner) -> bool:
     if target.kind is not TargetKind.LAMBDA:
         return False
     return not (isinstance(owner, Pipe) and owner.waits_for_lambda)
+
+
+@dataclass(frozen=True)
+class RuleRoutes:
+    """Each enabled rule's route for each of its targets, in the order of its targets."""
+
+    by_rule: dict[str, list[Route]]
+
+    def states_of(self, rule: Rule) -> list[tuple[Target, TargetState]]:
+        states = [lane.targets[key] for lane, key, _ in self.by_rule.get(rule.id, [])]
+        return list(zip(rule.targets, states, strict=False))
 
 
 class LaneWiring:

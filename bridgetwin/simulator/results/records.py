@@ -16,6 +16,14 @@ class SimulationError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Finding:
+    """One warning: a stable ``code`` for tools, a ``message`` for people."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
 class TargetResult:
     """One (rule, target) pair."""
 

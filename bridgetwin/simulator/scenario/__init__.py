@@ -4,7 +4,7 @@
 - :mod:`.traffic`: producers (rates, arrival models, batches, SDK retries);
 - :mod:`.services`: endpoints, API destinations' buckets, other targets, Regions' disruptions,
   DNS, health checks, replication;
-- :mod:`.model`: EventBridge's own settings, SLOs and the whole :class:`Scenario`;
+- :mod:`.scenario`: EventBridge's own settings, SLOs and the whole :class:`Scenario`;
 - :mod:`.loading`: reading YAML/JSON files with one error line per bad field.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from bridgetwin.simulator.scenario.base import Duration, Latency, parse_duration
 from bridgetwin.simulator.scenario.loading import ScenarioError, load_scenario, scenario_json_schema
-from bridgetwin.simulator.scenario.model import (
+from bridgetwin.simulator.scenario.scenario import (
     SLO_METRICS,
     EventBridgeSettings,
     RetryBackoff,

@@ -65,7 +65,11 @@ class StrictModel(BaseModel):
     no number in a scenario means anything when it is not finite."""
 
     model_config = ConfigDict(
-        extra="forbid", frozen=True, allow_inf_nan=False, use_attribute_docstrings=True
+        extra="forbid",
+        frozen=True,
+        allow_inf_nan=False,
+        use_attribute_docstrings=True,
+        defer_build=True,  # validators are built on first use: importing the package is light
     )
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bridgetwin.simulator.scenario.model import Scenario
+from bridgetwin.simulator.scenario.scenario import Scenario
 
 
 class ScenarioError(ValueError):

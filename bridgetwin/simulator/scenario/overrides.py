@@ -10,7 +10,7 @@ by a glob on logical ids (or names, or ``RULE/TARGET_ID`` for targets) and sets 
       functions: {Worker: {reserved_concurrency: 50}}
       global_endpoints: {"*": {replication: false}}
 
-The twin applies them to the loaded deployment before it simulates (:mod:`..overrides`), and
+The twin applies them to the loaded deployment before it simulates (:mod:`..graph_overrides`), and
 the result lists every override it applied; a glob that matches nothing is an error.
 """
 

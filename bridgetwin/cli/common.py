@@ -18,7 +18,7 @@ def _printable(text: str) -> str:
     )
 
 
-def _fail(message: str, code: int = 2) -> typer.Exit:
+def fail(message: str, code: int = 2) -> typer.Exit:
     typer.echo(_printable(message), err=True)
     return typer.Exit(code)
 
@@ -28,7 +28,7 @@ def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
     for item in values or ():
         key, sep, value = item.partition("=")
         if not sep or not key:
-            raise _fail(f"{option}: expected KEY=VALUE, got '{item}'")
+            raise fail(f"{option}: expected KEY=VALUE, got '{item}'")
         parsed[key] = value
     return parsed
 
@@ -37,13 +37,15 @@ Synth = tuple[float, list[str] | None, str | None]
 """--synth-timeout, --context and --app, as given."""
 
 
-def _load(source: str | None, stacks: list[str] | None, params: list[str] | None, synth: Synth):
+def load_deployment(
+    source: str | None, stacks: list[str] | None, params: list[str] | None, synth: Synth
+):
     """The graph of SOURCE and/or the ``--stack`` specs (one deployment, SOURCE first)."""
     from bridgetwin.graph import SynthOptions, TemplateError, load_graph
     from bridgetwin.graph._deployment import from_specs
 
     if source is None and not stacks:
-        raise _fail("error: give a SOURCE, or one --stack per stack of the deployment")
+        raise fail("error: give a SOURCE, or one --stack per stack of the deployment")
     timeout, context, command = synth
     options = SynthOptions(timeout, _pairs(context, "--context"), command)
     try:
@@ -52,21 +54,21 @@ def _load(source: str | None, stacks: list[str] | None, params: list[str] | None
         )
         return load_graph(what, _pairs(params, "--param"), synth=options)
     except TemplateError as exc:
-        raise _fail(f"error: {exc}") from None
+        raise fail(f"error: {exc}") from None
 
 
-def _label(source: str | None, stacks: list[str] | None) -> str:
+def label(source: str | None, stacks: list[str] | None) -> str:
     """What a report's title calls the deployment."""
     return ", ".join([*([source] if source else []), *(shlex.split(s)[0] for s in stacks or ())])
 
 
-def _check_format(value: str) -> str:
+def check_format(value: str) -> str:
     if value not in ("text", "json"):
         raise typer.BadParameter(f"must be text or json, got '{value}'")
     return value
 
 
-def _check_lint_format(value: str) -> str:
+def check_lint_format(value: str) -> str:
     if value not in ("text", "json", "sarif"):
         raise typer.BadParameter(f"must be text, json or sarif, got '{value}'")
     return value
@@ -98,7 +100,7 @@ ParamOption = Annotated[
     ),
 ]
 FormatOption = Annotated[
-    str, typer.Option("--format", help="Output format: text or json.", callback=_check_format)
+    str, typer.Option("--format", help="Output format: text or json.", callback=check_format)
 ]
 ContextOption = Annotated[
     list[str] | None,
@@ -132,9 +134,9 @@ PlotsOption = Annotated[
 ]
 
 
-def _pictures(report: str | None, plots: str | None, title: str, figures, summary) -> None:
+def write_pictures(report: str | None, plots: str | None, title: str, figures, summary) -> None:
     """The HTML report and/or PNG plots of a command's figures (a callable: drawn per use)."""
-    from bridgetwin.planning.report import write_pngs, write_report
+    from bridgetwin.planning.html_report import write_pngs, write_report
 
     if report:
         write_report(report, title, figures(), summary)

@@ -14,8 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bridgetwin._cli_common import _fail
-from bridgetwin.cli import app
+from bridgetwin.cli.common import fail
 
 _KEYS = {"source": "Source", "detail-type": "DetailType", "detail": "Detail",
          "resources": "Resources", "time": "Time"}  # fmt: skip
@@ -25,17 +24,16 @@ def _entry(line: str, number: int, path: str) -> dict[str, Any]:
     try:
         event = json.loads(line)
     except ValueError as exc:
-        raise _fail(f"{path}:{number}: not JSON ({exc})") from None
+        raise fail(f"{path}:{number}: not JSON ({exc})") from None
     if not isinstance(event, dict):
-        raise _fail(f"{path}:{number}: an event must be a JSON object")
+        raise fail(f"{path}:{number}: an event must be a JSON object")
     entry = {_KEYS.get(k, k): v for k, v in event.items() if _KEYS.get(k, k) in _KEYS.values()}
     for required in ("Source", "DetailType"):
         if not isinstance(entry.get(required), str):
-            raise _fail(f"{path}:{number}: needs a string {required} (or its lower-case form)")
+            raise fail(f"{path}:{number}: needs a string {required} (or its lower-case form)")
     return entry
 
 
-@app.command("publish")
 def publish_command(
     events: Annotated[str, typer.Argument(help="A JSON Lines file of events.")],
     bus: Annotated[str, typer.Option("--bus", help="Event bus name or ARN.")],
@@ -62,7 +60,7 @@ def publish_command(
     try:
         lines = Path(events).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise _fail(f"{events}: {exc.strerror}") from None
+        raise fail(f"{events}: {exc.strerror}") from None
     entries = [_entry(line, n, events) for n, line in enumerate(lines, 1) if line.strip()]
     publisher = EventPublisher(bus, config=PublisherConfig(spool=spool), region=region,
                                endpoint_url=endpoint_url, endpoint_id=endpoint_id)  # fmt: skip
@@ -80,7 +78,7 @@ def publish_command(
             publisher.publish_many(entries)
         publisher.close()
     except EntryTooLarge as exc:
-        raise _fail(f"error: {exc}") from None
+        raise fail(f"error: {exc}") from None
     counts = publisher.snapshot()
     typer.echo(", ".join(f"{key} {value}" for key, value in counts.items()))
     if counts["failed"]:

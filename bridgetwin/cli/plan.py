@@ -1,4 +1,5 @@
-"""``bridgetwin sweep`` and ``bridgetwin plan``: the planning commands (:mod:`bridgetwin.planning`).
+"""``bridgetwin sweep``, ``sensitivity`` and ``plan``: the planning commands
+(:mod:`bridgetwin.planning`).
 
 Registered on the main command by :mod:`bridgetwin.cli`; they share its source options. Output
 has units in every column name (``_s`` for seconds) and CSV/JSON for spreadsheets and scripts.
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 
-from bridgetwin._cli_common import (
+from bridgetwin.cli.common import (
     AppOption,
     ContextOption,
     ParamOption,
@@ -23,13 +24,12 @@ from bridgetwin._cli_common import (
     SourceArgument,
     StackOption,
     SynthTimeoutOption,
-    _fail,
-    _label,
-    _load,
-    _pictures,
     console,
+    fail,
+    label,
+    load_deployment,
+    write_pictures,
 )
-from bridgetwin.cli import app
 
 SensitivityOption = Annotated[
     bool,
@@ -57,9 +57,9 @@ def _scenario_dict(path: str) -> dict[str, Any]:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
-        raise _fail(f"scenario: {path}: {exc}") from None
+        raise fail(f"scenario: {path}: {exc}") from None
     if not isinstance(data, dict):
-        raise _fail(f"scenario: {path}: must be a mapping")
+        raise fail(f"scenario: {path}: must be a mapping")
     return data
 
 
@@ -83,7 +83,6 @@ def _show(value: float | None, unit: str) -> str:
     return f"{value:,.3g} s" if unit == "s" else f"{value:,.1f}"
 
 
-@app.command("sweep")
 def sweep_command(
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     vary: Annotated[
@@ -124,19 +123,19 @@ def sweep_command(
     from bridgetwin.simulator import ScenarioError, load_scenario
 
     if output_format not in ("table", "json", "csv"):
-        raise _fail(f"--format: must be table, json or csv, got '{output_format}'")
+        raise fail(f"--format: must be table, json or csv, got '{output_format}'")
     metrics = tuple(metric or DEFAULT_METRICS)
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
-        raise _fail(f"--metric: {', '.join(unknown)} unknown; known: {', '.join(METRICS)}")
-    graph = _load(source, stack, param, (synth_timeout, context, app_command))
+        raise fail(f"--metric: {', '.join(unknown)} unknown; known: {', '.join(METRICS)}")
+    graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
     spec = _scenario_dict(scenario)
     try:
         varies = [Vary.parse(v) for v in vary]
         for _, point in grid(spec, varies):  # every point valid before any cluster starts
             load_scenario(point)
     except (PlanningError, ScenarioError) as exc:
-        raise _fail(f"error: {exc}") from None
+        raise fail(f"error: {exc}") from None
     results = sweep(graph, spec, varies, runs=seeds, sweep_seed=seed, scheduler=scheduler,
                     workers=workers, progress=default_progress())  # fmt: skip
     rows = _rows(results, metrics, 0.95)
@@ -152,11 +151,11 @@ def sweep_command(
     else:
         _table([v.path for v in varies], rows, seeds)
     if report or plots:
-        from bridgetwin.planning.report import sweep_figures
+        from bridgetwin.planning.html_report import sweep_figures
 
         summary = [f"{v.path} = {', '.join(map(str, v.values))}" for v in varies]
         summary.append(f"{seeds} seeds per point (sweep seed {seed}); 95 % Student-t intervals")
-        _pictures(report, plots, f"bridgetwin sweep: {_label(source, stack)}",
+        write_pictures(report, plots, f"bridgetwin sweep: {label(source, stack)}",
                   lambda: sweep_figures(rows, varies[0].path), summary)  # fmt: skip
 
 
@@ -177,7 +176,6 @@ def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
     console().print(table)
 
 
-@app.command("sensitivity")
 def _probe_progress(path: str, seeds: int):
     """One stderr line per probe of a plan's search, on a terminal (files and pipes: none)."""
     import sys
@@ -210,7 +208,7 @@ def sensitivity_command(
     from bridgetwin.planning.sensitivity import sensitivity
 
     metrics = tuple(metric or DEFAULT_METRICS[:2])
-    graph = _load(source, stack, param, (synth_timeout, context, app_command))
+    graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
     shifts = sensitivity(graph, _scenario_dict(scenario), metrics, runs=seeds, sweep_seed=seed)
     table = Table(title=f"Sensitivity to unconfirmed defaults (mean of {seeds} seeds)")
     for column in ("assumption", "value", "target", "metric", "at defaults", "then", "change"):
@@ -223,7 +221,6 @@ def sensitivity_command(
     console().print(table)
 
 
-@app.command("plan")
 def plan_command(
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     goal: Annotated[str, typer.Option("--goal", help="e.g. 'latency.start.p99 <= 60s'.")],
@@ -258,8 +255,8 @@ def plan_command(
     path, sep, bounds = vary.partition("=")
     low_text, colon, high_text = bounds.partition(":")
     if not sep or not colon:
-        raise _fail(f"--vary '{vary}': use PATH=LOW:HIGH")
-    graph = _load(source, stack, param, (synth_timeout, context, app_command))
+        raise fail(f"--vary '{vary}': use PATH=LOW:HIGH")
+    graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
     try:
         low, high = float(parse_duration(low_text)), float(parse_duration(high_text))
         integer = low.is_integer() and high.is_integer() and "." not in bounds
@@ -268,7 +265,7 @@ def plan_command(
                      goal=Goal.parse(goal), target=target, runs=seeds, sweep_seed=seed,
                      integer=integer, progress=_probe_progress(path, seeds))  # fmt: skip
     except (PlanningError, ScenarioError, ValueError) as exc:
-        raise _fail(f"error: {exc}") from None
+        raise fail(f"error: {exc}") from None
     unit = _unit(found.goal.metric)
     table = Table(title=f"Evidence: {found.goal} on {target} ({seeds} seeds per probe)")
     for column in (path, "target", "mean", "95 % CI", "goal"):
@@ -281,12 +278,12 @@ def plan_command(
     out = console()
     out.print(table)
     if report or plots:
-        from bridgetwin.planning.report import sweep_figures
+        from bridgetwin.planning.html_report import sweep_figures
 
         rows = [{path: p.value, "metric": found.goal.metric, **e}
                 for p in found.probes for e in p.evidence]  # fmt: skip
         summary = [f"goal: {found.goal} on {target}", f"answer: {found.answer}", found.note]
-        _pictures(report, plots, f"bridgetwin plan: {_label(source, stack)}",
+        write_pictures(report, plots, f"bridgetwin plan: {label(source, stack)}",
                   lambda: sweep_figures(rows, path, found.goal), summary)  # fmt: skip
     if found.answer is None:
         out.print(f"No value of {path} in {low:g}..{high:g} meets {found.goal}: {found.note}")

@@ -4,7 +4,7 @@ A :class:`Graph` holds every node the loader found, by kind, and answers questio
 (a rule's ARN, the rules on a bus, a function's asynchronous settings). Nodes refer to each other
 by graph id (the logical id, or ``Stack/LogicalId`` when several stacks are loaded), so a graph is
 plain data: easy to compare, print and serialize. The node types live in :mod:`.nodes`
-(EventBridge's own resources) and :mod:`.services` (the services around it).
+(EventBridge's own resources) and :mod:`.service_nodes` (the services around it).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from bridgetwin.graph.nodes import (
     HealthCheck,
     Rule,
 )
-from bridgetwin.graph.services import (
+from bridgetwin.graph.service_nodes import (
     AsyncInvokeConfig,
     EventInvokeConfig,
     LambdaFunction,

@@ -1,0 +1,100 @@
+"""``bridgetwin simulate`` and ``bridgetwin scenario-schema``: one run of the twin, and the
+schema of the scenario files it reads."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from bridgetwin.cli.common import (
+    AppOption,
+    ContextOption,
+    FormatOption,
+    ParamOption,
+    PlotsOption,
+    ReportOption,
+    SourceArgument,
+    StackOption,
+    SynthTimeoutOption,
+    console,
+    fail,
+    label,
+    load_deployment,
+    write_pictures,
+)
+
+
+def simulate_command(
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
+    seed: Annotated[
+        int | None, typer.Option("--seed", help="Override the scenario's seed.")
+    ] = None,
+    source: SourceArgument = None,
+    stack: StackOption = None,
+    param: ParamOption = None,
+    output_format: FormatOption = "text",
+    out: Annotated[str | None, typer.Option("--out", help="Write result.json here.")] = None,
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 when an SLO fails.")] = False,
+    synth_timeout: SynthTimeoutOption = 600.0,
+    context: ContextOption = None,
+    app_command: AppOption = None,
+    report: ReportOption = None,
+    plots: PlotsOption = None,
+) -> None:
+    """Simulate a deployment under a scenario: throttling, retries, DLQ volume, latency, alarms."""
+    from rich.console import Console
+
+    from bridgetwin.cli.output import OutputError, prepare_directory, write_atomically
+    from bridgetwin.simulator import ScenarioError, SimulationError, load_scenario, simulate
+    from bridgetwin.simulator.results.text_report import render
+
+    graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
+    try:
+        directory = prepare_directory(out) if out else None
+    except OutputError as exc:
+        raise fail(f"error: {exc}") from None
+    try:
+        loaded = load_scenario(scenario)
+        err = Console(stderr=True)
+        if err.is_terminal and output_format == "text":
+            from rich.progress import Progress
+
+            with Progress(console=err, transient=True) as bar:
+                task = bar.add_task("simulating", total=loaded.duration)
+                result = simulate(
+                    graph,
+                    loaded,
+                    seed=seed,
+                    progress=lambda now, _: bar.update(task, completed=now),
+                )
+        else:
+            result = simulate(graph, loaded, seed=seed)
+    except ScenarioError as exc:
+        raise fail("\n".join(f"scenario: {line}" for line in str(exc).splitlines())) from None
+    except SimulationError as exc:
+        raise fail(f"internal error, please report it: {exc}", code=3) from None
+    if directory is not None:
+        try:
+            write_atomically(directory / "result.json", result.to_json() + "\n")
+        except OutputError as exc:
+            raise fail(f"error: {exc}") from None
+    if output_format == "json":
+        typer.echo(result.to_json())
+    else:
+        console().print(render(result))
+    if report or plots:
+        from bridgetwin.planning.html_report import run_figures, run_summary
+
+        title = f"bridgetwin simulate: {label(source, stack)}"
+        write_pictures(report, plots, title, lambda: run_figures(result), run_summary(result))
+    if check and not result.slo_passed:
+        raise typer.Exit(1)
+
+
+def scenario_schema_command() -> None:
+    """Print the JSON Schema of scenario files."""
+    from bridgetwin.simulator import scenario_json_schema
+
+    typer.echo(json.dumps(scenario_json_schema(), indent=2))

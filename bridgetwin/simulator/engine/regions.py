@@ -1,0 +1,175 @@
+"""Stage 4 of building the model: one ingestion per Region, with every feed that puts events on
+its buses.
+
+Traffic goes straight to its bus, or through a global endpoint's router that splits it between
+the endpoint's two Regions and replicates it; then the feeds of schedules and pipes, the replays
+of archives (which see every feed of their bus) and the bus-to-bus hops. A Region named in the
+scenario that receives nothing is an error listing the Regions that do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from bridgetwin.graph import GlobalEndpoint, Graph, HealthCheck
+from bridgetwin.simulator._random import latency_sampler, rng_for
+from bridgetwin.simulator.aws.failover import EndpointRouter, HealthModel
+from bridgetwin.simulator.aws.metrics import AlarmModel
+from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
+from bridgetwin.simulator.engine.binding import endpoint_of, traffic_bus
+from bridgetwin.simulator.engine.hops import HopNetwork
+from bridgetwin.simulator.engine.ingestion import Feed, RegionIngestion
+from bridgetwin.simulator.engine.matching import RuleMatcher
+from bridgetwin.simulator.engine.producers import ProducerSource
+from bridgetwin.simulator.engine.replays import Replays
+from bridgetwin.simulator.engine.stores import MetricStores
+from bridgetwin.simulator.engine.workload import CallStream, event_as_delivered
+from bridgetwin.simulator.scenario import Scenario, ScenarioError, Traffic
+
+
+def _entry_bytes(event: dict[str, Any]) -> int:
+    """PutEvents entry size as AWS computes it (eventbridge-facts §6)."""
+    size = len(event["source"].encode()) + len(event["detail-type"].encode())
+    size += len(json.dumps(event.get("detail", {})).encode())
+    size += sum(len(str(r).encode()) for r in event.get("resources", []))
+    return size + (14 if "time" in event else 0)
+
+
+def _window_rng(seed: int, number: int) -> Callable[[int], np.random.Generator]:
+    """The generator of each window of ``traffic[number]``'s calls."""
+    return lambda window: rng_for(seed, f"traffic:{number}:window:{window}")
+
+
+class RegionsBuilder:
+    """Builds the Regions' ingestions; ``routers`` and ``assumptions`` say what it made."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        scenario: Scenario,
+        stores: MetricStores,
+        matcher: RuleMatcher,
+        hops: HopNetwork,
+        alarms: Sequence[AlarmModel],
+    ) -> None:
+        self._graph, self._scenario, self._stores = graph, scenario, stores
+        self._matcher, self._hops, self._alarms = matcher, hops, alarms
+        self._feeds: dict[str, list[Feed]] = {}
+        self.routers: list[EndpointRouter] = []
+        self.assumptions: list[str] = []
+
+    def build(
+        self, other_feeds: list[tuple[str, Feed]], replays: Replays
+    ) -> dict[str, RegionIngestion]:
+        """Every Region's ingestion: the traffic's feeds, then ``other_feeds`` (schedules,
+        pipes), the replays and the hops."""
+        scenario, graph, feeds = self._scenario, self._graph, self._feeds
+        for number, traffic in enumerate(scenario.traffic):
+            self._traffic(number, traffic)
+        for region, made in other_feeds:
+            feeds.setdefault(region, []).append(made)
+        replays.attach(
+            [f for fs in feeds.values() for f in fs] + [h.feed for h in self._hops.feeds.values()]
+        )
+        for region, made in replays.replay_feeds():
+            feeds.setdefault(region, []).append(made)
+        for bus_id, hop in self._hops.feeds.items():
+            feeds.setdefault(graph.get(bus_id).region, []).append(hop.feed)
+        eventbridge = scenario.eventbridge
+        unknown = sorted(set(scenario.regions) - set(feeds))
+        if unknown:
+            raise ScenarioError(
+                f"regions: {', '.join(unknown)} receive no traffic in this deployment; "
+                f"Regions with traffic: {', '.join(sorted(feeds)) or 'none'}"
+            )
+        regions = {}
+        for region, region_feeds in sorted(feeds.items()):
+            settings = scenario.regions.get(region)
+            latency = (settings and settings.processing_latency) or eventbridge.processing_latency
+            regions[region] = RegionIngestion(
+                region,
+                region_feeds,
+                eventbridge.put_events_quota or put_events_quota(region),
+                eventbridge.invocation_quota or invocation_quota(region),
+                latency_sampler(latency, rng_for(scenario.seed, f"processing:{region}")),
+                self._stores.region(region),
+                settings.disruptions if settings else (),
+                rng_for(scenario.seed, f"disruption:{region}"),
+            )
+        return regions
+
+    def _traffic(self, number: int, traffic: Traffic) -> None:
+        scenario, graph = self._scenario, self._graph
+        bus_id = traffic_bus(graph, scenario, number)
+        stream = CallStream(traffic, scenario.duration, _window_rng(scenario.seed, number))
+        source = ProducerSource(traffic, stream, traffic.batch, self._request_limit(traffic))
+        if not traffic.via_endpoint:
+            self._feed(bus_id, traffic, f"traffic.{number}", source)
+            return
+        endpoint = endpoint_of(graph, bus_id, number)
+        router = self._router(endpoint, source, f"traffic.{number}")
+        for bus in endpoint.event_buses:
+            region = graph.get(bus).region
+            self._feed(bus, traffic, f"traffic.{number}@{region}", router.share(region),
+                       replicate=router.replicator(region))  # fmt: skip
+            self._feed(bus, traffic, f"replication.{number}@{region}", router.replicas[region],
+                       kind="replica")  # fmt: skip
+
+    def _feed(self, bus_id: str, traffic: Traffic, name: str, source: Any, **kwargs: Any) -> None:
+        bus = self._graph.get(bus_id)
+        events = [event_as_delivered(e.event, bus.region, bus.account) for e in traffic.events]
+        routes = [
+            [
+                r
+                for rule in self._matcher.rules_matching(bus_id, e)
+                for r in self._hops.routes_for(rule, e, 0)
+            ]
+            for e in events
+        ]
+        limit = self._scenario.eventbridge.max_entry_bytes
+        ok = [_entry_bytes(e) <= limit for e in events]
+        made = Feed(name, source, routes, ok, bus=bus_id, events=events, **kwargs)
+        self._feeds.setdefault(bus.region, []).append(made)
+
+    def _request_limit(self, traffic: Traffic) -> tuple[np.ndarray, int] | None:
+        """What each of the traffic's templates adds to a request (nothing for an entry too
+        large on its own: the Region fails it alone), when some call could exceed the limit."""
+        eventbridge = self._scenario.eventbridge
+        sizes = [_entry_bytes(e.event) for e in traffic.events]
+        counted = np.asarray([s if s <= eventbridge.max_entry_bytes else 0 for s in sizes])
+        if traffic.batch * int(counted.max()) <= eventbridge.max_request_bytes:
+            return None
+        return counted, eventbridge.max_request_bytes
+
+    def _router(
+        self, endpoint: GlobalEndpoint, source: ProducerSource, name: str
+    ) -> EndpointRouter:
+        check = self._graph.find(endpoint.health_check) if endpoint.health_check else None
+        check = check if isinstance(check, HealthCheck) else None
+        alarm = None
+        if check is not None and check.alarm is not None:
+            alarm = next((m for m in self._alarms if m.alarm.id == check.alarm), None)
+        if check is None or alarm is None:
+            self.assumptions.append(
+                f"{endpoint.id}: its health check or alarm is not in the loaded templates, so "
+                "the endpoint never fails over"
+            )
+        scenario = self._scenario
+        primary, secondary = (self._graph.get(b).region for b in endpoint.event_buses)
+        router = EndpointRouter(
+            f"{endpoint.id} ({name})",
+            source,
+            primary,
+            secondary,
+            HealthModel(check, alarm, scenario.health_check.propagation),
+            scenario.dns.ttl,
+            endpoint.replication_enabled,
+            scenario.replication.lag,
+            {r: s.disruptions for r, s in scenario.regions.items()},
+        )
+        self.routers.append(router)
+        return router
