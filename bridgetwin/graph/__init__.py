@@ -13,6 +13,13 @@ from __future__ import annotations
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._loader import load_graph
 from bridgetwin.graph._synth import SynthOptions
+from bridgetwin.graph.custom_bus_nodes import (
+    CustomEventBus,
+    FilterScope,
+    PointInTime,
+    Subscriber,
+    SubscriberFilter,
+)
 from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.nodes import (
     DEFAULT_MAXIMUM_EVENT_AGE_SECONDS,
@@ -56,8 +63,10 @@ __all__ = [
     "Archive",
     "AsyncInvokeConfig",
     "Connection",
+    "CustomEventBus",
     "EventBus",
     "EventInvokeConfig",
+    "FilterScope",
     "GlobalEndpoint",
     "Graph",
     "HealthCheck",
@@ -67,6 +76,7 @@ __all__ = [
     "LoadWarning",
     "OpaqueResource",
     "Pipe",
+    "PointInTime",
     "Queue",
     "QueuePolicy",
     "RetryPolicy",
@@ -75,6 +85,8 @@ __all__ = [
     "StackInfo",
     "StateMachine",
     "Stream",
+    "Subscriber",
+    "SubscriberFilter",
     "SynthOptions",
     "Target",
     "TargetKind",

@@ -23,6 +23,7 @@ from bridgetwin.graph.nodes import (
 _KIND_BY_TYPE = {
     "AWS::Events::ApiDestination": TargetKind.API_DESTINATION,
     "AWS::Events::EventBus": TargetKind.EVENT_BUS,
+    "AWS::EventsV2::EventBus": TargetKind.EVENT_BUS,
     "AWS::SQS::Queue": TargetKind.SQS,
     "AWS::SNS::Topic": TargetKind.SNS,
     "AWS::Lambda::Function": TargetKind.LAMBDA,
@@ -44,7 +45,7 @@ _KIND_BY_SERVICE = {
 }
 
 
-def _pairs(value: Any) -> tuple[tuple[str, str], ...]:
+def pairs(value: Any) -> tuple[tuple[str, str], ...]:
     return tuple((str(k), Linker.text(v)) for k, v in (value or {}).items())
 
 
@@ -64,22 +65,29 @@ def _literal_secrets(raw: Any) -> tuple[str, ...]:
     return tuple(found)
 
 
+def target_kind(b: Build, arn: Any) -> TargetKind:
+    """What a target ARN (or reference) delivers to: by the linked resource's type, else by the
+    ARN. A Custom Event Bus (``event-busv2/``) is a bus too: events hop onto it."""
+    linked = b.linker.link(arn)
+    kind = _KIND_BY_TYPE.get(b.resource_type(linked) or "") if linked else None
+    if kind is not None:
+        return kind
+    parts = arn_parts(b.linker.text(arn))
+    service, resource = (parts[0], parts[2]) if parts else ("", "")
+    if service == "events" and resource.startswith("api-destination/"):
+        return TargetKind.API_DESTINATION
+    if service == "events" and resource.startswith(("event-bus/", "event-busv2/")):
+        return TargetKind.EVENT_BUS
+    return _KIND_BY_SERVICE.get(service, TargetKind.OTHER)
+
+
 def target_for(b: Build, target: Mapping[str, Any], path: str, raw: Any = None) -> Target:
     """A rule target (or a pipe's): what it delivers to, its retry policy, DLQ and input."""
     if "Arn" not in target or "Id" not in target:
         raise b.error("a target needs Arn and Id", path)
     linked = b.linker.link(target["Arn"])
     arn_text = b.linker.text(target["Arn"])
-    kind = _KIND_BY_TYPE.get(b.resource_type(linked) or "") if linked else None
-    if kind is None:
-        parts = arn_parts(arn_text)
-        service, resource = (parts[0], parts[2]) if parts else ("", "")
-        if service == "events" and resource.startswith("api-destination/"):
-            kind = TargetKind.API_DESTINATION
-        elif service == "events" and resource.startswith("event-bus/"):
-            kind = TargetKind.EVENT_BUS
-        else:
-            kind = _KIND_BY_SERVICE.get(service, TargetKind.OTHER)
+    kind = target_kind(b, target["Arn"])
     retry = target.get("RetryPolicy")
     if retry is not None and not isinstance(retry, Mapping):
         raise b.error(
@@ -112,13 +120,13 @@ def target_for(b: Build, target: Mapping[str, Any], path: str, raw: Any = None) 
         input=b.string(target, "Input"),
         input_path=b.string(target, "InputPath"),
         input_transformer=InputTransformer(
-            _pairs(transformer.get("InputPathsMap")), Linker.text(transformer.get("InputTemplate"))
+            pairs(transformer.get("InputPathsMap")), Linker.text(transformer.get("InputTemplate"))
         )
         if transformer
         else None,
         http_parameters=HttpParameters(
-            _pairs(http.get("HeaderParameters")),
-            _pairs(http.get("QueryStringParameters")),
+            pairs(http.get("HeaderParameters")),
+            pairs(http.get("QueryStringParameters")),
             tuple(Linker.text(v) for v in http.get("PathParameterValues") or ()),
             _literal_secrets(raw.get("HttpParameters") if isinstance(raw, Mapping) else None),
         )

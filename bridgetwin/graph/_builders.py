@@ -15,6 +15,7 @@ from bridgetwin.graph._build import (
     build_endpoint,
     build_health_check,
 )
+from bridgetwin.graph._build_custom_bus import build_custom_bus, build_subscriber
 from bridgetwin.graph._build_lambda import build_function, build_invoke_config
 from bridgetwin.graph._build_pipes import build_pipe
 from bridgetwin.graph._build_rules import build_rule
@@ -29,6 +30,8 @@ BUILDERS: dict[str, Callable[[Build], Any]] = {
     "AWS::Events::ApiDestination": build_api_destination,
     "AWS::Events::Archive": build_archive,
     "AWS::Events::Endpoint": build_endpoint,
+    "AWS::EventsV2::EventBus": build_custom_bus,
+    "AWS::EventsV2::Subscriber": build_subscriber,
     "AWS::CloudWatch::Alarm": build_alarm,
     "AWS::Route53::HealthCheck": build_health_check,
     "AWS::SQS::Queue": build_queue,

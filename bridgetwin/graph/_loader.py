@@ -30,6 +30,7 @@ from bridgetwin.graph.service_nodes import LoadWarning, OpaqueResource, StackInf
 
 _ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource prefix)
     "AWS::Events::EventBus": ("Name", "events", "event-bus/"),
+    "AWS::EventsV2::EventBus": ("Name", "events", "event-busv2/"),
     "AWS::Events::ApiDestination": ("Name", "events", "api-destination/"),
     "AWS::Events::Connection": ("Name", "events", "connection/"),
     "AWS::SQS::Queue": ("QueueName", "sqs", ""),
@@ -190,6 +191,8 @@ class _Builder:
             pipes=tuple(nodes.get("Pipe", ())),
             streams=tuple(nodes.get("Stream", ())),
             state_machines=tuple(nodes.get("StateMachine", ())),
+            custom_buses=tuple(nodes.get("CustomEventBus", ())),
+            subscribers=tuple(nodes.get("Subscriber", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
             warnings=self._warnings(),
             construct_paths=tuple(paths),

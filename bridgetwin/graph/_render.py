@@ -7,6 +7,7 @@ import enum
 from collections import Counter
 from typing import Any
 
+from bridgetwin.graph._render_custom_bus import custom_bus_lines
 from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.nodes import Rule, Target
 from bridgetwin.patterns import Pattern
@@ -28,6 +29,8 @@ _SECTIONS = (
     "pipes",
     "streams",
     "state_machines",
+    "custom_buses",
+    "subscribers",
     "other",
 )
 
@@ -64,7 +67,7 @@ def _duration(seconds: int) -> str:
     return f"{seconds}s"
 
 
-def _target_lines(graph: Graph, target: Target, indent: str) -> list[str]:
+def target_lines(graph: Graph, target: Target, indent: str) -> list[str]:
     policy = target.retry_policy
     retry = (
         f"retry {policy.maximum_retry_attempts} attempts / "
@@ -113,7 +116,8 @@ def _roles(graph: Graph) -> dict[str, list[str]]:
 
 
 def _unattached_lines(graph: Graph) -> list[str]:
-    """Archives, and the API destinations, connections and queues no rule uses (a Pipe may)."""
+    """Archives, and the API destinations, connections and queues no rule or subscriber uses
+    (a pipe may)."""
     lines = []
     for archive in graph.archives:
         retention = (
@@ -124,6 +128,7 @@ def _unattached_lines(graph: Graph) -> list[str]:
             f"archive {archive.name} [{archive.id}] of {archive.source_bus}: {pattern}, {retention}"
         )
     targets = [t for rule in graph.rules for t in rule.targets]
+    targets += [subscriber.target for subscriber in graph.subscribers]
     used_destinations = {t.api_destination for t in targets}
     roles = _roles(graph)
     for destination in graph.api_destinations:
@@ -191,7 +196,7 @@ def _rule_lines(graph: Graph, rule: Rule) -> list[str]:
     trigger = rule.pattern.to_json() if rule.pattern else f"schedule {rule.schedule_expression}"
     lines = [f"  └─ rule {rule.id} [{rule.state}] {trigger}"]
     for target in rule.targets:
-        lines.extend(_target_lines(graph, target, "     "))
+        lines.extend(target_lines(graph, target, "     "))
     return lines
 
 
@@ -203,6 +208,7 @@ def graph_to_text(graph: Graph) -> str:
         lines.append(f"bus {bus.name} [{bus.id}] {bus.region}{kind}")
         for rule in graph.rules_on(bus.id):
             lines.extend(_rule_lines(graph, rule))
+    lines.extend(custom_bus_lines(graph, target_lines))
     lines.extend(_unattached_lines(graph))
     for endpoint in graph.endpoints:
         replication = "replication on" if endpoint.replication_enabled else "replication OFF"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from bridgetwin.graph.custom_bus_nodes import CustomEventBus, Subscriber
 from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.nodes import ApiDestination, EventBus, Rule, Target
 from bridgetwin.graph.service_nodes import Queue
@@ -17,8 +18,9 @@ from bridgetwin.graph.service_nodes import Queue
 _PLACEHOLDER = re.compile(r"\$\{([^}.]+)(?:\.[^}]*)?\}")
 
 
-def target_arn(graph: Graph, rule: Rule, target: Target) -> str:
-    """``target``'s ARN, resolved as far as the graph allows."""
+def target_arn(graph: Graph, rule: Rule | Subscriber, target: Target) -> str:
+    """``target``'s ARN (of a rule's or a subscriber's target), resolved as far as the graph
+    allows."""
     if "${" not in target.arn:
         return target.arn
     node = None
@@ -34,4 +36,6 @@ def target_arn(graph: Graph, rule: Rule, target: Target) -> str:
         return f"arn:aws:events:{where}:api-destination/{node.name}"
     if isinstance(node, EventBus):
         return f"arn:aws:events:{node.region}:{node.account}:event-bus/{node.name}"
+    if isinstance(node, CustomEventBus):
+        return node.arn
     return _PLACEHOLDER.sub(lambda m: m.group(1).rsplit("/", 1)[-1], target.arn)

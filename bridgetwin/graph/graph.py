@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridgetwin.graph.custom_bus_nodes import CustomEventBus, Subscriber
 from bridgetwin.graph.nodes import (
     Alarm,
     ApiDestination,
@@ -59,6 +60,9 @@ class Graph:
     pipes: tuple[Pipe, ...] = ()
     streams: tuple[Stream, ...] = ()
     state_machines: tuple[StateMachine, ...] = ()
+    custom_buses: tuple[CustomEventBus, ...] = ()
+    """Custom Event Buses (``AWS::EventsV2::EventBus``): retention and subscribers."""
+    subscribers: tuple[Subscriber, ...] = ()
     other: tuple[OpaqueResource, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()
     """What the loader stood in for rather than refuse."""
@@ -85,6 +89,8 @@ class Graph:
             self.pipes,
             self.streams,
             self.state_machines,
+            self.custom_buses,
+            self.subscribers,
             self.other,
         ):
             for node in collection:
@@ -123,6 +129,15 @@ class Graph:
         if configs:
             return configs[0].config
         return function.async_config or AsyncInvokeConfig()
+
+    def subscribers_on(self, bus_id: str) -> tuple[Subscriber, ...]:
+        """The subscribers of a Custom Event Bus, in template order."""
+        return tuple(s for s in self.subscribers if s.bus == bus_id)
+
+    def any_bus(self, graph_id: str) -> EventBus | CustomEventBus | None:
+        """The bus (Classic or Custom Event Bus) with this graph id, or None."""
+        node = self._by_id.get(graph_id)
+        return node if isinstance(node, EventBus | CustomEventBus) else None
 
     def rules_targeting(self, resource_id: str) -> tuple[Rule, ...]:
         """The rules with a target pointing at ``resource_id``."""

@@ -30,6 +30,8 @@ class TargetTally(Protocol):
 
     rule_arn: str
     target_arn: str
+    retry_all: bool
+    owner_arns: tuple[tuple[str, str], ...]
     max_retries: int
     max_age: float
     retry_delay: float | None
@@ -81,7 +83,9 @@ class RetryPolicy:
     ) -> Retry | None:
         """Give up (DLQ or drop) per the target's policy, or return the retry to schedule."""
         kind, code, message, retry_after = failure
-        if kind == PERMANENT or (retry_after is not None and retry_after < 0):
+        if (kind == PERMANENT and not state.retry_all) or (
+            retry_after is not None and retry_after < 0
+        ):
             self.fail(state, end, (code, message), attempt, None)
         elif attempt >= state.max_retries:
             self.fail(state, end, (code, message), attempt, "MaximumRetryAttempts")
@@ -123,7 +127,7 @@ class RetryPolicy:
         state.dlq_by_error[code] += 1
         if len(state.dlq_samples) < DLQ_SAMPLES:
             attributes = {
-                "RULE_ARN": state.rule_arn,
+                **(dict(state.owner_arns) or {"RULE_ARN": state.rule_arn}),
                 "TARGET_ARN": state.target_arn,
                 "ERROR_CODE": code,
                 "ERROR_MESSAGE": message,

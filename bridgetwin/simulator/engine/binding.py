@@ -30,8 +30,9 @@ def traffic_bus(graph: Graph, scenario: Scenario, number: int) -> str:
     through the global endpoint those buses share)."""
     traffic = scenario.traffic[number]
     name, region = traffic.bus, traffic.region
-    by_id = [b for b in graph.buses if b.id == name]
-    found = by_id or [b for b in graph.buses if b.name == name]
+    buses = [*graph.buses, *graph.custom_buses]  # a Custom Event Bus takes PutEvents too
+    by_id = [b for b in buses if b.id == name]
+    found = by_id or [b for b in buses if b.name == name]
     if region is not None:
         found = [b for b in found if b.region == region]
     if len(found) == 1:
@@ -49,8 +50,7 @@ def traffic_bus(graph: Graph, scenario: Scenario, number: int) -> str:
             f"{where}: '{name}' names a bus in several places ({places}); add "
             f"traffic.{number}.region or use the logical id"
         )
-    known = sorted({f"{b.name} ({b.region})" for b in graph.buses} |
-                   {b.id for b in graph.buses})  # fmt: skip
+    known = sorted({f"{b.name} ({b.region})" for b in buses} | {b.id for b in buses})
     in_region = f" in {region}" if region else ""
     raise ScenarioError(
         f"{where}: unknown bus '{name}'{in_region}; known: {', '.join(known) or 'none'}"
@@ -119,6 +119,7 @@ def validate_scenario(graph: Graph, scenario: Scenario) -> None:
     )
     invoked = [t for rule in graph.rules for t in rule.targets]
     invoked += [p.target for p in graph.pipes] + [s.target for s in graph.schedules]
+    invoked += [s.target for s in graph.subscribers]
     others = [
         name
         for t in invoked

@@ -3,15 +3,16 @@ create-then-run split).
 
 1. Match the scenario to the graph: every glob must match something, every traffic bus and
    Region must exist, or the error lists what does (:mod:`.binding`).
-2. One lane per API destination (its rules and pipes share it) and per other target, with the
-   target's retry policy and DLQ (:mod:`.wiring`); Lambda functions' async queues
-   (:mod:`.functions`).
+2. One lane per API destination (its rules, pipes and subscribers share it) and per other
+   target, with the retry policy and DLQ of each rule target or Custom Event Bus subscriber
+   (:mod:`.wiring`); Lambda functions' async queues (:mod:`.functions`).
 3. One model per alarm, fed by the metric series it watches (:mod:`.alarm_feeds`).
 4. One ingestion per Region with its feeds: traffic (split between Regions by a global
    endpoint's router when ``via_endpoint``), replication streams, schedules
    (:mod:`.scheduled`), pipes (:mod:`.pipes`), bus-to-bus hops (:mod:`.hops`) and replays of
    archives (:mod:`.replays`) (:mod:`.regions`).
-5. What the model could not represent or had to assume (:mod:`.findings`).
+5. What the model could not represent or had to assume (:mod:`.findings`, and for Custom Event
+   Bus subscribers :mod:`.subscriber_findings`).
 
 Each stage's parts get only the parts they need; the Model is passive:
 :class:`~bridgetwin.simulator.engine.Simulation` runs it.
@@ -33,6 +34,10 @@ from bridgetwin.simulator.engine.regions import RegionsBuilder
 from bridgetwin.simulator.engine.replays import Replays
 from bridgetwin.simulator.engine.scheduled import ScheduledFeeds
 from bridgetwin.simulator.engine.stores import MetricStores
+from bridgetwin.simulator.engine.subscriber_findings import (
+    subscriber_assumptions,
+    subscriber_warnings,
+)
 from bridgetwin.simulator.engine.wiring import LaneWiring, RuleRoutes
 from bridgetwin.simulator.graph_overrides import apply_overrides
 from bridgetwin.simulator.scenario import Scenario
@@ -50,9 +55,13 @@ def build_model(graph: Graph, scenario: Scenario, *, latency_by_minute: bool = T
         if rule.enabled:
             store = stores.owner(rule.id)
             routes.by_rule[rule.id] = [wiring.route_for(rule, t, store) for t in rule.targets]
+    for subscriber in graph.subscribers:
+        if subscriber.enabled:
+            store = stores.owner(subscriber.id)
+            routes.by_rule[subscriber.id] = [wiring.subscriber_route(subscriber, store)]
     matcher = RuleMatcher(graph)
     readers = QueueReaders()
-    hops = HopNetwork(graph, routes.by_rule, wiring.hop_route, matcher.rules_matching,
+    hops = HopNetwork(graph, routes.by_rule, wiring.hop_route, matcher.owners_matching,
                       scenario.eventbridge, horizon, readers)  # fmt: skip
     alarms = tuple(alarm_model(graph, stores, routes, a) for a in graph.alarms)
     pipes = PipeNetwork(graph, scenario, stores, hops, readers, wiring)
@@ -87,6 +96,10 @@ def build_model(graph: Graph, scenario: Scenario, *, latency_by_minute: bool = T
     )
     return dataclasses.replace(
         model,
-        warnings=tuple(model_findings(model) + scheduled.warnings + pipes.warnings),
-        assumptions=tuple(regions.assumptions + assumed_defaults(model)),
+        warnings=tuple(
+            model_findings(model) + scheduled.warnings + pipes.warnings + subscriber_warnings(model)
+        ),
+        assumptions=tuple(
+            regions.assumptions + assumed_defaults(model) + subscriber_assumptions(model)
+        ),
     )

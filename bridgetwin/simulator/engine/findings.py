@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 from bridgetwin.graph import Rule, Target, TargetKind
 from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.engine.binding import endpoint_of, traffic_bus
+from bridgetwin.simulator.engine.regions import CUSTOM_BUS_SUFFIX
 from bridgetwin.simulator.engine.workload import event_as_delivered
 from bridgetwin.simulator.results.records import Finding
 
@@ -35,6 +36,9 @@ EVENT_MOVERS = {
     "AWS::SNS::Subscription": "fans an SNS target's messages out",
     "AWS::Events::EventBusPolicy": "lets other accounts put events on a bus",
     "AWS::Serverless::StateMachine": "may carry event sources",
+    "AWS::EventsV2::EventSource": "forwards AWS service or partner events to a Custom Event Bus",
+    "AWS::EventsV2::ResourcePolicy": "lets other accounts publish or subscribe on a Custom Event "
+    "Bus",
 }
 """Resource types that put or move events, with what they do, when the twin does not simulate
 them: their traffic is missing from the prediction."""
@@ -138,6 +142,7 @@ def _first_token(text: str) -> str:
 
 def _unmatched_traffic(model: Model) -> list[Finding]:
     graph, found = model.graph, []
+    custom = {bus.id for bus in graph.custom_buses}
     for number, traffic in enumerate(model.scenario.traffic):
         bus_ids = [traffic_bus(graph, model.scenario, number)]
         if traffic.via_endpoint:
@@ -146,13 +151,14 @@ def _unmatched_traffic(model: Model) -> list[Finding]:
             bus = graph.get(bus_id)
             for k, template in enumerate(traffic.events):
                 event = event_as_delivered(template.event, bus.region, bus.account)
-                if not model.matcher.rules_matching(bus_id, event):
+                owner = "rule" if bus_id not in custom else "running subscriber"
+                if not model.matcher.owners_matching(bus_id, event):
                     kind = f"source {event['source']!r}, detail-type {event['detail-type']!r}"
                     found.append(
                         Finding(
                             "unmatched-traffic",
                             (
-                                f"traffic.{number}.events.{k} ({kind}) matches no rule on bus "
+                                f"traffic.{number}.events.{k} ({kind}) matches no {owner} on bus "
                                 f"{bus.name} in {bus.region}: EventBridge accepts these events and "
                                 "delivers them nowhere"
                             ),
@@ -180,17 +186,24 @@ def assumed_defaults(model: Model) -> list[str]:
             f"retry backoff: {b.jitter} jitter, base {b.base:g} s, factor {b.factor:g}, cap "
             f"{b.cap:g} s (AWS publishes no numbers, UNCONFIRMED; eventbridge.retry_backoff)"
         )
-    for region in sorted(model.regions):
+    for key in sorted(model.regions):
+        region = key.removesuffix(CUSTOM_BUS_SUFFIX)
         own = scenario.regions.get(region)
         if (own is None or own.processing_latency is None) and _defaulted(
             scenario, "eventbridge", "processing_latency"
         ):
             out.append(
-                f"{region}: {eventbridge.processing_latency.value * 1e3:g} ms from ingestion to "
+                f"{key}: {eventbridge.processing_latency.value * 1e3:g} ms from ingestion to "
                 "first invocation when nothing queues (AWS publishes none; "
                 "eventbridge.processing_latency)"
             )
-        if eventbridge.put_events_quota is None:
+        if key != region:
+            out.append(
+                f"{key}: no publish quota and no delivery quota bind (AWS publishes neither "
+                "for the Custom Event Bus, UNCONFIRMED; its 500,000 events/s per bus and 1,500 "
+                "events+KB/s per event group are not applied)"
+            )
+        elif eventbridge.put_events_quota is None:
             out.append(
                 f"{region}: PutEvents quota {put_events_quota(region):,} requests/s and "
                 f"invocation quota {invocation_quota(region):,}/s, AWS's defaults (set "

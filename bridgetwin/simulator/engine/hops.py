@@ -132,7 +132,7 @@ class HopNetwork:
         graph: Graph,
         base_routes: dict[str, list[Route]],
         hop_route: Callable[[Route, Callable[[np.ndarray, np.ndarray], None]], Route],
-        rules_matching: Callable[[str, dict[str, Any]], list[Rule]],
+        owners_matching: Callable[[str, dict[str, Any]], list[Rule]],
         settings: Any,
         horizon: float,
         readers: QueueReaders,
@@ -140,7 +140,7 @@ class HopNetwork:
         self._graph = graph
         self._base = base_routes
         self._hop_route = hop_route
-        self._matching = rules_matching
+        self._matching = owners_matching
         self._cross_region = settings.cross_region_latency
         self._max_hops = settings.max_hops
         self._horizon = horizon

@@ -1,15 +1,31 @@
-"""Which enabled rules of a bus match an event: one pattern index per bus, built once."""
+"""Which owners on a bus an event reaches: the enabled rules of a Classic bus whose pattern
+matches it, or the running subscribers of a Custom Event Bus whose filters all pass it.
+
+Classic rules are found through one pattern index per bus, built once. A subscriber's filters
+each examine one scope of the event (facts §1.3): ``DATA`` is the EventBridge envelope for
+``PutEvents`` traffic (the only kind the twin publishes yet), ``METADATA`` is absent for it (the
+keys come with ``PutRawEvents`` only), and ``SYSTEM_METADATA`` holds what EventBridge assigns:
+``aws:DeliveryType`` (``LIVE``) and ``aws:ContentType`` (``application/eventbridge+json``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from bridgetwin.graph import Graph, Rule
+from bridgetwin.graph import FilterScope, Graph, Rule, Subscriber
 from bridgetwin.patterns import PatternIndex
+
+Owner = Rule | Subscriber
+
+
+def event_scopes(event: dict[str, Any]) -> dict[FilterScope, Any]:
+    """A ``PutEvents`` event as a subscriber's filters see it, by scope."""
+    system = {"aws:DeliveryType": "LIVE", "aws:ContentType": "application/eventbridge+json"}
+    return {FilterScope.DATA: event, FilterScope.METADATA: {}, FilterScope.SYSTEM_METADATA: system}
 
 
 class RuleMatcher:
-    """The enabled rules with a pattern, indexed by bus."""
+    """The enabled rules with a pattern, indexed by bus, and the running subscribers by bus."""
 
     def __init__(self, graph: Graph) -> None:
         self._graph = graph
@@ -17,8 +33,17 @@ class RuleMatcher:
         for rule in graph.rules:
             if rule.enabled and rule.pattern is not None:
                 self._indexes.setdefault(rule.bus, PatternIndex()).add(rule.id, rule.pattern)
+        self._subscribers: dict[str, list[Subscriber]] = {}
+        for subscriber in graph.subscribers:
+            if subscriber.enabled:
+                self._subscribers.setdefault(subscriber.bus, []).append(subscriber)
 
-    def rules_matching(self, bus_id: str, event: dict[str, Any]) -> list[Rule]:
-        """The enabled rules on ``bus_id`` whose pattern matches ``event``."""
+    def owners_matching(self, bus_id: str, event: dict[str, Any]) -> list[Owner]:
+        """The enabled rules on ``bus_id`` whose pattern matches ``event``, or, on a Custom
+        Event Bus, the running subscribers whose filters pass it (in template order)."""
+        subscribers = self._subscribers.get(bus_id)
+        if subscribers is not None:
+            scopes = event_scopes(event)
+            return [s for s in subscribers if s.matches(scopes)]
         index = self._indexes.get(bus_id)
         return [self._graph.get(rid) for rid in index.matching(event)] if index else []

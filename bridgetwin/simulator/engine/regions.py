@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from bridgetwin.graph import GlobalEndpoint, Graph, HealthCheck
+from bridgetwin.graph import CustomEventBus, GlobalEndpoint, Graph, HealthCheck
 from bridgetwin.simulator._random import latency_sampler, rng_for
 from bridgetwin.simulator.aws.failover import EndpointRouter, HealthModel
 from bridgetwin.simulator.aws.metrics import AlarmModel
@@ -37,6 +37,19 @@ def _entry_bytes(event: dict[str, Any]) -> int:
     size += len(json.dumps(event.get("detail", {})).encode())
     size += sum(len(str(r).encode()) for r in event.get("resources", []))
     return size + (14 if "time" in event else 0)
+
+
+CUSTOM_BUS_SUFFIX = " (Custom Event Bus)"
+"""A Region's Custom Event Buses ingest apart from its Classic buses: ``us-east-1 (Custom Event
+Bus)``. Their publish quota and delivery quotas are not Classic's (facts §3)."""
+UNPUBLISHED_QUOTA = 10**9
+"""AWS publishes no publish TPS for the Custom Event Bus and no invocation quota for its
+deliveries (facts §2.9, UNCONFIRMED): none binds in the twin."""
+
+
+def ingestion_key(bus: Any) -> str:
+    """Which ingestion takes a bus's events: its Region's, or its Region's Custom Event Bus."""
+    return bus.region + (CUSTOM_BUS_SUFFIX if isinstance(bus, CustomEventBus) else "")
 
 
 def _window_rng(seed: int, number: int) -> Callable[[int], np.random.Generator]:
@@ -78,29 +91,34 @@ class RegionsBuilder:
         for region, made in replays.replay_feeds():
             feeds.setdefault(region, []).append(made)
         for bus_id, hop in self._hops.feeds.items():
-            feeds.setdefault(graph.get(bus_id).region, []).append(hop.feed)
-        eventbridge = scenario.eventbridge
-        unknown = sorted(set(scenario.regions) - set(feeds))
+            feeds.setdefault(ingestion_key(graph.get(bus_id)), []).append(hop.feed)
+        unknown = sorted(set(scenario.regions) - {k.removesuffix(CUSTOM_BUS_SUFFIX) for k in feeds})
         if unknown:
             raise ScenarioError(
                 f"regions: {', '.join(unknown)} receive no traffic in this deployment; "
                 f"Regions with traffic: {', '.join(sorted(feeds)) or 'none'}"
             )
-        regions = {}
-        for region, region_feeds in sorted(feeds.items()):
-            settings = scenario.regions.get(region)
-            latency = (settings and settings.processing_latency) or eventbridge.processing_latency
-            regions[region] = RegionIngestion(
-                region,
-                region_feeds,
-                eventbridge.put_events_quota or put_events_quota(region),
-                eventbridge.invocation_quota or invocation_quota(region),
-                latency_sampler(latency, rng_for(scenario.seed, f"processing:{region}")),
-                self._stores.region(region),
-                settings.disruptions if settings else (),
-                rng_for(scenario.seed, f"disruption:{region}"),
-            )
-        return regions
+        return {key: self._ingestion(key, made) for key, made in sorted(feeds.items())}
+
+    def _ingestion(self, key: str, feeds: list[Feed]) -> RegionIngestion:
+        """One Region's ingestion (or its Custom Event Buses', with no quota that binds)."""
+        scenario, eventbridge = self._scenario, self._scenario.eventbridge
+        region = key.removesuffix(CUSTOM_BUS_SUFFIX)
+        settings = scenario.regions.get(region)
+        latency = (settings and settings.processing_latency) or eventbridge.processing_latency
+        custom = key != region
+        return RegionIngestion(
+            key,
+            feeds,
+            UNPUBLISHED_QUOTA if custom else
+            eventbridge.put_events_quota or put_events_quota(region),
+            UNPUBLISHED_QUOTA if custom else
+            eventbridge.invocation_quota or invocation_quota(region),
+            latency_sampler(latency, rng_for(scenario.seed, f"processing:{key}")),
+            self._stores.region(key),
+            settings.disruptions if settings else (),
+            rng_for(scenario.seed, f"disruption:{key}"),
+        )  # fmt: skip
 
     def _traffic(self, number: int, traffic: Traffic) -> None:
         scenario, graph = self._scenario, self._graph
@@ -125,7 +143,7 @@ class RegionsBuilder:
         routes = [
             [
                 r
-                for rule in self._matcher.rules_matching(bus_id, e)
+                for rule in self._matcher.owners_matching(bus_id, e)
                 for r in self._hops.routes_for(rule, e, 0)
             ]
             for e in events
@@ -133,7 +151,7 @@ class RegionsBuilder:
         limit = self._scenario.eventbridge.max_entry_bytes
         ok = [_entry_bytes(e) <= limit for e in events]
         made = Feed(name, source, routes, ok, bus=bus_id, events=events, **kwargs)
-        self._feeds.setdefault(bus.region, []).append(made)
+        self._feeds.setdefault(ingestion_key(bus), []).append(made)
 
     def _request_limit(self, traffic: Traffic) -> tuple[np.ndarray, int] | None:
         """What each of the traffic's templates adds to a request (nothing for an entry too

@@ -135,7 +135,7 @@ class Replays:
             feed = Feed(f"replay:{replay.name}", source, [], [], kind="replay", bus=bus_id)
             for event in recorder.events:
                 replayed = {**event, "replay-name": replay.name}
-                rules = [r for r in self._matcher.rules_matching(bus_id, replayed)
+                rules = [r for r in self._matcher.owners_matching(bus_id, replayed)
                          if not allowed or allowed & {r.id, r.name}]  # fmt: skip
                 feed.routes.append(
                     [route for rule in rules for route in self._hops.routes_for(rule, replayed, 0)]

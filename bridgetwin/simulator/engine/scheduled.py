@@ -158,7 +158,7 @@ class ScheduledFeeds:
         }
         event = event_as_delivered(template, bus.region, bus.account)
         routes = [
-            r for rule in self._matcher.rules_matching(bus.id, event)
+            r for rule in self._matcher.owners_matching(bus.id, event)
             for r in self._hops.routes_for(rule, event, 0)
         ]  # fmt: skip
         made = _feed(scenario, f"scheduler:{schedule.id}", times, routes, bus.id, event)

@@ -40,7 +40,8 @@ def _tally(by_minute: np.ndarray, times: np.ndarray) -> None:
 
 @dataclass
 class TargetState:
-    """Policy and running tally of one (rule, target) pair."""
+    """Policy and running tally of one (rule, target) pair (or pipe, schedule or subscriber
+    and its target)."""
 
     rule_id: str
     target_id: str
@@ -72,6 +73,11 @@ class TargetState:
     retry_delay: float | None = None
     """A fixed wait before each retry instead of the backoff (an SQS source's visibility
     timeout, for a pipe)."""
+    retry_all: bool = False
+    """Every failure is retried, client errors too (a subscriber's ``RetryStrategy: ALL``)."""
+    owner_arns: tuple[tuple[str, str], ...] = ()
+    """The DLQ attributes naming the owner, when it is not a rule (``RULE_ARN``): a
+    subscriber's record names ``SUBSCRIBER_ARN`` and ``BUS_ARN``."""
     by_minute: bool = True
     """Whether latencies are also kept minute by minute (for reports)."""
     chained: bool = False

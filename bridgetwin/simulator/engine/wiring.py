@@ -19,6 +19,7 @@ from bridgetwin.graph import (
     Pipe,
     Rule,
     SchedulerSchedule,
+    Subscriber,
     Target,
     TargetKind,
 )
@@ -41,8 +42,9 @@ from bridgetwin.simulator.scenario import (
 )
 from bridgetwin.simulator.scenario.base import first_match
 
-Owner = Rule | Pipe | SchedulerSchedule
-"""What invokes a target: a rule, a pipe, or a Scheduler schedule."""
+Owner = Rule | Pipe | SchedulerSchedule | Subscriber
+"""What invokes a target: a rule, a pipe, a Scheduler schedule, or a Custom Event Bus
+subscriber."""
 
 
 _ACCOUNT_QUOTAS = {TargetKind.SNS: "SNS's Publish quota", TargetKind.LOGS: "CloudWatch Logs' "
@@ -52,9 +54,12 @@ _ACCOUNT_QUOTAS = {TargetKind.SNS: "SNS's Publish quota", TargetKind.LOGS: "Clou
 
 def _asynchronous_lambda(target: Target, owner: Owner) -> bool:
     """Whether ``owner`` hands ``target`` to Lambda's asynchronous queue: rules and schedules
-    always do; a pipe only with ``InvocationType: FIRE_AND_FORGET``."""
+    always do; a pipe only with ``InvocationType: FIRE_AND_FORGET``; a subscriber unless its
+    ``InvocationType`` is ``REQUEST_RESPONSE`` (unset: ``EVENT``, our assumption)."""
     if target.kind is not TargetKind.LAMBDA:
         return False
+    if isinstance(owner, Subscriber):
+        return owner.invocation_type != "REQUEST_RESPONSE"
     return not (isinstance(owner, Pipe) and owner.waits_for_lambda)
 
 
@@ -102,6 +107,12 @@ class LaneWiring:
         """Where a Scheduler schedule's invocations of its target go (a target it invokes
         directly, with the schedule's retry policy and DLQ, through the target's lane)."""
         return self._route(schedule.id, schedule.arn, schedule, schedule.target, store)
+
+    def subscriber_route(self, subscriber: Subscriber, store: MetricStore) -> Route:
+        """Where a Custom Event Bus subscriber's events go: its target's lane, shared with the
+        rules, pipes and schedules that target the same resource (one API destination's rate
+        limit serves them all), with the subscriber's retry limits and on-failure queue."""
+        return self._route(subscriber.id, subscriber.arn, subscriber, subscriber.target, store)
 
     def _route(
         self, owner_id: str, owner_arn: str, owner: Owner, target: Target, store: MetricStore
@@ -252,5 +263,10 @@ class LaneWiring:
             horizon=self.scenario.duration,
             by_minute=self.latency_by_minute,
         )
+        if isinstance(owner, Subscriber):  # RetryStrategy ALL; the record names the bus
+            bus = self.graph.find(owner.bus)
+            state.retry_all = True
+            state.owner_arns = (("SUBSCRIBER_ARN", owner_arn),
+                                ("BUS_ARN", bus.arn if bus is not None else owner.bus))  # fmt: skip
         self.states.append(state)
         return state

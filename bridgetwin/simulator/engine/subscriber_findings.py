@@ -1,0 +1,95 @@
+"""What a run says about the Custom Event Bus subscribers it met: what it assumed where AWS
+publishes nothing, and what of a subscriber it does not model yet, so that no prediction about
+the new bus passes for more than it is.
+
+The twin delivers a running subscriber's events like a Classic rule's: the subscriber's filters
+(every scope), its target's lane (shared with the rules, pipes and schedules that target the same
+resource), its retry limits with every failure retried (``RetryStrategy: ALL``), its on-failure
+queue, or ``EventsDropped`` without one. Not yet: FIFO ordering per event group and head-of-line
+blocking, batching of several events into one invocation, a stopped subscriber's backlog and
+its resumption, starting points in the retained past, transformers, and the bus's retention.
+Each subscriber that relies on one of these gets a warning naming it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bridgetwin.graph import Subscriber, TargetKind
+from bridgetwin.simulator.results.records import Finding
+
+if TYPE_CHECKING:
+    from bridgetwin.simulator.engine.model import Model
+
+
+def _warnings_of(subscriber: Subscriber, known_buses: set[str]) -> list[Finding]:
+    where, found = subscriber.id, []
+
+    def warn(code: str, text: str) -> None:
+        found.append(Finding(code, f"{where}: {text}"))
+
+    if subscriber.bus not in known_buses:
+        warn("subscriber-bus-not-loaded", f"its bus {subscriber.bus} is not in the loaded "
+             "templates; nothing reaches it in this simulation (load that stack too)")  # fmt: skip
+    if not subscriber.enabled:
+        warn("subscriber-stopped", "STOPPED for the whole run: the events it matches wait on "
+             "the bus (up to its retention) and are not counted in this prediction")  # fmt: skip
+    if subscriber.ordering == "FIFO":
+        warn("fifo-not-simulated", "FIFO: ordering per event group and head-of-line blocking "
+             "(a failing event holds its group's later events for its whole retry window) are "
+             "not simulated yet; its events are delivered as if it were UNORDERED")  # fmt: skip
+    if subscriber.batch_size > 1:
+        window = f", window {subscriber.batch_window_seconds} s" * bool(
+            subscriber.batch_window_seconds
+        )
+        warn("batching-not-simulated", f"batches of up to {subscriber.batch_size}{window} are "
+             "not simulated yet: each event is its own invocation (the target sees up to "
+             f"{subscriber.batch_size}x the invocations AWS makes, and no batch window delays "
+             "the start)")  # fmt: skip
+    if subscriber.starting_position == "POINT_IN_TIME":
+        warn("point-in-time-not-simulated", "starts at a point in time: events the bus kept "
+             "from before the run are not replayed (the run starts with an empty bus)")  # fmt: skip
+    if subscriber.transformer == "JSONATA" and subscriber.target.kind is TargetKind.EVENT_BUS:
+        warn("transformer-not-applied", "its JSONata transformer is not applied to the events "
+             "it forwards; the next bus filters the original event")  # fmt: skip
+    if subscriber.target_family in ("universal", "other"):
+        warn("target-semantics-not-simulated", f"its target {subscriber.target.arn} is "
+             "simulated with the scenario's targets[] settings for it; what the AWS API it "
+             "calls does with the events is not")  # fmt: skip
+    return found
+
+
+def subscriber_warnings(model: Model) -> list[Finding]:
+    """One warning per aspect of a subscriber the twin does not model."""
+    known = {bus.id for bus in model.graph.custom_buses}
+    return [f for s in model.graph.subscribers for f in _warnings_of(s, known)]
+
+
+def subscriber_assumptions(model: Model) -> list[str]:
+    """The defaults the run relied on for subscribers, where AWS publishes no number."""
+    subscribers = [s for s in model.graph.subscribers if s.enabled]
+    if not subscribers:
+        return []
+    out = [
+        "subscribers retry with the same backoff as Classic rules (eventbridge.retry_backoff; "
+        "AWS publishes neither, UNCONFIRMED), every failure retried (RetryStrategy ALL) until "
+        "MaxRetryAttempts or MaxEventAgeInSeconds from ingestion, whichever comes first; a "
+        "target's throttling spends the budget like any failure; the on-failure record "
+        "carries the twin's error codes (Classic's names)",
+        "subscribers deliver with no limit of their own on concurrency (AWS publishes none, "
+        "UNCONFIRMED): only their target's rate limit, quota and capacity bind",
+    ]
+    unstated = sorted(s.id for s in subscribers if not s.ordering_explicit)
+    if unstated:
+        out.append(f"{', '.join(unstated)}: no Type, taken as UNORDERED (AWS states no default)")
+    lambdas = sorted(
+        s.id
+        for s in subscribers
+        if s.target.kind is TargetKind.LAMBDA and s.invocation_type is None
+    )
+    if lambdas:
+        out.append(
+            f"{', '.join(lambdas)}: no LambdaParameters.InvocationType, taken as EVENT "
+            "(asynchronous: delivered when Lambda accepts it; AWS states no default)"
+        )
+    return out
