@@ -210,3 +210,43 @@ def test_what_the_twin_does_not_model_yet_is_said():
     assert {t.rule for t in result.targets} == {"Fifo", "Batched"}  # STOPPED delivers nothing
     assert any("no Type, taken as UNORDERED" in a for a in result.assumptions)
     assert any("Custom Event Bus): no publish quota" in a for a in result.assumptions)
+
+
+def test_alarms_on_subscriber_metrics_follow_the_retry_timeline():
+    """An alarm on AWS/EventsV2 OnFailureDestinationDelivered (Sum >= 1 per minute) goes to
+    ALARM at the first minute boundary after the first record reaches the queue and back to OK
+    at the first boundary after a minute without one; an EventsDropped alarm on a subscriber
+    with a queue never fires. Records reach the queue 31 s after ingestion (attempts at 0, 1,
+    3, 7, 15 and 31 s, all inside the outage)."""
+    alarm = {"Namespace": "AWS/EventsV2", "Statistic": "Sum", "Period": 60,
+             "EvaluationPeriods": 1, "Threshold": 1, "TreatMissingData": "notBreaching",
+             "ComparisonOperator": "GreaterThanOrEqualToThreshold",
+             "Dimensions": [{"Name": "EventBus", "Value": {"Fn::GetAtt": ["Orders", "EventBusArn"]}},
+                            {"Name": "Subscriber",
+                             "Value": {"Fn::GetAtt": ["Webhook", "SubscriberArn"]}}]}  # fmt: skip
+    template = webhook()
+    template["Resources"]["ToQueue"] = {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        **alarm, "MetricName": "OnFailureDestinationDelivered"}}  # fmt: skip
+    template["Resources"]["Dropped"] = {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+        **alarm, "MetricName": "EventsDropped"}}  # fmt: skip
+    result = simulate(load_graph(template), load_scenario(outage_scenario()))
+    written = sorted(t + 31 for t in ARRIVALS if all(
+        OUTAGE[0] <= t + d < OUTAGE[1] for d in (0, 1, 3, 7, 15, 31)))  # fmt: skip
+    minutes = sorted({int(w // 60) for w in written})
+    assert minutes == list(range(minutes[0], minutes[-1] + 1))  # contiguous
+    transitions = [(a["at_s"], a["state"]) for a in result.alarms if a["alarm"] == "ToQueue"]
+    assert transitions[-2:] == [((minutes[0] + 1) * 60, "ALARM"), ((minutes[-1] + 2) * 60, "OK")]
+    assert not [a for a in result.alarms if a["alarm"] == "Dropped" and a["state"] == "ALARM"]
+    assert result.target("Webhook").counts["dlq"] == len(written)
+
+
+def test_a_subscribers_retry_policy_can_be_overridden_for_what_if_runs():
+    """overrides.targets globs reach a subscriber's target (``SUBSCRIBER/Target``): the same
+    outage with Classic's limits loses nothing; the result says what changed."""
+    spec = {**outage_scenario(), "overrides": {"targets": {
+        "webhook/Target": {"retry_attempts": 185, "max_event_age": "24h"}}}}  # fmt: skip
+    result = simulate(load_graph(webhook()), load_scenario(spec))
+    assert result.target("Webhook").counts["dlq"] == 0
+    assert result.target("Webhook").counts["delivered"] == len(ARRIVALS)
+    assert result.overrides == ("target Webhook/Target: retries 5 -> 185, maximum event age "
+                                "300 s -> 86400 s, DLQ Dlq -> Dlq",)  # fmt: skip

@@ -51,6 +51,7 @@ def apply_overrides(graph: Graph, overrides: Overrides) -> tuple[Graph, tuple[st
         "alarms": list(graph.alarms),
         "functions": list(graph.functions),
         "endpoints": list(graph.endpoints),
+        "subscribers": list(graph.subscribers),
     }
 
     def each(section: str, key: str, mapping: dict[str, Any], names, change) -> None:
@@ -81,8 +82,8 @@ def apply_overrides(graph: Graph, overrides: Overrides) -> tuple[Graph, tuple[st
     each("functions", "functions", overrides.functions, lambda n: (n.id, n.name), function)
     each("global_endpoints", "endpoints", overrides.global_endpoints,
          lambda n: (n.id, n.name), endpoint)  # fmt: skip
-    for glob, override in overrides.targets.items():
-        pairs = [(r, t) for r in nodes["rules"] for t in r.targets]
+    for glob, override in overrides.targets.items():  # a rule's targets, or a subscriber's one
+        pairs = [(r, t) for key in ("rules", "subscribers") for r in nodes[key] for t in r.targets]
         names = {f"{r.id}/{t.target_id}" for r, t in pairs} | {
             f"{r.name}/{t.target_id}" for r, t in pairs
         }
@@ -90,17 +91,19 @@ def apply_overrides(graph: Graph, overrides: Overrides) -> tuple[Graph, tuple[st
             raise ScenarioError(
                 f"overrides.targets.{glob}: matches nothing; known: {', '.join(sorted(names))}"
             )
-        for index, rule in enumerate(nodes["rules"]):
-            targets = tuple(
-                _target(rule, t, override, applied)
-                if any(
-                    fnmatch.fnmatchcase(f"{n}/{t.target_id}", glob) for n in (rule.id, rule.name)
+        for key in ("rules", "subscribers"):
+            for index, owner in enumerate(nodes[key]):
+                targets = tuple(
+                    _target(owner, t, override, applied)
+                    if any(
+                        fnmatch.fnmatchcase(f"{n}/{t.target_id}", glob)
+                        for n in (owner.id, owner.name)
+                    )
+                    else t
+                    for t in owner.targets
                 )
-                else t
-                for t in rule.targets
-            )
-            if targets != rule.targets:
-                nodes["rules"][index] = dataclasses.replace(rule, targets=targets)
+                if targets != owner.targets:
+                    nodes[key][index] = dataclasses.replace(owner, targets=targets)
     changed = dataclasses.replace(
         graph,
         api_destinations=tuple(nodes["api_destinations"]),
@@ -108,6 +111,7 @@ def apply_overrides(graph: Graph, overrides: Overrides) -> tuple[Graph, tuple[st
         alarms=tuple(nodes["alarms"]),
         functions=tuple(nodes["functions"]),
         endpoints=tuple(nodes["endpoints"]),
+        subscribers=tuple(nodes["subscribers"]),
         _by_id={},
     )
     return changed, tuple(applied)

@@ -119,6 +119,7 @@ class RetryPolicy:
         if not state.has_dlq:
             state.dropped += 1
             state.dropped_by_error[code] += 1
+            state.store.record("EventsDropped", at)  # AWS/EventsV2's name for it
             return
         state.dlq += 1
         state.per_minute["dlq"][int(at / 60)] += 1

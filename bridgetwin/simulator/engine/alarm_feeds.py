@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bridgetwin.graph import Alarm, Graph
+from bridgetwin.graph import Alarm, Graph, Subscriber
 from bridgetwin.simulator.aws.metrics import AlarmModel, QueueGauge
 from bridgetwin.simulator.engine.stores import MetricStores
 from bridgetwin.simulator.engine.wiring import RuleRoutes
@@ -23,6 +23,25 @@ REGION_METRICS = frozenset({
     "PutEventsLatency", "PutEventsRequestSize",
 })  # fmt: skip
 """AWS/Events metrics published only per account and Region, without dimensions (facts §4)."""
+
+CUSTOM_BUS_METRICS = {
+    "EventsDelivered": "SuccessfulInvocationAttempts",
+    "EventDeliveryAttempts": "InvocationAttempts",
+    "TargetInvocations": "InvocationAttempts",
+    "RetryInvocationAttempts": "RetryInvocationAttempts",
+    "OnFailureDestinationDelivered": "InvocationsSentToDlq",
+    "OnFailureDestinationFailed": "OnFailureDestinationFailed",
+    "EventsDropped": "EventsDropped",
+    "IngestionToInvocationStartTime": "IngestionToInvocationStartLatency",
+    "IngestionToInvocationEndTime": "IngestionToInvocationCompleteLatency",
+    "FilterMatched": "MatchedEvents",
+}
+"""AWS/EventsV2 subscriber metrics (custom-bus facts §4), by the series the twin records them
+in. A subscriber invokes its target once per event (batching is not simulated yet), so
+``TargetInvocations`` equals ``EventDeliveryAttempts``; the twin's DLQ writes never fail
+(``OnFailureDestinationFailed`` stays missing: a role that cannot write is lint's finding);
+``RetryInvocationAttempts`` counts retries (AWS's value is the retry depth: its SampleCount
+matches, its Sum does not)."""
 
 
 def alarm_model(graph: Graph, stores: MetricStores, routes: RuleRoutes, alarm: Alarm) -> AlarmModel:
@@ -37,8 +56,11 @@ def alarm_model(graph: Graph, stores: MetricStores, routes: RuleRoutes, alarm: A
             if t.dead_letter_queue in linked_queues
         ]
         return AlarmModel(alarm, gauge=QueueGauge(dlqs, alarm.metric_name or ""))
+    if alarm.namespace == "AWS/EventsV2" and alarm.metric_name in CUSTOM_BUS_METRICS:
+        return _custom_bus_alarm(graph, stores, routes, alarm)
     if alarm.namespace != "AWS/Events" or not alarm.metric_name:
-        return AlarmModel(alarm, note="not simulated: only AWS/Events and DLQ metrics are")
+        return AlarmModel(alarm, note="not simulated: only AWS/Events, the Custom Event Bus's "
+                                      "subscriber metrics and DLQ metrics are")  # fmt: skip
     dims = dict(alarm.dimensions)
     if alarm.metric_name in REGION_METRICS and not dims:
         return AlarmModel(alarm, series=[stores.region(alarm.region).watch(alarm.metric_name)])
@@ -53,3 +75,36 @@ def alarm_model(graph: Graph, stores: MetricStores, routes: RuleRoutes, alarm: A
         watched.extend(state.store for _, state in routes.states_of(rule))
     series = [s.watch(alarm.metric_name) for s in watched]
     return AlarmModel(alarm, series=series)
+
+
+def _names(value: str, subscriber: Subscriber) -> bool:
+    """Whether a ``Subscriber`` dimension value denotes the subscriber: its name, or its ARN or
+    ``name/id`` (AWS's docs disagree on which, custom-bus facts §4)."""
+    return (
+        value == subscriber.name
+        or value.startswith(f"{subscriber.name}/")
+        or (f":subscriber/{subscriber.name}/" in value)
+    )
+
+
+def _custom_bus_alarm(
+    graph: Graph, stores: MetricStores, routes: RuleRoutes, alarm: Alarm
+) -> AlarmModel:
+    """An AWS/EventsV2 alarm on the subscribers its dimensions name (all of its Region's when it
+    names none), fed by each subscriber's and its target's series."""
+    dims = dict(alarm.dimensions)
+    chosen = [s for s in graph.subscribers if s.enabled and s.region == alarm.region]
+    if "Subscriber" in dims:
+        named = dims["Subscriber"]
+        chosen = [s for s in chosen if s.id in alarm.dimension_resources or _names(named, s)]
+    elif "EventBus" in dims:
+        bus_ids = {s.bus for s in chosen if s.bus in alarm.dimension_resources} or {
+            b.id for b in graph.custom_buses if dims["EventBus"].split("/")[0] == b.name
+            or f":event-busv2/{b.name}/" in dims["EventBus"]}  # fmt: skip
+        chosen = [s for s in chosen if s.bus in bus_ids]
+    name = CUSTOM_BUS_METRICS[alarm.metric_name or ""]
+    watched: list[Any] = []
+    for subscriber in chosen:
+        watched.append(stores.owner(subscriber.id))
+        watched.extend(state.store for _, state in routes.states_of(subscriber))
+    return AlarmModel(alarm, series=[s.watch(name) for s in watched])

@@ -69,7 +69,7 @@ class RuleRoutes:
 
     by_rule: dict[str, list[Route]]
 
-    def states_of(self, rule: Rule) -> list[tuple[Target, TargetState]]:
+    def states_of(self, rule: Rule | Subscriber) -> list[tuple[Target, TargetState]]:
         states = [lane.targets[key] for lane, key, _ in self.by_rule.get(rule.id, [])]
         return list(zip(rule.targets, states, strict=False))
 

@@ -5,7 +5,8 @@ by a glob on logical ids (or names, or ``RULE/TARGET_ID`` for targets) and sets 
 
     overrides:
       api_destinations: {"Webhook*": {rate_limit: 200}}
-      targets: {"OrderRule/*": {retry_attempts: 20, max_event_age: 6h, dlq: true}}
+      targets: {"OrderRule/*": {retry_attempts: 20, max_event_age: 6h, dlq: true},
+                "Webhook/Target": {retry_attempts: 185}}  # a Custom Event Bus subscriber
       alarms: {"*Latency*": {threshold: 30000, evaluation_periods: 3}}
       functions: {Worker: {reserved_concurrency: 50}}
       global_endpoints: {"*": {replication: false}}
