@@ -144,14 +144,22 @@ def test_published_json_schema_is_current():
     assert json.loads(published.read_text()) == scenario_json_schema()
 
 
-def test_slo_on_a_target_without_events_holds_vacuously(tmp_path):
+def test_slo_on_a_target_without_events_fails_unless_allowed(tmp_path):
+    """A latency objective on a target that received no events judges nothing: it fails, as
+    expect() fails it (one answer to one question), unless the entry says allow_empty."""
     other = {"source": "acme.payments", "detail-type": "PaymentAccepted"}
     spec = scenario("2m", traffic=[{"bus": "orders", "rate": 1, "events": [{"event": other}]}],
-                    slo=[{"metric": "latency.start.p99", "max": 1}])  # fmt: skip
+                    slo=[{"metric": "latency.start.p99", "max": 1},
+                         {"metric": "latency.start.p99", "max": 1, "allow_empty": True}])  # fmt: skip
     from bridgetwin.simulator import simulate
 
-    (slo,) = simulate(webhook_graph(), load_scenario(spec)).slo
-    assert (slo.value, slo.passed) == (None, True)
+    strict, lenient = simulate(webhook_graph(), load_scenario(spec)).slo
+    assert (strict.value, strict.passed, strict.note) == (
+        None,
+        False,
+        "received no events (allow_empty accepts it)",
+    )
+    assert (lenient.value, lenient.passed) == (None, True)
 
 
 _ENVELOPE = {"source": "a", "detail-type": "b"}

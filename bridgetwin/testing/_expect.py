@@ -3,8 +3,12 @@
 ``expect(run).target("OrderWebhook").start_latency(p99="30s").dlq(0).delivered(min=1)`` checks
 each call at once and raises :class:`SloAssertionError` (an ``AssertionError``) on the first that
 fails; its message is a short table of every check made so far in the chain, expected against
-predicted, with the scenario's seed. Checks are never vacuous by default: a latency check over a
-target that received no events fails, saying so, unless ``target(..., allow_empty=True)``.
+predicted, with the scenario's seed. Each verdict is the one a scenario's ``slo:`` entry gets
+(:mod:`bridgetwin.simulator.results.verdicts`), and checks are never vacuous: a latency check over
+a target that received no events fails unless ``target(..., allow_empty=True)``; a count or
+latency over events that had not finished when the run ended fails, saying how many, unless the
+scenario drains (``drain:``) or ``target(..., allow_unfinished=True)``; a check with no bound or a
+negative count is an error in the test itself.
 """
 
 from __future__ import annotations
@@ -13,7 +17,9 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridgetwin.graph.target_names import names_of
 from bridgetwin.simulator import parse_duration
+from bridgetwin.simulator.results.verdicts import EMPTY, judge
 from bridgetwin.testing._twin import TwinRun
 
 
@@ -22,7 +28,6 @@ class SloAssertionError(AssertionError):
 
 
 SloAssertionError.__module__ = "bridgetwin.testing"  # where users import it from
-EMPTY = "received no events (allow_empty=True accepts it)"
 
 
 @dataclass
@@ -38,6 +43,10 @@ def _seconds(ms: float | None) -> str:
     if ms is None:
         return "no data"
     return f"{ms / 1e3:,.3g} s" if ms < 100_000 else f"{ms / 1e3:,.0f} s"
+
+
+def _shown(value: str, note: str) -> str:
+    return f"{value} ({note})" if note else value
 
 
 def _table(run: TwinRun, rows: list[_Row]) -> str:
@@ -67,6 +76,7 @@ class TargetExpectation:
     name: str
     allow_empty: bool
     targets: list[tuple[str, Any]]
+    allow_unfinished: bool = False
     rows: list[_Row] = field(default_factory=list)
 
     def _check(self, label: str, expected: str, values: list[tuple[str, Any, bool]]) -> None:
@@ -76,22 +86,25 @@ class TargetExpectation:
         if not all(passed for *_, passed in values):
             raise SloAssertionError(_table(self.run, self.rows))
 
+    def _verdict(self, target: Any, metric: str, high: Any, low: Any = None, value: Any = None):
+        return judge(target, metric, high, low, allow_empty=self.allow_empty,
+                     allow_unfinished=self.allow_unfinished, value=value)  # fmt: skip
+
     def _latency(self, kind: str, bounds: dict[str, Any]) -> TargetExpectation:
         __tracebackhide__ = True
-        for statistic, bound in bounds.items():
-            if bound is None:
-                continue
+        given = {k: v for k, v in bounds.items() if v is not None}
+        if not given:
+            raise TypeError(f"{kind}_latency() needs a bound, e.g. p99='30s' (it would check "
+                            "nothing)")  # fmt: skip
+        for statistic, bound in given.items():
             if statistic not in ("p50", "p90", "p99", "mean", "max"):
                 raise TypeError(f"{kind}_latency({statistic}=...): use p50, p90, p99, mean, max")
             limit = parse_duration(bound)
             values = []
             for display, target in self.targets:
-                value = target.latency_ms[kind][statistic]
-                if not target.counts["ingested"] and not self.allow_empty:
-                    values.append((display, EMPTY, False))
-                    continue
-                ok = self.allow_empty if value is None else value <= limit * 1e3
-                values.append((display, _seconds(value), ok))
+                verdict = self._verdict(target, f"latency.{kind}.{statistic}", limit)
+                shown = _seconds(None if verdict.value is None else verdict.value * 1e3)
+                values.append((display, _shown(shown, verdict.note), verdict.passed))
             self._check(f"{kind} latency {statistic}", f"<= {limit:g} s", values)
         return self
 
@@ -110,8 +123,13 @@ class TargetExpectation:
         __tracebackhide__ = True
         return self._latency("end_to_end_success", bounds)
 
-    def _count(self, label: str, value_of, low: float | None, high: float | None):
+    def _count(self, label: str, metric: str, low: float | None, high: float | None, of=None):
         __tracebackhide__ = True
+        if low is None and high is None:
+            raise TypeError(f"{label}: give min= or max= (it would check nothing)")
+        for bound in (low, high):
+            if bound is not None and (not math.isfinite(bound) or bound < 0):
+                raise ValueError(f"{label}: a count bound must be a number >= 0, got {bound!r}")
         expected = " and ".join(
             part
             for part in (
@@ -122,39 +140,36 @@ class TargetExpectation:
         )
         values = []
         for display, target in self.targets:
-            value = value_of(target)
-            ok = (low is None or value >= low) and (high is None or value <= high)
-            values.append((display, f"{value:,}", ok))
+            value = float(of(target)) if of else None
+            verdict = self._verdict(target, metric, high, low, value)
+            shown = f"{verdict.value:,.0f}" if verdict.value is not None else "no data"
+            values.append((display, _shown(shown, verdict.note), verdict.passed))
         self._check(label, expected, values)
         return self
 
     def dlq(self, max: int = 0) -> TargetExpectation:
         """Events sent to the rule's dead-letter queue."""
         __tracebackhide__ = True
-        return self._count("DLQ messages", lambda t: t.counts["dlq"], None, max)
+        return self._count("DLQ messages", "counts.dlq", None, max)
 
     def lost(self, max: int = 0) -> TargetExpectation:
         """Events that ended anywhere but delivered: to the DLQ or dropped."""
         __tracebackhide__ = True
-        return self._count(
-            "events lost (DLQ + dropped)",
-            lambda t: t.counts["dlq"] + t.counts["dropped"],
-            None,
-            max,
-        )
+        return self._count("events lost (DLQ + dropped)", "counts.dlq", None, max,
+                           lambda t: t.counts["dlq"] + t.counts["dropped"])  # fmt: skip
 
     def delivered(self, min: int | None = None, max: int | None = None) -> TargetExpectation:
         __tracebackhide__ = True
-        return self._count("delivered", lambda t: t.counts["delivered"], min, max)
+        return self._count("delivered", "counts.delivered", min, max)
 
     def retries(self, max: int) -> TargetExpectation:
         __tracebackhide__ = True
-        return self._count("retries", lambda t: t.counts["retries"], None, max)
+        return self._count("retries", "counts.retries", None, max)
 
     def in_flight(self, max: int) -> TargetExpectation:
         """Events still on their way when the run ended."""
         __tracebackhide__ = True
-        return self._count("in flight at the end", lambda t: t.counts["in_flight"], None, max)
+        return self._count("in flight at the end", "counts.in_flight", None, max)
 
 
 @dataclass
@@ -163,15 +178,21 @@ class Expectation:
 
     run: TwinRun
 
-    def target(self, name: str, *, allow_empty: bool = False) -> TargetExpectation:
+    def target(
+        self, name: str, *, allow_empty: bool = False, allow_unfinished: bool = False
+    ) -> TargetExpectation:
         """The targets ``name`` addresses: a construct path or part of one, a logical id,
         ``RULE/TARGET_ID``, or a glob. Fails when it addresses none."""
         __tracebackhide__ = True
         targets = self.run.targets(name)
         if not targets:
             known = ", ".join(self.run.known_names()) or "none"
-            raise SloAssertionError(f"bridgetwin: '{name}' names no rule target; known: {known}")
-        return TargetExpectation(self.run, name, allow_empty, targets)
+            twin = self.run.twin
+            hint = "" if twin.construct_paths else names_of(twin.graph).why_unknown()
+            raise SloAssertionError(
+                f"bridgetwin: '{name}' names no rule target; known: {known}{hint}"
+            )
+        return TargetExpectation(self.run, name, allow_empty, targets, allow_unfinished)
 
 
 def expect(run: TwinRun) -> Expectation:
@@ -180,23 +201,21 @@ def expect(run: TwinRun) -> Expectation:
 
 
 def assert_slo(run: TwinRun, *, allow_empty: bool = False) -> None:
-    """Assert every ``slo:`` entry of the run's scenario. An objective on a target that
-    received no events fails unless ``allow_empty`` (the scenario's own verdict would pass)."""
+    """Assert every ``slo:`` entry of the run's scenario, with the verdicts the scenario itself
+    gives (``simulate --check`` agrees). ``allow_empty`` also accepts objectives that failed only
+    because their target received no events (as ``slo[].allow_empty`` does)."""
     __tracebackhide__ = True
     rows = []
     by_name = {f"{t.rule}/{t.target}": t for t in run.result.targets}
     for verdict in run.result.slo:
         target = by_name.get(verdict.target)
-        empty = target is not None and not target.counts["ingested"]
-        passed = verdict.passed and (allow_empty or not empty)
+        passed = verdict.passed or (allow_empty and verdict.note == EMPTY)
         bounds = [f">= {verdict.min:g}" if verdict.min is not None else "",
                   f"<= {verdict.max:g}" if verdict.max is not None else ""]  # fmt: skip
-        if empty:
-            predicted = EMPTY
-        elif verdict.value is None or not math.isfinite(verdict.value):
+        if verdict.value is None or not math.isfinite(verdict.value):
             predicted = verdict.note or "no data"
         else:
-            predicted = f"{verdict.value:,.6g}"
+            predicted = _shown(f"{verdict.value:,.6g}", verdict.note)
         display = run.twin.display(*verdict.target.rsplit("/", 1)) if target else verdict.target
         rows.append(
             _Row(display, verdict.metric, " and ".join(b for b in bounds if b), predicted, passed)

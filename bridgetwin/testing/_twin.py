@@ -11,7 +11,6 @@ are the names).
 
 from __future__ import annotations
 
-import fnmatch
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgetwin.graph import Graph, load_graph
+from bridgetwin.graph.target_names import TargetNames
 from bridgetwin.simulator import Result, Scenario, load_scenario, simulate
 
 
@@ -72,11 +72,6 @@ def _load(source: Any, parameters: Mapping[str, Any] | None) -> tuple[Graph, dic
     return graph, dict(graph.construct_paths)
 
 
-def _segments_in(name: str, path: str) -> bool:
-    """Whether ``name`` is one or more whole consecutive segments of the construct path."""
-    return f"/{name}/" in f"/{path}/"
-
-
 @dataclass
 class TwinRun:
     """One simulation of a twin: its result, and what names mean in it."""
@@ -116,29 +111,11 @@ class Twin:
 
     def display(self, rule: str, target: str) -> str:
         """How a target is named in messages: its rule's construct path where known."""
-        path = self.construct_paths.get(rule)
-        if path:
-            return f"{path.removesuffix('/Resource')}/{target}"
-        return f"{rule}/{target}"
+        return TargetNames(self.construct_paths).display(rule, target)
 
     def addresses(self, name: str, rule: str, target: str) -> bool:
-        """Whether ``name`` names the target (or its rule)."""
-        if "/" in name:
-            head, _, tail = name.rpartition("/")
-            if tail == target and self._names_rule(head, rule):
-                return True
-        if any(ch in name for ch in "*?["):
-            return fnmatch.fnmatchcase(self.display(rule, target), name) or fnmatch.fnmatchcase(
-                f"{rule}/{target}", name
-            )
-        return self._names_rule(name, rule)
-
-    def _names_rule(self, name: str, rule: str) -> bool:
-        logical_id = rule.rpartition("/")[2]
-        if name in (rule, logical_id):
-            return True
-        path = self.construct_paths.get(rule)
-        return path is not None and _segments_in(name, path.removesuffix("/Resource"))
+        """Whether ``name`` names the target or its rule (:mod:`bridgetwin.graph.target_names`)."""
+        return TargetNames(self.construct_paths).addresses(name, rule, target)
 
 
 def twin(

@@ -46,7 +46,7 @@ from bridgetwin.simulator.scenario import Scenario
 def build_model(graph: Graph, scenario: Scenario, *, latency_by_minute: bool = True) -> Model:
     """Every part of one run of ``scenario`` against ``graph`` (overrides applied)."""
     graph, overrides = apply_overrides(graph, scenario.overrides)
-    horizon = scenario.duration
+    horizon = scenario.horizon  # the duration, and the drain after it
     stores = MetricStores(horizon)
     validate_scenario(graph, scenario)
     wiring = LaneWiring(graph, scenario, latency_by_minute=latency_by_minute)

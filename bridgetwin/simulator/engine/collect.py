@@ -7,7 +7,6 @@ the twin and raises :class:`SimulationError`.
 
 from __future__ import annotations
 
-import fnmatch
 import math
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
@@ -16,8 +15,9 @@ import numpy as np
 
 from bridgetwin.simulator.engine.failover_summary import failover_summary
 from bridgetwin.simulator.engine.producers import ProducerSource
+from bridgetwin.simulator.engine.slo_verdicts import slo_verdicts
 from bridgetwin.simulator.engine.targets import TargetState
-from bridgetwin.simulator.results.records import Result, SimulationError, SloResult, TargetResult
+from bridgetwin.simulator.results.records import Result, SimulationError, TargetResult
 from bridgetwin.simulator.results.statistics import RELATIVE_ACCURACY
 
 if TYPE_CHECKING:
@@ -53,14 +53,6 @@ def _censored(
         "not_started": count,
         "oldest_not_started_age_ms": (horizon - oldest) * 1e3 if count else None,
     }
-
-
-def _slo_value(target: TargetResult, metric: str) -> float | None:
-    kind, *rest = metric.split(".")
-    if kind == "counts":
-        return float(target.counts[rest[0]])
-    value = target.latency_ms[rest[0]][rest[1]]
-    return None if value is None else value / 1e3  # SLO bounds are durations in seconds
 
 
 def build_result(model: Model) -> Result:
@@ -175,7 +167,6 @@ def build_result(model: Model) -> Result:
         )
         for router in model.routers
     )
-    slo = []
     warnings = [asdict(finding) for finding in model.warnings]
     for where, count in sorted(model.hops.beyond_limit.items()):
         if count:
@@ -187,41 +178,8 @@ def build_result(model: Model) -> Result:
                     "hops (a cycle of buses); they count as delivered and were not followed",
                 }
             )
-    for number, objective in enumerate(model.scenario.slo):
-        if not any(fnmatch.fnmatchcase(f"{t.rule}/{t.target}", objective.target) for t in targets):
-            known = ", ".join(f"{t.rule}/{t.target}" for t in targets) or "none"
-            warnings.append(
-                {
-                    "code": "slo-matches-nothing",
-                    "message": f"slo.{number}: target '{objective.target}' matches no "
-                    f"rule/target, so it judges nothing and fails; known: {known}",
-                }
-            )
-            bounds = (objective.max, objective.min)
-            slo.append(
-                SloResult(
-                    objective.target, objective.metric, None, *bounds, False, "matches no target"
-                )
-            )
-        for target in targets:
-            if not fnmatch.fnmatchcase(f"{target.rule}/{target.target}", objective.target):
-                continue
-            value = _slo_value(target, objective.metric)
-            # a target that saw no events has no latency to judge: the objective holds vacuously
-            passed = value is None or (
-                (objective.max is None or value <= objective.max)
-                and (objective.min is None or value >= objective.min)
-            )
-            slo.append(
-                SloResult(
-                    f"{target.rule}/{target.target}",
-                    objective.metric,
-                    value,
-                    objective.max,
-                    objective.min,
-                    passed,
-                )
-            )
+    slo, unmatched = slo_verdicts(model.scenario.slo, targets, model.graph)
+    warnings += unmatched
     return Result(
         seed=model.scenario.seed,
         duration_s=model.horizon,

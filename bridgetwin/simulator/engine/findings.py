@@ -180,6 +180,12 @@ def assumed_defaults(model: Model) -> list[str]:
     """The defaults this run relied on, each with the field that changes it."""
     scenario, out = model.scenario, []
     eventbridge = scenario.eventbridge
+    if scenario.drain:
+        out.append(
+            f"drain: traffic, schedules and queue traffic stop at {scenario.duration:,g} s; the "
+            f"run went on to {scenario.horizon:,g} s so that events could finish (what had not "
+            "by then is still in flight)"
+        )
     if model.states and _defaulted(scenario, "eventbridge", "retry_backoff"):
         b = eventbridge.retry_backoff
         out.append(

@@ -94,7 +94,7 @@ class FunctionQueues:
             (Draws(latency_sampler(settings.duration, rng)), uniform_draws(rng),
              settings.error_rate),
             (throttle.base, throttle.factor, throttle.cap),
-            scenario.duration,
+            scenario.horizon,
             latencies,
         )  # fmt: skip
         if matched is None:

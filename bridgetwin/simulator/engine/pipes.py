@@ -163,7 +163,7 @@ class PipeNetwork:
             self.warnings.append(Finding("pipe-not-simulated", text))
             return
         store = self._stores.owner(pipe.id)
-        source = PipeSource(self._scenario.duration, pipe.batch_size, pipe.batching_window_seconds)
+        source = PipeSource(self._scenario.horizon, pipe.batch_size, pipe.batching_window_seconds)
         feed = Feed(f"pipe:{pipe.id}", source, [], [], kind="pipe")
         queue = self._graph.find(pipe.source or "")
         target = _redriven(pipe.target, queue) if isinstance(queue, Queue) else pipe.target

@@ -260,7 +260,7 @@ class LaneWiring:
             max_retries=policy.maximum_retry_attempts,
             max_age=float(policy.maximum_event_age_seconds),
             has_dlq=target.dead_letter_queue is not None,
-            horizon=self.scenario.duration,
+            horizon=self.scenario.horizon,
             by_minute=self.latency_by_minute,
         )
         if isinstance(owner, Subscriber):  # RetryStrategy ALL; the record names the bus

@@ -104,17 +104,31 @@ SLO_METRICS = (
 
 
 class Slo(StrictModel):
-    """A pass/fail objective on every matching target (``--check`` exits non-zero on failure).
-    A latency objective on a target that received no events holds (there is nothing to judge)."""
+    """A pass/fail objective on every target it names (``--check`` exits non-zero on failure),
+    judged as ``expect()`` judges (:mod:`bridgetwin.simulator.results.verdicts`): a latency
+    objective on a target that received no events fails, and so does an objective over events
+    that had not finished when the run ended, unless allowed."""
 
     target: str = "*"
-    """Glob on ``rule/target``."""
+    """The targets it judges: a construct path or part of one, a logical id, ``RULE/TARGET``
+    (what the failure table prints), or a glob on any of them."""
     metric: Literal[SLO_METRICS]  # type: ignore[valid-type]
     max: Duration | None = None
     """Upper bound: a duration for latency metrics (``60s``, ``500ms``; a bare number is
     seconds, as everywhere in scenarios), a number of events for ``counts.*``."""
     min: Duration | None = None
     """Lower bound, in the same units as ``max``."""
+    allow_empty: bool = False
+    """Let a latency objective on a target that received no events pass."""
+    allow_unfinished: bool = False
+    """Judge the events that finished even when others had not when the run ended (without
+    it, such an objective fails; ``drain:`` lets them finish)."""
+
+    @model_validator(mode="after")
+    def _bounded(self) -> Slo:
+        if self.max is None and self.min is None:
+            raise ValueError("an objective needs max or min (it would check nothing)")
+        return self
 
 
 DEFAULT_START_TIME = datetime(2026, 1, 5, tzinfo=UTC)
@@ -124,6 +138,12 @@ class Scenario(StrictModel):
     """Everything the twin needs beyond the template."""
 
     duration: Duration = Field(gt=0)
+    """How long producers, schedules and queue traffic run."""
+    drain: Duration | None = Field(None, gt=0)
+    """Keep simulating after ``duration``, with no new traffic, for at most this long, so that
+    every event can be delivered, dead-lettered or dropped: counts and latencies are then final.
+    Default: - none: the run ends at ``duration``, and objectives over events still on their way
+    then fail (``slo[].allow_unfinished`` accepts them)."""
     seed: int = Field(0, ge=0)
     start_time: AwareDatetime = DEFAULT_START_TIME
     """The wall-clock time the run begins (ISO 8601 with a UTC offset, e.g.
@@ -151,6 +171,11 @@ class Scenario(StrictModel):
     """The most events the traffic may put in one run: a guard against a duration or rate typo
     that would run for days (memory does not grow with the run; time does). At about a million
     simulated events per second, the default is about half an hour."""
+
+    @property
+    def horizon(self) -> float:
+        """Seconds simulated: ``duration``, plus ``drain`` when the run drains."""
+        return self.duration + (self.drain or 0.0)
 
     @model_validator(mode="after")
     def _within_budget(self) -> Scenario:
