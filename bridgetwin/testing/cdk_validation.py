@@ -63,6 +63,7 @@ class TwinValidation:
     ) -> cdk.PolicyValidationPluginReportBeta1:
         from bridgetwin.graph import load_graph
         from bridgetwin.simulator import load_scenario, simulate
+        from bridgetwin.simulator.results.verdicts import EMPTY
 
         paths = [Path(p) for p in context.template_paths]
         outdir = paths[0].parent if paths else None
@@ -72,19 +73,17 @@ class TwinValidation:
             graph = load_graph({"stacks": [{"template": str(p)} for p in paths]})
         result = simulate(graph, load_scenario(self._scenario))
         violations = []
-        by_name = {f"{t.rule}/{t.target}": t for t in result.targets}
-        for verdict in result.slo:
-            target = by_name.get(verdict.target)
-            empty = target is not None and not target.counts["ingested"]
-            if verdict.passed and (self._allow_empty or not empty):
+        for verdict in result.slo:  # the verdicts --check and expect() give (results.verdicts)
+            if verdict.passed or (self._allow_empty and verdict.note == EMPTY):
                 continue
             unit = " s" if verdict.metric.startswith("latency.") else ""
-            if empty:
+            if verdict.note == EMPTY:
                 predicted = "no events reached the target"
             elif verdict.value is None:
                 predicted = verdict.note or "the twin has no value for it"
             else:
                 predicted = f"the twin predicts {verdict.value:,.6g}{unit}"
+                predicted += f" ({verdict.note})" if verdict.note else ""
             bound = " and ".join(
                 b
                 for b in (
