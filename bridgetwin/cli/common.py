@@ -134,16 +134,43 @@ PlotsOption = Annotated[
 ]
 
 
-def write_pictures(report: str | None, plots: str | None, title: str, figures, summary) -> None:
-    """The HTML report and/or PNG plots of a command's figures (a callable: drawn per use)."""
-    from bridgetwin.planning.html_report import write_pngs, write_report
+def check_outputs(**paths: str | None) -> None:
+    """Before any work: every output a command was given can be written (``report``: a file,
+    ``plots`` and ``out``: directories), or exit 2 naming it."""
+    from bridgetwin.cli.output import OutputError, prepare_directory, prepare_file
 
-    if report:
-        write_report(report, title, figures(), summary)
-        typer.echo(f"report: {report}", err=True)
-    if plots:
-        written = write_pngs(plots, figures())
-        typer.echo(f"plots: {len(written)} PNG files in {plots}", err=True)
+    try:
+        for name, path in paths.items():
+            if path is None:
+                continue
+            option = f"--{name}"
+            if not path.strip():
+                raise OutputError(f"{option}: an empty path names no directory or file")
+            if name == "report":
+                prepare_file(path, option)
+            else:
+                prepare_directory(path)
+    except OutputError as exc:
+        raise fail(f"error: {exc}") from None
+
+
+def write_pictures(report: str | None, plots: str | None, title: str, figures, summary) -> None:
+    """The HTML report (written whole or not at all) and/or PNG plots of a command's figures
+    (a callable: drawn per use); ``check_outputs`` vetted both paths before the work."""
+    from bridgetwin.cli.output import OutputError, write_atomically
+    from bridgetwin.planning.html_report import report_html, write_pngs
+
+    try:
+        if report:
+            write_atomically(report, report_html(title, figures(), summary))
+            typer.echo(f"report: {report}", err=True)
+        if plots:
+            written = write_pngs(plots, figures())
+            typer.echo(f"plots: {len(written)} PNG files in {plots}", err=True)
+    except OutputError as exc:
+        raise fail(f"error: {exc}") from None
+    except OSError as exc:
+        raise fail(f"error: {plots}: not written ({exc.strerror or exc})") from None
 
 
 FILE_WIDTH = 160

@@ -1,9 +1,10 @@
 """Writing result files so that a failure loses nothing and harms nothing.
 
-``prepare_directory`` runs before a long simulation: it creates the output directory and checks
-that a file can be written there, so a typo or a read-only disk is reported in a second, not after
-the run. ``write_atomically`` writes to a temporary file in the same directory and renames it over
-the destination, so a reader never sees half a file and an existing symlink at the destination is
+``prepare_directory`` and ``prepare_file`` run before a long simulation, sweep or plan: they
+create the output directory and check that a file can be written there, so a typo, a directory
+where a file is meant or a read-only disk is reported in a second, not after the run.
+``write_atomically`` writes to a temporary file in the same directory and renames it over the
+destination, so a reader never sees half a file and an existing symlink at the destination is
 replaced, never followed. A symlinked output directory is refused: we write only where we were
 told, not where a link someone else made points. Every ``OSError`` (no space, no permission)
 becomes one ``OutputError`` line naming the path.
@@ -36,6 +37,20 @@ def prepare_directory(directory: str | Path) -> Path:
     except OSError as exc:
         raise OutputError(f"{path}: cannot write there ({_reason(exc)})") from None
     return path
+
+
+def prepare_file(path: str | Path, option: str) -> Path:
+    """Check, before any work, that ``path`` can take a file: not empty, not a directory, not a
+    symbolic link (it would be replaced, never followed), its directory created and writable."""
+    if not str(path).strip():
+        raise OutputError(f"{option}: an empty path names no file")
+    target = Path(path)
+    if target.is_symlink():
+        raise OutputError(f"{target}: is a symbolic link; give the file it points to instead")
+    if target.is_dir():
+        raise OutputError(f"{target}: is a directory; {option} takes a file name")
+    prepare_directory(target.parent if str(target.parent) else ".")
+    return target
 
 
 def write_atomically(path: str | Path, text: str) -> None:

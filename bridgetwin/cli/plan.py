@@ -24,6 +24,7 @@ from bridgetwin.cli.common import (
     SourceArgument,
     StackOption,
     SynthTimeoutOption,
+    check_outputs,
     console,
     fail,
     label,
@@ -128,6 +129,7 @@ def sweep_command(
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise fail(f"--metric: {', '.join(unknown)} unknown; known: {', '.join(METRICS)}")
+    check_outputs(report=report, plots=plots)
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
     spec = _scenario_dict(scenario)
     try:
@@ -256,6 +258,7 @@ def plan_command(
     low_text, colon, high_text = bounds.partition(":")
     if not sep or not colon:
         raise fail(f"--vary '{vary}': use PATH=LOW:HIGH")
+    check_outputs(report=report, plots=plots)
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
     try:
         low, high = float(parse_duration(low_text)), float(parse_duration(high_text))

@@ -4,6 +4,7 @@ schema of the scenario files it reads."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -18,6 +19,7 @@ from bridgetwin.cli.common import (
     SourceArgument,
     StackOption,
     SynthTimeoutOption,
+    check_outputs,
     console,
     fail,
     label,
@@ -46,15 +48,13 @@ def simulate_command(
     """Simulate a deployment under a scenario: throttling, retries, DLQ volume, latency, alarms."""
     from rich.console import Console
 
-    from bridgetwin.cli.output import OutputError, prepare_directory, write_atomically
+    from bridgetwin.cli.output import OutputError, write_atomically
     from bridgetwin.simulator import ScenarioError, SimulationError, load_scenario, simulate
     from bridgetwin.simulator.results.text_report import render
 
+    check_outputs(out=out, report=report, plots=plots)
+    directory = Path(out) if out is not None else None
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
-    try:
-        directory = prepare_directory(out) if out else None
-    except OutputError as exc:
-        raise fail(f"error: {exc}") from None
     try:
         loaded = load_scenario(scenario)
         err = Console(stderr=True)

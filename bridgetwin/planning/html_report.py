@@ -193,6 +193,11 @@ def sweep_figures(rows: list[dict[str, Any]], path: str, goal: Any = None):
 
 def write_report(path: str | Path, title: str, figures, summary: list[str]) -> None:
     """One HTML file: the title, a few lines of summary, and every figure inline."""
+    Path(path).write_text(report_html(title, figures, summary), encoding="utf-8")
+
+
+def report_html(title: str, figures, summary: list[str]) -> str:
+    """The report's HTML document: the title, the summary, and every figure inline (SVG)."""
     plt = _figures_backend()
     parts = []
     for caption, figure in figures:
@@ -206,7 +211,7 @@ def write_report(path: str | Path, title: str, figures, summary: list[str]) -> N
 figure{{margin:1.5em 0}}figcaption{{font-size:.9em;color:#555}}svg{{max-width:100%;height:auto}}
 </style></head><body><h1>{html.escape(title)}</h1><ul>{lines}</ul>{"".join(parts)}</body></html>
 """
-    Path(path).write_text(document, encoding="utf-8")
+    return document
 
 
 def write_pngs(directory: str | Path, figures) -> list[Path]:
