@@ -55,10 +55,12 @@ def _unit(metric: str) -> str:
 def _scenario_dict(path: str) -> dict[str, Any]:
     import yaml
 
+    from bridgetwin.graph.yaml_reading import load_yaml
+
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise fail(f"scenario: {path}: {exc}") from None
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise fail(f"scenario: {path}: {exc}".replace("\n", " ")) from None
     if not isinstance(data, dict):
         raise fail(f"scenario: {path}: must be a mapping")
     return data

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bridgetwin.graph._errors import TemplateError
+from bridgetwin.graph.identity import account_problem, region_problem
 
 _FIELDS = ("template", "region", "account", "name", "parameters")
 
@@ -43,6 +44,9 @@ def _text(entry: Mapping[str, Any], key: str, where: str) -> str | None:
         return None
     if not isinstance(value, str | int) or isinstance(value, bool) or not str(value):
         raise TemplateError(f"{where}.{key}: must be a non-empty string, got {value!r}")
+    problem = {"region": region_problem, "account": account_problem}.get(key)
+    if problem is not None and (reason := problem(str(value))):
+        raise TemplateError(f"{where}.{key}: {reason}")
     return str(value)
 
 

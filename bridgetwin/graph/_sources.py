@@ -60,7 +60,8 @@ def read_sources(
     if not path.is_file():
         raise TemplateError(f"{path}: no such file or directory")
     document = _read_template_file(path)
-    if is_deployment(document):
+    if is_deployment(document) and path.suffix != ".json":
+        document = _manifest(path)  # plain YAML, read without its 1.1 surprises
         return read_deployment(document, path.parent, lambda p: read_sources(p, synth))
     return [StackSource(path.stem, _checked(document, path.name), None, None, path=str(path))]
 
@@ -155,6 +156,19 @@ def _json(path: Path, name: str, stack: str | None = None) -> Any:
         raise TemplateError(f"{name}: malformed JSON: {exc.msg} at {where}", stack=stack) from None
     except RecursionError:
         raise TemplateError(f"{name}: nests more than {MAX_DEPTH} levels", stack=stack) from None
+
+
+def _manifest(path: Path) -> Any:
+    """A deployment manifest: plain YAML (no CloudFormation tags), read strictly
+    (:mod:`.yaml_reading`: a key written twice is an error, ``011122223333`` stays text)."""
+    from yaml import YAMLError
+
+    from bridgetwin.graph.yaml_reading import load_yaml
+
+    try:
+        return load_yaml(_text(path, path.name))
+    except YAMLError as exc:
+        raise TemplateError(f"{path.name}: {exc}".replace("\n", " ")) from None
 
 
 def _read_template_file(path: Path) -> Any:

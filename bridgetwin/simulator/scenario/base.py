@@ -21,6 +21,8 @@ from pydantic import (
     model_validator,
 )
 
+from bridgetwin.graph.identity import region_problem
+
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
@@ -37,6 +39,17 @@ def parse_duration(value: Any) -> float:
             f"'{value}' is not a duration; use a number with ms, s, m, h or d (e.g. 90s, 5m)"
         )
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def _region(value: str) -> str:
+    problem = region_problem(value)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+RegionName = Annotated[str, AfterValidator(_region)]
+"""An AWS Region name, as the partitions' patterns allow (:mod:`bridgetwin.graph.identity`)."""
 
 
 def _not_negative(value: float) -> float:

@@ -39,8 +39,10 @@ def load_scenario(source: str | Path | Mapping[str, Any]) -> Scenario:
             raise ScenarioError(f"{path}: not UTF-8 text (byte {exc.start})") from None
         import yaml
 
+        from bridgetwin.graph.yaml_reading import load_yaml
+
         try:
-            data = json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+            data = json.loads(text) if path.suffix == ".json" else load_yaml(text)
         except (json.JSONDecodeError, yaml.YAMLError) as exc:
             raise ScenarioError(f"{path}: malformed: {exc}".replace("\n", " ")) from None
         except RecursionError:

@@ -17,7 +17,13 @@ from bridgetwin.service_defaults import (
     RETRY_BACKOFF_CAP_S,
     RETRY_BACKOFF_FACTOR,
 )
-from bridgetwin.simulator.scenario.base import Duration, Latency, StrictModel, latency_default
+from bridgetwin.simulator.scenario.base import (
+    Duration,
+    Latency,
+    RegionName,
+    StrictModel,
+    latency_default,
+)
 from bridgetwin.simulator.scenario.overrides import Overrides
 from bridgetwin.simulator.scenario.services import (
     ApiDestinationSettings,
@@ -163,7 +169,7 @@ class Scenario(StrictModel):
     overrides: Overrides = Field(default_factory=Overrides)
     """What-if changes to the deployment (:mod:`.overrides`), applied before the run."""
     slo: tuple[Slo, ...] = ()
-    regions: dict[str, RegionSettings] = Field(default_factory=dict)
+    regions: dict[RegionName, RegionSettings] = Field(default_factory=dict)
     dns: Dns = Field(default_factory=Dns)
     health_check: HealthCheckSettings = Field(default_factory=HealthCheckSettings)
     replication: Replication = Field(default_factory=Replication)

@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from bridgetwin.producer.config import PublisherConfig
-from bridgetwin.simulator.scenario.base import Duration, StrictModel
+from bridgetwin.simulator.scenario.base import Duration, RegionName, StrictModel
 
 
 class EventTemplate(StrictModel):
@@ -88,7 +88,7 @@ class Traffic(Arrivals):
 
     bus: str
     """Bus name or logical id."""
-    region: str | None = None
+    region: RegionName | None = None
     """The bus's Region, needed when its name exists in several Regions. Default: - the only
     bus of that name."""
     batch: int = Field(1, ge=1, le=10)
@@ -145,6 +145,6 @@ class QueueTraffic(Arrivals):
 
     queue: str
     """Queue logical id or name."""
-    region: str | None = None
+    region: RegionName | None = None
     """The queue's Region, needed when its name exists in several Regions."""
     messages: tuple[QueueMessage, ...] = Field(min_length=1)
