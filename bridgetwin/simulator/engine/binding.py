@@ -129,7 +129,14 @@ def validate_scenario(graph: Graph, scenario: Scenario) -> None:
     _check_globs(scenario.targets, "targets", [n for n in others if n])
     functions = [n for f in graph.functions for n in (f.id, f.name)]
     _check_globs(scenario.functions, "functions", functions + others)
-    for number in range(len(scenario.traffic)):
-        traffic_bus(graph, scenario, number)
+    custom = {bus.id for bus in graph.custom_buses}
+    for number, traffic in enumerate(scenario.traffic):
+        bus_id = traffic_bus(graph, scenario, number)
+        grouped = "event_group" if traffic.event_group is not None else "event_groups"
+        if (traffic.event_group or traffic.event_groups) and bus_id not in custom:
+            raise ScenarioError(
+                f"traffic.{number}.{grouped}: event groups exist on the Custom Event Bus only; "
+                f"{bus_id} is a Classic bus"
+            )
     for number in range(len(scenario.queue_traffic)):
         traffic_queue(graph, scenario, number)

@@ -62,7 +62,7 @@ def build_model(graph: Graph, scenario: Scenario, *, latency_by_minute: bool = T
     matcher = RuleMatcher(graph)
     readers = QueueReaders()
     hops = HopNetwork(graph, routes.by_rule, wiring.hop_route, matcher.owners_matching,
-                      scenario.eventbridge, horizon, readers)  # fmt: skip
+                      scenario.eventbridge, horizon, readers, wiring.group_route)  # fmt: skip
     alarms = tuple(alarm_model(graph, stores, routes, a) for a in graph.alarms)
     pipes = PipeNetwork(graph, scenario, stores, hops, readers, wiring)
     scheduled = ScheduledFeeds(graph, scenario, stores, matcher, hops, wiring)

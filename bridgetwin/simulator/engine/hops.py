@@ -32,6 +32,7 @@ import numpy as np
 from bridgetwin.graph import Graph, Rule, Target, TargetKind
 from bridgetwin.simulator.calls import Batch
 from bridgetwin.simulator.engine.ingestion import Feed, Route
+from bridgetwin.simulator.engine.matching import GROUP_KEY, without_group
 
 Sink = Callable[[np.ndarray, np.ndarray], None]
 """Where a lane key's successful deliveries go: (end times, origins)."""
@@ -136,6 +137,7 @@ class HopNetwork:
         settings: Any,
         horizon: float,
         readers: QueueReaders,
+        group_route: Callable[[Route], Route] | None = None,
     ) -> None:
         self._graph = graph
         self._base = base_routes
@@ -149,6 +151,9 @@ class HopNetwork:
         self.beyond_limit: dict[str, int] = {}
         """Per rule/target, events not followed because they reached ``max_hops``."""
         self._readers = readers
+        self._group_route = group_route
+        self._groups: dict[tuple[str, str], Route] = {}
+        """(FIFO subscriber, event group) -> its key in the subscriber's lane."""
 
     def destination(self, target: Target) -> str | None:
         """The graph id of a bus target's bus, when the bus is in the loaded templates."""
@@ -169,9 +174,21 @@ class HopNetwork:
             routes = self._routes[key] = self._new_routes(rule, event, hops)
         return routes
 
+    def _in_group(self, owner: Any, base: Route, event: dict[str, Any]) -> Route:
+        """A FIFO subscriber's route for the event's group: a key of its own in the lane, so
+        that the group's events go one at a time (:class:`.lane.Lane`'s ``fifo`` keys)."""
+        group = event.get(GROUP_KEY)
+        if group is None or getattr(owner, "ordering", None) != "FIFO" or not self._group_route:
+            return base
+        route = self._groups.get((owner.id, group))
+        if route is None:
+            route = self._groups[(owner.id, group)] = self._group_route(base)
+        return route
+
     def _new_routes(self, rule: Rule, event: dict[str, Any], hops: int) -> list[Route]:
         routes = []
         for target, base in zip(rule.targets, self._base[rule.id], strict=True):
+            base = self._in_group(rule, base, event)  # noqa: PLW2901 - the group's own route
             bus_id = self.destination(target)
             if bus_id is None:
                 sink = self._readers.sink(target, event)
@@ -181,7 +198,9 @@ class HopNetwork:
                 self.beyond_limit.setdefault(f"{rule.id}/{target.target_id}", 0)
                 routes.append(self._hop_route(base, self._counter(rule, target)))
                 continue
-            routes.append(self._hop_route(base, self.arrival(bus_id, event, hops + 1, rule.region)))
+            forwarded = without_group(event)  # a new event on the next bus, in no group
+            routes.append(self._hop_route(base, self.arrival(bus_id, forwarded, hops + 1,
+                                                             rule.region)))  # fmt: skip
         return routes
 
     def arrival(self, bus_id: str, event: dict[str, Any], hops: int, region: str) -> Sink:

@@ -8,11 +8,17 @@ gate says when it may start, the behaviour says how the attempt ends, and the re
 (:mod:`..aws.policy`) says what happens next. Most requests start in blocks (:mod:`.blocks`); what a
 block cannot take (an outage or OAuth in play, a concurrency gate, a few stragglers) starts here
 one at a time, with the same semantics.
+
+A FIFO subscriber's event group has a key of its own (``fifo``): its requests go one at a time,
+in order. A group's next event waits, held, until the one before has finished, delivered or given
+up (its whole retry window: head-of-line blocking); other groups go on. Lanes with such keys
+start everything one at a time.
 """
 
 from __future__ import annotations
 
 import heapq
+from collections import deque
 from collections.abc import Callable
 
 import numpy as np
@@ -68,6 +74,11 @@ class Lane(BlockPath):
         self.trace: list[tuple[float, float, float]] | None = None
         """Set to a list to record (ready, start, ingestion time) of every request that takes
         the gate."""
+        self.fifo: set[int] = set()
+        """Target keys whose requests go one at a time (a FIFO subscriber's event groups)."""
+        self._busy: set[int] = set()
+        self._held: dict[int, deque[tuple[float, float, float]]] = {}
+        """Per FIFO key: (ready, ingestion, origin) of the events waiting behind its head."""
 
     def add(
         self,
@@ -85,6 +96,12 @@ class Lane(BlockPath):
     def not_started_by_key(self) -> dict[int, tuple[int, float]]:
         """First attempts not yet started, per target key: (count, oldest ingestion time)."""
         ingest, keys = self._pending.remaining()
+        if self.fifo:  # held behind their group's head, or released and not started yet
+            waiting = [(i, k) for k, held in self._held.items() for _, i, _ in held]
+            waiting += [(r[2], r[3]) for r in self._retries if r[4] == 0]
+            if waiting:
+                ingest = np.concatenate([ingest, [i for i, _ in waiting]])
+                keys = np.concatenate([keys, np.asarray([k for _, k in waiting], dtype=keys.dtype)])
         out: dict[int, tuple[int, float]] = {}
         for key in np.unique(keys).tolist():
             mine = ingest[keys == key]
@@ -98,11 +115,13 @@ class Lane(BlockPath):
             counts[entry[3]] = counts.get(entry[3], 0) + 1
         for key in self._pending.remaining_keys().tolist():
             counts[key] = counts.get(key, 0) + 1
+        for key, held in self._held.items():
+            counts[key] = counts.get(key, 0) + len(held)
         return counts
 
     def run_until(self, t_end: float) -> None:
         """Start every request ready before ``t_end``, in ready order."""
-        batching = True
+        batching = not self.fifo
         while True:
             if batching and self._block(t_end):
                 continue
@@ -128,12 +147,28 @@ class Lane(BlockPath):
         elif head is not None and head < t_end:
             ready, ingest, key, origin = pending.pop()
             attempt = 0
+            if key in self.fifo:  # a new event of a FIFO group: first in line, or held
+                if key in self._busy:
+                    self._held.setdefault(key, deque()).append((ready, ingest, origin))
+                    return True
+                self._busy.add(key)
         else:
             return False
         retry = self._start(ready, ingest, key, attempt, self.gate.grant_time(ready), origin)
         if retry is not None:
             heapq.heappush(self._retries, retry)
+        elif key in self.fifo:
+            self._next_in_group(key, self.targets[key].finished_at)
         return True
+
+    def _next_in_group(self, key: int, at: float) -> None:
+        """The group's head finished at ``at``: its next event becomes ready then."""
+        held = self._held.get(key)
+        if not held:
+            self._busy.discard(key)
+            return
+        ready, ingest, origin = held.popleft()
+        heapq.heappush(self._retries, self._policy.retry(max(ready, at), ingest, key, 0, origin))
 
     def _start(
         self, ready: float, ingest: float, key: int, attempt: int, start: float, origin: float

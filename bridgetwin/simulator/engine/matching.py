@@ -5,7 +5,8 @@ Classic rules are found through one pattern index per bus, built once. A subscri
 each examine one scope of the event (facts §1.3): ``DATA`` is the EventBridge envelope for
 ``PutEvents`` traffic (the only kind the twin publishes yet), ``METADATA`` is absent for it (the
 keys come with ``PutRawEvents`` only), and ``SYSTEM_METADATA`` holds what EventBridge assigns:
-``aws:DeliveryType`` (``LIVE``) and ``aws:ContentType`` (``application/eventbridge+json``).
+``aws:DeliveryType`` (``LIVE``), ``aws:ContentType`` (``application/eventbridge+json``) and, for
+grouped traffic, ``aws:EventGroupId``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,25 @@ from bridgetwin.patterns import PatternIndex
 Owner = Rule | Subscriber
 
 
+GROUP_KEY = "aws:EventGroupId"
+"""Where an event the twin routes carries its event group (Custom Event Bus traffic with
+``event_group``/``event_groups``): a system-metadata field, never part of the event's data."""
+
+
 def event_scopes(event: dict[str, Any]) -> dict[FilterScope, Any]:
     """A ``PutEvents`` event as a subscriber's filters see it, by scope."""
     system = {"aws:DeliveryType": "LIVE", "aws:ContentType": "application/eventbridge+json"}
-    return {FilterScope.DATA: event, FilterScope.METADATA: {}, FilterScope.SYSTEM_METADATA: system}
+    if GROUP_KEY in event:
+        system[GROUP_KEY] = event[GROUP_KEY]
+    data = without_group(event)
+    return {FilterScope.DATA: data, FilterScope.METADATA: {}, FilterScope.SYSTEM_METADATA: system}
+
+
+def without_group(event: dict[str, Any]) -> dict[str, Any]:
+    """The event without its event group (what another bus receives when it is forwarded)."""
+    if GROUP_KEY not in event:
+        return event
+    return {k: v for k, v in event.items() if k != GROUP_KEY}
 
 
 class RuleMatcher:

@@ -23,7 +23,7 @@ from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.engine.binding import endpoint_of, traffic_bus
 from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed, RegionIngestion
-from bridgetwin.simulator.engine.matching import RuleMatcher
+from bridgetwin.simulator.engine.matching import GROUP_KEY, RuleMatcher
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.engine.replays import Replays
 from bridgetwin.simulator.engine.stores import MetricStores
@@ -50,6 +50,24 @@ deliveries (facts §2.9, UNCONFIRMED): none binds in the twin."""
 def ingestion_key(bus: Any) -> str:
     """Which ingestion takes a bus's events: its Region's, or its Region's Custom Event Bus."""
     return bus.region + (CUSTOM_BUS_SUFFIX if isinstance(bus, CustomEventBus) else "")
+
+
+def grouped(traffic: Traffic) -> Traffic:
+    """Traffic whose events carry their event group (``event_group``: all in one; with
+    ``event_groups: N`` each template N times, one per group, each with 1/N of its weight, so
+    that every call draws its group evenly at random)."""
+    if traffic.event_group is not None:
+        groups = [traffic.event_group]
+    elif traffic.event_groups is not None:
+        groups = [f"group-{g}" for g in range(traffic.event_groups)]
+    else:
+        return traffic
+    events = tuple(
+        e.model_copy(update={"weight": e.weight / len(groups), "event": {**e.event, GROUP_KEY: g}})
+        for e in traffic.events
+        for g in groups
+    )
+    return traffic.model_copy(update={"events": events})
 
 
 def _window_rng(seed: int, number: int) -> Callable[[int], np.random.Generator]:
@@ -122,6 +140,7 @@ class RegionsBuilder:
 
     def _traffic(self, number: int, traffic: Traffic) -> None:
         scenario, graph = self._scenario, self._graph
+        traffic = grouped(traffic)
         bus_id = traffic_bus(graph, scenario, number)
         stream = CallStream(traffic, scenario.duration, _window_rng(scenario.seed, number))
         source = ProducerSource(traffic, stream, traffic.batch, self._request_limit(traffic))

@@ -5,8 +5,9 @@ the new bus passes for more than it is.
 The twin delivers a running subscriber's events like a Classic rule's: the subscriber's filters
 (every scope), its target's lane (shared with the rules, pipes and schedules that target the same
 resource), its retry limits with every failure retried (``RetryStrategy: ALL``), its on-failure
-queue, or ``EventsDropped`` without one. Not yet: FIFO ordering per event group and head-of-line
-blocking, batching of several events into one invocation, a stopped subscriber's backlog and
+queue, or ``EventsDropped`` without one; a FIFO subscriber delivers each event group's events one
+at a time, in publish order, a failing event holding its group for its whole retry window. Not
+yet: batching of several events into one invocation, a stopped subscriber's backlog and
 its resumption, starting points in the retained past, transformers, and the bus's retention.
 Each subscriber that relies on one of these gets a warning naming it.
 """
@@ -34,10 +35,6 @@ def _warnings_of(subscriber: Subscriber, known_buses: set[str]) -> list[Finding]
     if not subscriber.enabled:
         warn("subscriber-stopped", "STOPPED for the whole run: the events it matches wait on "
              "the bus (up to its retention) and are not counted in this prediction")  # fmt: skip
-    if subscriber.ordering == "FIFO":
-        warn("fifo-not-simulated", "FIFO: ordering per event group and head-of-line blocking "
-             "(a failing event holds its group's later events for its whole retry window) are "
-             "not simulated yet; its events are delivered as if it were UNORDERED")  # fmt: skip
     if subscriber.batch_size > 1:
         window = f", window {subscriber.batch_window_seconds} s" * bool(
             subscriber.batch_window_seconds
@@ -79,6 +76,13 @@ def subscriber_assumptions(model: Model) -> list[str]:
         "subscribers deliver with no limit of their own on concurrency (AWS publishes none, "
         "UNCONFIRMED): only their target's rate limit, quota and capacity bind",
     ]
+    fifo = sorted(s.id for s in subscribers if s.ordering == "FIFO")
+    if fifo:
+        out.append(
+            f"{', '.join(fifo)}: FIFO: one request in flight per event group (AWS documents "
+            "none, UNCONFIRMED), a group's next event starting when the one before is delivered "
+            "or given up; events published without a group are delivered as if UNORDERED"
+        )
     unstated = sorted(s.id for s in subscribers if not s.ordering_explicit)
     if unstated:
         out.append(f"{', '.join(unstated)}: no Type, taken as UNORDERED (AWS states no default)")

@@ -73,6 +73,9 @@ class TargetState:
     retry_delay: float | None = None
     """A fixed wait before each retry instead of the backoff (an SQS source's visibility
     timeout, for a pipe)."""
+    finished_at: float = 0.0
+    """When its last request to finish did (delivered, or given up): a FIFO group's next
+    event may start then."""
     retry_all: bool = False
     """Every failure is retried, client errors too (a subscriber's ``RetryStrategy: ALL``)."""
     owner_arns: tuple[tuple[str, str], ...] = ()
@@ -110,6 +113,7 @@ class TargetState:
 
     def finish(self, at: float) -> bool:
         """Count a final outcome at ``at``; False when it happens after the horizon."""
+        self.finished_at = at
         if at > self.horizon:
             self.finished_late += 1
             return False

@@ -133,6 +133,17 @@ class LaneWiring:
         return lane, key, store
 
     @staticmethod
+    def group_route(base: Route) -> Route:
+        """A key of its own in ``base``'s lane for one event group of a FIFO subscriber: the
+        lane starts its requests one at a time, each after the one before has finished."""
+        lane, key, store = base
+        lane.targets.append(lane.targets[key])
+        lane.fifo.add(len(lane.targets) - 1)
+        if key in lane.delivery_sinks:
+            lane.delivery_sinks[len(lane.targets) - 1] = lane.delivery_sinks[key]
+        return lane, len(lane.targets) - 1, store
+
+    @staticmethod
     def hop_route(base: Route, sink: Callable[[np.ndarray, np.ndarray], None]) -> Route:
         """A key of its own in ``base``'s lane, for the same target, whose successful
         deliveries go to ``sink`` (a bus-to-bus hop, see :mod:`.hops`)."""

@@ -101,6 +101,11 @@ class Traffic(Arrivals):
     """First SDK retry delay after a throttle; doubles each time."""
     via_endpoint: bool = False
     """Put events through the bus's global endpoint (routed by its health check)."""
+    event_group: str | None = Field(None, min_length=1, max_length=128)
+    """Custom Event Bus: every event's ``EventGroupId`` (FIFO subscribers deliver a group's
+    events one at a time, in publish order)."""
+    event_groups: int | None = Field(None, ge=1, le=10_000)
+    """Custom Event Bus: spread the events evenly at random over this many event groups."""
     retry: SdkRetry = Field(default_factory=SdkRetry)
     """SDK retries of calls that fail (a disrupted Region answers with errors)."""
     spool: bool = False
@@ -115,6 +120,12 @@ class Traffic(Arrivals):
     @property
     def per_call(self) -> int:
         return self.batch
+
+    @model_validator(mode="after")
+    def _one_way_to_group(self) -> Traffic:
+        if self.event_group is not None and self.event_groups is not None:
+            raise ValueError("give event_group (one group) or event_groups (N groups), not both")
+        return self
 
     @model_validator(mode="after")
     def _from_producer(self) -> Traffic:
