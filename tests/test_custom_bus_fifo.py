@@ -118,5 +118,5 @@ def test_event_groups_need_the_custom_event_bus():
 
     classic = {"duration": "1m", "traffic": [{"bus": "orders", "rate": 1, "event_groups": 4,
                                               "events": [{"event": EVENT}]}]}  # fmt: skip
-    with pytest.raises(ScenarioError, match="event groups exist on the Custom Event Bus only"):
+    with pytest.raises(ScenarioError, match="event groups and publish-time deduplication exist"):
         simulate(webhook_graph(), load_scenario(classic))

@@ -251,3 +251,19 @@ def test_a_subscribers_retry_policy_can_be_overridden_for_what_if_runs():
     assert result.target("Webhook").counts["delivered"] == len(ARRIVALS)
     assert result.overrides == ("target Webhook/Target: retries 5 -> 185, maximum event age "
                                 "300 s -> 86400 s, DLQ Dlq -> Dlq",)  # fmt: skip
+
+
+def test_duplicates_inside_the_window_are_stored_once():
+    """duplicates: 0.2 -> the bus accepts every entry, answers DEDUPLICATED for the repeats and
+    stores only the rest: what the subscriber receives is exactly accepted - deduplicated, and
+    the deduplicated share is d within three standard deviations of a binomial draw."""
+    d = 0.2
+    spec = {"duration": "10m", "seed": 8, "traffic": [{"bus": "orders", "rate": 20,
+            "duplicates": d, "events": [{"event": EVENT}]}],
+            "endpoints": [{"match": "*", "latency": 0}]}  # fmt: skip
+    result = simulate(load_graph(webhook()), load_scenario(spec))
+    (feed,) = [f for r in result.regions for f in r["feeds"] if f["name"] == "traffic.0"]
+    published, deduplicated = feed["accepted_entries"], feed["deduplicated"]
+    assert result.target("Webhook").counts["ingested"] == published - deduplicated
+    sigma = (published * d * (1 - d)) ** 0.5
+    assert abs(deduplicated - d * published) < 3 * sigma

@@ -132,11 +132,12 @@ def validate_scenario(graph: Graph, scenario: Scenario) -> None:
     custom = {bus.id for bus in graph.custom_buses}
     for number, traffic in enumerate(scenario.traffic):
         bus_id = traffic_bus(graph, scenario, number)
-        grouped = "event_group" if traffic.event_group is not None else "event_groups"
-        if (traffic.event_group or traffic.event_groups) and bus_id not in custom:
+        given = [name for name in ("event_group", "event_groups", "duplicates")
+                 if getattr(traffic, name)]  # fmt: skip
+        if given and bus_id not in custom:
             raise ScenarioError(
-                f"traffic.{number}.{grouped}: event groups exist on the Custom Event Bus only; "
-                f"{bus_id} is a Classic bus"
+                f"traffic.{number}.{given[0]}: event groups and publish-time deduplication exist "
+                f"on the Custom Event Bus only; {bus_id} is a Classic bus"
             )
     for number in range(len(scenario.queue_traffic)):
         traffic_queue(graph, scenario, number)

@@ -134,6 +134,7 @@ def build_result(model: Model) -> Result:
                     "lost_at_producer": feed.source.lost_entries
                     if isinstance(feed.source, ProducerSource)
                     else 0,
+                    **({"deduplicated": feed.deduplicated} if feed.duplicate else {}),
                 }
                 for feed in region.feeds
             ],

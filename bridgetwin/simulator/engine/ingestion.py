@@ -77,6 +77,10 @@ class Feed:
     """Per event template: the event as the bus receives it (for archives)."""
     archived: list[list[tuple[Any, int]]] = field(default_factory=list)
     """Per event template: the archives that keep it, as (recorder, index in the archive)."""
+    duplicate: list[bool] = field(default_factory=list)
+    """Per event template, on a Custom Event Bus: whether it repeats an entry published less
+    than 300 s before (stored once, answered DEDUPLICATED)."""
+    deduplicated: int = 0
     failed_entries: int = 0
     throttled_calls: int = 0
     error_calls: int = 0
@@ -235,6 +239,9 @@ class RegionIngestion:
                 self.store.record_many("PutEventsFailedEntriesCount", entry_times[failed])
                 feed.accepted_entries += int((~failed).sum())
             for template, routes in enumerate(feed.routes):
+                if feed.duplicate and feed.duplicate[template]:  # accepted, not stored again
+                    feed.deduplicated += int(np.count_nonzero(templates == template))
+                    continue
                 keepers = feed.archived[template] if template < len(feed.archived) else None
                 if not (routes or keepers) or not feed.entry_ok[template]:
                     continue

@@ -24,6 +24,11 @@ GROUP_KEY = "aws:EventGroupId"
 ``event_group``/``event_groups``): a system-metadata field, never part of the event's data."""
 
 
+DUPLICATE_KEY = "bridgetwin:duplicate"
+"""Marks, while the model is built, the event templates a producer repeats within the 300 s
+deduplication window (``duplicates``); taken off before anything routes them."""
+
+
 def event_scopes(event: dict[str, Any]) -> dict[FilterScope, Any]:
     """A ``PutEvents`` event as a subscriber's filters see it, by scope."""
     system = {"aws:DeliveryType": "LIVE", "aws:ContentType": "application/eventbridge+json"}

@@ -23,7 +23,7 @@ from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.engine.binding import endpoint_of, traffic_bus
 from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed, RegionIngestion
-from bridgetwin.simulator.engine.matching import GROUP_KEY, RuleMatcher
+from bridgetwin.simulator.engine.matching import DUPLICATE_KEY, GROUP_KEY, RuleMatcher
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.engine.replays import Replays
 from bridgetwin.simulator.engine.stores import MetricStores
@@ -55,18 +55,29 @@ def ingestion_key(bus: Any) -> str:
 def grouped(traffic: Traffic) -> Traffic:
     """Traffic whose events carry their event group (``event_group``: all in one; with
     ``event_groups: N`` each template N times, one per group, each with 1/N of its weight, so
-    that every call draws its group evenly at random)."""
+    that every call draws its group evenly at random), and, with ``duplicates: d``, a twin of
+    each template marked as a duplicate, drawn with a share d of its weight."""
     if traffic.event_group is not None:
-        groups = [traffic.event_group]
+        groups: list[str | None] = [traffic.event_group]
     elif traffic.event_groups is not None:
         groups = [f"group-{g}" for g in range(traffic.event_groups)]
     else:
+        groups = [None]
+    if groups == [None] and not traffic.duplicates:
         return traffic
+    copies = [(False, 1.0 - traffic.duplicates)] + [(True, traffic.duplicates)] * bool(
+        traffic.duplicates
+    )
     events = tuple(
-        e.model_copy(update={"weight": e.weight / len(groups), "event": {**e.event, GROUP_KEY: g}})
+        e.model_copy(update={
+            "weight": e.weight * share / len(groups),
+            "event": {**e.event, **({GROUP_KEY: g} if g is not None else {}),
+                      **({DUPLICATE_KEY: True} if duplicate else {})},
+        })
         for e in traffic.events
         for g in groups
-    )
+        for duplicate, share in copies
+    )  # fmt: skip
     return traffic.model_copy(update={"events": events})
 
 
@@ -159,17 +170,22 @@ class RegionsBuilder:
     def _feed(self, bus_id: str, traffic: Traffic, name: str, source: Any, **kwargs: Any) -> None:
         bus = self._graph.get(bus_id)
         events = [event_as_delivered(e.event, bus.region, bus.account) for e in traffic.events]
+        duplicate = [bool(e.pop(DUPLICATE_KEY, False)) for e in events]
         routes = [
             [
                 r
                 for rule in self._matcher.owners_matching(bus_id, e)
                 for r in self._hops.routes_for(rule, e, 0)
             ]
-            for e in events
+            if not again
+            else []
+            for e, again in zip(events, duplicate, strict=True)
         ]
         limit = self._scenario.eventbridge.max_entry_bytes
         ok = [_entry_bytes(e) <= limit for e in events]
         made = Feed(name, source, routes, ok, bus=bus_id, events=events, **kwargs)
+        if any(duplicate):
+            made.duplicate = duplicate
         self._feeds.setdefault(ingestion_key(bus), []).append(made)
 
     def _request_limit(self, traffic: Traffic) -> tuple[np.ndarray, int] | None:

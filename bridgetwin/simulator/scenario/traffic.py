@@ -106,6 +106,10 @@ class Traffic(Arrivals):
     events one at a time, in publish order)."""
     event_groups: int | None = Field(None, ge=1, le=10_000)
     """Custom Event Bus: spread the events evenly at random over this many event groups."""
+    duplicates: float = Field(0.0, ge=0.0, lt=1.0)
+    """Custom Event Bus: the fraction of entries that repeat one published less than 300 s
+    before (the same ``DeduplicationId``, or the same content with ``CONTENT_BASED``
+    deduplication): EventBridge answers ``DEDUPLICATED`` and does not store them again."""
     retry: SdkRetry = Field(default_factory=SdkRetry)
     """SDK retries of calls that fail (a disrupted Region answers with errors)."""
     spool: bool = False
