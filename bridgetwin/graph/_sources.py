@@ -60,8 +60,9 @@ def read_sources(
     if not path.is_file():
         raise TemplateError(f"{path}: no such file or directory")
     document = _read_template_file(path)
-    if is_deployment(document) and path.suffix != ".json":
-        document = _manifest(path)  # plain YAML, read without its 1.1 surprises
+    if is_deployment(document):
+        if path.suffix != ".json":
+            document = _manifest(path)  # plain YAML, read without its 1.1 surprises
         return read_deployment(document, path.parent, lambda p: read_sources(p, synth))
     return [StackSource(path.stem, _checked(document, path.name), None, None, path=str(path))]
 

@@ -28,6 +28,10 @@ from bridgetwin.graph.lint.plaintext_secret import (
 )
 from bridgetwin.graph.lint.retry_age_fit import retry_age_fit
 from bridgetwin.graph.lint.shared_rate_limit import cross_stack_rate_limit, shared_rate_limit
+from bridgetwin.graph.lint.subscriber_batch_payload import subscriber_batch_payload
+from bridgetwin.graph.lint.subscriber_fifo_async import subscriber_fifo_async
+from bridgetwin.graph.lint.subscriber_on_failure import subscriber_without_on_failure
+from bridgetwin.graph.lint.subscriber_retry_defaults import subscriber_retry_implicit
 from bridgetwin.patterns import Severity, lint
 
 __all__ = ["PACK", "GraphFinding", "PackEntry", "lint_graph"]
@@ -105,6 +109,22 @@ PACK: tuple[PackEntry, ...] = (
         endpoint_replication, lambda g: g.endpoints, "endpoint-without-replication",
         Severity.WARNING, "AWS recommends replication so that failback is automatic",
     ),
+    PackEntry(
+        subscriber_retry_implicit, lambda g: g.subscribers, "subscriber-retry-implicit",
+        Severity.WARNING, "a five-minute outage of the target then loses events",
+    ),
+    PackEntry(
+        subscriber_without_on_failure, lambda g: g.subscribers, "subscriber-without-on-failure",
+        Severity.WARNING, "only the EventsDropped metric records them",
+    ),
+    PackEntry(
+        subscriber_fifo_async, lambda g: g.subscribers, "subscriber-fifo-async-lambda",
+        Severity.WARNING, "the function may process a group's events out of order",
+    ),
+    PackEntry(
+        subscriber_batch_payload, lambda g: g.subscribers, "subscriber-batch-payload",
+        Severity.WARNING, "a handler written for one event fails on an array",
+    ),
 )  # fmt: skip
 
 
@@ -122,6 +142,13 @@ def lint_graph(graph: Graph) -> list[GraphFinding]:
         if rule.pattern is not None
         for f in lint(rule.pattern)
     ]
+    findings += [
+        GraphFinding(f"pattern/{f.code}", f.severity, subscriber.id,
+                     f"{flt.scope} filter: " + f.message + (f" [{f.path}]" if f.path else ""))
+        for subscriber in graph.subscribers
+        for flt in subscriber.filters
+        for f in lint(flt.pattern)
+    ]  # fmt: skip
     for entry in PACK:
         for node in entry.nodes(graph):
             verdict = entry.rule(node, graph)
