@@ -208,7 +208,8 @@ def test_what_the_twin_does_not_model_yet_is_said():
     assert {("batching-not-simulated", "Batched"), ("subscriber-stopped", "Paused")} <= codes
     assert any(a.startswith("Fifo: FIFO: one request in flight per event group")
                for a in result.assumptions)  # fmt: skip
-    assert {t.rule for t in result.targets} == {"Fifo", "Batched"}  # STOPPED delivers nothing
+    paused = result.target("Paused").counts  # STOPPED: its events wait on the bus
+    assert paused["delivered"] == 0 and paused["in_flight"] == paused["ingested"] > 0
     assert any("no Type, taken as UNORDERED" in a for a in result.assumptions)
     assert any("Custom Event Bus): no publish quota" in a for a in result.assumptions)
 
@@ -267,3 +268,39 @@ def test_duplicates_inside_the_window_are_stored_once():
     assert result.target("Webhook").counts["ingested"] == published - deduplicated
     sigma = (published * d * (1 - d)) ** 0.5
     assert abs(deduplicated - d * published) < 3 * sigma
+
+
+HOUR = 3600.0
+MINUTELY = [30.0 + 60.0 * k for k in range(120)]  # one order a minute for two hours
+
+
+def paused_run(resume: str) -> dict:
+    """Stopped from minute 30 to hour 25 (the bus keeps events one day), then resumed."""
+    spec = {"duration": "26h", "seed": 2, "eventbridge": {"processing_latency": 0},
+            "traffic": [{"bus": "orders", "rate": 1, "arrival": "trace", "trace": MINUTELY,
+                         "events": [{"event": EVENT}]}],
+            "endpoints": [{"match": "*", "latency": 0}],
+            "subscribers": [{"match": "webhook", "pauses": [
+                {"start": "30m", "end": "25h", "resume": resume}]}]}  # fmt: skip
+    return simulate(load_graph(custom_bus_template(retention=1, subscribers={
+        "Webhook": subscriber(PARTNER)})), load_scenario(spec)).target("Webhook")  # fmt: skip
+
+
+def test_a_subscriber_resumed_after_retention_loses_exactly_the_older_events():
+    """At hour 25 the bus holds what came after hour 1: those are delivered then, oldest first;
+    what came between minute 30 and hour 1 expired at 24 h old, with no record."""
+    target = paused_run("LAST_PROCESSED")
+    before = sum(t < 30 * 60 for t in MINUTELY)
+    expired = sum(30 * 60 <= t <= HOUR for t in MINUTELY)
+    held = [t for t in MINUTELY if t > HOUR]
+    assert target.dropped_by_error_code == {"RETENTION_EXPIRED": expired}
+    assert target.counts["delivered"] == before + len(held)
+    assert target.counts["in_flight"] == 0
+    assert target.latency_ms["start"]["max"] == pytest.approx((25 * HOUR - held[0]) * 1e3)
+
+
+def test_resuming_at_latest_skips_the_backlog():
+    target = paused_run("LATEST")
+    before = sum(t < 30 * 60 for t in MINUTELY)
+    assert target.counts["delivered"] == before
+    assert target.dropped_by_error_code == {"NOT_READ_RESUMED_AT_LATEST": len(MINUTELY) - before}

@@ -32,6 +32,7 @@ class TargetTally(Protocol):
     target_arn: str
     retry_all: bool
     owner_arns: tuple[tuple[str, str], ...]
+    resumed: dict[float, float]
     max_retries: int
     max_age: float
     retry_delay: float | None
@@ -99,8 +100,9 @@ class RetryPolicy:
                 delay = ceilings[attempt] * (low + width * self._uniform.next())
             if retry_after is not None and retry_after > delay:
                 delay = retry_after
-            if end + delay - ingest > state.max_age:
-                at = max(end, ingest + state.max_age)
+            read = state.resumed.get(ingest, ingest) if state.resumed else ingest
+            if end + delay - read > state.max_age:
+                at = max(end, read + state.max_age)
                 self.fail(state, at, (code, message), attempt, "MaximumEventAgeInSeconds")
             else:
                 return self.retry(end + delay, ingest, key, attempt + 1, origin)

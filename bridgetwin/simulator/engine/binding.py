@@ -127,6 +127,8 @@ def validate_scenario(graph: Graph, scenario: Scenario) -> None:
         for name in (t.resource or "", t.arn, t.kind.value)
     ]
     _check_globs(scenario.targets, "targets", [n for n in others if n])
+    subscribers = [n for s in graph.subscribers for n in (s.id, s.name)]
+    _check_globs(scenario.subscribers, "subscribers", subscribers)
     functions = [n for f in graph.functions for n in (f.id, f.name)]
     _check_globs(scenario.functions, "functions", functions + others)
     custom = {bus.id for bus in graph.custom_buses}

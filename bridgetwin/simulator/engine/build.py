@@ -55,10 +55,9 @@ def build_model(graph: Graph, scenario: Scenario, *, latency_by_minute: bool = T
         if rule.enabled:
             store = stores.owner(rule.id)
             routes.by_rule[rule.id] = [wiring.route_for(rule, t, store) for t in rule.targets]
-    for subscriber in graph.subscribers:
-        if subscriber.enabled:
-            store = stores.owner(subscriber.id)
-            routes.by_rule[subscriber.id] = [wiring.subscriber_route(subscriber, store)]
+    for subscriber in graph.subscribers:  # a STOPPED one holds its events (Lane.pauses)
+        store = stores.owner(subscriber.id)
+        routes.by_rule[subscriber.id] = [wiring.subscriber_route(subscriber, store)]
     matcher = RuleMatcher(graph)
     readers = QueueReaders()
     hops = HopNetwork(graph, routes.by_rule, wiring.hop_route, matcher.owners_matching,

@@ -9,6 +9,10 @@ gate says when it may start, the behaviour says how the attempt ends, and the re
 block cannot take (an outage or OAuth in play, a concurrency gate, a few stragglers) starts here
 one at a time, with the same semantics.
 
+A Custom Event Bus subscriber that is stopped (``pauses``) reads nothing: events that reach it
+meanwhile wait on the bus and are read at its resumption, oldest first (``LAST_PROCESSED``), or
+skipped (``LATEST``); one that waited longer than the bus keeps events is lost then.
+
 A FIFO subscriber's event group has a key of its own (``fifo``): its requests go one at a time,
 in order. A group's next event waits, held, until the one before has finished, delivered or given
 up (its whole retry window: head-of-line blocking); other groups go on. Lanes with such keys
@@ -74,6 +78,9 @@ class Lane(BlockPath):
         self.trace: list[tuple[float, float, float]] | None = None
         """Set to a list to record (ready, start, ingestion time) of every request that takes
         the gate."""
+        self.pauses: dict[int, tuple[tuple[tuple[float, float, str], ...], float]] = {}
+        """Per target key of a subscriber that stops: its (stop, resume, resume position)
+        windows and its bus's retention in seconds."""
         self.fifo: set[int] = set()
         """Target keys whose requests go one at a time (a FIFO subscriber's event groups)."""
         self._busy: set[int] = set()
@@ -91,7 +98,49 @@ class Lane(BlockPath):
         each event first entered EventBridge (default: its ingestion here)."""
         for key in _present(keys, len(self.targets)):
             self.targets[key].ingest(ingest if len(self.targets) == 1 else ingest[keys == key])
-        self._pending.add(ready, ingest, keys, ingest if origin is None else origin)
+        origin = ingest if origin is None else origin
+        if self.pauses:
+            ready, ingest, keys, origin = self._read_when_running(ready, ingest, keys, origin)
+        self._pending.add(ready, ingest, keys, origin)
+
+    def _read_when_running(self, ready, ingest, keys, origin):
+        """Events reaching a stopped subscriber: ready at its resumption, skipped (``LATEST``),
+        or lost when the bus stopped keeping them first; returned sorted by ready time."""
+        ready, keep = ready.copy(), np.ones(len(ready), dtype=bool)
+        for key, (windows, retention) in self.pauses.items():
+            mine = keys == key
+            for stop, resume, position in windows:
+                waiting = mine & (ready >= stop) & (ready < resume)
+                if not waiting.any():
+                    continue
+                if position == "LATEST":  # the subscriber reads from its resumption on
+                    at = np.full(int(waiting.sum()), resume)
+                    self._lost(key, at, ingest[waiting], "NOT_READ_RESUMED_AT_LATEST")
+                    keep &= ~waiting
+                    continue
+                expires = ingest + retention
+                expired = waiting & (expires <= resume)
+                if expired.any():  # the bus stopped keeping it before the subscriber resumed
+                    self._lost(key, expires[expired], ingest[expired], "RETENTION_EXPIRED")
+                    keep &= ~expired
+                read = waiting & ~expired
+                ready[read] = resume
+                self.targets[key].resumed.update(dict.fromkeys(ingest[read].tolist(), resume))
+        order = np.argsort(ready[keep], kind="stable")
+        return (ready[keep][order], ingest[keep][order], keys[keep][order],
+                origin[keep][order])  # fmt: skip
+
+    def _lost(self, key: int, at: np.ndarray, ingest: np.ndarray, code: str) -> None:
+        """Events the subscriber will never read: dropped at ``at``, with no record (AWS writes
+        none); past the run's end they are still waiting, never started."""
+        state = self.targets[key]
+        for when, ingested in zip(at.tolist(), ingest.tolist(), strict=True):
+            if state.finish(when):
+                state.dropped += 1
+                state.dropped_by_error[code] += 1
+                state.store.record("EventsDropped", when)
+            else:
+                state.censor(ingested)
 
     def not_started_by_key(self) -> dict[int, tuple[int, float]]:
         """First attempts not yet started, per target key: (count, oldest ingestion time)."""
@@ -121,7 +170,7 @@ class Lane(BlockPath):
 
     def run_until(self, t_end: float) -> None:
         """Start every request ready before ``t_end``, in ready order."""
-        batching = not self.fifo
+        batching = not (self.fifo or self.pauses)  # held events go one at a time
         while True:
             if batching and self._block(t_end):
                 continue
@@ -179,10 +228,11 @@ class Lane(BlockPath):
         if start > ready + ROUNDING and inside:
             state.throttled += 1
             state.per_minute["rate_limited"][int(start / 60)] += 1
-        if start - ingest > state.max_age:
+        read = state.resumed.get(ingest, ingest) if state.resumed else ingest
+        if start - read > state.max_age:
             waiting = ("THROTTLING", "still waiting for the rate limit")
             self._policy.fail(
-                state, ingest + state.max_age, waiting, attempt, "MaximumEventAgeInSeconds"
+                state, read + state.max_age, waiting, attempt, "MaximumEventAgeInSeconds"
             )
             return None
         outcome = self.behaviour.attempt(start)

@@ -1,5 +1,6 @@
 """Which owners on a bus an event reaches: the enabled rules of a Classic bus whose pattern
-matches it, or the running subscribers of a Custom Event Bus whose filters all pass it.
+matches it, or the subscribers of a Custom Event Bus whose filters all pass it (a stopped one
+too: the event waits for it on the bus).
 
 Classic rules are found through one pattern index per bus, built once. A subscriber's filters
 each examine one scope of the event (facts §1.3): ``DATA`` is the EventBridge envelope for
@@ -55,9 +56,8 @@ class RuleMatcher:
             if rule.enabled and rule.pattern is not None:
                 self._indexes.setdefault(rule.bus, PatternIndex()).add(rule.id, rule.pattern)
         self._subscribers: dict[str, list[Subscriber]] = {}
-        for subscriber in graph.subscribers:
-            if subscriber.enabled:
-                self._subscribers.setdefault(subscriber.bus, []).append(subscriber)
+        for subscriber in graph.subscribers:  # a STOPPED one too: its events wait on the bus
+            self._subscribers.setdefault(subscriber.bus, []).append(subscriber)
 
     def owners_matching(self, bus_id: str, event: dict[str, Any]) -> list[Owner]:
         """The enabled rules on ``bus_id`` whose pattern matches ``event``, or, on a Custom

@@ -6,9 +6,10 @@ The twin delivers a running subscriber's events like a Classic rule's: the subsc
 (every scope), its target's lane (shared with the rules, pipes and schedules that target the same
 resource), its retry limits with every failure retried (``RetryStrategy: ALL``), its on-failure
 queue, or ``EventsDropped`` without one; a FIFO subscriber delivers each event group's events one
-at a time, in publish order, a failing event holding its group for its whole retry window. Not
-yet: batching of several events into one invocation, a stopped subscriber's backlog and
-its resumption, starting points in the retained past, transformers, and the bus's retention.
+at a time, in publish order, a failing event holding its group for its whole retry window; a
+stopped subscriber (``STOPPED``, or paused in the scenario) leaves its events on the bus until it
+resumes, losing those older than the bus's retention. Not yet: batching of several events into
+one invocation, starting points in the retained past, and transformers.
 Each subscriber that relies on one of these gets a warning naming it.
 """
 
@@ -34,7 +35,7 @@ def _warnings_of(subscriber: Subscriber, known_buses: set[str]) -> list[Finding]
              "templates; nothing reaches it in this simulation (load that stack too)")  # fmt: skip
     if not subscriber.enabled:
         warn("subscriber-stopped", "STOPPED for the whole run: the events it matches wait on "
-             "the bus (up to its retention) and are not counted in this prediction")  # fmt: skip
+             "the bus (in flight at the end), lost once older than its retention")  # fmt: skip
     if subscriber.batch_size > 1:
         window = f", window {subscriber.batch_window_seconds} s" * bool(
             subscriber.batch_window_seconds
@@ -76,6 +77,13 @@ def subscriber_assumptions(model: Model) -> list[str]:
         "subscribers deliver with no limit of their own on concurrency (AWS publishes none, "
         "UNCONFIRMED): only their target's rate limit, quota and capacity bind",
     ]
+    stopping = [s for s in model.graph.subscribers if not s.enabled] or model.scenario.subscribers
+    if stopping:
+        out.append(
+            "stopped subscribers: the events they read at their resumption start their retry "
+            "window (MaxEventAgeInSeconds) then, not at ingestion, and those older than the "
+            "bus's retention by then are lost without a record (AWS says neither, UNCONFIRMED)"
+        )
     fifo = sorted(s.id for s in subscribers if s.ordering == "FIFO")
     if fifo:
         out.append(

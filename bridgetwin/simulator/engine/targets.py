@@ -76,6 +76,9 @@ class TargetState:
     finished_at: float = 0.0
     """When its last request to finish did (delivered, or given up): a FIFO group's next
     event may start then."""
+    resumed: dict[float, float] = field(default_factory=dict)
+    """Events a stopped subscriber read only when it resumed: ingestion time -> that time,
+    from which their retry window (``MaxEventAgeInSeconds``) counts (our assumption)."""
     retry_all: bool = False
     """Every failure is retried, client errors too (a subscriber's ``RetryStrategy: ALL``)."""
     owner_arns: tuple[tuple[str, str], ...] = ()

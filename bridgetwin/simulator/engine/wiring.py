@@ -8,6 +8,8 @@ its retry policy and DLQ from the template.
 
 from __future__ import annotations
 
+import fnmatch
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,6 +17,7 @@ import numpy as np
 
 from bridgetwin.graph import (
     ApiDestination,
+    CustomEventBus,
     Graph,
     Pipe,
     Rule,
@@ -24,6 +27,7 @@ from bridgetwin.graph import (
     TargetKind,
 )
 from bridgetwin.graph.arns import target_arn
+from bridgetwin.graph.custom_bus_nodes import DEFAULT_RETENTION_DAYS
 from bridgetwin.simulator._random import rng_for, uniform_draws
 from bridgetwin.simulator.aws.behaviour import Behaviour, HttpBehaviour, TargetBehaviour, TokenCache
 from bridgetwin.simulator.aws.endpoint_capacity import ServerPool
@@ -112,7 +116,21 @@ class LaneWiring:
         """Where a Custom Event Bus subscriber's events go: its target's lane, shared with the
         rules, pipes and schedules that target the same resource (one API destination's rate
         limit serves them all), with the subscriber's retry limits and on-failure queue."""
-        return self._route(subscriber.id, subscriber.arn, subscriber, subscriber.target, store)
+        route = self._route(subscriber.id, subscriber.arn, subscriber, subscriber.target, store)
+        windows = [
+            (p.start, p.end, p.resume)
+            for s in self.scenario.subscribers
+            if any(fnmatch.fnmatchcase(n, s.match) for n in (subscriber.id, subscriber.name))
+            for p in s.pauses
+        ]
+        if not subscriber.enabled:  # STOPPED in the template: for the whole run
+            windows = [(0.0, math.inf, "LAST_PROCESSED")]
+        if windows:
+            bus = self.graph.find(subscriber.bus)
+            days = bus.retention_days if isinstance(bus, CustomEventBus) else DEFAULT_RETENTION_DAYS
+            lane, key, _ = route
+            lane.pauses[key] = (tuple(sorted(windows)), days * 86_400.0)
+        return route
 
     def _route(
         self, owner_id: str, owner_arn: str, owner: Owner, target: Target, store: MetricStore
@@ -139,6 +157,8 @@ class LaneWiring:
         lane, key, store = base
         lane.targets.append(lane.targets[key])
         lane.fifo.add(len(lane.targets) - 1)
+        if key in lane.pauses:
+            lane.pauses[len(lane.targets) - 1] = lane.pauses[key]
         if key in lane.delivery_sinks:
             lane.delivery_sinks[len(lane.targets) - 1] = lane.delivery_sinks[key]
         return lane, len(lane.targets) - 1, store
@@ -150,6 +170,10 @@ class LaneWiring:
         lane, key, store = base
         lane.targets.append(lane.targets[key])
         lane.delivery_sinks[len(lane.targets) - 1] = sink
+        if key in lane.pauses:
+            lane.pauses[len(lane.targets) - 1] = lane.pauses[key]
+        if key in lane.fifo:
+            lane.fifo.add(len(lane.targets) - 1)
         lane.carries_origin = True
         return lane, len(lane.targets) - 1, store
 

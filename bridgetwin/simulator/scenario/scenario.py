@@ -35,6 +35,7 @@ from bridgetwin.simulator.scenario.services import (
     RegionSettings,
     Replay,
     Replication,
+    SubscriberSettings,
     TargetSettings,
 )
 from bridgetwin.simulator.scenario.traffic import QueueTraffic, Traffic
@@ -166,6 +167,8 @@ class Scenario(StrictModel):
     functions: tuple[FunctionSettings, ...] = ()
     lambda_async: LambdaAsyncSettings = Field(default_factory=LambdaAsyncSettings)
     replays: tuple[Replay, ...] = ()
+    subscribers: tuple[SubscriberSettings, ...] = ()
+    """Custom Event Bus subscribers stopped and resumed during the run."""
     overrides: Overrides = Field(default_factory=Overrides)
     """What-if changes to the deployment (:mod:`.overrides`), applied before the run."""
     slo: tuple[Slo, ...] = ()

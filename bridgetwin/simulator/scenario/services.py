@@ -3,6 +3,7 @@ Regions' disruptions, DNS, health checks and replication."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Literal
 
 from pydantic import Field, model_validator
@@ -214,4 +215,35 @@ class Replay(StrictModel):
                 "the window must satisfy events_from < events_to <= start (only events archived "
                 "before the replay starts can be replayed)"
             )
+        return self
+
+
+class Pause(StrictModel):
+    """A Custom Event Bus subscriber set to ``STOPPED`` at ``start`` and back to ``RUNNING`` at
+    ``end``: events published meanwhile wait on the bus (up to its retention)."""
+
+    start: Duration
+    end: Duration
+    resume: Literal["LAST_PROCESSED", "LATEST"] = "LAST_PROCESSED"
+    """``LAST_PROCESSED`` (AWS's default): deliver the backlog, oldest first; ``LATEST``: skip
+    it."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Pause:
+        if self.end <= self.start:
+            raise ValueError("'end' must be after 'start'")
+        return self
+
+
+class SubscriberSettings(StrictModel):
+    """What happens to the subscribers ``match`` names (a glob on logical id or name)."""
+
+    match: str
+    pauses: tuple[Pause, ...] = ()
+
+    @model_validator(mode="after")
+    def _apart(self) -> SubscriberSettings:
+        spans = sorted((p.start, p.end) for p in self.pauses)
+        if any(b[0] < a[1] for a, b in itertools.pairwise(spans)):
+            raise ValueError("pauses overlap; give each stop and resume once")
         return self
