@@ -12,9 +12,15 @@ command line, and ``tests/test_cli_commands.py`` runs each of them:
 
 What the commands share (options, loading a source, errors, writing outputs) is in
 :mod:`.common`, :mod:`.output` and :mod:`.jsonarg`. Heavy libraries load inside the commands.
+
+Exit codes: 0 success; 1 a check failed (``lint`` errors, ``--check``, ``plan`` found nothing);
+2 the input is wrong (the message names the field and what is allowed); 3 an internal error of
+bridgetwin (please report it). No traceback is printed unless ``--debug`` is given.
 """
 
 from __future__ import annotations
+
+import sys
 
 import typer
 
@@ -57,10 +63,41 @@ def _root(
     version: bool = typer.Option(
         False, "--version", callback=_print_version, is_eager=True, help="Print the version."
     ),
+    debug: bool = typer.Option(False, "--debug", help="Show the traceback of an error."),
 ) -> None:
     """Build and reason about Amazon EventBridge deployments offline."""
 
 
-def main() -> None:
-    """Console-script entry point."""
-    app()
+def _user_errors() -> tuple[type[BaseException], ...]:
+    """The exception families that mean the input is wrong (each names the field)."""
+    from bridgetwin.cli.jsonarg import JsonArgumentError
+    from bridgetwin.cli.output import OutputError
+    from bridgetwin.graph import TemplateError
+    from bridgetwin.patterns import PatternError
+    from bridgetwin.planning import PlanningError
+    from bridgetwin.simulator import ScenarioError
+
+    return (TemplateError, ScenarioError, PatternError, PlanningError, OutputError,
+            JsonArgumentError)  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: the exit codes above, and no traceback without --debug."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="bridgetwin")
+    except KeyboardInterrupt:
+        typer.echo("interrupted", err=True)
+        raise SystemExit(130) from None
+    except Exception as exc:
+        if "--debug" in args:
+            raise
+        if isinstance(exc, _user_errors()):
+            typer.echo(f"error: {exc}", err=True)
+            raise SystemExit(2) from None
+        typer.echo(
+            f"internal error, please report it: {type(exc).__name__}: {exc} "
+            "(--debug shows the traceback)",
+            err=True,
+        )
+        raise SystemExit(3) from None

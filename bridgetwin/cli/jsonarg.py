@@ -28,3 +28,5 @@ def read_json_argument(value: str, option: str) -> tuple[str, Any]:
         raise JsonArgumentError(
             f"{option}: malformed JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
         ) from None
+    except RecursionError:
+        raise JsonArgumentError(f"{option}: the JSON nests too deeply to read") from None

@@ -96,7 +96,7 @@ def sweep_command(
         ),
     ],
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Runs per point.")] = 5,
-    seed: Annotated[int, typer.Option("--seed", help="The sweep's seed (all run seeds).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="The sweep's seed.")] = 0,
     metric: Annotated[
         list[str] | None, typer.Option("--metric", help="Metric to report, repeatable.")
     ] = None,
@@ -198,7 +198,7 @@ def sensitivity_command(
         list[str] | None, typer.Option("--metric", help="Metric, repeatable.")
     ] = None,
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Runs per value.")] = 5,
-    seed: Annotated[int, typer.Option("--seed", help="The seed of all runs.")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="The seed of all runs.")] = 0,
     source: SourceArgument = None,
     stack: StackOption = None,
     param: ParamOption = None,
@@ -231,7 +231,7 @@ def plan_command(
     vary: Annotated[str, typer.Option("--vary", help="PATH=LOW:HIGH: the field to search.")],
     target: Annotated[str, typer.Option("--target", help="Glob on rule/target.")] = "*",
     seeds: Annotated[int, typer.Option("--seeds", min=2, help="Runs per probe.")] = 5,
-    seed: Annotated[int, typer.Option("--seed", help="The plan's seed (all run seeds).")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="The plan's seed.")] = 0,
     source: SourceArgument = None,
     stack: StackOption = None,
     param: ParamOption = None,

@@ -31,7 +31,7 @@ from bridgetwin.cli.common import (
 def simulate_command(
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     seed: Annotated[
-        int | None, typer.Option("--seed", help="Override the scenario's seed.")
+        int | None, typer.Option("--seed", min=0, help="Override the scenario's seed.")
     ] = None,
     source: SourceArgument = None,
     stack: StackOption = None,

@@ -44,7 +44,10 @@ class Vary:
         if not sep or not path or not spec:
             raise PlanningError(f"--vary '{text}': use PATH=V1,V2,... or PATH=LOW:HIGH:STEP")
         if spec.count(":") == 2:
-            low, high, step = (float(parse_duration(p)) for p in spec.split(":"))
+            try:
+                low, high, step = (float(parse_duration(p)) for p in spec.split(":"))
+            except ValueError as exc:
+                raise PlanningError(f"--vary '{text}': {exc}") from None
             if step <= 0 or high < low:
                 raise PlanningError(f"--vary '{text}': needs LOW <= HIGH and STEP > 0")
             count = int(np.floor((high - low) / step + 1e-9)) + 1
