@@ -39,6 +39,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
         "events": here / "events.jsonl",
     }
     paths["template"].write_text(json.dumps(webhook_template(rate=20)))
+    paths["slower"] = here / "slower.json"
+    paths["slower"].write_text(json.dumps(webhook_template(rate=5)))
     paths["scenario"].write_text(json.dumps(spec))
     paths["pattern"].write_text(json.dumps({"source": ["acme.orders"]}))
     paths["events"].write_text('{"source": "acme.orders"}\n')
@@ -113,6 +115,19 @@ def _plan(f):
             "--goal", "latency.start.mean <= 1s", "--seeds", "2"], 0, check  # fmt: skip
 
 
+def _diff(f):
+    def check(out: str) -> bool:
+        return "structural: API destination Dest: rate limit 20/s -> 5/s" in out and (
+            "Behaviour diff: head - base over 2 paired seeds" in out
+        )
+
+    return (
+        ["diff", f["template"], f["slower"], "--scenario", f["scenario"], "--seeds", "2"],
+        0,
+        check,
+    )
+
+
 def _publish(f):
     # The run against a real (moto) bus is tests/test_producer.py; here: the command parses
     # its input and names the bad line before anything is sent.
@@ -131,6 +146,7 @@ RUNS: dict[str, Callable[[dict[str, str]], tuple]] = {
     "sweep": _sweep,
     "sensitivity": _sensitivity,
     "plan": _plan,
+    "diff": _diff,
     "publish": _publish,
 }
 

@@ -8,6 +8,7 @@ command line, and ``tests/test_cli_commands.py`` runs each of them:
 - :mod:`.deployment`: ``graph``, ``lint``;
 - :mod:`.simulate`: ``simulate``, ``scenario-schema``;
 - :mod:`.plan`: ``sweep``, ``sensitivity``, ``plan``;
+- :mod:`.diff`: ``diff``;
 - :mod:`.publish`: ``publish``.
 
 What the commands share (options, loading a source, errors, writing outputs) is in
@@ -25,7 +26,7 @@ import sys
 import typer
 
 from bridgetwin import __version__
-from bridgetwin.cli import deployment, pattern, plan, publish, simulate
+from bridgetwin.cli import deployment, diff, pattern, plan, publish, simulate
 
 app = typer.Typer(
     name="bridgetwin",
@@ -44,6 +45,7 @@ COMMANDS = {
     "sweep": plan.sweep_command,
     "sensitivity": plan.sensitivity_command,
     "plan": plan.plan_command,
+    "diff": diff.diff_command,
     "publish": publish.publish_command,
 }
 """Every command of ``bridgetwin``, by name."""

@@ -1,0 +1,137 @@
+"""``bridgetwin diff BASE HEAD --scenario S``: what a change does to delivery
+(:mod:`bridgetwin.planning.diff`), as a terminal table, JSON, or Markdown for a pull-request
+comment; ``--summary FILE`` (or ``$GITHUB_STEP_SUMMARY`` on GitHub Actions) gets the Markdown too.
+``--fail-on "counts.dlq > 0"`` makes the exit code 1 when the change breaks it with confidence.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Annotated, Any
+
+import typer
+
+from bridgetwin.cli.common import SynthTimeoutOption, console, fail, load_deployment
+
+_VERDICT_MARK = {"changed": "CHANGED", "within noise": "~", "unchanged": "=", "added": "added",
+                 "removed": "removed", "no data": "-"}  # fmt: skip
+
+
+def _show(metric: str, value: float | None, signed: bool = False) -> str:
+    if value is None:
+        return "-"
+    number = (
+        f"{value:{'+' if signed else ''},.0f}"
+        if abs(value) >= 1e4
+        else (f"{value:{'+' if signed else ''},.4g}")
+    )
+    text = number
+    return f"{text} s" if metric.startswith("latency.") else text
+
+
+def _rows(report: Any) -> list[list[str]]:
+    rows = []
+    for c in report.changes:
+        if c.verdict == "unchanged":
+            continue
+        interval = (f"[{_show(c.metric, c.low, True)}, {_show(c.metric, c.high, True)}]"
+                    if c.low is not None else "")  # fmt: skip
+        rows.append([c.target, c.metric, _show(c.metric, c.base), _show(c.metric, c.head),
+                     _show(c.metric, c.change, True), interval, c.verdict])  # fmt: skip
+    return rows
+
+
+HEADER = ["target", "metric", "base", "head", "change", "95 % interval", "verdict"]
+
+
+def markdown(report: Any, title: str) -> str:
+    """GitHub-flavoured Markdown: a heading, then a table per section."""
+    unchanged = sum(c.verdict == "unchanged" for c in report.changes)
+    lines = [f"## {title}", "", f"{report.seeds} paired seeds; {unchanged} metric(s) unchanged.",
+             "", "### Structural changes", ""]  # fmt: skip
+    lines += [f"- {line}" for line in report.structural] or ["None."]
+    lines += ["", "### Delivery", ""]
+    rows = _rows(report)
+    if rows:
+        lines += ["| " + " | ".join(HEADER) + " |", "|" + "---|" * len(HEADER)]
+        lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |"
+                  for row in rows]  # fmt: skip
+    else:
+        lines.append("Every metric unchanged.")
+    if report.failed:
+        lines += ["", "### Thresholds broken", ""] + [f"- {line}" for line in report.failed]
+    return "\n".join(lines) + "\n"
+
+
+def diff_command(
+    base: Annotated[str, typer.Argument(help="The deployment before the change.")],
+    head: Annotated[str, typer.Argument(help="The deployment after it.")],
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
+    seeds: Annotated[int, typer.Option("--seeds", min=2, max=1000, help="Paired runs.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="The diff's seed.")] = 0,
+    output_format: Annotated[
+        str, typer.Option("--format", help="table, json or markdown.")
+    ] = "table",
+    fail_on: Annotated[
+        list[str] | None,
+        typer.Option("--fail-on", help="e.g. 'counts.dlq > 0': exit 1 when the change breaks it."),
+    ] = None,
+    summary: Annotated[
+        str | None, typer.Option("--summary", help="Also write the Markdown here.")
+    ] = None,
+    synth_timeout: SynthTimeoutOption = 600.0,
+) -> None:
+    """Run one scenario on two deployments with the same seeds and report what changed."""
+    from bridgetwin.cli.output import OutputError, write_atomically
+    from bridgetwin.cli.plan import _scenario_dict
+    from bridgetwin.planning import PlanningError
+    from bridgetwin.planning.diff import Threshold, behaviour_diff
+    from bridgetwin.simulator import ScenarioError
+
+    if output_format not in ("table", "json", "markdown"):
+        raise fail(f"--format: must be table, json or markdown, got '{output_format}'")
+    try:
+        thresholds = tuple(Threshold.parse(text) for text in fail_on or ())
+    except PlanningError as exc:
+        raise fail(f"error: {exc}") from None
+    synth = (synth_timeout, None, None)
+    graphs = [load_deployment(source, None, None, synth) for source in (base, head)]
+    spec = _scenario_dict(scenario)
+    try:
+        report = behaviour_diff(*graphs, spec, runs=seeds, seed=seed, fail_on=thresholds)
+    except (ScenarioError, PlanningError, ValueError) as exc:
+        raise fail(f"error: {exc}") from None
+    text = markdown(report, f"bridgetwin diff: {base} -> {head}")
+    target = summary or os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        try:
+            write_atomically(target, text)
+        except OutputError as exc:
+            raise fail(f"error: {exc}") from None
+    if output_format == "json":
+        typer.echo(json.dumps(report.to_dict(), indent=2))
+    elif output_format == "markdown":
+        typer.echo(text, nl=False)
+    else:
+        _table(report)
+    if report.failed:
+        raise typer.Exit(1)
+
+
+def _table(report: Any) -> None:
+    from rich.table import Table
+
+    out = console()
+    for line in report.structural:
+        out.print(f"structural: {line}")
+    table = Table(title=f"Behaviour diff: head - base over {report.seeds} paired seeds")
+    for column in HEADER:
+        table.add_column(column)
+    for row in _rows(report):
+        table.add_row(*row)
+    out.print(table)
+    unchanged = sum(c.verdict == "unchanged" for c in report.changes)
+    out.print(f"{unchanged} metric(s) unchanged")
+    for line in report.failed:
+        out.print(f"FAIL: {line}")
