@@ -33,6 +33,24 @@ CANNOT_RUN = {
     "npx ts-node": "needs a reader's TypeScript CDK app and ts-node from npm",
 }
 MAY_FAIL_CHECKS = ("lint", "--check")
+NEEDS = {"examples/custom-bus": "aws_cdk.aws_eventsv2"}
+"""Examples that need a newer aws-cdk-lib than the oldest we support (the Custom Event Bus's L1
+classes): skipped, saying so, where the installed one lacks the module (the construct tests run
+again at the oldest aws-cdk-lib, scripts/test-cdk-min)."""
+
+
+def _missing_module(line: str) -> str | None:
+    import importlib.util
+
+    for marker, module in NEEDS.items():
+        if marker in line:
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except ModuleNotFoundError:
+                found = False
+            if not found:
+                return f"needs {module}, which this aws-cdk-lib does not have"
+    return None
 
 
 def _commands(path: Path) -> list[tuple[str, str, str]]:
@@ -85,6 +103,7 @@ def test_every_documented_command_is_found():
                          ids=[f"{d}:{c[:60]}" for d, c, _ in COMMANDS])  # fmt: skip
 def test_each_documented_command_runs_as_written(document, line, comment, sandbox, monkeypatch):
     reason = next((why for marker, why in CANNOT_RUN.items() if marker in line), None)
+    reason = reason or _missing_module(line)
     if reason is not None:
         pytest.skip(f"{document}: cannot run here: {reason}")
     monkeypatch.chdir(sandbox)
@@ -111,7 +130,7 @@ def test_the_text_blocks_after_commands_match_what_they_print(sandbox, monkeypat
     checked = 0
     for path in DOCUMENTS:
         for command in documented_commands(path.read_text()):
-            if not command.expected:
+            if not command.expected or _missing_module(" ".join(command.args)):
                 continue
             result = CliRunner().invoke(app, command.args)
             printed = {line.rstrip() for line in result.stdout.splitlines()}

@@ -95,8 +95,11 @@ def sweep_command(
             help="PATH=V1,V2 or PATH=LOW:HIGH:STEP; repeat for a grid (e.g. traffic.0.rate=10,20).",
         ),
     ],
-    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Runs per point.")] = 5,
+    seeds: Annotated[int, typer.Option("--seeds", min=1, max=10_000, help="Runs per point.")] = 5,
     seed: Annotated[int, typer.Option("--seed", min=0, help="The sweep's seed.")] = 0,
+    max_runs: Annotated[
+        int, typer.Option("--max-runs", min=1, help="The most simulations a sweep may run.")
+    ] = 10_000,
     metric: Annotated[
         list[str] | None, typer.Option("--metric", help="Metric to report, repeatable.")
     ] = None,
@@ -108,7 +111,9 @@ def sweep_command(
             "(tcp://HOST:PORT), or 'inline'. Default: - a local cluster.",
         ),
     ] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Local cluster processes.")] = 2,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, max=256, help="Local cluster processes.")
+    ] = 2,
     output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
     source: SourceArgument = None,
     stack: StackOption = None,
@@ -121,7 +126,7 @@ def sweep_command(
 ) -> None:
     """Run a grid of scenarios x seeds on Dask: mean and 95 % confidence interval per point."""
     from bridgetwin.planning import PlanningError, Vary
-    from bridgetwin.planning.grid import grid
+    from bridgetwin.planning.grid import check_runs, grid
     from bridgetwin.planning.sweep import METRICS, default_progress, sweep
     from bridgetwin.simulator import ScenarioError, load_scenario
 
@@ -136,6 +141,7 @@ def sweep_command(
     spec = _scenario_dict(scenario)
     try:
         varies = [Vary.parse(v) for v in vary]
+        check_runs(varies, seeds, max_runs)  # before any point is built
         for _, point in grid(spec, varies):  # every point valid before any cluster starts
             load_scenario(point)
     except (PlanningError, ScenarioError) as exc:
@@ -197,7 +203,7 @@ def sensitivity_command(
     metric: Annotated[
         list[str] | None, typer.Option("--metric", help="Metric, repeatable.")
     ] = None,
-    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Runs per value.")] = 5,
+    seeds: Annotated[int, typer.Option("--seeds", min=1, max=10_000, help="Runs per value.")] = 5,
     seed: Annotated[int, typer.Option("--seed", min=0, help="The seed of all runs.")] = 0,
     source: SourceArgument = None,
     stack: StackOption = None,
@@ -230,7 +236,7 @@ def plan_command(
     goal: Annotated[str, typer.Option("--goal", help="e.g. 'latency.start.p99 <= 60s'.")],
     vary: Annotated[str, typer.Option("--vary", help="PATH=LOW:HIGH: the field to search.")],
     target: Annotated[str, typer.Option("--target", help="Glob on rule/target.")] = "*",
-    seeds: Annotated[int, typer.Option("--seeds", min=2, help="Runs per probe.")] = 5,
+    seeds: Annotated[int, typer.Option("--seeds", min=2, max=10_000, help="Runs per probe.")] = 5,
     seed: Annotated[int, typer.Option("--seed", min=0, help="The plan's seed.")] = 0,
     source: SourceArgument = None,
     stack: StackOption = None,

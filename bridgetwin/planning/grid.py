@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +52,11 @@ class Vary:
             if step <= 0 or high < low:
                 raise PlanningError(f"--vary '{text}': needs LOW <= HIGH and STEP > 0")
             count = int(np.floor((high - low) / step + 1e-9)) + 1
+            if count > MAX_VALUES:
+                raise PlanningError(
+                    f"--vary '{text}': {count:,} values, more than {MAX_VALUES:,}; use a larger "
+                    "STEP"
+                )
             values = [low + i * step for i in range(count)]
             integral = all(float(p).is_integer() for p in (low, high, step))
             return cls(path, tuple(int(v) if integral else v for v in values))
@@ -84,6 +90,10 @@ def with_value(spec: dict[str, Any], path: str, value: Any) -> dict[str, Any]:
 
 def grid(spec: dict[str, Any], varies: list[Vary]) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(the values of each point, its scenario) for the cartesian product of the varies."""
+    paths = [v.path for v in varies]
+    twice = sorted({p for p in paths if paths.count(p) > 1})
+    if twice:
+        raise PlanningError(f"--vary: {', '.join(twice)} varied twice; give its values once")
     out = []
     for combination in itertools.product(*(v.values for v in varies)):
         point = dict(zip((v.path for v in varies), combination, strict=True))
@@ -92,6 +102,24 @@ def grid(spec: dict[str, Any], varies: list[Vary]) -> list[tuple[dict[str, Any],
             scenario = with_value(scenario, path, value)
         out.append((point, scenario))
     return out
+
+
+MAX_VALUES = 10_000
+"""The most values one ``--vary`` may give."""
+
+
+def check_runs(varies: list[Vary], seeds_per_point: int, max_runs: int) -> int:
+    """The number of simulations a grid of ``varies`` with ``seeds_per_point`` seeds runs,
+    before any is built; more than ``max_runs`` is an error saying how many."""
+    points = math.prod(len(v.values) for v in varies) if varies else 1
+    runs = points * seeds_per_point
+    if runs > max_runs:
+        raise PlanningError(
+            f"the sweep would run {points:,} point(s) x {seeds_per_point:,} seed(s) = {runs:,} "
+            f"simulations, more than --max-runs {max_runs:,}; vary fewer values or raise "
+            "--max-runs"
+        )
+    return runs
 
 
 def seeds(sweep_seed: int, count: int) -> list[int]:

@@ -6,8 +6,9 @@
 - ``Analytics``: a late reader that starts at the horizon (the oldest event the bus kept).
 
 Written with aws-cdk-lib's L1 classes (``aws_cdk.aws_eventsv2``, the only ones CDK has for the new
-bus). ``bridgetwin simulate examples/custom-bus --scenario examples/custom-bus/scenario.yaml``
-synthesizes it and predicts what a 10-minute outage of the partner costs.
+bus; aws-cdk-lib 2.275 has them). ``bridgetwin simulate examples/custom-bus --scenario
+examples/custom-bus/scenario.yaml`` synthesizes it and predicts what a 10-minute outage of the
+partner costs.
 """
 
 from __future__ import annotations

@@ -156,6 +156,31 @@ def _exists(local: datetime, zone: ZoneInfo) -> bool:
     return there_and_back.replace(tzinfo=None) == local
 
 
+def _rate_interval(expression: str, rate: re.Match[str]) -> int:
+    """Seconds between firings of ``rate(N unit)``; AWS wants ``1 minute`` and ``5 minutes``."""
+    value, unit = int(rate.group(1)), rate.group(2)
+    if value <= 0:
+        raise ScheduleError(f"{expression}: the rate must be positive")
+    if (value == 1) == unit.endswith("s"):
+        right = unit.rstrip("s") if value == 1 else unit + "s"
+        raise ScheduleError(f"{expression}: write rate({value} {right}) (AWS refuses the other)")
+    return value * _UNIT[unit]
+
+
+def firings_bound(expression: str, horizon: float) -> float:
+    """At most how many times ``expression`` fires in ``horizon`` seconds, without listing
+    them: a rate's count, one a minute for cron (its finest step), one for at()."""
+    text = expression.strip()
+    if (rate := _RATE.match(text)) is not None:
+        try:
+            return horizon / _rate_interval(expression, rate) + 1
+        except ScheduleError:
+            return 0.0  # not simulated: a warning says why
+    if text.startswith("cron("):
+        return horizon / 60 + 1
+    return 1.0
+
+
 def firing_times(
     expression: str,
     origin: datetime,
@@ -177,9 +202,7 @@ def firing_times(
         stop = min(stop, end)
     text = expression.strip()
     if (rate := _RATE.match(text)) is not None:
-        interval = int(rate.group(1)) * _UNIT[rate.group(2)]
-        if interval <= 0:
-            raise ScheduleError(f"{expression}: the rate must be positive")
+        interval = _rate_interval(expression, rate)
         # the first firing: StartDate (Scheduler), else at once (Scheduler) or one interval
         # after the rule is created (rules)
         anchor = start or (origin if immediately else origin + timedelta(seconds=interval))

@@ -12,6 +12,7 @@ import fnmatch
 from typing import Any
 
 from bridgetwin.graph import GlobalEndpoint, Graph, TargetKind
+from bridgetwin.simulator.aws.schedules import firings_bound
 from bridgetwin.simulator.scenario import Scenario, ScenarioError
 
 
@@ -143,3 +144,22 @@ def validate_scenario(graph: Graph, scenario: Scenario) -> None:
             )
     for number in range(len(scenario.queue_traffic)):
         traffic_queue(graph, scenario, number)
+    _schedules_within_budget(graph, scenario)
+
+
+def _schedules_within_budget(graph: Graph, scenario: Scenario) -> None:
+    """Schedules fire on their own: the firings they could make in the run are bounded by
+    ``max_firings``, estimated before any is listed."""
+    expressions = [(r.id, r.schedule_expression) for r in graph.rules
+                   if r.enabled and r.schedule_expression]  # fmt: skip
+    expressions += [(s.id, s.expression) for s in graph.schedules if s.enabled]
+    bounds = sorted(((firings_bound(e, scenario.horizon), i, e) for i, e in expressions),
+                    reverse=True)  # fmt: skip
+    total = sum(b for b, _, _ in bounds)
+    if total > scenario.max_firings:
+        biggest = "; ".join(f"{i} {e}: up to {b:,.0f}" for b, i, e in bounds[:3])
+        raise ScenarioError(
+            f"max_firings: the schedules could fire about {total:,.0f} times in "
+            f"{scenario.horizon:,.0f} s ({biggest}), more than max_firings "
+            f"({scenario.max_firings:,.0f}); shorten 'duration' or raise max_firings"
+        )

@@ -180,6 +180,9 @@ class Scenario(StrictModel):
     """The most events the traffic may put in one run: a guard against a duration or rate typo
     that would run for days (memory does not grow with the run; time does). At about a million
     simulated events per second, the default is about half an hour."""
+    max_firings: float = Field(1e6, gt=0)
+    """The most times the deployment's schedules may fire in one run (each firing is listed
+    before the run): ``cron(* * * * ? *)`` fires 525,600 times a year."""
 
     @property
     def horizon(self) -> float:

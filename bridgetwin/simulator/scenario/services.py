@@ -45,8 +45,9 @@ class Capacity(StrictModel):
     ``concurrency`` workers, each busy for one ``latency`` draw per request, so its throughput
     tops out at ``concurrency / mean latency``; requests beyond wait their turn."""
 
-    concurrency: int = Field(ge=1)
-    """Requests served at once (worker processes, threads, connections)."""
+    concurrency: int = Field(ge=1, le=100_000)
+    """Requests served at once (worker processes, threads, connections); at most 100,000 (the
+    twin keeps one number per worker)."""
     queue: int | None = Field(None, ge=0)
     """Requests that may wait for a worker. Default: - unlimited (they wait, and EventBridge's
     5 s timeout ends the ones that wait too long)."""
@@ -60,6 +61,12 @@ class Capacity(StrictModel):
     def _status(self) -> Capacity:
         if self.when_full != "timeout" and not 100 <= self.when_full <= 599:
             raise ValueError(f"when_full: {self.when_full} (an HTTP status 100-599 or 'timeout')")
+        if self.when_full != "timeout" and 200 <= self.when_full <= 299:
+            raise ValueError(
+                f"when_full: {self.when_full} would acknowledge requests the endpoint turns away "
+                "(EventBridge counts a 2xx as delivered); give an error status such as 429 or "
+                "503, or 'timeout'"
+            )
         return self
 
 
