@@ -82,3 +82,14 @@ def test_endpoint_capacities_that_cannot_be_are_refused(capacity, message):
             "endpoints": [{"match": "*", "capacity": capacity}]}  # fmt: skip
     with pytest.raises(ScenarioError, match=message):
         simulate(webhook_graph(), load_scenario(spec))
+
+
+def test_a_goal_is_one_finite_bound():
+    from bridgetwin.planning.goal import Goal
+
+    for text in ("counts.dlq <= nan", "counts.dlq <= inf", "latency.start.p99 <= xs"):
+        with pytest.raises(PlanningError, match="--goal"):
+            Goal.parse(text)
+    out = CliRunner().invoke(app, ["plan", *SATURATION, "--vary", "seed=1:2",
+                                   "--goal", "counts.dlq <= 0", "--goal", "counts.retries <= 5"])  # fmt: skip
+    assert out.exit_code == 2 and "--goal given 2 times" in out.output

@@ -233,7 +233,7 @@ def sensitivity_command(
 
 def plan_command(
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
-    goal: Annotated[str, typer.Option("--goal", help="e.g. 'latency.start.p99 <= 60s'.")],
+    goal: Annotated[list[str], typer.Option("--goal", help="e.g. 'latency.start.p99 <= 60s'.")],
     vary: Annotated[str, typer.Option("--vary", help="PATH=LOW:HIGH: the field to search.")],
     target: Annotated[str, typer.Option("--target", help="Glob on rule/target.")] = "*",
     seeds: Annotated[int, typer.Option("--seeds", min=2, max=10_000, help="Runs per probe.")] = 5,
@@ -262,6 +262,9 @@ def plan_command(
     from bridgetwin.planning.goal import Goal, plan
     from bridgetwin.simulator import ScenarioError, parse_duration
 
+    if len(goal) > 1:
+        raise fail(f"--goal given {len(goal)} times ({'; '.join(goal)}): plan seeks one goal; "
+                   "give --goal once")  # fmt: skip
     path, sep, bounds = vary.partition("=")
     low_text, colon, high_text = bounds.partition(":")
     if not sep or not colon:
@@ -273,7 +276,7 @@ def plan_command(
         integer = low.is_integer() and high.is_integer() and "." not in bounds
         spec = _scenario_dict(scenario)
         found = plan(graph, spec, vary=path, low=low, high=high,
-                     goal=Goal.parse(goal), target=target, runs=seeds, sweep_seed=seed,
+                     goal=Goal.parse(goal[0]), target=target, runs=seeds, sweep_seed=seed,
                      integer=integer, progress=_probe_progress(path, seeds))  # fmt: skip
     except (PlanningError, ScenarioError, ValueError) as exc:
         raise fail(f"error: {exc}") from None

@@ -15,6 +15,7 @@ and if both ends agree it reports that instead of guessing.
 from __future__ import annotations
 
 import fnmatch
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -44,8 +45,13 @@ class Goal:
                 f"{', '.join(METRICS)} (latency bounds take units: 60s, 500ms)"
             )
         metric, op, bound = match.groups()
-        value = parse_duration(bound) if metric.startswith("latency.") else float(bound)
-        return cls(metric, op, float(value))
+        try:
+            value = float(parse_duration(bound) if metric.startswith("latency.") else bound)
+        except ValueError as exc:
+            raise PlanningError(f"--goal '{text}': {exc}") from None
+        if not math.isfinite(value):
+            raise PlanningError(f"--goal '{text}': the bound must be a finite number")
+        return cls(metric, op, value)
 
     def holds(self, low: float, high: float) -> bool:
         return high <= self.bound if self.op == "<=" else low >= self.bound
