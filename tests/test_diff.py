@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from bridgetwin.cli import app
 from bridgetwin.graph import load_graph
-from bridgetwin.planning.diff import Threshold, behaviour_diff
+from bridgetwin.planning.behaviour_diff import Threshold, behaviour_diff
 from tests.test_testing import EXAMPLE
 
 pytestmark = pytest.mark.cdk

@@ -1,6 +1,7 @@
 """``bridgetwin diff BASE HEAD --scenario S``: what a change does to delivery
-(:mod:`bridgetwin.planning.diff`), as a terminal table, JSON, or Markdown for a pull-request
-comment; ``--summary FILE`` (or ``$GITHUB_STEP_SUMMARY`` on GitHub Actions) gets the Markdown too.
+(:mod:`bridgetwin.planning.behaviour_diff`), as a terminal table, JSON, or Markdown for a
+pull-request comment; ``--summary FILE`` (or ``$GITHUB_STEP_SUMMARY`` on GitHub Actions) gets the
+Markdown too.
 ``--fail-on "counts.dlq > 0"`` makes the exit code 1 when the change breaks it with confidence.
 """
 
@@ -86,7 +87,7 @@ def diff_command(
     from bridgetwin.cli.output import OutputError, write_atomically
     from bridgetwin.cli.plan import _scenario_dict
     from bridgetwin.planning import PlanningError
-    from bridgetwin.planning.diff import Threshold, behaviour_diff
+    from bridgetwin.planning.behaviour_diff import Threshold, behaviour_diff
     from bridgetwin.simulator import ScenarioError
 
     if output_format not in ("table", "json", "markdown"):
