@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Group
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -159,7 +160,9 @@ def render(result: Result) -> Group:
         mark = "[green]PASS[/]" if slo.passed else "[red]FAIL[/]"
         bound = f"<= {slo.max:g}" if slo.max is not None else f">= {slo.min:g}"
         value = (slo.note or "no events") if slo.value is None else f"{slo.value:,.3f}"
-        parts.append(Text.from_markup(f"SLO {mark} {slo.target} {slo.metric} = {value} ({bound})"))
+        why = f": {slo.note}" if slo.note and slo.value is not None else ""
+        line = escape(f"{slo.target} {slo.metric} = {value} ({bound}){why}")
+        parts.append(Text.from_markup(f"SLO {mark} {line}"))
     for warning in result.warnings:
         parts.append(Text(f"warning [{warning['code']}]: {warning['message']}", style="yellow"))
     for assumption in result.assumptions:
