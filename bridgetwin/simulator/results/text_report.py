@@ -66,6 +66,15 @@ def render(result: Result) -> Group:
         )
     parts: list = [targets]
     for t in result.targets:
+        never = t.latency_ms["start"].get("not_started") or 0
+        if t.counts["in_flight"]:
+            age = t.latency_ms["start"].get("oldest_not_started_age_ms")
+            oldest = f", the oldest waiting {age / 1e3:,.0f} s" if never and age else ""
+            parts.append(Text(
+                f"{t.rule}/{t.target}: {t.counts['in_flight']:,} of {t.counts['ingested']:,} "
+                f"events had not finished at the end ({never:,} never started{oldest}): the "
+                "latencies above leave them out (drain: lets them finish)", style="yellow",
+            ))  # fmt: skip
         if t.counts["dlq"] or t.counts["dropped"]:
             detail = ", ".join(
                 f"{k}: {v}" for k, v in t.dlq["by_exhausted_retry_condition"].items()
