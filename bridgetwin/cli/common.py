@@ -135,8 +135,8 @@ PlotsOption = Annotated[
 
 
 def check_outputs(**paths: str | None) -> None:
-    """Before any work: every output a command was given can be written (``report``: a file,
-    ``plots`` and ``out``: directories), or exit 2 naming it."""
+    """Before any work: every output a command was given can be written (``report`` and
+    ``junit``: files, ``plots`` and ``out``: directories), or exit 2 naming it."""
     from bridgetwin.cli.output import OutputError, prepare_directory, prepare_file
 
     try:
@@ -146,7 +146,7 @@ def check_outputs(**paths: str | None) -> None:
             option = f"--{name}"
             if not path.strip():
                 raise OutputError(f"{option}: an empty path names no directory or file")
-            if name == "report":
+            if name in ("report", "junit"):
                 prepare_file(path, option)
             else:
                 prepare_directory(path)

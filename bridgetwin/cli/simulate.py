@@ -39,6 +39,9 @@ def simulate_command(
     output_format: FormatOption = "text",
     out: Annotated[str | None, typer.Option("--out", help="Write result.json here.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when an SLO fails.")] = False,
+    junit: Annotated[
+        str | None, typer.Option("--junit", help="Write the SLO verdicts here as JUnit XML.")
+    ] = None,
     synth_timeout: SynthTimeoutOption = 600.0,
     context: ContextOption = None,
     app_command: AppOption = None,
@@ -52,7 +55,7 @@ def simulate_command(
     from bridgetwin.simulator import ScenarioError, SimulationError, load_scenario, simulate
     from bridgetwin.simulator.results.text_report import render
 
-    check_outputs(out=out, report=report, plots=plots)
+    check_outputs(out=out, report=report, plots=plots, junit=junit)
     directory = Path(out) if out is not None else None
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
     try:
@@ -75,11 +78,15 @@ def simulate_command(
         raise fail("\n".join(f"scenario: {line}" for line in str(exc).splitlines())) from None
     except SimulationError as exc:
         raise fail(f"internal error, please report it: {exc}", code=3) from None
-    if directory is not None:
-        try:
+    try:
+        if directory is not None:
             write_atomically(directory / "result.json", result.to_json() + "\n")
-        except OutputError as exc:
-            raise fail(f"error: {exc}") from None
+        if junit is not None:
+            from bridgetwin.simulator.results.junit import slo_junit
+
+            write_atomically(junit, slo_junit(result))
+    except OutputError as exc:
+        raise fail(f"error: {exc}") from None
     if output_format == "json":
         typer.echo(result.to_json())
     else:
