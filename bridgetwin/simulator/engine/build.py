@@ -64,9 +64,9 @@ def build_model(graph: Graph, scenario: Scenario, *, latency_by_minute: bool = T
                       scenario.eventbridge, horizon, readers, wiring.group_route)  # fmt: skip
     alarms = tuple(alarm_model(graph, stores, routes, a) for a in graph.alarms)
     pipes = PipeNetwork(graph, scenario, stores, hops, readers, wiring)
-    scheduled = ScheduledFeeds(graph, scenario, stores, matcher, hops, wiring)
-    replays = Replays(graph, scenario, matcher, hops)
-    regions = RegionsBuilder(graph, scenario, stores, matcher, hops, alarms)
+    scheduled = ScheduledFeeds(graph, scenario, stores, hops, wiring)
+    replays = Replays(graph, scenario, hops)
+    regions = RegionsBuilder(graph, scenario, stores, hops, alarms)
     ingestions = regions.build(scheduled.feeds + pipes.feeds(), replays)
     for bus_id in hops.feeds:  # these rules' events may come from other buses
         for rule in graph.rules_on(bus_id):

@@ -174,6 +174,22 @@ class HopNetwork:
             routes = self._routes[key] = self._new_routes(rule, event, hops)
         return routes
 
+    def routes_on(
+        self,
+        bus_id: str,
+        event: dict[str, Any],
+        hops: int = 0,
+        admits: Callable[[Any], bool] | None = None,
+    ) -> list[Route]:
+        """Every route ``event`` takes when put on ``bus_id``: those of each rule or subscriber
+        that matches it (``admits``: only the owners it accepts, a replay's rules say)."""
+        return [
+            route
+            for owner in self._matching(bus_id, event)
+            if admits is None or admits(owner)
+            for route in self.routes_for(owner, event, hops)
+        ]
+
     def _in_group(self, owner: Any, base: Route, event: dict[str, Any]) -> Route:
         """A FIFO subscriber's route for the event's group: a key of its own in the lane, so
         that the group's events go one at a time (:class:`.lane.Lane`'s ``fifo`` keys)."""
@@ -229,11 +245,7 @@ class HopNetwork:
             hop.feed.routes.append([])
             hop.feed.entry_ok.append(True)
             hop.feed.events.append(event)
-            hop.feed.routes[number] = [
-                route
-                for rule in self._matching(bus_id, event)
-                for route in self.routes_for(rule, event, hops)
-            ]
+            hop.feed.routes[number] = self.routes_on(bus_id, event, hops)
         return hop.source, hop.index[key]
 
 

@@ -23,7 +23,7 @@ from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.engine.binding import endpoint_of, traffic_bus
 from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed, RegionIngestion
-from bridgetwin.simulator.engine.matching import DUPLICATE_KEY, GROUP_KEY, RuleMatcher
+from bridgetwin.simulator.engine.matching import DUPLICATE_KEY, GROUP_KEY
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.engine.replays import Replays
 from bridgetwin.simulator.engine.stores import MetricStores
@@ -94,12 +94,11 @@ class RegionsBuilder:
         graph: Graph,
         scenario: Scenario,
         stores: MetricStores,
-        matcher: RuleMatcher,
         hops: HopNetwork,
         alarms: Sequence[AlarmModel],
     ) -> None:
         self._graph, self._scenario, self._stores = graph, scenario, stores
-        self._matcher, self._hops, self._alarms = matcher, hops, alarms
+        self._hops, self._alarms = hops, alarms
         self._feeds: dict[str, list[Feed]] = {}
         self.routers: list[EndpointRouter] = []
         self.assumptions: list[str] = []
@@ -172,13 +171,7 @@ class RegionsBuilder:
         events = [event_as_delivered(e.event, bus.region, bus.account) for e in traffic.events]
         duplicate = [bool(e.pop(DUPLICATE_KEY, False)) for e in events]
         routes = [
-            [
-                r
-                for rule in self._matcher.owners_matching(bus_id, e)
-                for r in self._hops.routes_for(rule, e, 0)
-            ]
-            if not again
-            else []
+            [] if again else self._hops.routes_on(bus_id, e)
             for e, again in zip(events, duplicate, strict=True)
         ]
         limit = self._scenario.eventbridge.max_entry_bytes

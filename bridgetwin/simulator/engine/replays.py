@@ -24,7 +24,6 @@ from bridgetwin.graph import Archive, Graph
 from bridgetwin.simulator.calls import Batch
 from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed
-from bridgetwin.simulator.engine.matching import RuleMatcher
 from bridgetwin.simulator.scenario import Replay, Scenario, ScenarioError
 
 
@@ -101,13 +100,16 @@ class ReplaySource:
         raise AssertionError("a replay's events are not rejected (UNREJECTED feeds)")
 
 
+def _filter_arns(allowed: set[str]):
+    """A replay's ``FilterArns``: only the rules named (every rule when none is)."""
+    return lambda rule: not allowed or bool(allowed & {rule.id, rule.name})
+
+
 class Replays:
     """Every archive's recorder, wired into the feeds of its bus, and each scenario replay."""
 
-    def __init__(
-        self, graph: Graph, scenario: Scenario, matcher: RuleMatcher, hops: HopNetwork
-    ) -> None:
-        self._graph, self._scenario, self._matcher, self._hops = graph, scenario, matcher, hops
+    def __init__(self, graph: Graph, scenario: Scenario, hops: HopNetwork) -> None:
+        self._graph, self._scenario, self._hops = graph, scenario, hops
         self.recorders = {a.id: ArchiveRecorder(a) for a in graph.archives}
         self.sources: list[tuple[Replay, ReplaySource]] = []
 
@@ -130,16 +132,12 @@ class Replays:
         for number, replay in enumerate(self._scenario.replays):
             recorder = self._named(replay.archive, number)
             bus_id = recorder.archive.source_bus
-            allowed = set(replay.rules)
+            admits = _filter_arns(set(replay.rules))
             source = ReplaySource(recorder, replay)
             feed = Feed(f"replay:{replay.name}", source, [], [], kind="replay", bus=bus_id)
             for event in recorder.events:
                 replayed = {**event, "replay-name": replay.name}
-                rules = [r for r in self._matcher.owners_matching(bus_id, replayed)
-                         if not allowed or allowed & {r.id, r.name}]  # fmt: skip
-                feed.routes.append(
-                    [route for rule in rules for route in self._hops.routes_for(rule, replayed, 0)]
-                )
+                feed.routes.append(self._hops.routes_on(bus_id, replayed, admits=admits))
                 feed.entry_ok.append(True)
             self.sources.append((replay, source))
             out.append((graph.get(bus_id).region, feed))

@@ -32,7 +32,6 @@ from bridgetwin.simulator._random import rng_for
 from bridgetwin.simulator.aws.schedules import ScheduleError, firing_times
 from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed
-from bridgetwin.simulator.engine.matching import RuleMatcher
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.engine.stores import MetricStores
 from bridgetwin.simulator.engine.wiring import LaneWiring
@@ -79,12 +78,11 @@ class ScheduledFeeds:
         graph: Graph,
         scenario: Scenario,
         stores: MetricStores,
-        matcher: RuleMatcher,
         hops: HopNetwork,
         wiring: LaneWiring,
     ) -> None:
         self._graph, self._scenario, self._stores = graph, scenario, stores
-        self._matcher, self._hops, self._wiring = matcher, hops, wiring
+        self._hops, self._wiring = hops, wiring
         self.feeds: list[tuple[str, Feed]] = []
         self.warnings: list[Finding] = []
         self.direct: list[str] = []
@@ -157,9 +155,6 @@ class ScheduledFeeds:
             "detail": detail if isinstance(detail, dict) else {},
         }
         event = event_as_delivered(template, bus.region, bus.account)
-        routes = [
-            r for rule in self._matcher.owners_matching(bus.id, event)
-            for r in self._hops.routes_for(rule, event, 0)
-        ]  # fmt: skip
+        routes = self._hops.routes_on(bus.id, event)
         made = _feed(scenario, f"scheduler:{schedule.id}", times, routes, bus.id, event)
         self.feeds.append((bus.region, made))
