@@ -49,6 +49,12 @@ class TargetTally(Protocol):
     def finish(self, at: float) -> bool: ...
 
 
+def read_at(state: TargetTally, ingest: float) -> float:
+    """When the target's owner read the event ingested at ``ingest``: then, or, for an event a
+    stopped subscriber read at its resumption, that moment (its retry window counts from it)."""
+    return state.resumed.get(ingest, ingest) if state.resumed else ingest
+
+
 Retry = tuple[float, int, float, int, int, float]
 """A scheduled retry, kept in a heap: (ready, sequence, ingestion time, target key, attempt,
 origin time)."""
@@ -100,13 +106,20 @@ class RetryPolicy:
                 delay = ceilings[attempt] * (low + width * self._uniform.next())
             if retry_after is not None and retry_after > delay:
                 delay = retry_after
-            read = state.resumed.get(ingest, ingest) if state.resumed else ingest
+            read = read_at(state, ingest)
             if end + delay - read > state.max_age:
                 at = max(end, read + state.max_age)
                 self.fail(state, at, (code, message), attempt, "MaximumEventAgeInSeconds")
             else:
                 return self.retry(end + delay, ingest, key, attempt + 1, origin)
         return None
+
+    @staticmethod
+    def drop(state: TargetTally, at: float, code: str) -> None:
+        """An event given up with nowhere to go: counted as dropped (``EventsDropped``)."""
+        state.dropped += 1
+        state.dropped_by_error[code] += 1
+        state.store.record("EventsDropped", at)  # AWS/EventsV2's name for it
 
     @staticmethod
     def fail(
@@ -119,9 +132,7 @@ class RetryPolicy:
         if not state.finish(at):
             return
         if not state.has_dlq:
-            state.dropped += 1
-            state.dropped_by_error[code] += 1
-            state.store.record("EventsDropped", at)  # AWS/EventsV2's name for it
+            RetryPolicy.drop(state, at, code)
             return
         state.dlq += 1
         state.per_minute["dlq"][int(at / 60)] += 1

@@ -30,7 +30,7 @@ import numpy as np
 from bridgetwin.simulator._random import Draws
 from bridgetwin.simulator.aws.behaviour import OK, Behaviour
 from bridgetwin.simulator.aws.gates import Gate
-from bridgetwin.simulator.aws.policy import RetryPolicy
+from bridgetwin.simulator.aws.policy import RetryPolicy, read_at
 from bridgetwin.simulator.engine.blocks import BlockPath
 from bridgetwin.simulator.engine.pending import PendingQueue, Retry
 from bridgetwin.simulator.engine.targets import ROUNDING, TargetState
@@ -87,6 +87,17 @@ class Lane(BlockPath):
         self._held: dict[int, deque[tuple[float, float, float]]] = {}
         """Per FIFO key: (ready, ingestion, origin) of the events waiting behind its head."""
 
+    def sibling(self, key: int) -> int:
+        """A new key for the same target state as ``key`` (a hop's sink, a FIFO group), held
+        and paused as ``key`` is."""
+        self.targets.append(self.targets[key])
+        new = len(self.targets) - 1
+        if key in self.pauses:
+            self.pauses[new] = self.pauses[key]
+        if key in self.fifo:
+            self.fifo.add(new)
+        return new
+
     def add(
         self,
         ready: np.ndarray,
@@ -136,9 +147,7 @@ class Lane(BlockPath):
         state = self.targets[key]
         for when, ingested in zip(at.tolist(), ingest.tolist(), strict=True):
             if state.finish(when):
-                state.dropped += 1
-                state.dropped_by_error[code] += 1
-                state.store.record("EventsDropped", when)
+                self._policy.drop(state, when, code)
             else:
                 state.censor(ingested)
 
@@ -228,7 +237,7 @@ class Lane(BlockPath):
         if start > ready + ROUNDING and inside:
             state.throttled += 1
             state.per_minute["rate_limited"][int(start / 60)] += 1
-        read = state.resumed.get(ingest, ingest) if state.resumed else ingest
+        read = read_at(state, ingest)
         if start - read > state.max_age:
             waiting = ("THROTTLING", "still waiting for the rate limit")
             self._policy.fail(

@@ -155,27 +155,21 @@ class LaneWiring:
         """A key of its own in ``base``'s lane for one event group of a FIFO subscriber: the
         lane starts its requests one at a time, each after the one before has finished."""
         lane, key, store = base
-        lane.targets.append(lane.targets[key])
-        lane.fifo.add(len(lane.targets) - 1)
-        if key in lane.pauses:
-            lane.pauses[len(lane.targets) - 1] = lane.pauses[key]
+        group = lane.sibling(key)
+        lane.fifo.add(group)
         if key in lane.delivery_sinks:
-            lane.delivery_sinks[len(lane.targets) - 1] = lane.delivery_sinks[key]
-        return lane, len(lane.targets) - 1, store
+            lane.delivery_sinks[group] = lane.delivery_sinks[key]
+        return lane, group, store
 
     @staticmethod
     def hop_route(base: Route, sink: Callable[[np.ndarray, np.ndarray], None]) -> Route:
         """A key of its own in ``base``'s lane, for the same target, whose successful
         deliveries go to ``sink`` (a bus-to-bus hop, see :mod:`.hops`)."""
         lane, key, store = base
-        lane.targets.append(lane.targets[key])
-        lane.delivery_sinks[len(lane.targets) - 1] = sink
-        if key in lane.pauses:
-            lane.pauses[len(lane.targets) - 1] = lane.pauses[key]
-        if key in lane.fifo:
-            lane.fifo.add(len(lane.targets) - 1)
+        hop = lane.sibling(key)
+        lane.delivery_sinks[hop] = sink
         lane.carries_origin = True
-        return lane, len(lane.targets) - 1, store
+        return lane, hop, store
 
     def _api_lane(self, destination: ApiDestination) -> Lane:
         scenario, seed = self.scenario, self.scenario.seed
