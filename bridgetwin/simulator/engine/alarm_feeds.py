@@ -69,12 +69,16 @@ def alarm_model(graph: Graph, stores: MetricStores, routes: RuleRoutes, alarm: A
         rules = [r for r in rules if r.id in linked_rules or r.name == dims["RuleName"]]
     elif "EventBusName" in dims:
         rules = [r for r in rules if graph.get(r.bus).name == dims["EventBusName"]]
+    return AlarmModel(alarm, series=_series(rules, stores, routes, alarm.metric_name))
+
+
+def _series(owners: list[Any], stores: MetricStores, routes: RuleRoutes, metric: str) -> list:
+    """``metric`` as each owner (rule or subscriber) and each of its targets record it."""
     watched: list[Any] = []
-    for rule in rules:
-        watched.append(stores.owners[rule.id])
-        watched.extend(state.store for _, state in routes.states_of(rule))
-    series = [s.watch(alarm.metric_name) for s in watched]
-    return AlarmModel(alarm, series=series)
+    for owner in owners:
+        watched.append(stores.owner(owner.id))
+        watched.extend(state.store for _, state in routes.states_of(owner))
+    return [s.watch(metric) for s in watched]
 
 
 def _names(value: str, subscriber: Subscriber) -> bool:
@@ -102,9 +106,5 @@ def _custom_bus_alarm(
             b.id for b in graph.custom_buses if dims["EventBus"].split("/")[0] == b.name
             or f":event-busv2/{b.name}/" in dims["EventBus"]}  # fmt: skip
         chosen = [s for s in chosen if s.bus in bus_ids]
-    name = CUSTOM_BUS_METRICS[alarm.metric_name or ""]
-    watched: list[Any] = []
-    for subscriber in chosen:
-        watched.append(stores.owner(subscriber.id))
-        watched.extend(state.store for _, state in routes.states_of(subscriber))
-    return AlarmModel(alarm, series=[s.watch(name) for s in watched])
+    metric = CUSTOM_BUS_METRICS[alarm.metric_name or ""]
+    return AlarmModel(alarm, series=_series(chosen, stores, routes, metric))
