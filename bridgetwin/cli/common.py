@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import shlex
 import unicodedata
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
@@ -189,3 +190,18 @@ def console():
     if out.is_terminal:
         return out
     return Console(width=int(os.environ.get("COLUMNS", FILE_WIDTH)))
+
+
+def scenario_dict(path: str) -> dict[str, Any]:
+    """A scenario file as the mapping sweeps, plans and diffs vary (strict YAML or JSON)."""
+    import yaml
+
+    from bridgetwin.graph.yaml_reading import load_yaml
+
+    try:
+        data = load_yaml(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise fail(f"scenario: {path}: {exc}".replace("\n", " ")) from None
+    if not isinstance(data, dict):
+        raise fail(f"scenario: {path}: must be a mapping")
+    return data

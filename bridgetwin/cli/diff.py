@@ -13,7 +13,13 @@ from typing import Annotated, Any
 
 import typer
 
-from bridgetwin.cli.common import SynthTimeoutOption, console, fail, load_deployment
+from bridgetwin.cli.common import (
+    SynthTimeoutOption,
+    console,
+    fail,
+    load_deployment,
+    scenario_dict,
+)
 
 _VERDICT_MARK = {"changed": "CHANGED", "within noise": "~", "unchanged": "=", "added": "added",
                  "removed": "removed", "no data": "-"}  # fmt: skip
@@ -85,7 +91,6 @@ def diff_command(
 ) -> None:
     """Run one scenario on two deployments with the same seeds and report what changed."""
     from bridgetwin.cli.output import OutputError, write_atomically
-    from bridgetwin.cli.plan import _scenario_dict
     from bridgetwin.planning import PlanningError
     from bridgetwin.planning.behaviour_diff import Threshold, behaviour_diff
     from bridgetwin.simulator import ScenarioError
@@ -98,7 +103,7 @@ def diff_command(
         raise fail(f"error: {exc}") from None
     synth = (synth_timeout, None, None)
     graphs = [load_deployment(source, None, None, synth) for source in (base, head)]
-    spec = _scenario_dict(scenario)
+    spec = scenario_dict(scenario)
     try:
         report = behaviour_diff(*graphs, spec, runs=seeds, seed=seed, fail_on=thresholds)
     except (ScenarioError, PlanningError, ValueError) as exc:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -29,6 +28,7 @@ from bridgetwin.cli.common import (
     fail,
     label,
     load_deployment,
+    scenario_dict,
     write_pictures,
 )
 
@@ -50,20 +50,6 @@ DEFAULT_METRICS = (
 
 def _unit(metric: str) -> str:
     return "s" if metric.startswith("latency.") else "events"
-
-
-def _scenario_dict(path: str) -> dict[str, Any]:
-    import yaml
-
-    from bridgetwin.graph.yaml_reading import load_yaml
-
-    try:
-        data = load_yaml(Path(path).read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise fail(f"scenario: {path}: {exc}".replace("\n", " ")) from None
-    if not isinstance(data, dict):
-        raise fail(f"scenario: {path}: must be a mapping")
-    return data
 
 
 def _rows(results: list, metrics: tuple[str, ...], confidence: float) -> list[dict[str, Any]]:
@@ -138,7 +124,7 @@ def sweep_command(
         raise fail(f"--metric: {', '.join(unknown)} unknown; known: {', '.join(METRICS)}")
     check_outputs(report=report, plots=plots)
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
-    spec = _scenario_dict(scenario)
+    spec = scenario_dict(scenario)
     try:
         varies = [Vary.parse(v) for v in vary]
         check_runs(varies, seeds, max_runs)  # before any point is built
@@ -219,7 +205,7 @@ def sensitivity_command(
 
     metrics = tuple(metric or DEFAULT_METRICS[:2])
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
-    shifts = sensitivity(graph, _scenario_dict(scenario), metrics, runs=seeds, sweep_seed=seed)
+    shifts = sensitivity(graph, scenario_dict(scenario), metrics, runs=seeds, sweep_seed=seed)
     table = Table(title=f"Sensitivity to unconfirmed defaults (mean of {seeds} seeds)")
     for column in ("assumption", "value", "target", "metric", "at defaults", "then", "change"):
         table.add_column(column)
@@ -274,7 +260,7 @@ def plan_command(
     try:
         low, high = float(parse_duration(low_text)), float(parse_duration(high_text))
         integer = low.is_integer() and high.is_integer() and "." not in bounds
-        spec = _scenario_dict(scenario)
+        spec = scenario_dict(scenario)
         found = plan(graph, spec, vary=path, low=low, high=high,
                      goal=Goal.parse(goal[0]), target=target, runs=seeds, sweep_seed=seed,
                      integer=integer, progress=_probe_progress(path, seeds))  # fmt: skip

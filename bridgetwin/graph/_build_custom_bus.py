@@ -62,19 +62,22 @@ def _choice(b: Build, props: Mapping[str, Any], key: str, allowed: tuple[str, ..
     return value
 
 
+_FAMILY_BY_TYPE = {
+    "AWS::SQS::Queue": "sqs", "AWS::SNS::Topic": "sns", "AWS::Lambda::Function": "lambda",
+    "AWS::Serverless::Function": "lambda", "AWS::Lambda::Alias": "lambda",
+    "AWS::StepFunctions::StateMachine": "states", "AWS::Kinesis::Stream": "kinesis",
+    "AWS::KinesisFirehose::DeliveryStream": "firehose", "AWS::Events::ApiDestination": "http",
+    "AWS::Events::EventBus": "event-bus", "AWS::EventsV2::EventBus": "event-busv2",
+}  # fmt: skip
+"""A linked target's family (:data:`BATCH_LIMITS`) by its resource type."""
+
+
 def _family(b: Build, target_arn: Any) -> str:
     """The target family of :data:`BATCH_LIMITS` a subscriber's TargetArn belongs to."""
     linked = b.linker.link(target_arn)
     rtype = (b.resource_type(linked) or "") if linked else ""
-    by_type = {
-        "AWS::SQS::Queue": "sqs", "AWS::SNS::Topic": "sns", "AWS::Lambda::Function": "lambda",
-        "AWS::Serverless::Function": "lambda", "AWS::Lambda::Alias": "lambda",
-        "AWS::StepFunctions::StateMachine": "states", "AWS::Kinesis::Stream": "kinesis",
-        "AWS::KinesisFirehose::DeliveryStream": "firehose", "AWS::Events::ApiDestination": "http",
-        "AWS::Events::EventBus": "event-bus", "AWS::EventsV2::EventBus": "event-busv2",
-    }  # fmt: skip
-    if rtype in by_type:
-        return by_type[rtype]
+    if rtype in _FAMILY_BY_TYPE:
+        return _FAMILY_BY_TYPE[rtype]
     parts = arn_parts(Linker.text(target_arn))
     if parts is None:
         return "other"

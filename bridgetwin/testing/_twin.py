@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -109,13 +110,18 @@ class Twin:
             loaded = loaded.model_copy(update={"seed": kwargs["seed"]})
         return TwinRun(simulate(self.graph, loaded, **kwargs), loaded, self)
 
+    @cached_property
+    def names(self) -> TargetNames:
+        """What names mean in this twin (:mod:`bridgetwin.graph.target_names`)."""
+        return TargetNames(self.construct_paths)
+
     def display(self, rule: str, target: str) -> str:
         """How a target is named in messages: its rule's construct path where known."""
-        return TargetNames(self.construct_paths).display(rule, target)
+        return self.names.display(rule, target)
 
     def addresses(self, name: str, rule: str, target: str) -> bool:
-        """Whether ``name`` names the target or its rule (:mod:`bridgetwin.graph.target_names`)."""
-        return TargetNames(self.construct_paths).addresses(name, rule, target)
+        """Whether ``name`` names the target or its rule."""
+        return self.names.addresses(name, rule, target)
 
 
 def twin(
