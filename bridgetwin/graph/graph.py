@@ -134,11 +134,6 @@ class Graph:
         """The subscribers of a Custom Event Bus, in template order."""
         return tuple(s for s in self.subscribers if s.bus == bus_id)
 
-    def any_bus(self, graph_id: str) -> EventBus | CustomEventBus | None:
-        """The bus (Classic or Custom Event Bus) with this graph id, or None."""
-        node = self._by_id.get(graph_id)
-        return node if isinstance(node, EventBus | CustomEventBus) else None
-
     def rules_targeting(self, resource_id: str) -> tuple[Rule, ...]:
         """The rules with a target pointing at ``resource_id``."""
         return tuple(r for r in self.rules if any(t.resource == resource_id for t in r.targets))
