@@ -48,10 +48,12 @@ ALLOWED = {
     "bridgetwin.simulator": ("bridgetwin.graph", "bridgetwin.patterns", "bridgetwin.producer.config",
                              "bridgetwin.service_defaults"),
     "bridgetwin.planning": ("bridgetwin.simulator", "bridgetwin.graph", "bridgetwin.patterns"),
+    "bridgetwin.migration": ("bridgetwin.planning", "bridgetwin.simulator", "bridgetwin.graph",
+                             "bridgetwin.patterns"),
     "bridgetwin.testing": ("bridgetwin.planning", "bridgetwin.simulator", "bridgetwin.graph",
                            "bridgetwin.patterns"),
-    "bridgetwin.cli": ("bridgetwin.planning", "bridgetwin.simulator", "bridgetwin.graph",
-                       "bridgetwin.patterns", "bridgetwin.producer"),
+    "bridgetwin.cli": ("bridgetwin.migration", "bridgetwin.planning", "bridgetwin.simulator",
+                       "bridgetwin.graph", "bridgetwin.patterns", "bridgetwin.producer"),
 }  # fmt: skip
 """DESIGN.md's directions between packages: what each may import besides itself and
 ``bridgetwin`` (the version)."""

@@ -9,6 +9,7 @@ command line, and ``tests/test_cli_commands.py`` runs each of them:
 - :mod:`.simulate`: ``simulate``, ``scenario-schema``;
 - :mod:`.plan`: ``sweep``, ``sensitivity``, ``plan``;
 - :mod:`.diff`: ``diff``;
+- :mod:`.migrate`: ``migrate``;
 - :mod:`.publish`: ``publish``.
 
 What the commands share (options, loading a source, errors, writing outputs) is in
@@ -26,7 +27,7 @@ import sys
 import typer
 
 from bridgetwin import __version__
-from bridgetwin.cli import deployment, diff, pattern, plan, publish, simulate
+from bridgetwin.cli import deployment, diff, migrate, pattern, plan, publish, simulate
 
 app = typer.Typer(
     name="bridgetwin",
@@ -46,6 +47,7 @@ COMMANDS = {
     "sensitivity": plan.sensitivity_command,
     "plan": plan.plan_command,
     "diff": diff.diff_command,
+    "migrate": migrate.migrate_command,
     "publish": publish.publish_command,
 }
 """Every command of ``bridgetwin``, by name."""

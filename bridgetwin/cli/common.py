@@ -42,7 +42,12 @@ def load_deployment(
     source: str | None, stacks: list[str] | None, params: list[str] | None, synth: Synth
 ):
     """The graph of SOURCE and/or the ``--stack`` specs (one deployment, SOURCE first)."""
-    from bridgetwin.graph import SynthOptions, TemplateError, load_graph
+    return graph_of(deployment_sources(source, stacks, synth), params)
+
+
+def deployment_sources(source: str | None, stacks: list[str] | None, synth: Synth) -> list:
+    """The stack templates of SOURCE and/or the ``--stack`` specs (CDK apps synthesized)."""
+    from bridgetwin.graph import SynthOptions, TemplateError, read_sources
     from bridgetwin.graph._deployment import from_specs
 
     if source is None and not stacks:
@@ -53,7 +58,17 @@ def load_deployment(
         what = (
             from_specs([*([shlex.quote(source)] if source else []), *stacks]) if stacks else source
         )
-        return load_graph(what, _pairs(params, "--param"), synth=options)
+        return read_sources(what, options)
+    except TemplateError as exc:
+        raise fail(f"error: {exc}") from None
+
+
+def graph_of(sources: list, params: list[str] | None):
+    """The graph of stacks already read, with the ``--param`` values."""
+    from bridgetwin.graph import TemplateError, load_graph
+
+    try:
+        return load_graph(sources, _pairs(params, "--param"))
     except TemplateError as exc:
         raise fail(f"error: {exc}") from None
 

@@ -120,23 +120,24 @@ def diff_command(
     elif output_format == "markdown":
         typer.echo(text, nl=False)
     else:
-        _table(report)
+        table(report, f"bridgetwin diff: {base} -> {head}", console())
     if report.failed:
         raise typer.Exit(1)
 
 
-def _table(report: Any) -> None:
+def table(report: Any, title: str, out: Any) -> None:
+    """The diff on a rich console: structural lines, the table of what changed, the counts."""
     from rich.table import Table
 
-    out = console()
+    out.print(f"[bold]{title}[/bold]")
     for line in report.structural:
         out.print(f"structural: {line}")
-    table = Table(title=f"Behaviour diff: head - base over {report.seeds} paired seeds")
+    grid = Table(title=f"Behaviour diff: head - base over {report.seeds} paired seeds")
     for column in HEADER:
-        table.add_column(column)
+        grid.add_column(column)
     for row in _rows(report):
-        table.add_row(*row)
-    out.print(table)
+        grid.add_row(*row)
+    out.print(grid)
     unchanged = sum(c.verdict == "unchanged" for c in report.changes)
     out.print(f"{unchanged} metric(s) unchanged")
     for line in report.failed:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._loader import load_graph
+from bridgetwin.graph._sources import StackSource, read_sources
 from bridgetwin.graph._synth import SynthOptions
 from bridgetwin.graph.custom_bus_nodes import (
     CustomEventBus,
@@ -83,6 +84,7 @@ __all__ = [
     "Rule",
     "SchedulerSchedule",
     "StackInfo",
+    "StackSource",
     "StateMachine",
     "Stream",
     "Subscriber",
@@ -92,4 +94,5 @@ __all__ = [
     "TargetKind",
     "TemplateError",
     "load_graph",
+    "read_sources",
 ]

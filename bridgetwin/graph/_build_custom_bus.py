@@ -93,12 +93,12 @@ def _family(b: Build, target_arn: Any) -> str:
     return service if service in BATCH_LIMITS else "other"
 
 
-def _uses_wildcard(node: Any) -> bool:
+def uses_wildcard(node: Any) -> bool:
     """Whether a pattern uses the ``wildcard`` operator anywhere (``anything-but`` included)."""
     if isinstance(node, Mapping):
-        return "wildcard" in node or any(_uses_wildcard(v) for v in node.values())
+        return "wildcard" in node or any(uses_wildcard(v) for v in node.values())
     if isinstance(node, list):
-        return any(_uses_wildcard(v) for v in node)
+        return any(uses_wildcard(v) for v in node)
     return False
 
 
@@ -124,7 +124,7 @@ def _filters(b: Build) -> tuple[SubscriberFilter, ...]:
         except PatternError as exc:
             where = f"{path}Pattern.{exc.path}" if exc.path else f"{path}Pattern"
             raise b.error(exc.reason, where) from None
-        if _uses_wildcard(pattern.to_dict()):
+        if uses_wildcard(pattern.to_dict()):
             reason = ("subscriber filters do not support wildcard matching (AWS refuses it; "
                       "use prefix, suffix or equals-ignore-case)")  # fmt: skip
             raise b.error(reason, f"{path}Pattern")

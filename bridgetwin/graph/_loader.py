@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from bridgetwin.graph._build import Build
@@ -21,7 +21,7 @@ from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._intrinsics import LoadedStacks, StackContext
 from bridgetwin.graph._linker import Linker, arn_parts
 from bridgetwin.graph._sam import expand_sam
-from bridgetwin.graph._sources import DEFAULT_ACCOUNT, DEFAULT_REGION, read_sources
+from bridgetwin.graph._sources import DEFAULT_ACCOUNT, DEFAULT_REGION, StackSource, read_sources
 from bridgetwin.graph._synth import SynthOptions
 from bridgetwin.graph._values import ResourceRef
 from bridgetwin.graph.graph import Graph
@@ -41,7 +41,7 @@ _ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource pre
 
 
 def load_graph(
-    source: str | os.PathLike[str] | Mapping[str, Any],
+    source: str | os.PathLike[str] | Mapping[str, Any] | Sequence[StackSource],
     parameters: Mapping[str, Any] | None = None,
     *,
     synth: SynthOptions | None = None,
@@ -49,8 +49,9 @@ def load_graph(
     """Load the EventBridge deployment described by ``source``.
 
     Args:
-        source: A template dict, a JSON/YAML template file, a CDK cloud assembly directory, or a
-            CDK app directory (synthesized through its ``cdk.json``).
+        source: A template dict, a JSON/YAML template file, a CDK cloud assembly directory, a
+            CDK app directory (synthesized through its ``cdk.json``), a deployment manifest, or
+            stacks already read (:func:`read_sources`).
         parameters: Values for template parameters, by name; ``AWS::Region`` and
             ``AWS::AccountId`` set the environment of stacks that do not fix their own. Defaults
             to each parameter's ``Default``.

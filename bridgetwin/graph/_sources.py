@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,10 +41,15 @@ class StackSource:
 
 
 def read_sources(
-    source: str | os.PathLike[str] | Mapping[str, Any],
+    source: str | os.PathLike[str] | Mapping[str, Any] | Sequence[StackSource],
     synth: SynthOptions | None = None,
 ) -> list[StackSource]:
-    """Read ``source`` into stack templates; raises ``TemplateError`` naming what is wrong."""
+    """Read ``source`` into stack templates; raises ``TemplateError`` naming what is wrong.
+    Stacks already read (a sequence of :class:`StackSource`) are taken as they are."""
+    if isinstance(source, Sequence) and not isinstance(source, str):
+        if not source or not all(isinstance(s, StackSource) for s in source):
+            raise TemplateError("a sequence source must hold StackSource items")
+        return list(source)
     if isinstance(source, Mapping):
         if is_deployment(source):
             return read_deployment(source, Path(), lambda p: read_sources(p, synth))  # as given

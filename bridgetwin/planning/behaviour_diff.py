@@ -14,7 +14,7 @@ are listed with their values there.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -109,9 +109,12 @@ def _owners(graph: Graph) -> dict[str, Any]:
             for t in o.targets}  # fmt: skip
 
 
-def structural_changes(base: Graph, head: Graph) -> list[str]:
-    """What the templates change, in words: targets, rate limits, retry policies, DLQs."""
-    before, after = _owners(base), _owners(head)
+def structural_changes(
+    base: Graph, head: Graph, pairs: Mapping[str, str] | None = None
+) -> list[str]:
+    """What the templates change, in words: targets, rate limits, retry policies, DLQs
+    (``pairs``: base target names that the head calls otherwise)."""
+    before, after = _renamed(_owners(base), pairs), _owners(head)
     out = [f"target added: {name}" for name in sorted(set(after) - set(before))]
     out += [f"target removed: {name}" for name in sorted(set(before) - set(after))]
     for name in sorted(set(before) & set(after)):
@@ -133,6 +136,10 @@ def structural_changes(base: Graph, head: Graph) -> list[str]:
             out.append(f"API destination {destination.id}: rate limit {old_limit}/s -> "
                        f"{destination.rate_limit_per_second}/s")  # fmt: skip
     return out
+
+
+def _renamed(values: dict[str, Any], pairs: Mapping[str, str] | None) -> dict[str, Any]:
+    return {(pairs or {}).get(name, name): value for name, value in values.items()}
 
 
 def _compare(target: str, metric: str, base_runs: list, head_runs: list) -> MetricChange:
@@ -170,14 +177,17 @@ def behaviour_diff(
     seed: int = 0,
     fail_on: tuple[Threshold, ...] = (),
     progress: Callable[[int, int], None] | None = None,
+    pairs: Mapping[str, str] | None = None,
 ) -> DiffReport:
-    """The diff of ``head`` against ``base`` under ``spec``, over ``runs`` paired seeds."""
+    """The diff of ``head`` against ``base`` under ``spec``, over ``runs`` paired seeds;
+    ``pairs`` names base targets the head calls otherwise (a rule target that became a
+    subscriber: ``rule/target`` -> ``subscriber/Target``), compared as one."""
     if runs < 2:
         raise ValueError("a diff needs at least 2 seeds for an interval")
     chosen = seed_list(seed, runs)
     sides: dict[str, list[dict[str, dict[str, float | None]]]] = {"base": [], "head": []}
     for number, run_seed in enumerate(chosen):
-        sides["base"].append(run_point(base, spec, run_seed))
+        sides["base"].append(_renamed(run_point(base, spec, run_seed), pairs))
         sides["head"].append(run_point(head, spec, run_seed))
         if progress:
             progress(number + 1, len(chosen))
@@ -193,4 +203,5 @@ def behaviour_diff(
         for c in changes
         if goal.broken_by(c)
     )
-    return DiffReport(runs, tuple(structural_changes(base, head)), tuple(changes), failed)
+    structural = tuple(structural_changes(base, head, pairs))
+    return DiffReport(runs, structural, tuple(changes), failed)

@@ -10,6 +10,7 @@ driver lists every rule that produced a result with its explanation.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -74,15 +75,14 @@ def _location(finding: GraphFinding, graph: Graph, base: Path) -> dict[str, Any]
     return location
 
 
-def _descriptor(code: str, level: str) -> dict[str, Any]:
+def _descriptor(code: str, level: str, explanation: str | None, kind: str) -> dict[str, Any]:
     """A rule as SARIF describes it: the stable id (the finding's code), a PascalCase name that
     differs from it (SARIF1001), and the full description GitHub code scanning requires."""
-    explanation = _EXPLANATIONS.get(code)
     short = f"{code}: {explanation}" if explanation else code
     full = (
-        f"bridgetwin lint rule {code}: {explanation or 'see the finding message'}. Each "
-        "finding names the resource and says what to change; README's lint section lists the "
-        "rules."
+        f"bridgetwin {kind} rule {code}: {explanation or 'see the finding message'}. Each "
+        f"finding names the resource and says what to change; README's {kind} section lists "
+        "the rules."
     )
     return {
         "id": code,
@@ -94,13 +94,21 @@ def _descriptor(code: str, level: str) -> dict[str, Any]:
     }
 
 
-def to_sarif(findings: list[GraphFinding], graph: Graph, base: Path | None = None) -> dict:
+def to_sarif(
+    findings: list[GraphFinding],
+    graph: Graph,
+    base: Path | None = None,
+    *,
+    explanations: Mapping[str, str] = _EXPLANATIONS,
+    kind: str = "lint",
+) -> dict:
     """The SARIF 2.1.0 log of ``findings``; file URIs are relative to ``base`` (default: the
-    working directory) when the template lies under it."""
+    working directory) when the template lies under it. ``explanations`` and ``kind`` describe
+    the rules (``bridgetwin migrate`` reports its own)."""
     base = base or Path.cwd()
     codes = sorted({f.code for f in findings})
     levels = {f.code: _LEVELS[f.severity] for f in findings}
-    rules = [_descriptor(code, levels[code]) for code in codes]
+    rules = [_descriptor(code, levels[code], explanations.get(code), kind) for code in codes]
     results = [
         {
             "ruleId": f.code,
