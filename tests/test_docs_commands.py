@@ -1,4 +1,4 @@
-"""Docs as tests: every ``bridgetwin`` command README.md and ``examples/*/README.md`` show is run
+"""Docs as tests: every ``bridgetwin`` command README.md and ``examples/**/README.md`` show is run
 here, read from the Markdown (not copied), in a sandbox laid out as the text assumes: the
 repository's ``app.py`` synthesized into ``cdk.out`` (``python3 app.py``, as the README says), the
 examples, and small stand-ins for the files a reader brings (``template.yaml``, ``bus.yaml``,
@@ -28,12 +28,12 @@ from tests._docs import documented_commands
 from tests._templates import webhook_template
 
 ROOT = Path(__file__).parent.parent
-DOCUMENTS = [ROOT / "README.md", *sorted(ROOT.glob("examples/*/README.md"))]
+DOCUMENTS = [ROOT / "README.md", *sorted(ROOT.glob("examples/**/README.md"))]
 CANNOT_RUN = {
     "npx ts-node": "needs a reader's TypeScript CDK app and ts-node from npm",
 }
 MAY_FAIL_CHECKS = ("lint", "--check")
-NEEDS = {"examples/custom-bus": "aws_cdk.aws_eventsv2"}
+NEEDS = {"simulate examples/custom-bus ": "aws_cdk.aws_eventsv2"}
 """Examples that need a newer aws-cdk-lib than the oldest we support (the Custom Event Bus's L1
 classes): skipped, saying so, where the installed one lacks the module (the construct tests run
 again at the oldest aws-cdk-lib, scripts/test-cdk-min)."""

@@ -40,7 +40,7 @@ def _show(metric: str, value: float | None, signed: bool = False) -> str:
 def _rows(report: Any) -> list[list[str]]:
     rows = []
     for c in report.changes:
-        if c.verdict == "unchanged":
+        if c.verdict in ("unchanged", "no data"):
             continue
         interval = (f"[{_show(c.metric, c.low, True)}, {_show(c.metric, c.high, True)}]"
                     if c.low is not None else "")  # fmt: skip
@@ -49,13 +49,20 @@ def _rows(report: Any) -> list[list[str]]:
     return rows
 
 
+def _counts(report: Any) -> str:
+    """What the table leaves out: metrics equal on every seed, and metrics no event reached."""
+    unchanged = sum(c.verdict == "unchanged" for c in report.changes)
+    empty = sum(c.verdict == "no data" for c in report.changes)
+    return f"{unchanged} metric(s) unchanged" + (f", {empty} without data (no event reached "
+                                                  "the target)" if empty else "")  # fmt: skip
+
+
 HEADER = ["target", "metric", "base", "head", "change", "95 % interval", "verdict"]
 
 
 def markdown(report: Any, title: str) -> str:
     """GitHub-flavoured Markdown: a heading, then a table per section."""
-    unchanged = sum(c.verdict == "unchanged" for c in report.changes)
-    lines = [f"## {title}", "", f"{report.seeds} paired seeds; {unchanged} metric(s) unchanged.",
+    lines = [f"## {title}", "", f"{report.seeds} paired seeds; {_counts(report)}.",
              "", "### Structural changes", ""]  # fmt: skip
     lines += [f"- {line}" for line in report.structural] or ["None."]
     lines += ["", "### Delivery", ""]
@@ -132,13 +139,16 @@ def table(report: Any, title: str, out: Any) -> None:
     out.print(f"[bold]{title}[/bold]")
     for line in report.structural:
         out.print(f"structural: {line}")
-    grid = Table(title=f"Behaviour diff: head - base over {report.seeds} paired seeds")
-    for column in HEADER:
-        grid.add_column(column)
-    for row in _rows(report):
-        grid.add_row(*row)
-    out.print(grid)
-    unchanged = sum(c.verdict == "unchanged" for c in report.changes)
-    out.print(f"{unchanged} metric(s) unchanged")
+    rows = _rows(report)
+    if rows:
+        grid = Table(title=f"Behaviour diff: head - base over {report.seeds} paired seeds")
+        for column in HEADER:
+            grid.add_column(column)
+        for row in rows:
+            grid.add_row(*row)
+        out.print(grid)
+    else:
+        out.print(f"No metric changed over {report.seeds} paired seeds.")
+    out.print(_counts(report))
     for line in report.failed:
         out.print(f"FAIL: {line}")
