@@ -29,7 +29,7 @@ def run(args: list[str], capsys) -> tuple[int, str]:
     (["sweep", *SATURATION, "--vary", "seed=a:b:c", "--scheduler", "inline"],
      "'a' is not a duration"),
     (["sweep", *SATURATION, "--vary", "seed=1,2", "--seed", "-5"], "Invalid value for '--seed'"),
-    (["test-pattern", "--pattern", '{"a": [1]}', "--event", "[" * 5000 + "]" * 5000],
+    (["test-pattern", "--pattern", '{"a": [1]}', "--event", "[" * 100_000 + "]" * 100_000],
      "--event: the JSON nests too deeply to read"),
 ])  # fmt: skip
 def test_wrong_input_exits_2_naming_it(args, message, capsys, monkeypatch):

@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 
-import jsonata
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bridgetwin.migration.to_jsonata import (
+_LIMIT = sys.getrecursionlimit()
+import jsonata  # noqa: E402  (it raises the interpreter's recursion limit to 10,000 on import)
+
+sys.setrecursionlimit(_LIMIT)  # put back: other tests rely on Python's default depth
+
+from bridgetwin.migration.to_jsonata import (  # noqa: E402
     UntranslatableError,
     constant_expression,
     path_expression,
