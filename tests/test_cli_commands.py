@@ -109,7 +109,11 @@ def _sensitivity(f):
 
 def _plan(f):
     def check(out: str) -> bool:  # 10 events/s: anything from 10/s keeps the mean start at 0
-        return "Answer: " + RATE_LIMIT + " = 1" in out and "Evidence:" in out
+        return (
+            f"Feasible: {RATE_LIMIT} in 1" in out
+            and "..40 (latency.start.mean <= 1 s)" in (out)
+            and "Evidence on *" in out
+        )
 
     return ["plan", f["template"], "--scenario", f["scenario"], "--vary", f"{RATE_LIMIT}=5:40",
             "--goal", "latency.start.mean <= 1s", "--seeds", "2"], 0, check  # fmt: skip

@@ -10,7 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bridgetwin.planning import PlanningError, Vary
-from bridgetwin.planning.goal import Goal, plan
+from bridgetwin.planning.feasible_search import plan
+from bridgetwin.planning.goal import Goal
 from bridgetwin.planning.grid import with_value
 from bridgetwin.planning.sweep import interval, sweep
 from tests._templates import EVENT, webhook_graph, webhook_template
@@ -77,10 +78,11 @@ def test_plan_finds_the_smallest_rate_limit_an_md1_queue_needs():
     expected = next(r for r in range(9, 100) if md1_wait(r, 8) <= 0.1)
     heard = []
     found = plan(webhook_graph(rate=100), base(), vary=RATE_LIMIT, low=9, high=30,
-                 goal=Goal.parse("latency.start.mean <= 100ms"), progress=heard.append)  # fmt: skip
+                 goals=[Goal.parse("latency.start.mean <= 100ms")], progress=heard.append)  # fmt: skip
     assert found.answer == expected == 12
     assert sorted(heard, key=lambda p: p.value) == found.probes  # each probe, once
-    assert found.direction == "smallest" and "monotone" in found.note
+    assert found.direction == "smallest" and "grid of 9 values" in found.note
+    assert found.intervals == [(12, 30)]
     by_value = {p.value: p for p in found.probes}
     assert not by_value[11].holds and by_value[12].holds
     for probe in found.probes:  # the measured waits agree with the formula

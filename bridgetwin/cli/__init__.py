@@ -7,7 +7,7 @@ command line, and ``tests/test_cli_commands.py`` runs each of them:
 - :mod:`.pattern`: ``test-pattern``;
 - :mod:`.deployment`: ``graph``, ``lint``;
 - :mod:`.simulate`: ``simulate``, ``scenario-schema``;
-- :mod:`.plan`: ``sweep``, ``sensitivity``, ``plan``;
+- :mod:`.plan`: ``sweep``, ``sensitivity``; :mod:`.plan_goals`: ``plan``;
 - :mod:`.diff`: ``diff``;
 - :mod:`.migrate`: ``migrate``;
 - :mod:`.publish`: ``publish``.
@@ -27,7 +27,16 @@ import sys
 import typer
 
 from bridgetwin import __version__
-from bridgetwin.cli import deployment, diff, migrate, pattern, plan, publish, simulate
+from bridgetwin.cli import (
+    deployment,
+    diff,
+    migrate,
+    pattern,
+    plan,
+    plan_goals,
+    publish,
+    simulate,
+)
 
 app = typer.Typer(
     name="bridgetwin",
@@ -45,7 +54,7 @@ COMMANDS = {
     "scenario-schema": simulate.scenario_schema_command,
     "sweep": plan.sweep_command,
     "sensitivity": plan.sensitivity_command,
-    "plan": plan.plan_command,
+    "plan": plan_goals.plan_command,
     "diff": diff.diff_command,
     "migrate": migrate.migrate_command,
     "publish": publish.publish_command,

@@ -1,5 +1,5 @@
-"""``bridgetwin sweep``, ``sensitivity`` and ``plan``: the planning commands
-(:mod:`bridgetwin.planning`).
+"""``bridgetwin sweep`` and ``sensitivity``: the planning commands (:mod:`bridgetwin.planning`);
+``plan`` is :mod:`.plan_goals`.
 
 Registered on the main command by :mod:`bridgetwin.cli`; they share its source options. Output
 has units in every column name (``_s`` for seconds) and CSV/JSON for spreadsheets and scripts.
@@ -32,13 +32,6 @@ from bridgetwin.cli.common import (
     write_pictures,
 )
 
-SensitivityOption = Annotated[
-    bool,
-    typer.Option(
-        "--sensitivity",
-        help="Check the answer against the twin's unconfirmed defaults (retry backoff, latencies).",
-    ),
-]
 DEFAULT_METRICS = (
     "latency.start.p99",
     "latency.success.p99",
@@ -172,18 +165,6 @@ def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
     console().print(table)
 
 
-def _probe_progress(path: str, seeds: int):
-    """One stderr line per probe of a plan's search, on a terminal (files and pipes: none)."""
-    import sys
-
-    if not sys.stderr.isatty():
-        return None
-    return lambda probe: typer.echo(
-        f"plan: {path}={probe.value:g}: goal {'holds' if probe.holds else 'fails'} "
-        f"({seeds} seeds)", err=True,
-    )  # fmt: skip
-
-
 def sensitivity_command(
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     metric: Annotated[
@@ -215,95 +196,3 @@ def sensitivity_command(
         table.add_row(s.assumption, str(s.value), s.target, s.metric, _show(s.base, unit),
                       _show(s.moved, unit), change)  # fmt: skip
     console().print(table)
-
-
-def plan_command(
-    scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
-    goal: Annotated[list[str], typer.Option("--goal", help="e.g. 'latency.start.p99 <= 60s'.")],
-    vary: Annotated[str, typer.Option("--vary", help="PATH=LOW:HIGH: the field to search.")],
-    target: Annotated[str, typer.Option("--target", help="Glob on rule/target.")] = "*",
-    seeds: Annotated[int, typer.Option("--seeds", min=2, max=10_000, help="Runs per probe.")] = 5,
-    seed: Annotated[int, typer.Option("--seed", min=0, help="The plan's seed.")] = 0,
-    source: SourceArgument = None,
-    stack: StackOption = None,
-    param: ParamOption = None,
-    synth_timeout: SynthTimeoutOption = 600.0,
-    context: ContextOption = None,
-    app_command: AppOption = None,
-    report: ReportOption = None,
-    plots: PlotsOption = None,
-    sensitivity: Annotated[
-        bool,
-        typer.Option(
-            "--sensitivity",
-            help="Check the answer against "
-            "the twin's unconfirmed defaults (retry backoff, latencies, ...).",
-        ),
-    ] = False,
-) -> None:
-    """Find the smallest (or largest) value of a field that meets a goal with 95 % confidence."""
-    from rich.table import Table
-
-    from bridgetwin.planning import PlanningError
-    from bridgetwin.planning.goal import Goal, plan
-    from bridgetwin.simulator import ScenarioError, parse_duration
-
-    if len(goal) > 1:
-        raise fail(f"--goal given {len(goal)} times ({'; '.join(goal)}): plan seeks one goal; "
-                   "give --goal once")  # fmt: skip
-    path, sep, bounds = vary.partition("=")
-    low_text, colon, high_text = bounds.partition(":")
-    if not sep or not colon:
-        raise fail(f"--vary '{vary}': use PATH=LOW:HIGH")
-    check_outputs(report=report, plots=plots)
-    graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
-    try:
-        low, high = float(parse_duration(low_text)), float(parse_duration(high_text))
-        integer = low.is_integer() and high.is_integer() and "." not in bounds
-        spec = scenario_dict(scenario)
-        found = plan(graph, spec, vary=path, low=low, high=high,
-                     goal=Goal.parse(goal[0]), target=target, runs=seeds, sweep_seed=seed,
-                     integer=integer, progress=_probe_progress(path, seeds))  # fmt: skip
-    except (PlanningError, ScenarioError, ValueError) as exc:
-        raise fail(f"error: {exc}") from None
-    unit = _unit(found.goal.metric)
-    table = Table(title=f"Evidence: {found.goal} on {target} ({seeds} seeds per probe)")
-    for column in (path, "target", "mean", "95 % CI", "goal"):
-        table.add_column(column)
-    for probe in found.probes:
-        for e in probe.evidence:
-            ci = f"[{_show(e['ci_low'], unit)}, {_show(e['ci_high'], unit)}]"
-            table.add_row(f"{probe.value:g}", e["target"], _show(e["mean"], unit), ci,
-                          "holds" if probe.holds else "fails")  # fmt: skip
-    out = console()
-    out.print(table)
-    if report or plots:
-        from bridgetwin.planning.html_report import sweep_figures
-
-        rows = [{path: p.value, "metric": found.goal.metric, **e}
-                for p in found.probes for e in p.evidence]  # fmt: skip
-        summary = [f"goal: {found.goal} on {target}", f"answer: {found.answer}", found.note]
-        write_pictures(report, plots, f"bridgetwin plan: {label(source, stack)}",
-                  lambda: sweep_figures(rows, path, found.goal), summary)  # fmt: skip
-    if found.answer is None:
-        out.print(f"No value of {path} in {low:g}..{high:g} meets {found.goal}: {found.note}")
-        raise typer.Exit(1)
-    out.print(f"Answer: {path} = {found.answer:g} ({found.direction} value meeting "
-                  f"{found.goal}; {found.note})")  # fmt: skip
-    if sensitivity:
-        from bridgetwin.planning.grid import with_value
-        from bridgetwin.planning.sensitivity import hinges
-
-        shown = int(found.answer) if integer else found.answer
-        at_answer = with_value(spec, path, shown)
-        checks = hinges(graph, at_answer, found.goal, target, runs=seeds, sweep_seed=seed)
-        fragile = sorted({p for p, _, holds in checks if not holds})
-        for assumption, value, holds in checks:
-            out.print(f"  at the answer, {assumption} = {value}: "
-                          f"{'holds' if holds else 'FAILS'}")  # fmt: skip
-        verdict = (
-            "The answer hinges on " + ", ".join(fragile)
-            if fragile
-            else "The answer holds across the plausible range of every unconfirmed default."
-        )
-        out.print(verdict)

@@ -87,13 +87,13 @@ def sensitivity(
 def hinges(
     graph: Graph,
     spec: dict[str, Any],
-    goal: Any,
+    goals: Any,
     target: str,
     *,
     runs: int = 5,
     sweep_seed: int = 0,
 ) -> list[tuple[str, Any, bool]]:
-    """(assumption, value, whether the goal still holds) at both ends of each range: a plan
+    """(assumption, value, whether every goal still holds) at both ends of each range: a plan
     that fails at one of them hinges on that assumption."""
     out = []
     for path, values in ASSUMPTIONS:
@@ -102,5 +102,5 @@ def hinges(
         points = sweep(graph, spec, [Vary(path, values)], runs=runs, sweep_seed=sweep_seed,
                        scheduler="inline")  # fmt: skip
         for point, value in zip(points, values, strict=True):
-            out.append((path, value, goal.judge(point, target)[0]))
+            out.append((path, value, all(g.judge(point, target)[0] for g in goals)))
     return out

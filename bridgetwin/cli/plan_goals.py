@@ -1,0 +1,175 @@
+"""``bridgetwin plan``: the values of one field where every goal holds with 95 % confidence
+(:mod:`bridgetwin.planning.feasible_search`).
+
+``--goal`` is repeatable (the goals are ANDed); the answer is the feasible set (intervals), a
+value in it, and the evidence of every probe; when nothing is feasible, the closest points and
+what each misses, with exit code 1. ``--sensitivity`` re-judges the answer at both ends of each
+unconfirmed default's range.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from bridgetwin.cli.common import (
+    AppOption,
+    ContextOption,
+    ParamOption,
+    PlotsOption,
+    ReportOption,
+    SourceArgument,
+    StackOption,
+    SynthTimeoutOption,
+    check_outputs,
+    console,
+    fail,
+    label,
+    load_deployment,
+    scenario_dict,
+    write_pictures,
+)
+from bridgetwin.cli.plan import _show, _unit
+
+
+def _probe_progress(path: str, seeds: int):
+    """One stderr line per probe of a plan's search, on a terminal (files and pipes: none)."""
+    import sys
+
+    if not sys.stderr.isatty():
+        return None
+    return lambda probe: typer.echo(
+        f"plan: {path}={probe.value:g}: {'every goal holds' if probe.holds else 'fails'} "
+        f"({seeds} seeds)", err=True,
+    )  # fmt: skip
+
+
+def _intervals(found) -> str:
+    return ", ".join(f"{a:g}" if a == b else f"{a:g}..{b:g}" for a, b in found.intervals)
+
+
+def plan_command(
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
+    goal: Annotated[
+        list[str],
+        typer.Option("--goal", help="e.g. 'latency.start.p99 <= 60s'; repeatable (all must hold)."),
+    ],
+    vary: Annotated[str, typer.Option("--vary", help="PATH=LOW:HIGH: the field to search.")],
+    target: Annotated[str, typer.Option("--target", help="Glob on rule/target.")] = "*",
+    seeds: Annotated[int, typer.Option("--seeds", min=2, max=10_000, help="Runs per probe.")] = 5,
+    seed: Annotated[int, typer.Option("--seed", min=0, help="The plan's seed.")] = 0,
+    points: Annotated[
+        int,
+        typer.Option("--points", min=2, max=1_000, help="Grid values judged before refining."),
+    ] = 9,
+    source: SourceArgument = None,
+    stack: StackOption = None,
+    param: ParamOption = None,
+    synth_timeout: SynthTimeoutOption = 600.0,
+    context: ContextOption = None,
+    app_command: AppOption = None,
+    report: ReportOption = None,
+    plots: PlotsOption = None,
+    sensitivity: Annotated[
+        bool,
+        typer.Option(
+            "--sensitivity",
+            help="Check the answer against the twin's unconfirmed defaults (retry backoff, "
+            "latencies, ...).",
+        ),
+    ] = False,
+) -> None:
+    """Find the values of a field where every goal holds with 95 % confidence."""
+    from bridgetwin.planning import PlanningError
+    from bridgetwin.planning.feasible_search import plan
+    from bridgetwin.planning.goal import Goal
+    from bridgetwin.simulator import ScenarioError, parse_duration
+
+    path, sep, bounds = vary.partition("=")
+    low_text, colon, high_text = bounds.partition(":")
+    if not sep or not colon:
+        raise fail(f"--vary '{vary}': use PATH=LOW:HIGH")
+    try:
+        goals = [Goal.parse(text) for text in goal]
+    except PlanningError as exc:
+        raise fail(f"error: {exc}") from None
+    check_outputs(report=report, plots=plots)
+    graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
+    try:
+        low, high = float(parse_duration(low_text)), float(parse_duration(high_text))
+        integer = low.is_integer() and high.is_integer() and "." not in bounds
+        spec = scenario_dict(scenario)
+        found = plan(graph, spec, vary=path, low=low, high=high, goals=goals, target=target,
+                     runs=seeds, sweep_seed=seed, integer=integer, points=points,
+                     progress=_probe_progress(path, seeds))  # fmt: skip
+    except (PlanningError, ScenarioError, ValueError) as exc:
+        raise fail(f"error: {exc}") from None
+    _evidence(found, path, target, seeds)
+    wanted = " and ".join(str(g) for g in found.goals)
+    if report or plots:
+        from bridgetwin.planning.html_report import sweep_figures
+
+        rows = [{path: p.value, "metric": found.goal.metric, **e} for p in found.probes
+                for e in p.evidence if e["goal"] == str(found.goal)]  # fmt: skip
+        summary = [f"goals: {wanted} on {target}", f"feasible: {_intervals(found) or 'nowhere'}",
+                   f"answer: {found.answer}", found.note]  # fmt: skip
+        write_pictures(report, plots, f"bridgetwin plan: {label(source, stack)}",
+                       lambda: sweep_figures(rows, path, found.goal), summary)  # fmt: skip
+    out = console()
+    if found.answer is None:
+        out.print(f"Nothing in {low:g}..{high:g} meets {wanted}. Closest:")
+        for probe in found.closest:
+            out.print(f"  {path} = {probe.value:g}: misses {_misses(probe)}")
+        out.print(f"({found.note})")
+        raise typer.Exit(1)
+    out.print(f"Feasible: {path} in {_intervals(found)} ({wanted})")
+    out.print(f"Answer: {path} = {found.answer:g} ({found.direction} feasible value; "
+              f"{found.note})")  # fmt: skip
+    if sensitivity:
+        _sensitivity(graph, spec, found, path, target, seeds, seed, integer)
+
+
+def _misses(probe) -> str:
+    """Each goal a probe misses, with its worst target's mean and interval."""
+    parts = []
+    for goal in probe.misses:
+        failing = [e for e in probe.evidence if e["goal"] == goal and e["mean"] is not None]
+        unit = _unit(goal.split()[0])
+        shown = [f"{e['target']} {_show(e['mean'], unit)} [{_show(e['ci_low'], unit)}, "
+                 f"{_show(e['ci_high'], unit)}]" for e in failing] or ["no data"]  # fmt: skip
+        parts.append(f"{goal} ({'; '.join(shown)})")
+    return ", ".join(parts)
+
+
+def _evidence(found, path: str, target: str, seeds: int) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"Evidence on {target} ({seeds} seeds per probe)")
+    for column in (path, "goal", "target", "mean", "95 % CI", "verdict"):
+        table.add_column(column)
+    for probe in found.probes:
+        for e in probe.evidence:
+            unit = _unit(e["goal"].split()[0])
+            ci = f"[{_show(e['ci_low'], unit)}, {_show(e['ci_high'], unit)}]"
+            table.add_row(f"{probe.value:g}", e["goal"], e["target"], _show(e["mean"], unit), ci,
+                          "holds" if e["holds"] else "fails")  # fmt: skip
+    console().print(table)
+
+
+def _sensitivity(graph, spec, found, path, target, seeds, seed, integer) -> None:
+    from bridgetwin.planning.grid import with_value
+    from bridgetwin.planning.sensitivity import hinges
+
+    out = console()
+    shown = int(found.answer) if integer else found.answer
+    at_answer = with_value(spec, path, shown)
+    checks = hinges(graph, at_answer, found.goals, target, runs=seeds, sweep_seed=seed)
+    fragile = sorted({p for p, _, holds in checks if not holds})
+    for assumption, value, holds in checks:
+        out.print(f"  at the answer, {assumption} = {value}: {'holds' if holds else 'FAILS'}")
+    out.print(
+        "The answer hinges on " + ", ".join(fragile)
+        if fragile
+        else "The answer holds across the plausible range of every unconfirmed default."
+    )
