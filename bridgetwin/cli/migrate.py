@@ -3,7 +3,8 @@
 
 Prints what did not move or changes meaning (``--format text``, ``json`` or ``sarif``). With
 ``--out DIR`` it writes the migrated templates and a deployment manifest that loads them
-(``DIR/deployment.yaml``), the same for the variant that relies on AWS's defaults
+(``DIR/deployment.yaml``), the same resources as Python with bridgetwin's constructs for a CDK app
+(``DIR/<stack>_subscribers.py``), the same for the variant that relies on AWS's defaults
 (``DIR/aws-defaults/``), and the findings as ``findings.txt``, ``.json`` and ``.sarif``. With
 ``--scenario S`` it runs both behaviour diffs against the Classic deployment (``--seeds`` paired
 runs) and prints them (also ``DIR/comparison.json`` and ``DIR/comparison.md``).
@@ -13,6 +14,7 @@ Exit 1 with ``--strict`` when something was not migrated.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -59,6 +61,13 @@ def _write(out: Path, migration: Any, findings: dict[str, str]) -> None:
         write_atomically(folder / "deployment.yaml", _manifest(stacks))
     for suffix, text in findings.items():
         write_atomically(out / f"findings.{suffix}", text)
+    from bridgetwin.migration import snippet
+
+    for stack in migration.faithful:
+        code = snippet(stack.name, stack.template)
+        if code is not None:
+            name = re.sub(r"\W", "_", stack.name).lower()
+            write_atomically(out / f"{name}_subscribers.py", code)
 
 
 def migrate_command(

@@ -5,6 +5,10 @@
 - :class:`GlobalEventBus`: a bus in two Regions behind a global endpoint, with the latency alarm,
   Route 53 health check and replication role AWS prescribes.
 - :class:`EventBridgeDashboard`: their metrics on one dashboard.
+- :class:`CustomEventBus`, :class:`Subscriber` and :class:`SubscriberTarget`: the new Custom Event
+  Bus (``AWS::EventsV2``, L1-only in aws-cdk-lib) with its retention, and subscribers whose retry
+  policy, ordering and batch size are written out, with a delivery role that can write their
+  on-failure queue, and alarms.
 
 The CDK validation plugin that runs the twin at synth time moved to
 :mod:`bridgetwin.testing.cdk_validation` (this package never imports the simulator);
@@ -33,23 +37,37 @@ from bridgetwin.constructs.api_delivery import (
     ApiDelivery,
 )
 from bridgetwin.constructs.auth import DeliveryAuth
+from bridgetwin.constructs.custom_event_bus import CustomEventBus
 from bridgetwin.constructs.dashboard import EventBridgeDashboard
 from bridgetwin.constructs.event_pattern import write_event_pattern
 from bridgetwin.constructs.global_event_bus import HEALTH_CHECK_ALARM, GlobalEventBus
 from bridgetwin.constructs.http_parameters import SecretParameter
 from bridgetwin.constructs.queues import dead_letter_queue
+from bridgetwin.constructs.subscriber import (
+    AWS_RETRIES,
+    CLASSIC_RETRIES,
+    SUBSCRIBER_ALARMS,
+    Subscriber,
+)
+from bridgetwin.constructs.subscriber_targets import SubscriberTarget
 
 __all__ = [
+    "AWS_RETRIES",
+    "CLASSIC_RETRIES",
     "DEFAULT_ALARMS",
     "HEALTH_CHECK_ALARM",
     "HTTP_METHODS",
     "RATE_LIMIT_QUOTA",
+    "SUBSCRIBER_ALARMS",
     "AlarmSettings",
     "ApiDelivery",
+    "CustomEventBus",
     "DeliveryAuth",
     "EventBridgeDashboard",
     "GlobalEventBus",
     "SecretParameter",
+    "Subscriber",
+    "SubscriberTarget",
     "ValidationError",
     "acknowledge",
     "dead_letter_queue",

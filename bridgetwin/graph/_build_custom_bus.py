@@ -31,7 +31,7 @@ from bridgetwin.graph.custom_bus_nodes import (
     SubscriberFilter,
 )
 from bridgetwin.graph.nodes import HttpParameters, RetryPolicy, Target
-from bridgetwin.patterns import PatternError, compile_pattern
+from bridgetwin.patterns import PatternError, compile_pattern, uses_wildcard
 
 _PARAMETER_BLOCKS = (
     "SqsParameters", "SnsParameters", "LambdaParameters", "StepFunctionsParameters",
@@ -91,15 +91,6 @@ def _family(b: Build, target_arn: Any) -> str:
     if service == "execute-api":
         return "http"
     return service if service in BATCH_LIMITS else "other"
-
-
-def uses_wildcard(node: Any) -> bool:
-    """Whether a pattern uses the ``wildcard`` operator anywhere (``anything-but`` included)."""
-    if isinstance(node, Mapping):
-        return "wildcard" in node or any(uses_wildcard(v) for v in node.values())
-    if isinstance(node, list):
-        return any(uses_wildcard(v) for v in node)
-    return False
 
 
 def _filters(b: Build) -> tuple[SubscriberFilter, ...]:

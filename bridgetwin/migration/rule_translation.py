@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from bridgetwin.graph import EventBus, Rule, StackSource, Target
-from bridgetwin.graph._build_custom_bus import uses_wildcard
 from bridgetwin.migration.classic_alarms import MigratedTarget
 from bridgetwin.migration.reference_repair import referenced
 from bridgetwin.migration.subscriber_from_target import (
@@ -27,7 +26,7 @@ from bridgetwin.migration.subscriber_from_target import (
     family_of,
     subscriber_properties,
 )
-from bridgetwin.patterns import Severity
+from bridgetwin.patterns import Severity, uses_wildcard
 
 MAX_FILTER_CHARS = 4096
 _NAME_CHARS = re.compile(r"[^.\-_A-Za-z0-9]")

@@ -63,7 +63,18 @@ __all__ = [
     "check_pattern",
     "compile_pattern",
     "lint",
+    "uses_wildcard",
 ]
+
+
+def uses_wildcard(pattern: Any) -> bool:
+    """Whether a pattern (a mapping, as written) uses the ``wildcard`` operator anywhere,
+    ``anything-but`` included: Custom Event Bus subscriber filters refuse it."""
+    if isinstance(pattern, Mapping):
+        return "wildcard" in pattern or any(uses_wildcard(v) for v in pattern.values())
+    if isinstance(pattern, list):
+        return any(uses_wildcard(v) for v in pattern)
+    return False
 
 
 def compile_pattern(
