@@ -104,3 +104,24 @@ def test_bad_thresholds_are_refused():
     for text in ("counts.dlq >> 0", "nope > 1", "counts.dlq > nan", "latency.start.p99 > x"):
         with pytest.raises(PlanningError, match="--fail-on"):
             Threshold.parse(text)
+
+
+def test_a_create_only_change_of_a_subscriber_is_named_as_a_replacement():
+    """A subscriber's Type, target, name, bus or starting position is create-only: the diff says
+    the change replaces it (delete, then create); a retry-policy change does not."""
+    from bridgetwin.graph import load_graph
+    from bridgetwin.planning.behaviour_diff import structural_changes
+    from tests._custom_bus import custom_bus_template, subscriber
+
+    partner = {"Fn::GetAtt": ["Partner", "Arn"]}
+    base = load_graph(custom_bus_template())
+    fifo = load_graph(
+        custom_bus_template(subscribers={"Webhook": subscriber(partner, Type="FIFO")})
+    )
+    retries = load_graph(custom_bus_template(subscribers={"Webhook": subscriber(
+        partner, RetryPolicy={"MaxRetryAttempts": 20, "MaxEventAgeInSeconds": 3600})}))  # fmt: skip
+    replaced = [line for line in structural_changes(base, fifo) if "REPLACED" in line]
+    assert replaced == ["subscriber Webhook: REPLACED (delete, then create: a delivery gap) "
+                        "because Type changed; create a new subscriber beside it, then remove "
+                        "the old one"]  # fmt: skip
+    assert not [line for line in structural_changes(base, retries) if "REPLACED" in line]

@@ -72,3 +72,27 @@ def test_a_scenario_key_written_twice_is_an_error(tmp_path):
                     "slo:\n  - {metric: counts.retries, max: 5}\n")  # fmt: skip
     with pytest.raises(ScenarioError, match="key 'slo' appears twice"):
         load_scenario(path)
+
+
+def test_two_stacks_creating_one_named_bus_in_one_place_are_refused(tmp_path):
+    """Names are unique per account and Region: the second stack would fail with
+    AlreadyExists. The same name in two Regions is two buses."""
+    import json
+
+    import yaml
+
+    from bridgetwin.graph import TemplateError, load_graph
+
+    bus = {
+        "Resources": {"Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}}}
+    }
+    for name in ("a", "b"):
+        (tmp_path / f"{name}.json").write_text(json.dumps(bus))
+    same = {"stacks": [{"template": "a.json"}, {"template": "b.json"}]}
+    (tmp_path / "same.yaml").write_text(yaml.safe_dump(same))
+    with pytest.raises(TemplateError, match="'orders' is also created by a/Bus in us-east-1"):
+        load_graph(str(tmp_path / "same.yaml"))
+    apart = {"stacks": [{"template": "a.json", "region": "us-east-1"},
+                        {"template": "b.json", "region": "eu-west-1"}]}  # fmt: skip
+    (tmp_path / "apart.yaml").write_text(yaml.safe_dump(apart))
+    assert len(load_graph(str(tmp_path / "apart.yaml")).buses) == 2

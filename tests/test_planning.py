@@ -107,7 +107,17 @@ def test_the_sweep_command_writes_csv_and_json(tmp_path):
     out = CliRunner().invoke(app, [*args, "--format", "csv"])
     assert out.exit_code == 0, out.output
     header, *lines = out.output.strip().splitlines()
-    assert header.split(",")[:4] == ["ci_high", "ci_low", "mean", "metric"]
+    assert header.split(",") == [
+        RATE_LIMIT,
+        "target",
+        "metric",
+        "unit",
+        "mean",
+        "ci_low",
+        "ci_high",
+        "n",
+        "error",
+    ]  # the varied value first
     assert len(lines) == 2
     rows = json.loads(CliRunner().invoke(app, [*args, "--format", "json"]).output)
     assert [r[RATE_LIMIT] for r in rows] == [9, 20] and {r["unit"] for r in rows} == {"s"}
@@ -191,3 +201,38 @@ def test_a_worker_killed_mid_sweep(allowed_failures):
             assert point.runs == reference.runs  # complete, with the in-process numbers
         for number, runs in point.by_seed.items():
             assert runs == reference.by_seed[number]
+
+
+def test_sweep_reports_only_the_targets_asked_for_and_fails_when_points_fail(tmp_path):
+    from bridgetwin.cli import app
+
+    (tmp_path / "t.json").write_text(json.dumps(webhook_template(rate=100)))
+    (tmp_path / "s.json").write_text(json.dumps(base(duration="5m")))
+    args = ["sweep", str(tmp_path / "t.json"), "--scenario", str(tmp_path / "s.json"),
+            "--seeds", "2", "--scheduler", "inline", "--metric", "counts.dlq", "--format", "json"]  # fmt: skip
+    out = CliRunner().invoke(app, [*args, "--vary", f"{RATE_LIMIT}=20", "--target", "Rule/*"])
+    assert out.exit_code == 0 and {r["target"] for r in json.loads(out.stdout)} == {"Rule/Api"}
+    out = CliRunner().invoke(app, [*args, "--vary", f"{RATE_LIMIT}=20", "--target", "Nope/*"])
+    assert out.exit_code == 2 and "--target 'Nope/*' names no target; known: Rule/Api" in out.output
+    out = CliRunner().invoke(app, [*args, "--vary", "eventbridge.processing_latency=10ms,-1s"])
+    assert out.exit_code in (1, 2), out.output  # a point that cannot run is never a pass
+
+
+def test_intervals_respect_the_metrics_range_and_one_run_gives_none():
+    """Counts and latencies are never negative: the interval stops at 0 (a Student-t interval of
+    (0, 0, 9) would reach below it); one run has no interval at all."""
+    from bridgetwin.planning.sweep import PointResult
+
+    runs = [{"T": {"counts.dlq": v}} for v in (0.0, 0.0, 9.0)]
+    point = PointResult({"x": 1}, dict(enumerate(runs)))
+    _, low, high = interval([0.0, 0.0, 9.0])
+    assert low < 0 < high
+    assert point.summary("T", "counts.dlq") == {"mean": 3.0, "ci_low": 0.0, "ci_high": high, "n": 3}
+    single = PointResult({"x": 1}, {0: runs[2]})
+    assert single.summary("T", "counts.dlq") == {
+        "mean": 9.0,
+        "ci_low": None,
+        "ci_high": None,
+        "n": 1,
+    }
+    assert not Goal.parse("counts.dlq <= 100").judge(single, "*")[0]  # no confidence from one run

@@ -4,6 +4,7 @@ out by hand in each test (UTC instants of local times, weekdays of given dates).
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import numpy as np
@@ -122,3 +123,30 @@ def test_disabled_schedules_and_other_targets():
     assert not [w for w in result.warnings if w["code"] == "schedule-not-simulated"]
     assert result.target("Nightly").counts["ingested"] == 12  # invoked directly: 0, 5, ... 55
     assert result.target("Rule").counts["ingested"] == 0  # nothing on the bus
+
+
+@pytest.mark.parametrize(
+    ("expression", "words"),
+    [("cron(0 12 ? * 2#6 *)", "k in 1-5"), ("cron(0 12 ? * 9#1 *)", "n in 1-7"),
+     ("cron(０ 12 * * ? *)", "only ASCII"), ("cron(" + "1," * 300 + "1 12 * * ? *)", "at most 256"),
+     ("rate(1 minutes)", "write rate(1 minute)"), ("rate(2 minute)", "write rate(2 minutes)")],
+)  # fmt: skip
+def test_what_aws_refuses_is_not_simulated_and_says_why(expression, words):
+    with pytest.raises(ScheduleError, match=re.escape(words)):
+        firing_times(expression, MONDAY, 86_400)
+
+
+def test_a_start_after_the_end_is_refused_and_the_warning_stays_short():
+    with pytest.raises(
+        ScheduleError, match="StartDate 2027-01-01T00:00:00\\+00:00 is after EndDate"
+    ):
+        firing_times("rate(5 minutes)", MONDAY, 86_400, start=datetime(2027, 1, 1, tzinfo=UTC),
+                     end=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+    template = {"Resources": {"Q": {"Type": "AWS::SQS::Queue"}, "S": {
+        "Type": "AWS::Scheduler::Schedule", "Properties": {
+            "ScheduleExpression": "cron(" + "1," * 100_000 + "1 12 * * ? *)",
+            "FlexibleTimeWindow": {"Mode": "OFF"},
+            "Target": {"Arn": {"Fn::GetAtt": ["Q", "Arn"]}, "RoleArn": "arn:aws:iam::123456789012:role/r"}}}}}  # fmt: skip
+    result = simulate(load_graph(template), load_scenario({"duration": "1h"}))
+    (warning,) = [w for w in result.warnings if w["code"] == "schedule-not-simulated"]
+    assert "at most 256" in warning["message"] and len(warning["message"]) < 500

@@ -45,10 +45,17 @@ def _unit(metric: str) -> str:
     return "s" if metric.startswith("latency.") else "events"
 
 
-def _rows(results: list, metrics: tuple[str, ...], confidence: float) -> list[dict[str, Any]]:
+def _rows(
+    results: list, metrics: tuple[str, ...], confidence: float, target_glob: str = "*"
+) -> list[dict[str, Any]]:
+    """One row per point, target (matching ``target_glob``) and metric: the varied values first,
+    then what was measured."""
+    import fnmatch
+
     rows = []
     for point in results:
-        targets = sorted({name for run in point.runs for name in run})
+        targets = sorted({name for run in point.runs for name in run
+                          if fnmatch.fnmatchcase(name, target_glob)})  # fmt: skip
         if point.error and not targets:
             rows.append({**point.point, "target": None, "metric": None, "error": point.error})
         for target in targets:
@@ -94,6 +101,9 @@ def sweep_command(
         int, typer.Option("--workers", min=1, max=256, help="Local cluster processes.")
     ] = 2,
     output_format: Annotated[str, typer.Option("--format", help="table, json or csv.")] = "table",
+    target: Annotated[
+        str, typer.Option("--target", help="Glob on rule/target: report only these.")
+    ] = "*",
     source: SourceArgument = None,
     stack: StackOption = None,
     param: ParamOption = None,
@@ -127,18 +137,26 @@ def sweep_command(
         raise fail(f"error: {exc}") from None
     results = sweep(graph, spec, varies, runs=seeds, sweep_seed=seed, scheduler=scheduler,
                     workers=workers, progress=default_progress())  # fmt: skip
-    rows = _rows(results, metrics, 0.95)
+    rows = _rows(results, metrics, 0.95, target)
+    measured = {r["target"] for r in rows if r.get("target")}
+    if not measured and not any(p.error for p in results):
+        known = sorted({name for p in results for run in p.runs for name in run})
+        raise fail(f"--target '{target}' names no target; known: {', '.join(known)}")
+    if seeds == 1:
+        typer.echo("warning: --seeds 1 gives no confidence interval (shown as -)", err=True)
+    paths = [v.path for v in varies]
     if output_format == "json":
         typer.echo(json.dumps(rows, indent=2))
     elif output_format == "csv":
         buffer = io.StringIO()
-        fields = sorted({k for row in rows for k in row}, key=lambda k: (k in ("error",), k))
+        rest = ("target", "metric", "unit", "mean", "ci_low", "ci_high", "n", "error")
+        fields = [*paths, *rest]
         writer = csv.DictWriter(buffer, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
         typer.echo(buffer.getvalue(), nl=False)
     else:
-        _table([v.path for v in varies], rows, seeds)
+        _table(paths, rows, seeds)
     if report or plots:
         from bridgetwin.planning.html_report import sweep_figures
 
@@ -146,6 +164,11 @@ def sweep_command(
         summary.append(f"{seeds} seeds per point (sweep seed {seed}); 95 % Student-t intervals")
         write_pictures(report, plots, f"bridgetwin sweep: {label(source, stack)}",
                   lambda: sweep_figures(rows, varies[0].path), summary)  # fmt: skip
+    failed = [p for p in results if p.error]
+    if failed:
+        typer.echo(f"error: {len(failed)} of {len(results)} points failed (their rows say why)",
+                   err=True)  # fmt: skip
+        raise typer.Exit(1)
 
 
 def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:

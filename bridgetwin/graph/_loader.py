@@ -137,6 +137,7 @@ class _Builder:
 
     def graph(self) -> Graph:
         active = list(self._active())
+        named: dict[tuple[str, str, str, str], str] = {}
         for ctx, lid, resource in active:  # register names first: nodes link to each other
             rtype = resource["Type"]
             gid = self.linker.register(ctx.name, lid)
@@ -149,6 +150,7 @@ class _Builder:
                 if rtype in _ARN_NAMES:
                     key, service, prefix = _ARN_NAMES[rtype]
                     if isinstance(props.get(key), str):
+                        self._unique_name(ctx, lid, rtype, props[key], named)
                         self.linker.name(service, prefix + props[key], ctx.region, gid)
         nodes: dict[str, list[Any]] = {}
         paths = []
@@ -198,6 +200,20 @@ class _Builder:
             warnings=self._warnings(),
             construct_paths=tuple(paths),
         )
+
+    def _unique_name(self, ctx: StackContext, lid: str, rtype: str, name: str,
+                     named: dict[tuple[str, str, str, str], str]) -> None:  # fmt: skip
+        """Two resources of one type and name in one account and Region: CloudFormation fails
+        the second stack (the name exists already), so the deployment cannot be loaded."""
+        key = (rtype, name, ctx.region, ctx.account)
+        where = f"{ctx.name}/{lid}"
+        if key in named:
+            raise ctx.error(
+                f"{rtype} '{name}' is also created by {named[key]} in {ctx.region}, account "
+                f"{ctx.account}: names are unique per account and Region, so CloudFormation "
+                "would fail the second stack", lid, "Properties",
+            )  # fmt: skip
+        named[key] = where
 
     def _warnings(self) -> tuple[LoadWarning, ...]:
         """Parameters that stand as placeholders, then imports kept as external references."""

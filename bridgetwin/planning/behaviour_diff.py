@@ -129,12 +129,40 @@ def structural_changes(
         if before[name].dead_letter_queue != after[name].dead_letter_queue:
             out.append(f"{name}: DLQ {before[name].dead_letter_queue or 'none'} -> "
                        f"{after[name].dead_letter_queue or 'none'}")  # fmt: skip
+    out += replaced_subscribers(base, head)
     limits = {d.id: d.rate_limit_per_second for d in base.api_destinations}
     for destination in head.api_destinations:
         old_limit = limits.get(destination.id)
         if old_limit is not None and old_limit != destination.rate_limit_per_second:
             out.append(f"API destination {destination.id}: rate limit {old_limit}/s -> "
                        f"{destination.rate_limit_per_second}/s")  # fmt: skip
+    return out
+
+
+_CREATE_ONLY = {
+    "Name": lambda s: s.name, "EventBusArn": lambda s: s.bus,
+    "InvokeConfiguration.TargetArn": lambda s: s.target.arn, "Type": lambda s: s.ordering,
+    "StartingPosition": lambda s: s.starting_position,
+    "PointInTimeConfiguration": lambda s: s.point_in_time,
+}  # fmt: skip
+"""A subscriber's create-only properties (custom-bus facts §1.3), as the graph reads them."""
+
+
+def replaced_subscribers(base: Graph, head: Graph) -> list[str]:
+    """Subscribers the change replaces: one of their create-only properties differs, and
+    CloudFormation replaces a subscriber by deleting it first (``delete_then_create``), so
+    events published in between are not delivered to it."""
+    before = {s.id: s for s in base.subscribers}
+    out = []
+    for subscriber in head.subscribers:
+        old = before.get(subscriber.id)
+        if old is None:
+            continue
+        changed = [key for key, read in _CREATE_ONLY.items() if read(old) != read(subscriber)]
+        if changed:
+            out.append(f"subscriber {subscriber.id}: REPLACED (delete, then create: a delivery "
+                       f"gap) because {', '.join(changed)} changed; create a new subscriber "
+                       "beside it, then remove the old one")  # fmt: skip
     return out
 
 

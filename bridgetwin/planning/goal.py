@@ -55,8 +55,8 @@ class Goal:
         names = sorted({n for run in point.runs for n in run if fnmatch.fnmatchcase(n, target)})
         evidence = [{"target": n, **point.summary(n, self.metric)} for n in names]
         holds = bool(evidence) and all(
-            e["mean"] is not None and self.holds(e["ci_low"], e["ci_high"]) for e in evidence
-        )
+            e["ci_low"] is not None and self.holds(e["ci_low"], e["ci_high"]) for e in evidence
+        )  # no interval (no data, or one run): not held with confidence
         return holds, evidence
 
     def miss(self, evidence: list[dict[str, Any]]) -> float:
@@ -64,7 +64,7 @@ class Goal:
         worst target's, relative to the bound's size (or to 1 when the bound is 0)."""
         worst = math.inf if not evidence else 0.0
         for e in evidence:
-            if e["mean"] is None:
+            if e["ci_low"] is None:
                 return math.inf
             beyond = e["ci_high"] - self.bound if self.op == "<=" else self.bound - e["ci_low"]
             worst = max(worst, beyond)

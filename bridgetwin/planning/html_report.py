@@ -181,8 +181,11 @@ def sweep_figures(rows: list[dict[str, Any]], path: str, goal: Any = None):
         x = [r[path] for r in mine]
         figure, axes = plt.subplots(figsize=(9, 3.2))
         axes.plot(x, [r["mean"] for r in mine], marker="o", label="mean")
-        axes.fill_between(x, [r["ci_low"] for r in mine], [r["ci_high"] for r in mine],
-                          alpha=0.25, label="95 % confidence interval")  # fmt: skip
+        banded = [r for r in mine if r["ci_low"] is not None]  # one run: no interval
+        if banded:
+            axes.fill_between([r[path] for r in banded], [r["ci_low"] for r in banded],
+                              [r["ci_high"] for r in banded], alpha=0.25,
+                              label="95 % confidence interval")  # fmt: skip
         if goal is not None and goal.metric == metric:
             axes.axhline(goal.bound, color="red", linestyle="--", label=f"goal: {goal}")
         unit = "seconds" if metric.startswith("latency.") else "events"

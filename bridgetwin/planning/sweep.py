@@ -74,12 +74,17 @@ class PointResult:
         return [self.by_seed[n] for n in sorted(self.by_seed)]
 
     def summary(self, target: str, metric: str, confidence: float = 0.95) -> dict[str, Any]:
+        """The metric's mean over the runs and its interval, which respects the metric's range
+        (counts and latencies are never negative, so the interval stops at 0); one run gives
+        no interval (None), not one of zero width."""
         values = [r[target][metric] for r in self.runs if target in r]
         present = [v for v in values if v is not None]
         if not present:
             return {"mean": None, "ci_low": None, "ci_high": None, "n": 0}
         mean, low, high = interval(present, confidence)
-        return {"mean": mean, "ci_low": low, "ci_high": high, "n": len(present)}
+        if len(present) < 2:
+            return {"mean": mean, "ci_low": None, "ci_high": None, "n": 1}
+        return {"mean": mean, "ci_low": max(0.0, low), "ci_high": high, "n": len(present)}
 
 
 @contextmanager

@@ -94,6 +94,9 @@ def _day_of_week(text: str) -> Callable[[date], bool]:
     if "#" in text:
         day_text, _, nth = text.partition("#")
         weekday, k = DAYS.get(day_text.upper()) or int(day_text), int(nth)
+        if not (1 <= weekday <= 7 and 1 <= k <= 5):
+            raise ScheduleError(f"'{text}': day-of-week n#k needs n in 1-7 and k in 1-5 (no "
+                                "month has a sixth weekday)")  # fmt: skip
         return lambda d: _aws_weekday(d) == weekday and (d.day - 1) // 7 + 1 == k
     if text.endswith("L") and text != "L":
         weekday = DAYS.get(text[:-1].upper()) or int(text[:-1])
@@ -108,6 +111,11 @@ class Cron:
     """A six-field AWS cron expression."""
 
     def __init__(self, fields: str) -> None:
+        if not fields.isascii():
+            raise ScheduleError(
+                f"cron({fields}): only ASCII digits, names and * , - / ? L W # (AWS refuses "
+                "other characters, full-width digits too)"
+            )
         parts = fields.split()
         if len(parts) != 6:
             raise ScheduleError(
@@ -167,9 +175,22 @@ def _rate_interval(expression: str, rate: re.Match[str]) -> int:
     return value * _UNIT[unit]
 
 
+MAX_EXPRESSION_CHARS = 256
+"""ScheduleExpression's length limit, for rules and Scheduler alike (their API references)."""
+
+
+def _checked(expression: str) -> str:
+    if len(expression) > MAX_EXPRESSION_CHARS:
+        raise ScheduleError(f"the expression is {len(expression):,} characters; AWS accepts at "
+                            f"most {MAX_EXPRESSION_CHARS}")  # fmt: skip
+    return expression.strip()
+
+
 def firings_bound(expression: str, horizon: float) -> float:
     """At most how many times ``expression`` fires in ``horizon`` seconds, without listing
     them: a rate's count, one a minute for cron (its finest step), one for at()."""
+    if len(expression) > MAX_EXPRESSION_CHARS:
+        return 0.0  # not simulated: a warning says why
     text = expression.strip()
     if (rate := _RATE.match(text)) is not None:
         try:
@@ -195,12 +216,15 @@ def firing_times(
     fires before ``horizon``; ``start``/``end`` bound it (Scheduler's StartDate/EndDate);
     ``immediately``: a rate schedule without a start fires at once (Scheduler), not one
     interval later (rules)."""
+    text = _checked(expression)
+    if start is not None and end is not None and start > end:
+        raise ScheduleError(f"StartDate {start.isoformat()} is after EndDate {end.isoformat()} "
+                            "(AWS refuses it)")  # fmt: skip
     zone = _zone(timezone)
     begin = max(origin, start) if start else origin
     stop = origin + timedelta(seconds=horizon)
     if end is not None:
         stop = min(stop, end)
-    text = expression.strip()
     if (rate := _RATE.match(text)) is not None:
         interval = _rate_interval(expression, rate)
         # the first firing: StartDate (Scheduler), else at once (Scheduler) or one interval

@@ -101,7 +101,8 @@ class ScheduledFeeds:
         try:
             times = firing_times(expression, scenario.start_time, scenario.duration, **kwargs)
         except ScheduleError as exc:
-            text = f"{what}: schedule '{expression}' is not simulated: {exc}"
+            shown = expression if len(expression) <= 80 else f"{expression[:77]}..."
+            text = f"{what}: schedule '{shown}' is not simulated: {str(exc)[:300]}"
             self.warnings.append(Finding("schedule-not-simulated", text))
             return None
         if not expression.startswith("rate(") or kwargs.get("start") or kwargs.get("end"):
