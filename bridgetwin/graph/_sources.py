@@ -1,10 +1,10 @@
 """Read what the user points at into (stack name, template, region, account) tuples.
 
 Accepted: a deployment manifest listing several of the others (:mod:`._deployment`); a template
-dict; a JSON or YAML template file (YAML short forms through cfn-lint's
-decoder); a CDK cloud assembly directory (``manifest.json``, nested stage assemblies included); or a
-CDK app directory, which is synthesized first through the ``app`` command of its ``cdk.json``
-(:mod:`._synth`).
+dict; a JSON or YAML template file (YAML short forms through cfn-lint's decoder); a Terraform plan
+as ``terraform show -json`` writes it (:mod:`._terraform`); a CDK cloud assembly directory
+(``manifest.json``, nested stage assemblies included); or a CDK app directory, which is
+synthesized first through the ``app`` command of its ``cdk.json`` (:mod:`._synth`).
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from bridgetwin.graph._deployment import is_deployment, read_deployment
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._synth import SynthOptions, synthesized
+from bridgetwin.graph._terraform import is_terraform_plan, plan_region, plan_template
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
@@ -65,6 +66,8 @@ def read_sources(
     if not path.is_file():
         raise TemplateError(f"{path}: no such file or directory")
     document = _read_template_file(path)
+    if is_terraform_plan(document):
+        return [_plan_stack(document, path)]
     if is_deployment(document):
         if path.suffix != ".json":
             document = _manifest(path)  # plain YAML, read without its 1.1 surprises
@@ -73,6 +76,12 @@ def read_sources(
 
 
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+def _plan_stack(document: Mapping[str, Any], path: Path) -> StackSource:
+    """A Terraform plan (``terraform show -json``) as one stack named after its file."""
+    template = _checked(plan_template(document, path.name), path.name)
+    return StackSource(path.stem, template, plan_region(document), None, path=str(path))
 
 
 def _read_folder(path: Path, synth: SynthOptions | None) -> list[StackSource]:
@@ -86,7 +95,9 @@ def _read_folder(path: Path, synth: SynthOptions | None) -> list[StackSource]:
     stacks = []
     for file in files:
         document = _read_template_file(file)  # a malformed file is an error, not skipped
-        if isinstance(document, Mapping) and isinstance(document.get("Resources"), Mapping):
+        if is_terraform_plan(document):
+            stacks.append(_plan_stack(document, file))
+        elif isinstance(document, Mapping) and isinstance(document.get("Resources"), Mapping):
             checked = _checked(document, file.name)
             stacks.append(StackSource(file.stem, checked, None, None, path=str(file)))
     if not stacks:
