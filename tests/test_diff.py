@@ -125,3 +125,48 @@ def test_a_create_only_change_of_a_subscriber_is_named_as_a_replacement():
                         "because Type changed; create a new subscriber beside it, then remove "
                         "the old one"]  # fmt: skip
     assert not [line for line in structural_changes(base, retries) if "REPLACED" in line]
+
+
+def test_a_side_can_be_a_commit_of_the_repository(tmp_path, monkeypatch):
+    """``REF:PATH``: the template as committed at REF, checked out in a temporary worktree that is
+    gone afterwards; a bad ref or path exits 2 naming it."""
+    import json
+    import subprocess
+
+    from typer.testing import CliRunner
+
+    from bridgetwin.cli import app
+    from tests._templates import EVENT, webhook_template
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    git("config", "user.email", "ci@example.com")
+    git("config", "user.name", "CI")
+    (tmp_path / "infra").mkdir()
+    for rate, message in ((20, "first"), (5, "slower")):
+        (tmp_path / "infra" / "template.json").write_text(json.dumps(webhook_template(rate=rate)))
+        git("add", ".")
+        git("commit", "-q", "-m", message)
+    (tmp_path / "s.json").write_text(json.dumps({"duration": "5m", "traffic": [
+        {"bus": "orders", "rate": 8, "events": [{"event": EVENT}]}]}))  # fmt: skip
+    monkeypatch.chdir(tmp_path)
+    args = ["--scenario", "s.json", "--seeds", "2"]
+    out = CliRunner().invoke(
+        app, ["diff", "HEAD~1:infra/template.json", "HEAD:infra/template.json", *args]
+    )
+    assert out.exit_code == 0, out.output
+    assert "structural: API destination Dest: rate limit 20/s -> 5/s" in out.output
+    worktrees = subprocess.run(
+        ["git", "worktree", "list"], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    assert len(worktrees.stdout.strip().splitlines()) == 1  # the temporary ones are gone
+    bad = CliRunner().invoke(
+        app, ["diff", "nosuchref:infra/template.json", "infra/template.json", *args]
+    )
+    assert bad.exit_code == 2 and "git knows no commit 'nosuchref'" in bad.output
+    missing = CliRunner().invoke(
+        app, ["diff", "HEAD:infra/nope.json", "infra/template.json", *args]
+    )
+    assert missing.exit_code == 2 and "commit 'HEAD' has no 'infra/nope.json'" in missing.output

@@ -127,3 +127,39 @@ def test_the_validators_reject_what_code_scanning_would(multitool, tmp_path):
     assert {"GH2012", "SARIF1001"} <= found
     log["version"] = "2.0.0"
     assert any("2.0.0" in error for error in _schema_errors(log, multitool))
+
+
+def test_violated_slos_and_migration_findings_are_valid_sarif_too(monkeypatch, multitool, tmp_path):
+    """``simulate --sarif``: one error per violated objective, at the rule's line in the
+    template; ``migrate --format sarif`` passes the same validators."""
+    from tests._templates import EVENT, webhook_template
+
+    template = webhook_template(rate=100, retries=0)
+    (tmp_path / "t.yaml").write_text(yaml_text(template))
+    spec = {"duration": "5m", "traffic": [{"bus": "orders", "rate": 5, "events": [{"event": EVENT}]}],
+            "endpoints": [{"match": "*", "latency": 0, "outages": [{"start": "1m", "end": "2m", "status": 503}]}],
+            "slo": [{"target": "Rule/*", "metric": "counts.dlq", "max": 0},
+                    {"target": "Rule/*", "metric": "counts.delivered", "min": 1}]}  # fmt: skip
+    (tmp_path / "s.json").write_text(json.dumps(spec))
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(app, ["simulate", "t.yaml", "--scenario", "s.json", "--check",
+                                   "--sarif", "slo.sarif"])  # fmt: skip
+    assert out.exit_code == 1, out.output
+    log = json.loads((tmp_path / "slo.sarif").read_text())
+    _assert_valid(log, multitool, tmp_path)
+    (result,) = log["runs"][0]["results"]  # the delivered objective held
+    assert (result["ruleId"], result["level"]) == ("slo/counts.dlq", "error")
+    assert "Rule/Api: counts.dlq should be <= 0; the twin predicts" in result["message"]["text"]
+    physical = result["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "t.yaml"
+    lines = (tmp_path / "t.yaml").read_text().splitlines()
+    assert lines[physical["region"]["startLine"] - 1].strip() == "Rule:"
+    migrated = CliRunner().invoke(app, ["migrate", "t.yaml", "--format", "sarif"])
+    assert migrated.exit_code == 0, migrated.output
+    _assert_valid(json.loads(migrated.stdout), multitool, tmp_path)
+
+
+def yaml_text(template: dict) -> str:
+    import yaml
+
+    return yaml.safe_dump(template, sort_keys=False)

@@ -162,7 +162,7 @@ def check_outputs(**paths: str | None) -> None:
             option = f"--{name}"
             if not path.strip():
                 raise OutputError(f"{option}: an empty path names no directory or file")
-            if name in ("report", "junit"):
+            if name in ("report", "junit", "sarif"):
                 prepare_file(path, option)
             else:
                 prepare_directory(path)

@@ -3,6 +3,7 @@
 pull-request comment; ``--summary FILE`` (or ``$GITHUB_STEP_SUMMARY`` on GitHub Actions) gets the
 Markdown too.
 ``--fail-on "counts.dlq > 0"`` makes the exit code 1 when the change breaks it with confidence.
+BASE and HEAD may be ``REF:PATH``, the deployment at a git commit (:mod:`.git_refs`).
 """
 
 from __future__ import annotations
@@ -79,8 +80,10 @@ def markdown(report: Any, title: str) -> str:
 
 
 def diff_command(
-    base: Annotated[str, typer.Argument(help="The deployment before the change.")],
-    head: Annotated[str, typer.Argument(help="The deployment after it.")],
+    base: Annotated[
+        str, typer.Argument(help="The deployment before the change (or REF:PATH at a commit).")
+    ],
+    head: Annotated[str, typer.Argument(help="The deployment after it (or REF:PATH).")],
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     seeds: Annotated[int, typer.Option("--seeds", min=2, max=1000, help="Paired runs.")] = 5,
     seed: Annotated[int, typer.Option("--seed", min=0, help="The diff's seed.")] = 0,
@@ -108,8 +111,14 @@ def diff_command(
         thresholds = tuple(Threshold.parse(text) for text in fail_on or ())
     except PlanningError as exc:
         raise fail(f"error: {exc}") from None
+    from contextlib import ExitStack
+
+    from bridgetwin.cli.git_refs import checked_out
+
     synth = (synth_timeout, None, None)
-    graphs = [load_deployment(source, None, None, synth) for source in (base, head)]
+    with ExitStack() as refs:
+        graphs = [load_deployment(refs.enter_context(checked_out(source)), None, None, synth)
+                  for source in (base, head)]  # fmt: skip
     spec = scenario_dict(scenario)
     try:
         report = behaviour_diff(*graphs, spec, runs=seeds, seed=seed, fail_on=thresholds)

@@ -104,6 +104,13 @@ def sweep_command(
     target: Annotated[
         str, typer.Option("--target", help="Glob on rule/target: report only these.")
     ] = "*",
+    pareto: Annotated[
+        str | None,
+        typer.Option(
+            "--pareto",
+            help="METRIC,METRIC[,...]: mark the points no other beats on all of them (per target).",
+        ),
+    ] = None,
     source: SourceArgument = None,
     stack: StackOption = None,
     param: ParamOption = None,
@@ -122,6 +129,10 @@ def sweep_command(
     if output_format not in ("table", "json", "csv"):
         raise fail(f"--format: must be table, json or csv, got '{output_format}'")
     metrics = tuple(metric or DEFAULT_METRICS)
+    traded = tuple(pareto.split(",")) if pareto else ()
+    if pareto is not None and len(traded) < 2:
+        raise fail(f"--pareto '{pareto}': name two or more metrics, comma-separated")
+    metrics += tuple(m for m in traded if m not in metrics)
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
         raise fail(f"--metric: {', '.join(unknown)} unknown; known: {', '.join(METRICS)}")
@@ -145,11 +156,14 @@ def sweep_command(
     if seeds == 1:
         typer.echo("warning: --seeds 1 gives no confidence interval (shown as -)", err=True)
     paths = [v.path for v in varies]
+    if traded:
+        _mark_front(rows, paths, traded)
     if output_format == "json":
         typer.echo(json.dumps(rows, indent=2))
     elif output_format == "csv":
         buffer = io.StringIO()
-        rest = ("target", "metric", "unit", "mean", "ci_low", "ci_high", "n", "error")
+        rest = ("target", "metric", "unit", "mean", "ci_low", "ci_high", "n", "error",
+                *(("pareto",) if traded else ()))  # fmt: skip
         fields = [*paths, *rest]
         writer = csv.DictWriter(buffer, fieldnames=fields)
         writer.writeheader()
@@ -171,11 +185,30 @@ def sweep_command(
         raise typer.Exit(1)
 
 
+def _mark_front(rows: list[dict[str, Any]], paths: list[str], traded: tuple[str, ...]) -> None:
+    """``pareto: True`` on the rows of every point on its target's front, False on the others."""
+    from bridgetwin.planning.pareto import pareto_front
+
+    by_point: dict[tuple, dict[str, Any]] = {}
+    for row in rows:
+        if row.get("metric") in traded:
+            key = (row["target"], *(row[p] for p in paths))
+            by_point.setdefault(key, {})[row["metric"]] = row["mean"]
+    on_front: set[tuple] = set()
+    for target in {key[0] for key in by_point}:
+        keys = [key for key in by_point if key[0] == target]
+        on_front |= {keys[i] for i in pareto_front([by_point[k] for k in keys], traded)}
+    for row in rows:
+        if row.get("metric") is not None:
+            row["pareto"] = (row["target"], *(row[p] for p in paths)) in on_front
+
+
 def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
     from rich.table import Table
 
     table = Table(title=f"Sweep: mean [95 % CI] over {seeds} seeds per point")
-    for column in [*paths, "target", "metric", "mean", "95 % CI"]:
+    marked = any("pareto" in row for row in rows)
+    for column in [*paths, "target", "metric", "mean", "95 % CI", *(["Pareto"] if marked else [])]:
         table.add_column(column)
     for row in rows:
         if row.get("metric") is None:
@@ -183,8 +216,9 @@ def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
             continue
         unit = row["unit"]
         ci = f"[{_show(row['ci_low'], unit)}, {_show(row['ci_high'], unit)}]"
+        front = ["front" if row.get("pareto") else ""] if marked else []
         table.add_row(*(str(row[p]) for p in paths), row["target"], row["metric"],
-                      _show(row["mean"], unit), ci)  # fmt: skip
+                      _show(row["mean"], unit), ci, *front)  # fmt: skip
     console().print(table)
 
 

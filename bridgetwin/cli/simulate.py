@@ -39,6 +39,10 @@ def simulate_command(
     output_format: FormatOption = "text",
     out: Annotated[str | None, typer.Option("--out", help="Write result.json here.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when an SLO fails.")] = False,
+    sarif: Annotated[
+        str | None,
+        typer.Option("--sarif", help="Write the violated SLOs here as SARIF (code scanning)."),
+    ] = None,
     junit: Annotated[
         str | None, typer.Option("--junit", help="Write the SLO verdicts here as JUnit XML.")
     ] = None,
@@ -55,7 +59,7 @@ def simulate_command(
     from bridgetwin.simulator import ScenarioError, SimulationError, load_scenario, simulate
     from bridgetwin.simulator.results.text_report import render
 
-    check_outputs(out=out, report=report, plots=plots, junit=junit)
+    check_outputs(out=out, report=report, plots=plots, junit=junit, sarif=sarif)
     directory = Path(out) if out is not None else None
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
     try:
@@ -85,6 +89,10 @@ def simulate_command(
             from bridgetwin.simulator.results.junit import slo_junit
 
             write_atomically(junit, slo_junit(result))
+        if sarif is not None:
+            from bridgetwin.simulator.results.slo_sarif import slo_sarif
+
+            write_atomically(sarif, json.dumps(slo_sarif(result, graph), indent=2) + "\n")
     except OutputError as exc:
         raise fail(f"error: {exc}") from None
     if output_format == "json":
