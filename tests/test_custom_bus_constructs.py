@@ -311,3 +311,29 @@ def test_the_readme_example_synthesizes_clean_and_simulates():
     (target,) = result.targets
     assert target.counts["delivered"] + target.counts["in_flight"] == target.counts["ingested"] > 0
     assert target.counts["dlq"] == target.counts["dropped"] == 0
+
+
+def test_the_dashboard_draws_a_subscribers_metrics():
+    from bridgetwin.constructs import EventBridgeDashboard
+
+    stack = _stack()
+    bus = CustomEventBus(stack, "Bus", bus_name="orders")
+    made = Subscriber(
+        stack, "Reader", bus=bus, target=_targets(stack)["sqs"], filters={"DATA": ORDERS}
+    )
+    EventBridgeDashboard(stack, "Board", subscribers=[made])
+    template = Template.from_stack(stack).to_json()
+    (board,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::CloudWatch::Dashboard"
+    ]
+    body = json.dumps(board["Properties"]["DashboardBody"])
+    for metric in (
+        "EventsDelivered",
+        "EventsDropped",
+        "OnFailureDestinationFailed",
+        "ApproximateBacklogAge",
+        "IngestionToInvocationStartTime",
+        "RetryInvocationAttempts",
+    ):
+        assert f'\\"AWS/EventsV2\\",\\"{metric}\\"' in body, metric
+    assert cfn_lint(template, ignore=CDK_OWN) == []

@@ -39,6 +39,14 @@ def simulate_command(
     output_format: FormatOption = "text",
     out: Annotated[str | None, typer.Option("--out", help="Write result.json here.")] = None,
     check: Annotated[bool, typer.Option("--check", help="Exit 1 when an SLO fails.")] = False,
+    pricing: Annotated[
+        str | None,
+        typer.Option(
+            "--pricing",
+            help="YAML/JSON mapping ITEM: USD per million, overriding the built-in prices of "
+            "the cost estimate.",
+        ),
+    ] = None,
     sarif: Annotated[
         str | None,
         typer.Option("--sarif", help="Write the violated SLOs here as SARIF (code scanning)."),
@@ -99,6 +107,7 @@ def simulate_command(
         typer.echo(result.to_json())
     else:
         console().print(render(result))
+        _print_cost(result, graph, loaded, pricing)
     if report or plots:
         from bridgetwin.planning.html_report import run_figures, run_summary
 
@@ -106,6 +115,21 @@ def simulate_command(
         write_pictures(report, plots, title, lambda: run_figures(result), run_summary(result))
     if check and not result.slo_passed:
         raise typer.Exit(1)
+
+
+def _print_cost(result, graph, scenario, pricing: str | None) -> None:
+    """The month's cost at the run's rates, one line, and its notes."""
+    from bridgetwin.cli.common import scenario_dict
+    from bridgetwin.planning.cost import monthly_cost
+
+    overrides = scenario_dict(pricing) if pricing else None
+    try:
+        cost = monthly_cost(result, graph, scenario, overrides)
+    except ValueError as exc:
+        raise fail(f"--pricing: {exc}") from None
+    items = ", ".join(f"{item.replace('_', ' ')} ${usd:,.2f}" for item, _, _, usd in cost.lines)
+    console().print(f"cost: ${cost.monthly_usd:,.2f} per month at this run's rates"
+                    + (f" ({items})" if items else "") + f"; {'; '.join(cost.notes)}")  # fmt: skip
 
 
 def scenario_schema_command() -> None:

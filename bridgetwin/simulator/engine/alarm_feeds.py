@@ -95,9 +95,10 @@ def _custom_bus_alarm(
     graph: Graph, stores: MetricStores, routes: RuleRoutes, alarm: Alarm
 ) -> AlarmModel:
     """An AWS/EventsV2 alarm on the subscribers its dimensions name (all of its Region's when it
-    names none), fed by each subscriber's and its target's series."""
+    names none, stopped ones included: AWS keeps their metrics), fed by each subscriber's and
+    its target's series."""
     dims = dict(alarm.dimensions)
-    chosen = [s for s in graph.subscribers if s.enabled and s.region == alarm.region]
+    chosen = [s for s in graph.subscribers if s.region == alarm.region]  # STOPPED ones too
     if "Subscriber" in dims:
         named = dims["Subscriber"]
         chosen = [s for s in chosen if s.id in alarm.dimension_resources or _names(named, s)]

@@ -151,7 +151,7 @@ def _unmatched_traffic(model: Model) -> list[Finding]:
             bus = graph.get(bus_id)
             for k, template in enumerate(traffic.events):
                 event = event_as_delivered(template.event, bus.region, bus.account)
-                owner = "rule" if bus_id not in custom else "running subscriber"
+                owner = "rule" if bus_id not in custom else "subscriber (running or stopped)"
                 if not model.matcher.owners_matching(bus_id, event):
                     kind = f"source {event['source']!r}, detail-type {event['detail-type']!r}"
                     found.append(

@@ -47,7 +47,8 @@ def without_group(event: dict[str, Any]) -> dict[str, Any]:
 
 
 class RuleMatcher:
-    """The enabled rules with a pattern, indexed by bus, and the running subscribers by bus."""
+    """The enabled rules with a pattern, indexed by bus, and every subscriber by bus (a
+    STOPPED one too: what matches it waits on the bus for it)."""
 
     def __init__(self, graph: Graph) -> None:
         self._graph = graph
@@ -61,7 +62,8 @@ class RuleMatcher:
 
     def owners_matching(self, bus_id: str, event: dict[str, Any]) -> list[Owner]:
         """The enabled rules on ``bus_id`` whose pattern matches ``event``, or, on a Custom
-        Event Bus, the running subscribers whose filters pass it (in template order)."""
+        Event Bus, the subscribers (running or stopped) whose filters pass it (in template
+        order)."""
         subscribers = self._subscribers.get(bus_id)
         if subscribers is not None:
             scopes = event_scopes(event)
