@@ -35,7 +35,7 @@ def test_a_clean_run_costs_its_events_and_one_call_each():
     scenario = load_scenario(_spec())
     result = simulate(graph, scenario)
     events = RATE * DURATION  # constant arrivals: exactly this many
-    scale = MONTH_S / result.duration_s
+    scale = MONTH_S / DURATION
     expected = events * (_price("custom_events") + _price("api_destination_invocations")) * scale
     assert monthly_cost(result, graph, scenario).monthly_usd == pytest.approx(expected, rel=1e-12)
 
@@ -50,7 +50,7 @@ def test_retries_and_dead_letters_cost_what_they_add():
     lost = [t for t in times if all(120 <= t + d < 240 for d in (0, 1, 3, 7))]
     attempts = sum(1 + sum(120 <= t + d < 240 for d in (0, 1, 3)) if 120 <= t < 240 else 1
                    for t in times)  # fmt: skip
-    scale = MONTH_S / result.duration_s
+    scale = MONTH_S / DURATION
     expected = (len(times) * _price("custom_events") + attempts * _price("api_destination_invocations")
                 + len(lost) * _price("sqs_requests")) * scale  # fmt: skip
     cost = monthly_cost(result, graph, scenario)
@@ -79,3 +79,26 @@ def test_the_custom_event_bus_is_said_to_be_unpriced_and_the_command_prints_the_
                                    str(tmp_path / "s.json"), "--pricing", str(tmp_path / "p.yaml")])  # fmt: skip
     assert out.exit_code == 0, out.output
     assert "cost: $" in out.output and "per month at this run's rates" in out.output
+
+
+def test_cost_is_a_metric_of_diffs_and_goals():
+    """At constant arrivals and no failures the month costs rate x 30 days x (1.00 + 0.20) USD per
+    million (an event and one API destination call each): a cost goal holds up to the rate
+    that arithmetic gives, and a diff that adds retries says the cost rose."""
+    from bridgetwin.planning.behaviour_diff import behaviour_diff
+    from bridgetwin.planning.feasible_search import plan
+    from bridgetwin.planning.goal import Goal
+
+    graph = load_graph(webhook_template(rate=300))
+    per_rate = MONTH_S * (_price("custom_events") + _price("api_destination_invocations"))
+    budget = 30.0
+    found = plan(graph, _spec(), vary="traffic.0.rate", low=1, high=20,
+                 goals=[Goal.parse(f"cost.monthly_usd <= {budget}")], runs=2)  # fmt: skip
+    assert found.intervals == [(1.0, float(int(budget / per_rate)))]
+    outage = _spec(outages=[{"start": "2m", "end": "4m", "status": 503}])
+    retried = load_graph(webhook_template(rate=300, retries=3))
+    report = behaviour_diff(retried, load_graph(webhook_template(rate=300, retries=20)), outage,
+                            runs=2)  # fmt: skip
+    (cost,) = [c for c in report.changes
+               if c.metric == "cost.monthly_usd" and c.target == "(deployment)"]  # fmt: skip
+    assert cost.verdict == "changed" and cost.head > cost.base

@@ -213,7 +213,10 @@ def test_sweep_reports_only_the_targets_asked_for_and_fails_when_points_fail(tmp
     out = CliRunner().invoke(app, [*args, "--vary", f"{RATE_LIMIT}=20", "--target", "Rule/*"])
     assert out.exit_code == 0 and {r["target"] for r in json.loads(out.stdout)} == {"Rule/Api"}
     out = CliRunner().invoke(app, [*args, "--vary", f"{RATE_LIMIT}=20", "--target", "Nope/*"])
-    assert out.exit_code == 2 and "--target 'Nope/*' names no target; known: Rule/Api" in out.output
+    assert (
+        out.exit_code == 2
+        and "--target 'Nope/*' names no target; known: (deployment), Rule/Api" in out.output
+    )
     out = CliRunner().invoke(app, [*args, "--vary", "eventbridge.processing_latency=10ms,-1s"])
     assert out.exit_code in (1, 2), out.output  # a point that cannot run is never a pass
 

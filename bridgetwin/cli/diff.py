@@ -34,8 +34,9 @@ def _show(metric: str, value: float | None, signed: bool = False) -> str:
         if abs(value) >= 1e4
         else (f"{value:{'+' if signed else ''},.4g}")
     )
-    text = number
-    return f"{text} s" if metric.startswith("latency.") else text
+    if metric.startswith("cost."):
+        return f"{number} USD"
+    return f"{number} s" if metric.startswith("latency.") else number
 
 
 def _rows(report: Any) -> list[list[str]]:

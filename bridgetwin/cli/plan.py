@@ -42,6 +42,8 @@ DEFAULT_METRICS = (
 
 
 def _unit(metric: str) -> str:
+    if metric.startswith("cost."):
+        return "USD"
     return "s" if metric.startswith("latency.") else "events"
 
 
@@ -52,6 +54,8 @@ def _rows(
     then what was measured."""
     import fnmatch
 
+    from bridgetwin.planning.sweep import COST_METRIC, DEPLOYMENT
+
     rows = []
     for point in results:
         targets = sorted({name for run in point.runs for name in run
@@ -60,6 +64,8 @@ def _rows(
             rows.append({**point.point, "target": None, "metric": None, "error": point.error})
         for target in targets:
             for metric in metrics:
+                if (target == DEPLOYMENT) != (metric == COST_METRIC):
+                    continue  # the cost is the deployment's; the rest are its targets'
                 summary = point.summary(target, metric, confidence)
                 rows.append({**point.point, "target": target, "metric": metric,
                              "unit": _unit(metric), **summary, "error": point.error})  # fmt: skip
@@ -69,6 +75,8 @@ def _rows(
 def _show(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
+    if unit == "USD":
+        return f"${value:,.2f}"
     return f"{value:,.3g} s" if unit == "s" else f"{value:,.1f}"
 
 

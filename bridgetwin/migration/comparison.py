@@ -13,7 +13,12 @@ from typing import Any
 
 from bridgetwin.graph import Graph, load_graph
 from bridgetwin.migration.deployment_migration import Migration
-from bridgetwin.planning.behaviour_diff import DiffReport, behaviour_diff
+from bridgetwin.planning.behaviour_diff import DIFF_METRICS, DiffReport, behaviour_diff
+from bridgetwin.planning.sweep import COST_METRIC
+
+DELIVERY_METRICS = tuple(m for m in DIFF_METRICS if m != COST_METRIC)
+"""What the comparison judges: delivery, not cost (the Custom Event Bus has no published rates,
+so its cost would seem to fall)."""
 
 
 @dataclass(frozen=True)
@@ -41,5 +46,6 @@ def compare_migration(
         head = load_graph(getattr(migration, side), parameters)
         step = (lambda done, total, side=side: progress(side, done, total)) if progress else None
         reports[side] = behaviour_diff(classic, head, spec, runs=runs, seed=seed,
-                                       pairs=migration.pairs, progress=step)  # fmt: skip
+                                       pairs=migration.pairs, progress=step,
+                                       metrics=DELIVERY_METRICS)  # fmt: skip
     return MigrationComparison(reports["faithful"], reports["aws_defaults"])

@@ -21,14 +21,16 @@ from typing import Any
 from bridgetwin.graph import Graph
 from bridgetwin.planning.grid import PlanningError
 from bridgetwin.planning.grid import seeds as seed_list
-from bridgetwin.planning.sweep import interval, run_point
+from bridgetwin.planning.sweep import COST_METRIC, interval, run_point
 from bridgetwin.simulator import parse_duration
 
 DIFF_METRICS = (
     "counts.delivered", "counts.dlq", "counts.dropped", "counts.in_flight", "counts.retries",
     "latency.start.p50", "latency.start.p99", "latency.success.p50", "latency.success.p99",
+    COST_METRIC,
 )  # fmt: skip
-"""What the diff compares per target (latencies in seconds)."""
+"""What the diff compares per target (latencies in seconds), and the deployment's month's cost
+(USD, under the target ``(deployment)``)."""
 
 
 _OPS = {">": lambda x, b: x > b, ">=": lambda x, b: x >= b,
@@ -206,6 +208,7 @@ def behaviour_diff(
     fail_on: tuple[Threshold, ...] = (),
     progress: Callable[[int, int], None] | None = None,
     pairs: Mapping[str, str] | None = None,
+    metrics: tuple[str, ...] = DIFF_METRICS,
 ) -> DiffReport:
     """The diff of ``head`` against ``base`` under ``spec``, over ``runs`` paired seeds;
     ``pairs`` names base targets the head calls otherwise (a rule target that became a
@@ -222,7 +225,7 @@ def behaviour_diff(
     changes = [
         _compare(target, metric, sides["base"], sides["head"])
         for target in sorted(set(sides["base"][0]) | set(sides["head"][0]))
-        for metric in DIFF_METRICS
+        for metric in metrics
     ]
     failed = tuple(
         f"{c.target}: {c.metric} changed by {c.change:+,.6g} [{c.low:+,.6g}, {c.high:+,.6g}], "

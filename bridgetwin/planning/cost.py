@@ -2,12 +2,12 @@
 
 The billed quantities are read off the result (events the producers published, attempts each
 target received, retries included, records sent to DLQs) and the deployment (what kind each
-target is); each is priced per million and the run's total is scaled from its simulated duration
-to a 30-day month. The prices are us-east-1's, with where they were read and when
-(:data:`PRICES`); a scenario's ``pricing:`` mapping (item -> USD per million) overrides any of
-them. Free tiers are not deducted, every event is assumed to fit one 64 KB billing chunk, and the
-Custom Event Bus is not priced (AWS publishes its dimensions, not yet its rates): the estimate
-says so in ``notes``.
+target is); each is priced per million, and the run's total is scaled from the scenario's
+duration (its traffic period: a ``drain:`` after it adds work, not time) to a 30-day month. The
+prices are us-east-1's, with where they were read and when (:data:`PRICES`); ``--pricing FILE``
+(item -> USD per million) overrides any of them. Free tiers are not deducted, every event is
+assumed to fit one 64 KB billing chunk, and the Custom Event Bus is not priced (AWS publishes its
+dimensions, not yet its rates): the estimate says so in ``notes``.
 """
 
 from __future__ import annotations
@@ -109,11 +109,12 @@ def monthly_cost(
         if item is not None:
             quantities[item] += target.counts.get("attempts", 0)
         quantities["sqs_requests"] += target.counts.get("dlq", 0)
-    scale = MONTH_S / result.duration_s if result.duration_s else 0.0
+    period = scenario.duration if scenario is not None else result.duration_s  # not the drain
+    scale = MONTH_S / period if period else 0.0
     lines = tuple((item, quantities[item], prices[item], quantities[item] / 1e6 * prices[item]
                    * scale) for item in PRICES if quantities[item])  # fmt: skip
-    notes = [f"scaled from {result.duration_s:,.0f} simulated seconds to a 30-day month; free "
-             "tiers not deducted; every event one 64 KB chunk"]  # fmt: skip
+    notes = [f"scaled from the run's {period:,.0f} s of traffic to a 30-day month (a drain adds "
+             "work, not time); free tiers not deducted; every event one 64 KB chunk"]  # fmt: skip
     if unpriced:
         notes.append(f"not priced: the Custom Event Bus (AWS publishes no rates yet): "
                      f"{', '.join(sorted(unpriced))}; its targets' own requests are")  # fmt: skip

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bridgetwin.planning.grid import PlanningError
-from bridgetwin.planning.sweep import METRICS
+from bridgetwin.planning.sweep import COST_METRIC, DEPLOYMENT, METRICS
 from bridgetwin.simulator import parse_duration
 
 _GOAL = re.compile(r"^\s*([\w.]+)\s*(<=|>=)\s*(\S+)\s*$")
@@ -51,8 +51,16 @@ class Goal:
 
     def judge(self, point: Any, target: str) -> tuple[bool, list[dict[str, Any]]]:
         """Whether a sweep point meets the goal on every target the glob names (with the
-        confidence of its intervals), and the evidence per target; no target: it does not."""
-        names = sorted({n for run in point.runs for n in run if fnmatch.fnmatchcase(n, target)})
+        confidence of its intervals), and the evidence per target; no target: it does not. A
+        cost goal is judged on the deployment, whatever the glob."""
+        names = (
+            [DEPLOYMENT]
+            if self.metric == COST_METRIC
+            else sorted(
+                {n for run in point.runs for n in run if fnmatch.fnmatchcase(n, target)}
+                - {DEPLOYMENT}
+            )
+        )
         evidence = [{"target": n, **point.summary(n, self.metric)} for n in names]
         holds = bool(evidence) and all(
             e["ci_low"] is not None and self.holds(e["ci_low"], e["ci_high"]) for e in evidence

@@ -26,17 +26,24 @@ from bridgetwin.planning.grid import Vary, grid, seeds
 from bridgetwin.simulator import load_scenario, simulate
 from bridgetwin.simulator.scenario import SLO_METRICS
 
-METRICS = SLO_METRICS
-"""What a sweep reports per target: the SLO metrics (latencies in seconds, counts)."""
+COST_METRIC = "cost.monthly_usd"
+DEPLOYMENT = "(deployment)"
+"""The pseudo-target a run's deployment-wide figures are reported under (the month's cost)."""
+METRICS = (*SLO_METRICS, COST_METRIC)
+"""What a sweep reports: per target the SLO metrics (latencies in seconds, counts), and for the
+deployment (``DEPLOYMENT``) the month's cost in USD (:mod:`.cost`)."""
 
 
 def run_point(graph: Graph, spec: dict[str, Any], seed: int) -> dict[str, dict[str, float | None]]:
     """One run: per ``rule/target``, each metric's value (seconds for latencies)."""
-    result = simulate(graph, load_scenario(spec), seed=seed, latency_by_minute=False)
-    out = {}
+    from bridgetwin.planning.cost import monthly_cost
+
+    scenario = load_scenario(spec)
+    result = simulate(graph, scenario, seed=seed, latency_by_minute=False)
+    out: dict[str, dict[str, float | None]] = {}
     for target in result.targets:
-        values: dict[str, float | None] = {}
-        for metric in METRICS:
+        values: dict[str, float | None] = {COST_METRIC: None}
+        for metric in SLO_METRICS:
             kind, name, *rest = metric.split(".")
             if kind == "counts":
                 values[metric] = float(target.counts[name])
@@ -44,6 +51,8 @@ def run_point(graph: Graph, spec: dict[str, Any], seed: int) -> dict[str, dict[s
                 raw = target.latency_ms[name][rest[0]]
                 values[metric] = None if raw is None else raw / 1e3
         out[f"{target.rule}/{target.target}"] = values
+    cost = monthly_cost(result, graph, scenario).monthly_usd
+    out[DEPLOYMENT] = dict.fromkeys(SLO_METRICS) | {COST_METRIC: cost}
     return out
 
 
