@@ -149,3 +149,28 @@ def test_matching_any_event_never_raises(event):
     with time_limit():
         for pattern in patterns:
             assert pattern.matches(event) in (True, False)
+
+
+@given(corrupted(__import__("tests._terraform", fromlist=["webhook_plan"]).webhook_plan()))
+@FUZZ
+def test_terraform_plans_load_or_raise_template_error(document):
+    with time_limit(), suppress(TemplateError):
+        assert isinstance(load_graph(document), Graph)
+
+
+@given(corrupted(__import__("tests._migration", fromlist=["fan_out_template"]).fan_out_template()))
+@FUZZ
+def test_what_loads_migrates_and_the_migration_loads_or_says_why(template):
+    from bridgetwin.graph import read_sources
+    from bridgetwin.migration import as_sarif, migrate
+
+    with time_limit():
+        try:
+            sources = read_sources(template)
+            graph = load_graph(sources)
+        except TemplateError:
+            return
+        migration = migrate(sources, graph)  # never raises on a deployment that loads
+        as_sarif(migration.findings, graph)
+        with suppress(TemplateError):
+            load_graph(migration.faithful)

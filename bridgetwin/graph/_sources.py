@@ -52,6 +52,9 @@ def read_sources(
             raise TemplateError("a sequence source must hold StackSource items")
         return list(source)
     if isinstance(source, Mapping):
+        if is_terraform_plan(source):
+            plan = _checked(plan_template(source, "plan"), "plan")
+            return [StackSource("plan", plan, plan_region(source), None)]
         if is_deployment(source):
             return read_deployment(source, Path(), lambda p: read_sources(p, synth))  # as given
         return [StackSource("Template", _checked(source, "Template"), None, None)]

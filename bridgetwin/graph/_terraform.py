@@ -56,33 +56,43 @@ class _Instance:
     sensitive: Any
 
 
+def _dicts(value: Any) -> list[Mapping[str, Any]]:
+    """The objects of a list the format says holds objects (anything else is skipped: the
+    resulting gaps are named when something needs them)."""
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _instances(module: Mapping[str, Any], path: str = "") -> Iterator[_Instance]:
-    for resource in module.get("resources") or []:
+    for resource in _dicts(module.get("resources")):
         if resource.get("mode", "managed") != "managed":
             continue  # data sources read, they do not create
-        yield _Instance(
-            resource["address"],
-            path,
-            resource["type"],
-            resource["name"],
-            resource.get("index"),
-            resource.get("values") or {},
-            resource.get("sensitive_values") or {},
-        )
-    for child in module.get("child_modules") or []:
-        yield from _instances(child, child.get("address", path))
+        fields = [resource.get(k) for k in ("address", "type", "name")]
+        if not all(isinstance(f, str) and f for f in fields):
+            raise TemplateError(f"planned_values: a resource of {path or 'the root module'} "
+                                "lacks a string address, type or name")  # fmt: skip
+        values = _mapping(resource.get("values"))
+        sensitive = resource.get("sensitive_values") or {}
+        yield _Instance(fields[0], path, fields[1], fields[2], resource.get("index"), values,
+                        sensitive)  # fmt: skip
+    for child in _dicts(module.get("child_modules")):
+        address = child.get("address")
+        yield from _instances(child, address if isinstance(address, str) else path)
 
 
 def _expressions(module: Mapping[str, Any], path: str = "") -> Iterator[tuple[tuple, Any]]:
     """((module path, ``type.name``), expressions) of every configured resource, and
     ((module path, ``output:NAME``), expression) of every module output."""
-    for resource in module.get("resources") or []:
-        yield (path, resource.get("address")), resource.get("expressions") or {}
-    for name, output in (module.get("outputs") or {}).items():
-        yield (path, f"output:{name}"), (output or {}).get("expression")
-    for name, call in (module.get("module_calls") or {}).items():
+    for resource in _dicts(module.get("resources")):
+        yield (path, resource.get("address")), _mapping(resource.get("expressions"))
+    for name, output in _mapping(module.get("outputs")).items():
+        yield (path, f"output:{name}"), _mapping(output).get("expression")
+    for name, call in _mapping(module.get("module_calls")).items():
         inner = f"{path}.module.{name}" if path else f"module.{name}"
-        yield from _expressions(call.get("module") or {}, inner)
+        yield from _expressions(_mapping(_mapping(call).get("module")), inner)
 
 
 class _PlanReader:
@@ -95,18 +105,18 @@ class _PlanReader:
                 "later)"
             )
         self.name = name
-        root = (document.get("planned_values") or {}).get("root_module") or {}
+        root = _mapping(_mapping(document.get("planned_values")).get("root_module"))
         self.instances = list(_instances(root))
         self.by_base: dict[str, list[_Instance]] = {}
         for instance in self.instances:
             self.by_base.setdefault(_INDEX.sub("", instance.address), []).append(instance)
         self.unknown = {
-            c["address"]: (c.get("change") or {}).get("after_unknown") or {}
-            for c in document.get("resource_changes") or []
-            if "address" in c
+            c["address"]: _mapping(c.get("change")).get("after_unknown") or {}
+            for c in _dicts(document.get("resource_changes"))
+            if isinstance(c.get("address"), str)
         }
-        configuration = document.get("configuration") or {}
-        self.expressions = dict(_expressions(configuration.get("root_module") or {}))
+        configuration = _mapping(document.get("configuration"))
+        self.expressions = dict(_expressions(_mapping(configuration.get("root_module"))))
         self.outputs = {
             (m, key[7:]): e
             for (m, key), e in self.expressions.items()
@@ -273,13 +283,18 @@ def _get(value: Any, key: str) -> Any:
 def plan_template(document: Mapping[str, Any], name: str) -> dict[str, Any]:
     """The plan as a CloudFormation-shaped template; values known only after apply that refer to
     nothing in the plan are parameters without a value (``--param`` gives them one)."""
-    return _PlanReader(document, name).template()
+    try:
+        return _PlanReader(document, name).template()
+    except (TypeError, AttributeError, KeyError, IndexError, ValueError) as exc:
+        raise TemplateError(
+            f"{name}: not a Terraform plan as `terraform show -json` writes it (format 1.x): "
+            f"{type(exc).__name__}: {exc}"
+        ) from None
 
 
 def plan_region(document: Mapping[str, Any]) -> str | None:
     """The AWS provider's Region, when the configuration states it as a constant."""
-    providers = (document.get("configuration") or {}).get("provider_config") or {}
-    aws = providers.get("aws") if isinstance(providers, Mapping) else None
-    region = ((aws or {}).get("expressions") or {}).get("region") or {}
-    value = region.get("constant_value") if isinstance(region, Mapping) else None
+    providers = _mapping(_mapping(document.get("configuration")).get("provider_config"))
+    region = _mapping(_mapping(_mapping(providers.get("aws")).get("expressions")).get("region"))
+    value = region.get("constant_value")
     return value if isinstance(value, str) else None

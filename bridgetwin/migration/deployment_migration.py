@@ -225,7 +225,9 @@ class _Migrator:
             self.report(severity, code, stack, lid, message)
 
         gone = repair(self.resources(stack), self.gone[stack], alarm, report)
-        outputs = template.get("Outputs") or {}
+        outputs = template.get("Outputs")
+        if not isinstance(outputs, dict):
+            return  # no outputs (a template that says otherwise did not load)
         for name in sorted(outputs):
             needed = sorted(referenced(outputs[name]) & gone)
             if needed:

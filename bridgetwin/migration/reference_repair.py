@@ -53,12 +53,13 @@ def rewrite_bus_references(value: Any, buses: Mapping[str, tuple[str, Any]]) -> 
         return [rewrite_bus_references(v, buses) for v in value]
     if not isinstance(value, Mapping):
         return value
-    if set(value) == {"Ref"} and value["Ref"] in buses:
+    if set(value) == {"Ref"} and isinstance(value["Ref"], str) and value["Ref"] in buses:
         return buses[value["Ref"]][1]
     if set(value) == {"Fn::GetAtt"}:
         inner = value["Fn::GetAtt"]
-        parts = inner.split(".", 1) if isinstance(inner, str) else list(inner)
-        if len(parts) == 2 and parts[0] in buses:
+        parts = inner.split(".", 1) if isinstance(inner, str) else (
+            list(inner) if isinstance(inner, list) else [])  # fmt: skip
+        if len(parts) == 2 and isinstance(parts[0], str) and parts[0] in buses:
             new, name = buses[parts[0]]
             return name if parts[1] == "Name" else {"Fn::GetAtt": [new, "EventBusArn"]}
     if set(value) == {"Fn::Sub"}:
