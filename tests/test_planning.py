@@ -239,3 +239,25 @@ def test_intervals_respect_the_metrics_range_and_one_run_gives_none():
         "n": 1,
     }
     assert not Goal.parse("counts.dlq <= 100").judge(single, "*")[0]  # no confidence from one run
+
+
+def test_sensitivity_varies_only_what_can_touch_the_deployment_largest_effect_first():
+    """A webhook with 5 retries and no global endpoint, in one Region, under an outage: the
+    backoff base and factor and the processing latency are varied; the cap (5 retries never
+    reach it), the health-check and replication settings (no endpoint) and the cross-Region
+    latency (one Region) are not, and are named; the DLQ moves most with the backoff."""
+    from bridgetwin.planning.sensitivity import not_applying, sensitivity
+
+    graph = webhook_graph(rate=100, retries=5)
+    spec = {"duration": "10m", "traffic": [{"bus": "orders", "rate": 5, "events": [{"event": EVENT}]}],
+            "endpoints": [{"match": "*", "latency": 0, "outages": [{"start": "2m", "end": "4m", "status": 503}]}]}  # fmt: skip
+    shifts = sensitivity(graph, spec, ("counts.dlq",), runs=2)
+    varied = {s.assumption for s in shifts}
+    assert varied == {"eventbridge.retry_backoff.base", "eventbridge.retry_backoff.factor",
+                      "eventbridge.processing_latency"}  # fmt: skip
+    assert set(not_applying(graph)) == {"eventbridge.retry_backoff.cap", "health_check.propagation",
+                                        "eventbridge.cross_region_latency", "replication.lag"}  # fmt: skip
+    assert shifts[0].assumption.startswith("eventbridge.retry_backoff.")
+    assert abs(shifts[0].change) > 0
+    changes = [abs(s.change or 0) for s in shifts]
+    assert changes == sorted(changes, reverse=True)

@@ -247,7 +247,7 @@ def sensitivity_command(
     """How much each metric moves with the defaults AWS publishes no number for."""
     from rich.table import Table
 
-    from bridgetwin.planning.sensitivity import sensitivity
+    from bridgetwin.planning.sensitivity import not_applying, sensitivity
 
     metrics = tuple(metric or DEFAULT_METRICS[:2])
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
@@ -261,3 +261,6 @@ def sensitivity_command(
         table.add_row(s.assumption, str(s.value), s.target, s.metric, _show(s.base, unit),
                       _show(s.moved, unit), change)  # fmt: skip
     console().print(table)
+    idle = not_applying(graph)
+    if idle:
+        console().print(f"not varied, they cannot touch this deployment: {', '.join(idle)}")
