@@ -173,3 +173,40 @@ def test_the_old_import_path_of_the_validation_plugin_still_works_with_a_warning
     assert old is TwinValidation
     with pytest.raises(AttributeError):
         bridgetwin.constructs.NoSuchConstruct  # noqa: B018
+
+
+def test_a_check_over_several_seeds_holds_only_on_each_and_says_how_many_did():
+    """``simulate(..., seeds=5)``: each seed's DLQ is worked out here with the simulator alone
+    (the scenario's seed, then the seeds the sweeps derive from it); a bound between the fewest
+    and the most holds on exactly the seeds at or under it, and the failure says so with the
+    95 % Student-t interval of the five values."""
+    from scipy import stats
+
+    from bridgetwin.graph import load_graph
+    from bridgetwin.planning.grid import seeds as derived
+    from bridgetwin.simulator import load_scenario, simulate
+
+    template = webhook_template(rate=100, retries=2)
+    spec = {"duration": "10m", "seed": 4, "drain": "30m",
+            "traffic": [{"bus": "orders", "rate": 3, "events": [
+                {"event": {"source": "acme.orders", "detail-type": "OrderCreated"}}]}],
+            "endpoints": [{"match": "*", "latency": 0, "responses": {200: 0.8, 503: 0.2}}]}  # fmt: skip
+    loaded = load_scenario(spec)
+    graph = load_graph(template)
+    dlq = [simulate(graph, loaded, seed=s).targets[0].counts["dlq"]
+           for s in (4, *derived(4, 4))]  # fmt: skip
+    assert len(set(dlq)) > 1  # the seeds differ, so the bound splits them
+    bound = sorted(dlq)[2]
+    held = sum(d <= bound for d in dlq)
+    run = twin(template).simulate(spec, seeds=5)
+    assert [r.targets[0].counts["dlq"] for r in run.results] == dlq
+    with pytest.raises(SloAssertionError) as failure:
+        expect(run).target("Rule").dlq(max=bound)
+    mean = sum(dlq) / 5
+    low, high = stats.t.interval(0.95, 4, loc=mean, scale=stats.sem(dlq))
+    text = str(failure.value)
+    assert f"{held}/5 seeds held" in text and "5 seeds from 4" in text
+    assert f"{mean:,.0f} [{max(0.0, low):,.0f}, {high:,.0f}]" in text
+    expect(run).target("Rule").dlq(max=max(dlq))  # holds on every seed
+    with pytest.raises(ValueError, match="seeds must be an integer from 1 to 1000"):
+        twin(template).simulate(spec, seeds=0)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridgetwin.graph.target_names import names_of
+from bridgetwin.planning.sweep import interval
 from bridgetwin.simulator import parse_duration
 from bridgetwin.simulator.results.verdicts import EMPTY, judge
 from bridgetwin.testing._twin import TwinRun
@@ -52,8 +53,10 @@ def _shown(value: str, note: str) -> str:
 def _table(run: TwinRun, rows: list[_Row]) -> str:
     failed = sum(not r.passed for r in rows)
     result = run.result
+    seeds = (f"{len(run.results)} seeds from {result.seed}" if run.more
+             else f"scenario seed {result.seed}")  # fmt: skip
     head = (
-        f"bridgetwin: {failed} of {len(rows)} check(s) failed (scenario seed {result.seed}, "
+        f"bridgetwin: {failed} of {len(rows)} check(s) failed ({seeds}, "
         f"{result.duration_s:,.0f} s simulated)"
     )
     columns = [("target", "check", "expected", "predicted", "")]
@@ -75,7 +78,8 @@ class TargetExpectation:
     run: TwinRun
     name: str
     allow_empty: bool
-    targets: list[tuple[str, Any]]
+    targets: list[tuple[str, list[Any]]]
+    """(display name, the target's result in each seed's run)."""
     allow_unfinished: bool = False
     rows: list[_Row] = field(default_factory=list)
 
@@ -90,6 +94,28 @@ class TargetExpectation:
         return judge(target, metric, high, low, allow_empty=self.allow_empty,
                      allow_unfinished=self.allow_unfinished, value=value)  # fmt: skip
 
+    def _judged(self, metric: str, high: Any, low: Any, show, of=None) -> list[tuple]:
+        """(display, predicted text, passed) per target: over every seed of the run, passed
+        only if each seed's verdict passes, with how many did and the 95 % interval."""
+        out = []
+        for display, targets in self.targets:
+            verdicts = [self._verdict(t, metric, high, low, None if of is None else float(of(t)))
+                        for t in targets]  # fmt: skip
+            passed = all(v.passed for v in verdicts)
+            note = next((v.note for v in verdicts if not v.passed and v.note), "")
+            if len(verdicts) == 1:
+                out.append((display, _shown(show(verdicts[0].value), note), passed))
+                continue
+            values = [v.value for v in verdicts if v.value is not None]
+            text = "no data"
+            if values:
+                mean, low_end, high_end = interval(values)
+                text = f"{show(mean)} [{show(max(0.0, low_end))}, {show(high_end)}]"
+            held = sum(v.passed for v in verdicts)
+            out.append((display, _shown(f"{text}; {held}/{len(verdicts)} seeds held", note),
+                        passed))  # fmt: skip
+        return out
+
     def _latency(self, kind: str, bounds: dict[str, Any]) -> TargetExpectation:
         __tracebackhide__ = True
         given = {k: v for k, v in bounds.items() if v is not None}
@@ -100,11 +126,8 @@ class TargetExpectation:
             if statistic not in ("p50", "p90", "p99", "mean", "max"):
                 raise TypeError(f"{kind}_latency({statistic}=...): use p50, p90, p99, mean, max")
             limit = parse_duration(bound)
-            values = []
-            for display, target in self.targets:
-                verdict = self._verdict(target, f"latency.{kind}.{statistic}", limit)
-                shown = _seconds(None if verdict.value is None else verdict.value * 1e3)
-                values.append((display, _shown(shown, verdict.note), verdict.passed))
+            values = self._judged(f"latency.{kind}.{statistic}", limit, None,
+                                  lambda v: _seconds(None if v is None else v * 1e3))  # fmt: skip
             self._check(f"{kind} latency {statistic}", f"<= {limit:g} s", values)
         return self
 
@@ -138,12 +161,11 @@ class TargetExpectation:
             )
             if part
         )
-        values = []
-        for display, target in self.targets:
-            value = float(of(target)) if of else None
-            verdict = self._verdict(target, metric, high, low, value)
-            shown = f"{verdict.value:,.0f}" if verdict.value is not None else "no data"
-            values.append((display, _shown(shown, verdict.note), verdict.passed))
+
+        def show(value: float | None) -> str:
+            return f"{value:,.0f}" if value is not None else "no data"
+
+        values = self._judged(metric, high, low, show, of)
         self._check(label, expected, values)
         return self
 
@@ -184,7 +206,7 @@ class Expectation:
         """The targets ``name`` addresses: a construct path or part of one, a logical id,
         ``RULE/TARGET_ID``, or a glob. Fails when it addresses none."""
         __tracebackhide__ = True
-        targets = self.run.targets(name)
+        targets = self.run.per_seed(name)
         if not targets:
             known = ", ".join(self.run.known_names()) or "none"
             twin = self.run.twin

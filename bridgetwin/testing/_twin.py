@@ -75,19 +75,36 @@ def _load(source: Any, parameters: Mapping[str, Any] | None) -> tuple[Graph, dic
 
 @dataclass
 class TwinRun:
-    """One simulation of a twin: its result, and what names mean in it."""
+    """One simulation of a twin (or several seeds of one scenario): its result, and what names
+    mean in it."""
 
     result: Result
     scenario: Scenario
     twin: Twin
+    more: tuple[Result, ...] = ()
+    """The other seeds' results when the run was asked for several (``seeds=N``)."""
+
+    @property
+    def results(self) -> tuple[Result, ...]:
+        return (self.result, *self.more)
 
     def targets(self, name: str) -> list[tuple[str, Any]]:
-        """(display name, TargetResult) of every target ``name`` addresses."""
+        """(display name, TargetResult) of every target ``name`` addresses (first seed)."""
         return [
             (self.twin.display(t.rule, t.target), t)
             for t in self.result.targets
             if self.twin.addresses(name, t.rule, t.target)
         ]
+
+    def per_seed(self, name: str) -> list[tuple[str, list[Any]]]:
+        """(display name, its TargetResult in each seed's run) of every target ``name``
+        addresses."""
+        out = []
+        for display, first in self.targets(name):
+            same = [next(t for t in r.targets if (t.rule, t.target) == (first.rule, first.target))
+                    for r in self.more]  # fmt: skip
+            out.append((display, [first, *same]))
+        return out
 
     def known_names(self) -> list[str]:
         return sorted(self.twin.display(t.rule, t.target) for t in self.result.targets)
@@ -102,13 +119,30 @@ class Twin:
     """Graph id -> construct path (``Stack/Construct/.../Resource``)."""
 
     def simulate(
-        self, scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario, **kwargs: Any
+        self,
+        scenario: str | os.PathLike[str] | Mapping[str, Any] | Scenario,
+        *,
+        seeds: int = 1,
+        **kwargs: Any,
     ) -> TwinRun:
-        """Run a scenario (a file, a dict or a ``Scenario``); ``seed=`` overrides its seed."""
+        """Run a scenario (a file, a dict or a ``Scenario``); ``seed=`` overrides its seed.
+        ``seeds=N`` runs it N times (the scenario's seed, then seeds derived from it), and
+        every check of ``expect`` then holds only if it holds on each, saying how many held and
+        the 95 % interval of the predicted value."""
+        if not isinstance(seeds, int) or isinstance(seeds, bool) or not 1 <= seeds <= 1000:
+            raise ValueError(f"seeds must be an integer from 1 to 1000, got {seeds!r}")
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if kwargs.get("seed") is not None:
             loaded = loaded.model_copy(update={"seed": kwargs["seed"]})
-        return TwinRun(simulate(self.graph, loaded, **kwargs), loaded, self)
+        kwargs.pop("seed", None)
+        first = simulate(self.graph, loaded, seed=loaded.seed, **kwargs)
+        more = ()
+        if seeds > 1:
+            from bridgetwin.planning.grid import seeds as derived
+
+            more = tuple(simulate(self.graph, loaded, seed=s, **kwargs)
+                         for s in derived(loaded.seed, seeds - 1))  # fmt: skip
+        return TwinRun(first, loaded, self, more)
 
     @cached_property
     def names(self) -> TargetNames:
