@@ -163,3 +163,22 @@ def test_the_patterns_written_are_the_rules_patterns():
     assert filters and all(
         f == [{"Scope": "DATA", "Pattern": json.dumps(PATTERN)}] for f in filters
     )
+
+
+def test_a_rules_findings_are_reported_once_whatever_its_number_of_targets():
+    """The pattern and the rule's state are the rule's: one finding each, not one per target;
+    the size limit is checked on the filter text actually written."""
+    two = [{"Id": "Jobs", "Arn": {"Fn::GetAtt": ["Jobs", "Arn"]}},
+           {"Id": "Fn", "Arn": {"Fn::GetAtt": ["Fn", "Arn"]}}]  # fmt: skip
+    template = with_rule(BASE, "Off", State="DISABLED", Targets=two,
+                         EventPattern={"source": ["acme.orders"], "account": [{"Ref": "AWS::AccountId"}]})  # fmt: skip
+    sources = read_sources(template)
+    migration = migrate(sources, load_graph(sources))
+    codes = [f.code for f in migration.findings if f.resource == "Template/Off"]
+    assert codes.count("migrate-disabled-rule") == 1
+    assert codes.count("migrate-resolved-pattern") == 1
+    resources = migration.faithful[0].template["Resources"]
+    written = [r["Properties"]["FilterConfiguration"]["Filters"][0]["Pattern"]
+               for r in resources.values() if r["Type"] == "AWS::EventsV2::Subscriber"
+               and r["Metadata"]["bridgetwin:migrated-from"].startswith("Off/")]  # fmt: skip
+    assert len(written) == 2 and all(json.loads(p)["account"] == ["123456789012"] for p in written)

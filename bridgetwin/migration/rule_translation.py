@@ -66,11 +66,17 @@ class RuleTranslation:
                 continue
             del self.m.resources(stack)[lid]
             self.m.gone[stack].add(lid)
-            if not self._pattern_moves(stack, lid, rule):
+            pattern = self._filter(stack, lid, rule, resource)
+            if pattern is None:
                 continue
+            if not rule.enabled:
+                self.m.report(Severity.INFO, "migrate-disabled-rule", stack, lid,
+                              "disabled: its subscribers are written STOPPED; starting one later "
+                              "with ResumePosition LAST_PROCESSED delivers the backlog kept "
+                              "since its creation")  # fmt: skip
             moved = self.m.moved[stack].setdefault(lid, [])
             for raw in (resource.get("Properties") or {}).get("Targets") or []:
-                made = self._subscriber(stack, lid, rule, resource, raw, grants)
+                made = self._subscriber(stack, lid, rule, resource, raw, pattern, grants)
                 if made is not None:
                     pending.append(made)
                     moved.append(MigratedTarget(made[0], self.m.buses[rule.bus][2],
@@ -104,9 +110,12 @@ class RuleTranslation:
                           f"bus {bus.name} is not defined in the loaded templates; load the stack"
                           " that defines it to migrate this rule with it")  # fmt: skip
 
-    def _pattern_moves(self, stack: str, lid: str, rule: Rule) -> bool:
+    def _filter(self, stack: str, lid: str, rule: Rule, resource: Any) -> str | None:
+        """The rule's pattern as the subscribers' DATA filter text, or None (reported) when a
+        filter cannot hold it."""
         pattern = rule.pattern.to_dict() if rule.pattern is not None else {}
-        text = json.dumps(pattern, separators=(",", ":"))
+        text, resolved = pattern_text((resource.get("Properties") or {}).get("EventPattern"),
+                                      rule)  # fmt: skip
         refusal = None
         if uses_wildcard(pattern):
             refusal = (
@@ -124,10 +133,14 @@ class RuleTranslation:
                        f"subscriber filter holds {MAX_FILTER_CHARS:,}")  # fmt: skip
         if refusal is not None:
             self.m.report(Severity.ERROR, refusal[0], stack, lid, f"not migrated: {refusal[1]}")
-            return False
-        return True
+            return None
+        if resolved:
+            self.m.report(Severity.WARNING, "migrate-resolved-pattern", stack, lid,
+                          "its pattern holds template references; the filter is written with "
+                          "the values they had when migrated")  # fmt: skip
+        return text
 
-    def _subscriber(self, stack, lid, rule: Rule, resource, raw, grants):
+    def _subscriber(self, stack, lid, rule: Rule, resource, raw, pattern: str, grants):
         target = next((t for t in rule.targets if t.target_id == raw.get("Id")), None)
         if target is None:
             return None
@@ -135,7 +148,7 @@ class RuleTranslation:
             family = family_of(self.m.graph, target)
             check_place(target, rule.region, rule.account)
             props, grant = subscriber_properties(
-                family, raw, self._common(stack, lid, rule, resource, raw, target),
+                family, raw, self._common(stack, rule, raw, target, pattern),
                 aws_defaults=self.aws_defaults)  # fmt: skip
         except TargetNotMigratedError as exc:
             self.m.report(Severity.ERROR, exc.code, stack, lid, f"not migrated: {exc.reason}")
@@ -150,17 +163,11 @@ class RuleTranslation:
         return sub_lid, {"Type": "AWS::EventsV2::Subscriber", "Properties": props,
                          "Metadata": metadata, **kept}  # fmt: skip
 
-    def _common(self, stack, lid, rule: Rule, resource, raw, target: Target) -> dict[str, Any]:
+    def _common(self, stack, rule: Rule, raw, target: Target, pattern: str) -> dict[str, Any]:
         name = subscriber_name(rule, target.target_id)
         while name in self.names:
             name = f"{name[:250]}-{len(self.names)}"
         self.names.add(name)
-        pattern, resolved = pattern_text((resource.get("Properties") or {}).get("EventPattern"),
-                                         rule)  # fmt: skip
-        if resolved:
-            self.m.report(Severity.WARNING, "migrate-resolved-pattern", stack, lid,
-                          "its pattern holds template references; the filter is written with "
-                          "the values they had when migrated")  # fmt: skip
         target_arn = raw.get("Arn")
         if target.resource in self.m.buses:
             target_arn = self.m.bus_arn(stack, target.resource)
@@ -169,10 +176,6 @@ class RuleTranslation:
                   "TargetArn": target_arn, "RoleArn": "set with the stack's role"}  # fmt: skip
         if not rule.enabled:
             common["State"] = "STOPPED"
-            self.m.report(Severity.INFO, "migrate-disabled-rule", stack, lid,
-                          "disabled: its subscribers are written STOPPED; starting one later "
-                          "with ResumePosition LAST_PROCESSED delivers the backlog kept since "
-                          "its creation")  # fmt: skip
         return common
 
     def _meaning(self, stack: str, lid: str, target: Target, family: str, raw) -> None:
