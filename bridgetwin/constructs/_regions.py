@@ -12,6 +12,11 @@ import functools
 import json
 from importlib import resources
 
+from aws_cdk import Annotations
+from constructs import Construct
+
+from bridgetwin.constructs._validation import ValidationError
+
 _PROVIDERS = "cfnlint.data.schemas.providers"
 
 
@@ -34,3 +39,21 @@ def regions_offering(resource_type: str) -> list[str]:
     regions = (e.name[: -len(".json")] for e in resources.files(_PROVIDERS).iterdir()
                if e.name.endswith(".json"))  # fmt: skip
     return sorted(r for r in regions if offers(r, resource_type))
+
+
+def require_type(scope: Construct, region: str, resource_type: str, who: str, what: str) -> None:
+    """Refuse ``region`` when CloudFormation does not offer ``resource_type`` there (``who``
+    is in it; ``what`` is available elsewhere), naming the Regions that have it; warn on
+    ``scope`` when cfn-lint does not know the Region."""
+    available = offers(region, resource_type)
+    if available is False:
+        raise ValidationError(
+            f"{who} is in {region}, where CloudFormation does not offer {resource_type}; "
+            f"{what} available in: {', '.join(regions_offering(resource_type))}"
+        )
+    if available is None:
+        Annotations.of(scope).add_warning_v2(
+            "bridgetwin:unknown-region",
+            f"{region} is not in cfn-lint's Region data, so whether it offers {resource_type} "
+            "was not checked",
+        )

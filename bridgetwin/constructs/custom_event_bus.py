@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import Annotations
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from bridgetwin.constructs._regions import offers, regions_offering
+from bridgetwin.constructs._regions import require_type
 from bridgetwin.constructs._validation import (
     BUS_NAME_CHARSET,
     ValidationError,
@@ -40,19 +39,8 @@ DEFAULT_RETENTION_DAYS = 1
 def check_region(scope: Construct, resource_type: str) -> None:
     """Refuse a stack whose Region CloudFormation does not offer ``resource_type`` in."""
     region = cdk.Stack.of(scope).region
-    if is_token(region):
-        return
-    available = offers(region, resource_type)
-    if available is False:
-        raise ValidationError(
-            f"{scope.node.path}: the stack is in {region}, where CloudFormation does not offer "
-            f"{resource_type}; it is available in: {', '.join(regions_offering(resource_type))}"
-        )
-    if available is None:
-        Annotations.of(scope).add_warning_v2(
-            "bridgetwin:unknown-region",
-            f"{region} is not in cfn-lint's Region data; {resource_type} may not exist there",
-        )
+    if not is_token(region):
+        require_type(scope, region, resource_type, f"{scope.node.path}: the stack", "it is")
 
 
 def eventsv2_module() -> Any:

@@ -20,7 +20,6 @@ import re
 from collections.abc import Sequence
 
 import aws_cdk as cdk
-from aws_cdk import Annotations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
@@ -29,7 +28,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from bridgetwin.constructs._nag import acknowledge
-from bridgetwin.constructs._regions import offers, regions_offering
+from bridgetwin.constructs._regions import require_type
 from bridgetwin.constructs._validation import (
     BUS_NAME_CHARSET,
     NAME_CHARSET,
@@ -222,19 +221,8 @@ class GlobalEventBus(Construct):
 
     def _check_regions(self, primary: cdk.Stack, secondary: cdk.Stack) -> None:
         for label, stack in (("this stack", primary), ("'secondary_stack'", secondary)):
-            available = offers(stack.region, _ENDPOINT_TYPE)
-            if available is False:
-                raise ValidationError(
-                    f"{label} ({stack.stack_name}) is in {stack.region}, where CloudFormation "
-                    f"does not offer {_ENDPOINT_TYPE}; global endpoints are available in: "
-                    f"{', '.join(regions_offering(_ENDPOINT_TYPE))}"
-                )
-            if available is None:
-                Annotations.of(self).add_warning_v2(
-                    "bridgetwin:unknown-region",
-                    f"{stack.region} is not in cfn-lint's Region data, so whether it offers "
-                    f"{_ENDPOINT_TYPE} was not checked",
-                )
+            require_type(self, stack.region, _ENDPOINT_TYPE, f"{label} ({stack.stack_name})",
+                         "global endpoints are")  # fmt: skip
 
     def _replication_role(self, bus_name: str, bus_arns: list[str]) -> iam.Role:
         """PutEvents on the two buses; the managed-rule actions on the replication rules

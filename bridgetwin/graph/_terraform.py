@@ -136,7 +136,7 @@ class _PlanReader:
                 address = ".".join(filter(None, [module, indexed.group(1)]))
                 form = ATTRIBUTES.get(indexed.group(1).split(".")[0], {}).get(indexed.group(2))
                 if form is not None and any(c.address == address for c in self.instances):
-                    return {"Ref": address} if form == "Ref" else {"Fn::GetAtt": [address, form]}
+                    return _cloudformation(address, form)
                 continue
             parts = _INDEX.sub("", reference).split(".")
             if len(parts) >= 3 and parts[0] == "module":
@@ -155,7 +155,7 @@ class _PlanReader:
             form = ATTRIBUTES.get(parts[0], {}).get(parts[2])
             if len(chosen) == 1 and form is not None:
                 address = chosen[0].address
-                return {"Ref": address} if form == "Ref" else {"Fn::GetAtt": [address, form]}
+                return _cloudformation(address, form)
         return None
 
     def _values(
@@ -261,6 +261,11 @@ class _PlanReader:
             f"{self.name}: {instance.address}: its rule {rule!r} is not in the "
             "plan; bridgetwin needs the rule and its targets in one plan"
         )
+
+
+def _cloudformation(address: str, form: str) -> dict[str, Any]:
+    """The reference CloudFormation would write: ``Ref``, or ``Fn::GetAtt`` of ``form``."""
+    return {"Ref": address} if form == "Ref" else {"Fn::GetAtt": [address, form]}
 
 
 def _implied_attribute(field: str) -> str:

@@ -76,28 +76,20 @@ class TwinValidation:
         for verdict in result.slo:  # the verdicts --check and expect() give (results.verdicts)
             if verdict.passed or (self._allow_empty and verdict.note == EMPTY):
                 continue
-            unit = " s" if verdict.metric.startswith("latency.") else ""
             if verdict.note == EMPTY:
                 predicted = "no events reached the target"
             elif verdict.value is None:
                 predicted = verdict.note or "the twin has no value for it"
             else:
-                predicted = f"the twin predicts {verdict.value:,.6g}{unit}"
+                predicted = f"the twin predicts {verdict.predicted}"
                 predicted += f" ({verdict.note})" if verdict.note else ""
-            bound = " and ".join(
-                b
-                for b in (
-                    f">= {verdict.min:g}{unit}" if verdict.min is not None else "",
-                    f"<= {verdict.max:g}{unit}" if verdict.max is not None else "",
-                )
-                if b
-            )
             violations.append(
                 cdk.PolicyViolationBeta1(
                     rule_name=verdict.metric,
                     description=(
-                        f"{verdict.target}: {verdict.metric} should be {bound}; {predicted} "
-                        f"(scenario seed {result.seed}, {result.duration_s:,.0f} s simulated)"
+                        f"{verdict.target}: {verdict.metric} should be {verdict.bounds}; "
+                        f"{predicted} (scenario seed {result.seed}, "
+                        f"{result.duration_s:,.0f} s simulated)"
                     ),
                     violating_resources=[_resource(graph, verdict.target.rsplit("/", 1)[0])],
                     fix="raise the capacity the scenario needs (rate limit, retry policy, "

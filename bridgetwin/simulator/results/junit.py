@@ -22,17 +22,15 @@ def slo_junit(result: Result, name: str = "bridgetwin SLOs") -> str:
     for key, value in (("seed", result.seed), ("simulated_s", result.duration_s)):
         ElementTree.SubElement(properties, "property", name=key, value=f"{value:g}")
     for verdict in result.slo:
-        unit = " s" if verdict.metric.startswith("latency.") else ""
-        bound = " and ".join(b for b in (
-            f">= {verdict.min:g}{unit}" if verdict.min is not None else "",
-            f"<= {verdict.max:g}{unit}" if verdict.max is not None else "") if b)  # fmt: skip
-        case = ElementTree.SubElement(suite, "testcase", classname=verdict.target,
-                                      name=f"{verdict.metric} {bound}", time="0")  # fmt: skip
+        name = f"{verdict.metric} {verdict.bounds}"
+        case = ElementTree.SubElement(suite, "testcase", classname=verdict.target, name=name,
+                                      time="0")  # fmt: skip
         if not verdict.passed:
-            predicted = "no value" if verdict.value is None else f"{verdict.value:,.6g}{unit}"
-            message = f"predicted {predicted}" + (f": {verdict.note}" if verdict.note else "")
+            message = f"predicted {verdict.predicted}" + (
+                f": {verdict.note}" if verdict.note else "")  # fmt: skip
             failure = ElementTree.SubElement(case, "failure", message=message, type="SloViolation")
-            failure.text = f"{verdict.target}: {verdict.metric} should be {bound}; {message}"
+            failure.text = (f"{verdict.target}: {verdict.metric} should be {verdict.bounds}; "
+                            f"{message}")  # fmt: skip
     ElementTree.indent(suites)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'

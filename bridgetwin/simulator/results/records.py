@@ -60,6 +60,22 @@ class SloResult:
     note: str = ""
     """Why the verdict is what it is when there is no value (e.g. ``matches no target``)."""
 
+    @property
+    def _unit(self) -> str:
+        return " s" if self.metric.startswith("latency.") else ""
+
+    @property
+    def bounds(self) -> str:
+        """The objective's bounds as text: ``>= 1``, ``<= 30 s``, or both joined by ``and``."""
+        parts = (f">= {self.min:g}{self._unit}" if self.min is not None else "",
+                 f"<= {self.max:g}{self._unit}" if self.max is not None else "")  # fmt: skip
+        return " and ".join(p for p in parts if p)
+
+    @property
+    def predicted(self) -> str:
+        """The predicted value as text, with its unit (``no value`` when there is none)."""
+        return "no value" if self.value is None else f"{self.value:,.6g}{self._unit}"
+
 
 @dataclass(frozen=True)
 class Result:

@@ -31,15 +31,10 @@ def slo_sarif(result: Result, graph: Graph) -> dict[str, Any]:
     for verdict in result.slo:
         if verdict.passed:
             continue
-        unit = " s" if verdict.metric.startswith("latency.") else ""
-        bounds = " and ".join(b for b in (
-            f">= {verdict.min:g}{unit}" if verdict.min is not None else "",
-            f"<= {verdict.max:g}{unit}" if verdict.max is not None else "") if b)  # fmt: skip
-        predicted = "no value" if verdict.value is None else f"{verdict.value:,.6g}{unit}"
         owner = _owner(graph, verdict.target)
         where = f" ({paths[owner]})" if owner in paths else ""
-        message = (f"{verdict.target}{where}: {verdict.metric} should be {bounds}; the twin "
-                   f"predicts {predicted} (seed {result.seed})"
+        message = (f"{verdict.target}{where}: {verdict.metric} should be {verdict.bounds}; the "
+                   f"twin predicts {verdict.predicted} (seed {result.seed})"
                    + (f": {verdict.note}" if verdict.note else ""))  # fmt: skip
         findings.append(GraphFinding(f"slo/{verdict.metric}", Severity.ERROR, owner, message))
     explanations = {f.code: "an objective the twin predicts this deployment does not meet"
