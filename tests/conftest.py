@@ -24,3 +24,21 @@ def example_assembly(tmp_path_factory: pytest.TempPathFactory):
 def webhook_template(example_assembly) -> dict:
     """The synthesized CloudFormation template of the example's webhook stack."""
     return example_assembly.get_stack_by_name("BridgetwinWebhook").template
+
+
+@pytest.fixture(scope="session")
+def moto_port():
+    """moto in server mode on 127.0.0.1 (a free port), with dummy credentials: the AWS APIs the
+    producer and calibration tests call (EventBridge, SQS, CloudWatch)."""
+    from moto.server import ThreadedMotoServer
+
+    from tests._faults import free_port
+
+    for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
+                       ("AWS_DEFAULT_REGION", "us-east-1")):  # fmt: skip
+        os.environ.setdefault(key, value)
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield port
+    server.stop()

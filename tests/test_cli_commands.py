@@ -152,6 +152,28 @@ def _publish(f):
     return ["publish", f["events"], "--bus", "orders"], 2, check, "stderr"
 
 
+CALIBRATION = Path(__file__).parent.parent / "examples" / "calibration"
+
+
+def _calibrate(f):
+    # Parameter recovery and the export formats are tests/test_calibration.py; here: the
+    # command writes a scenario that loads, with the recorded hour and its provenance.
+    def check(out: str) -> bool:
+        return "duration: 3600.0" in out and "provenance:" in out and "outages:" in out
+
+    return ["calibrate", str(CALIBRATION / "template.yaml"), "--metrics",
+            str(CALIBRATION / "recorded.json")], 0, check  # fmt: skip
+
+
+def _backtest(f):
+    def check(out: str) -> bool:
+        return "to-partner MatchedEvents Sum" in out and "metrics fit (seeds 0, 1;" in out
+
+    return ["backtest", str(CALIBRATION / "template.yaml"), "--scenario",
+            str(CALIBRATION / "calibrated.yaml"), "--metrics", str(CALIBRATION / "recorded.json"),
+            "--seeds", "2"], 0, check  # fmt: skip
+
+
 RUNS: dict[str, Callable[[dict[str, str]], tuple]] = {
     "test-pattern": _test_pattern,
     "graph": _graph,
@@ -164,6 +186,8 @@ RUNS: dict[str, Callable[[dict[str, str]], tuple]] = {
     "diff": _diff,
     "migrate": _migrate,
     "publish": _publish,
+    "calibrate": _calibrate,
+    "backtest": _backtest,
 }
 
 

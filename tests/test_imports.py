@@ -50,9 +50,11 @@ ALLOWED = {
     "bridgetwin.planning": ("bridgetwin.simulator", "bridgetwin.graph", "bridgetwin.patterns"),
     "bridgetwin.migration": ("bridgetwin.planning", "bridgetwin.simulator", "bridgetwin.graph",
                              "bridgetwin.patterns"),
+    "bridgetwin.calibration": ("bridgetwin.planning", "bridgetwin.simulator", "bridgetwin.graph",
+                               "bridgetwin.patterns"),
     "bridgetwin.testing": ("bridgetwin.planning", "bridgetwin.simulator", "bridgetwin.graph",
                            "bridgetwin.patterns"),
-    "bridgetwin.cli": ("bridgetwin.migration", "bridgetwin.planning", "bridgetwin.simulator",
+    "bridgetwin.cli": ("bridgetwin.migration", "bridgetwin.calibration", "bridgetwin.planning", "bridgetwin.simulator",
                        "bridgetwin.graph", "bridgetwin.patterns", "bridgetwin.producer"),
 }  # fmt: skip
 """DESIGN.md's directions between packages: what each may import besides itself and

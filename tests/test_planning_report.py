@@ -71,8 +71,10 @@ def test_per_minute_series_add_up_to_the_counts(run_result):
     """The series the report plots are the counts, minute by minute (both lane paths)."""
     (target,) = run_result.targets
     for series, count in (("attempts", "attempts"), ("retries", "retries"),
-                          ("rate_limited", "rate_limited"), ("dlq", "dlq")):  # fmt: skip
+                          ("rate_limited", "rate_limited"), ("dlq", "dlq"),
+                          ("delivered", "delivered")):  # fmt: skip
         assert sum(target.per_minute[series]) == target.counts[count]
+    assert sum(target.per_minute["failed"]) == target.counts["dlq"] + target.counts["dropped"]
     assert target.counts["retries"] > 0 and target.counts["rate_limited"] > 0
 
 
@@ -110,8 +112,9 @@ def test_per_minute_series_add_up_in_block_runs_too():
                                                  "responses": {200: 0.95, 500: 0.05}}])  # fmt: skip
     (target,) = simulate(load_graph(webhook_template(rate=100, retries=2)),
                          load_scenario(spec)).targets  # fmt: skip
-    for series in ("attempts", "retries", "rate_limited", "dlq"):
+    for series in ("attempts", "retries", "rate_limited", "dlq", "delivered"):
         assert sum(target.per_minute[series]) == target.counts[series]
+    assert sum(target.per_minute["failed"]) == target.counts["dlq"] + target.counts["dropped"]
     assert min(target.counts[s] for s in ("retries", "rate_limited", "dlq")) > 0
 
 

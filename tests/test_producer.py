@@ -18,24 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bridgetwin.producer import EntryTooLarge, EventPublisher, PublisherConfig, entry_size
-from tests._faults import FaultProxy, free_port
+from tests._faults import FaultProxy
 
 REGION = "us-east-1"
 _names = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def moto_port():
-    from moto.server import ThreadedMotoServer
-
-    for key, value in (("AWS_ACCESS_KEY_ID", "testing"), ("AWS_SECRET_ACCESS_KEY", "testing"),
-                       ("AWS_DEFAULT_REGION", REGION)):  # fmt: skip
-        os.environ.setdefault(key, value)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield port
-    server.stop()
 
 
 def boto(service: str, port: int):

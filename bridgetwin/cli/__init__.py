@@ -10,6 +10,7 @@ command line, and ``tests/test_cli_commands.py`` runs each of them:
 - :mod:`.plan`: ``sweep``, ``sensitivity``; :mod:`.plan_goals`: ``plan``;
 - :mod:`.diff`: ``diff``;
 - :mod:`.migrate`: ``migrate``;
+- :mod:`.calibrate`: ``calibrate``, ``backtest``;
 - :mod:`.publish`: ``publish``.
 
 What the commands share (options, loading a source, errors, writing outputs) is in
@@ -28,6 +29,7 @@ import typer
 
 from bridgetwin import __version__
 from bridgetwin.cli import (
+    calibrate,
     deployment,
     diff,
     migrate,
@@ -57,6 +59,8 @@ COMMANDS = {
     "plan": plan_goals.plan_command,
     "diff": diff.diff_command,
     "migrate": migrate.migrate_command,
+    "calibrate": calibrate.calibrate_command,
+    "backtest": calibrate.backtest_command,
     "publish": publish.publish_command,
 }
 """Every command of ``bridgetwin``, by name."""
@@ -83,6 +87,7 @@ def _root(
 
 def _user_errors() -> tuple[type[BaseException], ...]:
     """The exception families that mean the input is wrong (each names the field)."""
+    from bridgetwin.calibration import CalibrationError
     from bridgetwin.cli.jsonarg import JsonArgumentError
     from bridgetwin.cli.output import OutputError
     from bridgetwin.graph import TemplateError
@@ -91,7 +96,7 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from bridgetwin.simulator import ScenarioError
 
     return (TemplateError, ScenarioError, PatternError, PlanningError, OutputError,
-            JsonArgumentError)  # fmt: skip
+            JsonArgumentError, CalibrationError)  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> None:

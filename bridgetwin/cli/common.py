@@ -150,19 +150,20 @@ PlotsOption = Annotated[
 ]
 
 
-def check_outputs(**paths: str | None) -> None:
-    """Before any work: every output a command was given can be written (``report`` and
-    ``junit``: files, ``plots`` and ``out``: directories), or exit 2 naming it."""
+def check_outputs(files: tuple[str, ...] = (), **paths: str | None) -> None:
+    """Before any work: every output a command was given can be written (``report``,
+    ``junit``, ``sarif`` and the names in ``files``: files; the rest, such as ``plots`` and
+    ``out``: directories), or exit 2 naming it."""
     from bridgetwin.cli.output import OutputError, prepare_directory, prepare_file
 
     try:
         for name, path in paths.items():
             if path is None:
                 continue
-            option = f"--{name}"
+            option = f"--{name.replace('_', '-')}"
             if not path.strip():
                 raise OutputError(f"{option}: an empty path names no directory or file")
-            if name in ("report", "junit", "sarif"):
+            if name in ("report", "junit", "sarif", *files):
                 prepare_file(path, option)
             else:
                 prepare_directory(path)

@@ -54,6 +54,14 @@ def simulate_command(
     junit: Annotated[
         str | None, typer.Option("--junit", help="Write the SLO verdicts here as JUnit XML.")
     ] = None,
+    metrics_out: Annotated[
+        str | None,
+        typer.Option(
+            "--metrics-out",
+            help="Write the run's AWS/Events metrics per rule and minute here, as 'aws "
+            "cloudwatch get-metric-data' prints them (what calibrate and backtest read).",
+        ),
+    ] = None,
     synth_timeout: SynthTimeoutOption = 600.0,
     context: ContextOption = None,
     app_command: AppOption = None,
@@ -67,7 +75,8 @@ def simulate_command(
     from bridgetwin.simulator import ScenarioError, SimulationError, load_scenario, simulate
     from bridgetwin.simulator.results.text_report import render
 
-    check_outputs(out=out, report=report, plots=plots, junit=junit, sarif=sarif)
+    check_outputs(("metrics_out",), out=out, report=report, plots=plots, junit=junit,
+                  sarif=sarif, metrics_out=metrics_out)  # fmt: skip
     directory = Path(out) if out is not None else None
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
     try:
@@ -101,6 +110,11 @@ def simulate_command(
             from bridgetwin.simulator.results.slo_sarif import slo_sarif
 
             write_atomically(sarif, json.dumps(slo_sarif(result, graph), indent=2) + "\n")
+        if metrics_out is not None:
+            from bridgetwin.calibration import metric_data_output, rule_metrics, twin_recording
+
+            recording = twin_recording(result, rule_metrics(graph), loaded.start_time)
+            write_atomically(metrics_out, json.dumps(metric_data_output(recording)) + "\n")
     except OutputError as exc:
         raise fail(f"error: {exc}") from None
     if output_format == "json":

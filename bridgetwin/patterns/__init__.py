@@ -1,7 +1,8 @@
 """The EventBridge event-pattern language: compile (validate with AWS-style errors) and match.
 
 Pure Python with no dependencies; the constructs validate rules with it at synth time, the simulator
-routes every event through it, and ``bridgetwin test-pattern`` exposes it on the command line::
+routes every event through it, ``bridgetwin test-pattern`` exposes it on the command line, and
+:func:`example_event` writes an event a pattern matches (for calibrated traffic)::
 
     >>> p = compile_pattern({"source": ["acme"], "detail": {"amount": [{"numeric": [">", 9]}]}})
     >>> p.matches({"source": "acme", "detail": {"amount": 120}})
@@ -42,6 +43,7 @@ from bridgetwin.patterns._compiler import (
     compile_pattern_text,
 )
 from bridgetwin.patterns._errors import PatternError
+from bridgetwin.patterns._example import example_event
 from bridgetwin.patterns._index import PatternIndex
 from bridgetwin.patterns._lint import Finding, Severity, lint
 from bridgetwin.patterns._matchers import MatchType
@@ -62,6 +64,7 @@ __all__ = [
     "Severity",
     "check_pattern",
     "compile_pattern",
+    "example_event",
     "lint",
     "uses_wildcard",
 ]

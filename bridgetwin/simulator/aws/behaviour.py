@@ -10,7 +10,8 @@ An endpoint with a ``capacity`` serves requests with a pool of workers
 (:mod:`.endpoint_capacity`): its latency is then each request's service time, and waiting for a
 worker adds to it, up to EventBridge's timeout.
 
-Other targets (SQS, SNS, Lambda, ...) take a latency and fail with a configurable probability.
+Other targets (SQS, SNS, Lambda, ...) take a latency and fail with a configurable probability,
+and every invocation during one of their outages fails (retryably).
 """
 
 from __future__ import annotations
@@ -183,6 +184,7 @@ class TargetBehaviour:
         self._latency = Draws(self._sample_latency)
         self._uniform = Draws(rng.random)
         self._failure_rate = settings.failure_rate
+        self._outages = settings.outages
         self._quota = quota
         self.failures: dict[int, Failure] = {
             RETRYABLE: (RETRYABLE, "ERROR_FROM_TARGET", "target invocation failed", None),
@@ -195,13 +197,19 @@ class TargetBehaviour:
         end = start + self._latency.next()
         if self._failure_rate and self._uniform.next() < self._failure_rate:
             return end, *self.failures[RETRYABLE]
+        if any(o.start <= start < o.end for o in self._outages):
+            return end, *self.failures[RETRYABLE]
         return end, OK, "", "", None
 
     def steady(self, first_start: float, last_start: float) -> bool:
-        return self._quota is None  # a quota depends on each attempt's exact start
+        """Whether attempts starting between the two times fail independently of their exact
+        start: no quota (it depends on each start) and no outage overlapping them."""
+        return self._quota is None and not any(
+            o.start <= last_start and o.end > first_start for o in self._outages
+        )
 
     def draw_many(self, n: int, first_start: float, last_start: float) -> Drawn | None:
-        if self._quota is not None:
+        if not self.steady(first_start, last_start):
             return None
         failed = self._rng.random(n) < self._failure_rate
         kinds = np.where(failed, RETRYABLE, OK)

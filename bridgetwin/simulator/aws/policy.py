@@ -118,6 +118,7 @@ class RetryPolicy:
     def drop(state: TargetTally, at: float, code: str) -> None:
         """An event given up with nowhere to go: counted as dropped (``EventsDropped``)."""
         state.dropped += 1
+        state.per_minute["failed"][int(at / 60)] += 1
         state.dropped_by_error[code] += 1
         state.store.record("EventsDropped", at)  # AWS/EventsV2's name for it
 
@@ -136,6 +137,7 @@ class RetryPolicy:
             return
         state.dlq += 1
         state.per_minute["dlq"][int(at / 60)] += 1
+        state.per_minute["failed"][int(at / 60)] += 1
         state.store.record("InvocationsSentToDlq", at)
         state.dlq_by_condition[condition or "none (not retried)"] += 1
         state.dlq_by_error[code] += 1

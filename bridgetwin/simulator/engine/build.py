@@ -99,6 +99,9 @@ def build_model(graph: Graph, scenario: Scenario, *, latency_by_minute: bool = T
             model_findings(model) + scheduled.warnings + pipes.warnings + subscriber_warnings(model)
         ),
         assumptions=tuple(
-            regions.assumptions + assumed_defaults(model) + subscriber_assumptions(model)
+            regions.assumptions
+            + assumed_defaults(model)
+            + subscriber_assumptions(model)
+            + list(scenario.provenance)
         ),
     )

@@ -279,6 +279,7 @@ class Lane(BlockPath):
                 if sink is not None:
                     sink(np.array([end]), np.array([origin]))
                 state.delivered += 1
+                state.per_minute["delivered"][int(end / 60)] += 1
                 state.latency_success.append(end - ingest)
                 state.success_by_minute.append(end, end - ingest)
                 if state.chained:

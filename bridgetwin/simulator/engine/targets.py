@@ -95,7 +95,8 @@ class TargetState:
     ingested_by_minute: np.ndarray = field(init=False)
     finished_by_minute: np.ndarray = field(init=False)
     per_minute: dict[str, np.ndarray] = field(init=False)
-    """Attempts, retries, rate-limited starts and DLQ arrivals in each minute (for reports)."""
+    """Attempts, retries, rate-limited starts, deliveries, final failures and DLQ arrivals in
+    each minute (for reports and backtests)."""
     start_by_minute: MinuteLatencies | NotByMinute = field(init=False)
     """Start latencies by the minute their attempt started; success latencies by the minute
     of success (as CloudWatch timestamps them)."""
@@ -108,7 +109,7 @@ class TargetState:
         self.finished_by_minute = np.zeros(minutes, dtype=np.int64)
         self.per_minute = {
             name: np.zeros(minutes, dtype=np.int64)
-            for name in ("attempts", "retries", "rate_limited", "dlq")
+            for name in ("attempts", "retries", "rate_limited", "delivered", "failed", "dlq")
         }
         kept = MinuteLatencies if self.by_minute else NotByMinute
         self.start_by_minute = kept(self.horizon)
@@ -192,6 +193,7 @@ class TargetState:
             self.end_to_end_start.extend(seen_starts - origin[seen])
             self.end_to_end_success.extend(success_ends - origin[success])
         _tally(self.finished_by_minute, success_ends)
+        _tally(per_minute["delivered"], success_ends)
         store = self.store
         if not store.metrics:  # datapoints only when an alarm reads them
             return

@@ -38,8 +38,9 @@ class TargetResult:
     ingested_by_minute: list[int] = field(default_factory=list)
     """Events matched for the target in each minute of the run."""
     per_minute: dict[str, list[int]] = field(default_factory=dict)
-    """``attempts``, ``retries``, ``rate_limited`` (starts that waited) and ``dlq`` (arrivals)
-    in each minute of the run."""
+    """``attempts``, ``retries``, ``rate_limited`` (starts that waited), ``delivered``
+    (successes, by the minute they ended), ``failed`` (final failures: to the DLQ or dropped)
+    and ``dlq`` (arrivals) in each minute of the run."""
     latency_ms_per_minute: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)
     """``start`` and ``success``: ``p50``, ``p90``, ``p99`` (ms) of the latencies observed in
     each minute (start latency in the minute the attempt started, success latency in the

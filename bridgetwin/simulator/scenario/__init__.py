@@ -34,6 +34,7 @@ from bridgetwin.simulator.scenario.services import (
     Replay,
     Replication,
     TargetSettings,
+    Window,
 )
 from bridgetwin.simulator.scenario.traffic import (
     Arrivals,
@@ -42,6 +43,7 @@ from bridgetwin.simulator.scenario.traffic import (
     EventTemplate,
     QueueMessage,
     QueueTraffic,
+    RateProfile,
     SdkRetry,
     Traffic,
 )
@@ -67,6 +69,7 @@ __all__ = [
     "Outage",
     "QueueMessage",
     "QueueTraffic",
+    "RateProfile",
     "RegionSettings",
     "Replay",
     "Replication",
@@ -77,6 +80,7 @@ __all__ = [
     "Slo",
     "TargetSettings",
     "Traffic",
+    "Window",
     "load_scenario",
     "parse_duration",
     "scenario_json_schema",

@@ -180,6 +180,10 @@ class Scenario(StrictModel):
     """The most events the traffic may put in one run: a guard against a duration or rate typo
     that would run for days (memory does not grow with the run; time does). At about a million
     simulated events per second, the default is about half an hour."""
+    provenance: tuple[str, ...] = ()
+    """Where this scenario's values came from, one line per calibrated field (``bridgetwin
+    calibrate`` writes them: metric, statistic, period); each line is listed in the result's
+    assumptions, so a prediction says what it rests on."""
     max_firings: float = Field(1e6, gt=0)
     """The most times the deployment's schedules may fire in one run (each firing is listed
     before the run): ``cron(* * * * ? *)`` fires 525,600 times a year."""

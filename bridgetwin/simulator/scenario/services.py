@@ -20,16 +20,23 @@ class ApiDestinationSettings(StrictModel):
     accumulate while idle (AWS publishes no burst; this keeps any one second within the limit)."""
 
 
-class Outage(StrictModel):
+class Window(StrictModel):
+    """A period of the run, from ``start`` to ``end`` (run time)."""
+
     start: Duration
     end: Duration
-    status: int | Literal["timeout"] = 503
 
     @model_validator(mode="after")
-    def _ordered(self) -> Outage:
+    def _ordered(self) -> Window:
         if self.end <= self.start:
             raise ValueError("'end' must be after 'start'")
         return self
+
+
+class Outage(Window):
+    """A period in which an endpoint answers every request with ``status`` (or never)."""
+
+    status: int | Literal["timeout"] = 503
 
 
 class OAuth(StrictModel):
@@ -113,6 +120,8 @@ class TargetSettings(StrictModel):
     this kind of target (:mod:`bridgetwin.simulator.aws.service_quotas`), else none."""
     quota_burst: int | None = Field(None, ge=1)
     """Tokens the quota's bucket holds. Default: - the documented burst, else one second."""
+    outages: tuple[Window, ...] = ()
+    """Periods in which every invocation fails with a retryable error (the service is down)."""
 
 
 class FunctionSettings(StrictModel):
@@ -147,23 +156,15 @@ class LambdaAsyncSettings(StrictModel):
     throttle_retry: ThrottleRetry = Field(default_factory=ThrottleRetry)
 
 
-class Disruption(StrictModel):
+class Disruption(Window):
     """A degraded period of one Region's EventBridge."""
 
-    start: Duration
-    end: Duration
     ingestion_latency: Duration = 0.0
     """Extra time from ingestion to first invocation (raises IngestionToInvocationStartLatency)."""
     put_events_errors: float = Field(0.0, ge=0, le=1)
     """Fraction of PutEvents calls answered with a server error."""
     outage: bool = False
     """Every PutEvents call fails (same as put_events_errors: 1)."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Disruption:
-        if self.end <= self.start:
-            raise ValueError("'end' must be after 'start'")
-        return self
 
     @property
     def error_rate(self) -> float:
@@ -225,21 +226,13 @@ class Replay(StrictModel):
         return self
 
 
-class Pause(StrictModel):
+class Pause(Window):
     """A Custom Event Bus subscriber set to ``STOPPED`` at ``start`` and back to ``RUNNING`` at
     ``end``: events published meanwhile wait on the bus (up to its retention)."""
 
-    start: Duration
-    end: Duration
     resume: Literal["LAST_PROCESSED", "LATEST"] = "LAST_PROCESSED"
     """``LAST_PROCESSED`` (AWS's default): deliver the backlog, oldest first; ``LATEST``: skip
     it."""
-
-    @model_validator(mode="after")
-    def _ordered(self) -> Pause:
-        if self.end <= self.start:
-            raise ValueError("'end' must be after 'start'")
-        return self
 
 
 class SubscriberSettings(StrictModel):

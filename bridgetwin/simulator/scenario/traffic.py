@@ -57,12 +57,31 @@ class SdkRetry(StrictModel):
     cap: Duration = Field(20.0, gt=0)
 
 
+class RateProfile(StrictModel):
+    """``arrival: profile``: a rate that changes every ``period``, with Poisson arrivals within
+    each period (what ``bridgetwin calibrate`` writes from CloudWatch's per-period sums)."""
+
+    period: Duration = Field(60.0, gt=0)
+    rates: tuple[float, ...] = Field(min_length=1)
+    """Events (or messages) per second in each period, from the traffic's ``start``; none after
+    the last period."""
+
+    @model_validator(mode="after")
+    def _rates(self) -> RateProfile:
+        if min(self.rates) < 0:
+            raise ValueError("rates: every rate must be 0 or more (events per second)")
+        if max(self.rates) <= 0:
+            raise ValueError("rates: at least one period needs a rate above 0")
+        return self
+
+
 class Arrivals(StrictModel):
     """When producers call: a mean rate and an arrival model, from ``start`` to ``end``."""
 
     rate: float = Field(gt=0)
-    """Mean events (or messages) per second."""
-    arrival: Literal["poisson", "constant", "bursty", "diurnal", "trace"] = "poisson"
+    """Mean events (or messages) per second. With ``arrival: profile`` it is the profile's mean
+    and is not given."""
+    arrival: Literal["poisson", "constant", "bursty", "diurnal", "trace", "profile"] = "poisson"
     start: Duration = 0.0
     end: Duration | None = None
     """Default: - the scenario's duration."""
@@ -70,6 +89,26 @@ class Arrivals(StrictModel):
     diurnal: Diurnal = Field(default_factory=Diurnal)
     trace: tuple[Duration, ...] = ()
     """``arrival: trace``: the call times."""
+    profile: RateProfile | None = None
+    """``arrival: profile``: the rate in each period."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _rate_of_profile(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or data.get("arrival") != "profile":
+            return data
+        if "rate" in data:
+            raise ValueError("'arrival: profile' takes its rate from 'profile.rates'; drop 'rate'")
+        profile = data.get("profile")
+        if isinstance(profile, RateProfile):
+            rates = profile.rates
+        else:
+            rates = profile.get("rates") if isinstance(profile, dict) else None
+            if not isinstance(rates, list | tuple) or not rates:
+                raise ValueError("'arrival: profile' needs 'profile.rates' (events per second)")
+        numbers = [r for r in rates if isinstance(r, int | float) and not isinstance(r, bool)]
+        # a bad rate is reported by RateProfile itself; the mean only needs to be positive here
+        return {**data, "rate": max(sum(numbers) / len(rates), 1e-12)}
 
     @property
     def per_call(self) -> int:
@@ -80,6 +119,8 @@ class Arrivals(StrictModel):
     def _trace_has_calls(self) -> Arrivals:
         if self.arrival == "trace" and not self.trace:
             raise ValueError("'arrival: trace' needs at least one call time in 'trace'")
+        if (self.arrival == "profile") != (self.profile is not None):
+            raise ValueError("'profile' goes with 'arrival: profile' (and only with it)")
         return self
 
 
