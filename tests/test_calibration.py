@@ -15,6 +15,7 @@ import pytest
 from bridgetwin.calibration import (
     CalibrationError,
     MetricKey,
+    Recording,
     calibrate,
     metric_data_output,
     read_metrics,
@@ -216,3 +217,90 @@ def test_metrics_of_other_rules_only_are_refused(tmp_path):
         "Timestamps": ["2026-11-27T08:00:00Z"], "Values": [3]}]}))  # fmt: skip
     with pytest.raises(CalibrationError, match=r"name none of the deployment.s rules.*unrelated"):
         calibrate(load_graph(EXAMPLE / "template.yaml"), read_metrics([path]))
+
+
+def test_an_endpoints_latency_is_recovered_from_complete_minus_start(tmp_path):
+    """An independent hour: 600 first attempts a minute, each waiting 20 ms then taking a
+    lognormal time (median 80 ms, p99 300 ms); CloudWatch's per-minute p50 and p99 of the start
+    and complete latencies come back as a lognormal near the truth."""
+    rng = np.random.default_rng(3)
+    sigma = np.log(300 / 80) / 2.3263
+    start = datetime(2026, 11, 27, 8, tzinfo=UTC)
+    dims = {"EventBusName": "orders", "RuleName": "to-partner"}
+    series: dict[MetricKey, list[float]] = {}
+    for _ in range(60):
+        took = 20 + 80 * np.exp(sigma * rng.standard_normal(600))
+        for stat, q in (("p50", 50), ("p99", 99)):
+            for name, values in (("IngestionToInvocationStartLatency", np.full(600, 20.0)),
+                                 ("IngestionToInvocationCompleteLatency", took)):  # fmt: skip
+                key = MetricKey.of("AWS/Events", name, stat, **dims)
+                series.setdefault(key, []).append(float(np.percentile(values, q)))
+        for name in ("MatchedEvents", "InvocationAttempts", "SuccessfulInvocationAttempts"):
+            series.setdefault(MetricKey.of("AWS/Events", name, "Sum", **dims), []).append(600.0)
+    recording = Recording(start, 60, {k: np.array(v) for k, v in series.items()})
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(metric_data_output(recording)))
+    calibration = calibrate(load_graph(EXAMPLE / "template.yaml"), read_metrics([path]))
+    (endpoint,) = calibration.scenario["endpoints"]
+    latency = endpoint["latency"]
+    assert latency["distribution"] == "lognormal"
+    assert latency["median"] == pytest.approx(0.080, rel=0.03)
+    assert latency["p99"] == pytest.approx(0.300, rel=0.06)
+    assert calibration.scenario["eventbridge"]["processing_latency"] == pytest.approx(0.020)
+
+
+def lambda_template(reserved: int | None = None) -> dict:
+    function = {"Type": "AWS::Lambda::Function", "Properties": {
+        "Runtime": "python3.12", "Handler": "index.handler", "Role": "arn:aws:iam::1:role/r",
+        "Code": {"ZipFile": "def handler(e, c): pass"}, "Timeout": 30}}  # fmt: skip
+    if reserved is not None:
+        function["Properties"]["ReservedConcurrentExecutions"] = reserved
+    return {"Resources": {
+        "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
+        "Handler": function,
+        "ToHandler": {"Type": "AWS::Events::Rule", "Properties": {
+            "Name": "to-handler", "EventBusName": {"Ref": "Bus"},
+            "EventPattern": {"source": ["acme.orders"]},
+            "Targets": [{"Id": "Fn", "Arn": {"Fn::GetAtt": ["Handler", "Arn"]}}]}}}}  # fmt: skip
+
+
+def lambda_hour(rng: np.random.Generator) -> Recording:
+    """An independent hour of AWS/Lambda metrics: 300 runs a minute, 4 % failing, lognormal
+    run times (median 250 ms, p99 2 s), held to 40 at once in minutes 20-29 (throttled)."""
+    sigma = np.log(2000 / 250) / 2.3263
+    function = {"FunctionName": "Shop-Handler-9XK2M4PQ1ZRT"}
+    series: dict[MetricKey, list[float]] = {}
+
+    def put(metric: str, stat: str, value: float, **dims: str) -> None:
+        key = MetricKey.of("AWS/Lambda" if "FunctionName" in dims else "AWS/Events", metric,
+                           stat, **dims)  # fmt: skip
+        series.setdefault(key, []).append(value)
+
+    for minute in range(60):
+        took = 250 * np.exp(sigma * rng.standard_normal(300))
+        put("Invocations", "Sum", 300.0, **function)
+        put("Errors", "Sum", float(rng.binomial(300, 0.04)), **function)
+        put("Duration", "p50", float(np.percentile(took, 50)), **function)
+        put("Duration", "p99", float(np.percentile(took, 99)), **function)
+        throttled = 20 <= minute < 30
+        put("Throttles", "Sum", 55.0 if throttled else 0.0, **function)
+        put("ConcurrentExecutions", "Maximum", 40.0 if throttled else 9.0, **function)
+        put("MatchedEvents", "Sum", 300.0, EventBusName="orders", RuleName="to-handler")
+    return Recording(datetime(2026, 11, 27, 8, tzinfo=UTC), 60,
+                     {k: np.array(v) for k, v in series.items()})  # fmt: skip
+
+
+def test_a_lambda_functions_run_time_errors_and_limit_are_recovered():
+    recording = lambda_hour(np.random.default_rng(5))
+    calibration = calibrate(load_graph(lambda_template()), recording,
+                            {"duration": 60, "functions": [{"match": "*", "concurrency": 7}]})  # fmt: skip
+    (entry, user) = calibration.scenario["functions"]
+    assert entry["match"] == "Handler" and user == {"match": "*", "concurrency": 7}
+    assert entry["error_rate"] == pytest.approx(0.04, rel=0.1)
+    assert entry["duration"]["median"] == pytest.approx(0.250, rel=0.03)
+    assert entry["duration"]["p99"] == pytest.approx(2.0, rel=0.08)
+    assert entry["concurrency"] == 40  # the most it ran while throttled
+    assert any("AWS/Lambda Duration" in line for line in calibration.provenance)
+    reserved = calibrate(load_graph(lambda_template(reserved=25)), recording)
+    (only,) = reserved.scenario["functions"]
+    assert "concurrency" not in only  # the template states it; the metrics never override it

@@ -40,7 +40,7 @@ BAD = [
     ({"typo": 1}, "typo: Extra inputs are not permitted"),
     ({"traffic": [{"bus": "orders", "rate": 0, "events": [{"event": {"source": "a", "detail-type": "b"}}]}]}, "traffic.0.rate: Input should be greater than 0"),
     ({"traffic": [{"bus": "orders", "rate": 1, "batch": 11, "events": [{"event": {"source": "a", "detail-type": "b"}}]}]}, "traffic.0.batch: Input should be less than or equal to 10"),
-    ({"traffic": [{"bus": "orders", "rate": 1, "arrival": "wavy", "events": [{"event": {"source": "a", "detail-type": "b"}}]}]}, "traffic.0.arrival: Input should be 'poisson', 'constant', 'bursty', 'diurnal' or 'trace'"),
+    ({"traffic": [{"bus": "orders", "rate": 1, "arrival": "wavy", "events": [{"event": {"source": "a", "detail-type": "b"}}]}]}, "traffic.0.arrival: Input should be 'poisson', 'constant', 'bursty', 'diurnal', 'trace' or 'profile'"),
     ({"traffic": [{"bus": "orders", "rate": 1, "events": [{"event": {"source": "a"}}]}]}, "traffic.0.events.0: the event needs a string 'detail-type'"),
     ({"endpoints": [{"latency": {"distribution": "lognormal", "median": "1s"}}]}, "endpoints.0.latency: a lognormal latency needs 'p99'"),
     ({"endpoints": [{"responses": {700: 1}}]}, "endpoints.0: responses: 700: 1.0 (status 100-599, weight >= 0)"),

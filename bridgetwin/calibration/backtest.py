@@ -5,7 +5,8 @@ run is put in CloudWatch's terms (:mod:`.twin_recording`) and compared with the 
 every metric both hold. Per metric:
 
 - **bias**: predicted total (mean over seeds) against recorded total, relative: an aggregate
-  error, near zero when the twin reproduces the period;
+  error, near zero when the twin reproduces the period; for a latency percentile, the median
+  over periods of predicted against recorded (robust to the few periods of an outage);
 - **MAPE**: mean absolute percentage error per period, over periods with a recorded value; and
   **noise**: the same measure of each seed against the other seeds' mean, what even a perfect
   model scores (traffic is random); the difference is the error the twin adds;
@@ -135,8 +136,9 @@ def compare(
     total = float(np.nansum(recorded[judged]))
     if not latency and total > 0:
         bias = float(np.nansum(mean[judged])) / total - 1.0
-    elif latency:  # the typical level: medians over periods
-        bias = float(np.nanmedian(mean[judged]) / np.nanmedian(recorded[judged])) - 1.0
+    elif latency and (recorded[judged] > 0).any():  # the typical ratio, period by period
+        both = judged & (recorded > 0)
+        bias = float(np.median(mean[both] / recorded[both])) - 1.0
     noise_parts = [
         _mape(runs[i], _nanmean(np.delete(runs, i, axis=0))) for i in range(len(runs))
     ]  # each seed against the others' mean

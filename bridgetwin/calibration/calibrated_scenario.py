@@ -13,15 +13,22 @@ could not calibrate is listed in :attr:`Calibration.kept` with the user's value 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from bridgetwin.calibration.deployment_metrics import REGION_COUNTS, region_key, rule_metrics
+from bridgetwin.calibration.deployment_metrics import (
+    REGION_COUNTS,
+    glob_applies,
+    region_key,
+    rule_metrics,
+)
 from bridgetwin.calibration.errors import CalibrationError
+from bridgetwin.calibration.function_fit import function_entries
 from bridgetwin.calibration.recording import Recording
+from bridgetwin.calibration.schema_events import event_from_schema
 from bridgetwin.calibration.target_fit import TargetFit, fit_target
 from bridgetwin.calibration.traffic_fit import fit_traffic
 from bridgetwin.graph import Graph, TargetKind
@@ -29,10 +36,10 @@ from bridgetwin.simulator.scenario import Scenario, load_scenario
 
 KEPT_ALWAYS = (
     "endpoint capacity (workers, waiting line): no metric shows an endpoint's concurrency",
-    "functions: AWS/Lambda metrics are not read yet (the user's values are kept)",
     "subscribers (Custom Event Bus): AWS/EventsV2 metrics are not read yet",
-    "event payloads: the events are the scenario's where one matches a rule, else written "
-    "from the rule's pattern (payload sizes are not calibrated)",
+    "event payloads: the events are the scenario's where one matches a rule, else of a "
+    "schema's shape (--schema, or the templates' AWS::EventSchemas::Schema), else written from "
+    "the rule's pattern (no metric shows payload sizes)",
 )
 
 
@@ -112,20 +119,12 @@ def _behaviour_entries(
             names = (match, target.arn, target.kind.value)
             if section == "endpoints":
                 names += (graph.get(match).endpoint,)
-            user = next((e for e in base.get(section, []) if _globbed(e, names)), {})
+            user = next((e for e in base.get(section, []) if glob_applies(e, names)), {})
             table[match] = {**user, "match": match, **entry, "_rule": rule.id}
             provenance += [f"{section} '{match}' {text}" for text in fit.sources]
     strip = [{k: v for k, v in e.items() if k != "_rule"} for e in endpoints.values()]
     others = [{k: v for k, v in e.items() if k != "_rule"} for e in targets.values()]
     return strip, others, provenance, notes
-
-
-def _globbed(entry: Mapping[str, Any], names: tuple[str, ...]) -> bool:
-    """Whether the user's entry applies to a target of these names (its ``match`` glob)."""
-    import fnmatch
-
-    pattern = entry.get("match", "*")
-    return any(fnmatch.fnmatchcase(n, pattern) for n in names if isinstance(n, str))
 
 
 def calibrate(
@@ -135,8 +134,10 @@ def calibrate(
     *,
     names: Mapping[str, str] = {},
     outage_threshold: float = 0.9,
+    schemas: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> Calibration:
-    """The scenario the recording calibrates, starting from ``base`` (a scenario as a dict)."""
+    """The scenario the recording calibrates, starting from ``base`` (a scenario as a dict);
+    ``schemas`` are (name, event) shapes for the traffic's events, besides the templates'."""
     base = dict(base or {})
     base_scenario = load_scenario({"duration": 1, **base}) if base else None
     recorded = recording.dimension_values("AWS/Events", "RuleName")
@@ -156,7 +157,9 @@ def calibrate(
         for r in rules
         if r not in found
     ]
-    fit = fit_traffic(found, recording, graph, _base_events(graph, base_scenario))
+    shapes = list(schemas) + [(s.name, event_from_schema(s.content, s.name))
+                              for s in graph.schemas if s.content is not None]  # fmt: skip
+    fit = fit_traffic(found, recording, graph, _base_events(graph, base_scenario), shapes)
     out.notes += [
         f"bus {bus}: the fitted traffic leaves {share:.1%} of the recorded matches "
         "unexplained (rules whose events cannot be told apart)"
@@ -232,6 +235,11 @@ def calibrate(
     missing = [m for m in REGION_COUNTS[:2] if recording.counts(region_key(m)) is None]
     if missing:
         out.kept.append(f"traffic batch: no {' or '.join(missing)} (the scenario's batch stays)")
+    functions, provenance, notes = function_entries(graph, recording, names, base)
+    if functions:
+        scenario["functions"] = functions
+    out.provenance += provenance
+    out.notes += notes
     out.kept += list(KEPT_ALWAYS)
     scenario["provenance"] = list(base.get("provenance", [])) + out.provenance
     out.scenario = {"start_time": scenario.pop("start_time"),

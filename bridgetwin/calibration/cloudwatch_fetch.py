@@ -1,7 +1,8 @@
 """Fetching a deployment's metrics from CloudWatch with boto3 (``--from-cloudwatch``).
 
-The rules' recorded names are discovered first (``ListMetrics`` on ``AWS/Events``, every page),
-so that rules whose names CloudFormation generated are found (:mod:`.deployment_metrics`); then
+The rules' and functions' recorded names are discovered first (``ListMetrics`` on ``AWS/Events``
+and ``AWS/Lambda``, every page), so that names CloudFormation generated are found
+(:mod:`.deployment_metrics`); then
 ``GetMetricData`` is called with at most 500 queries per call (its limit), every page of each
 call read (``NextToken``), oldest datapoint first. Credentials and Region come from boto3's
 standard chain unless given.
@@ -19,13 +20,13 @@ from typing import Any
 
 from bridgetwin.calibration.deployment_metrics import EVENTS, deployment_keys, rule_metrics
 from bridgetwin.calibration.errors import CalibrationError
+from bridgetwin.calibration.function_fit import LAMBDA, function_metrics
 from bridgetwin.calibration.metric_exports import MAX_QUERIES, metric_data_queries
 from bridgetwin.calibration.recording import MetricKey, Recording
 from bridgetwin.graph import Graph
 
 _RETENTION = ((15, 60), (63, 300), (455, 3600))
 """(days a period's datapoints are kept, the shortest period for data that old)."""
-_DISCOVERY = ("MatchedEvents", "InvocationAttempts")
 
 
 def shortest_period(start: datetime, now: datetime) -> int:
@@ -40,15 +41,13 @@ def shortest_period(start: datetime, now: datetime) -> int:
     )
 
 
-def _recorded_names(client: Any) -> set[str]:
+def _recorded_names(client: Any, namespace: str, metric: str, dimension: str) -> set[str]:
+    """Every value of ``dimension`` among the metrics of that name (every ListMetrics page)."""
     names = set()
     paginator = client.get_paginator("list_metrics")
-    for metric in _DISCOVERY:
-        for page in paginator.paginate(Namespace=EVENTS, MetricName=metric):
-            for entry in page.get("Metrics", []):
-                names |= {
-                    d["Value"] for d in entry.get("Dimensions", []) if d["Name"] == "RuleName"
-                }
+    for page in paginator.paginate(Namespace=namespace, MetricName=metric):
+        for entry in page.get("Metrics", []):
+            names |= {d["Value"] for d in entry.get("Dimensions", []) if d["Name"] == dimension}
     return names
 
 
@@ -78,8 +77,13 @@ def fetch(
             f"{start.isoformat()}; use --period {shortest} or more"
         )
     try:
-        rules = rule_metrics(graph, names, _recorded_names(client))
-        queries = metric_data_queries(deployment_keys(rules), period)
+        rule_names = set().union(*(_recorded_names(client, EVENTS, m, "RuleName")
+                                   for m in ("MatchedEvents", "InvocationAttempts")))  # fmt: skip
+        rules = rule_metrics(graph, names, rule_names)
+        functions = function_metrics(
+            graph, names, _recorded_names(client, LAMBDA, "Invocations", "FunctionName")
+        ) if graph.functions else []  # fmt: skip
+        queries = metric_data_queries(deployment_keys(rules, functions), period)
         keys = {q["Id"]: MetricKey.parse(q["Label"]) for q in queries}
         points = []
         paginator = client.get_paginator("get_metric_data")

@@ -13,8 +13,9 @@ that stack, when the deployment has several). ``--name LOGICAL_ID=NAME`` settles
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from bridgetwin.calibration.errors import CalibrationError
 from bridgetwin.calibration.recording import MetricKey
@@ -34,7 +35,7 @@ RULE_COUNTS = (
 """Read with ``Sum`` (AWS emits them only when non-zero)."""
 RULE_LATENCIES = {
     "IngestionToInvocationStartLatency": ("p50", "p90", "p99"),
-    "IngestionToInvocationCompleteLatency": ("p50", "p99"),
+    "IngestionToInvocationCompleteLatency": ("p50", "p90", "p99"),
     "IngestionToInvocationSuccessLatency": ("p50", "p90", "p99"),
 }
 """Milliseconds, read with percentile statistics."""
@@ -71,47 +72,73 @@ def region_key(metric: str) -> MetricKey:
     return MetricKey.of(EVENTS, metric, "Sum")
 
 
-def _generated_for(recorded: str, rule: Rule) -> bool:
+def _generated_for(recorded: str, gid: str) -> bool:
+    """Whether CloudFormation could have generated ``recorded`` for the resource ``gid``."""
     match = _GENERATED.match(recorded)
     if match is None:
         return False
-    stack, _, logical = rule.id.rpartition("/")
+    stack, _, logical = gid.rpartition("/")
     if stack and match["stack"] != stack:
         return False
-    return len(match["logical"]) >= 1 and logical.startswith(match["logical"])
+    return logical.startswith(match["logical"])
+
+
+def physical_name(
+    gid: str, template_name: str, what: str, names: Mapping[str, str], recorded: Sequence[str]
+) -> str:
+    """The name a resource's metrics carry: ``names`` (logical id or graph id -> name) first,
+    then its template name when recorded, then the one recorded name CloudFormation could have
+    generated for it, else its template name."""
+    given = names.get(gid) or names.get(gid.rpartition("/")[2])
+    if given is not None:
+        return given
+    if template_name in recorded:
+        return template_name
+    found = [n for n in recorded if _generated_for(n, gid)]
+    if len(found) > 1:
+        raise CalibrationError(
+            f"{what} {gid}: the metrics hold several names CloudFormation could have generated "
+            f"for it ({', '.join(found)}); choose one with --name {gid.rpartition('/')[2]}=NAME"
+        )
+    return found[0] if found else template_name
+
+
+def glob_applies(entry: Mapping[str, Any], names: Iterable[Any]) -> bool:
+    """Whether a scenario entry's ``match`` glob names one of ``names`` (as the twin reads it)."""
+    import fnmatch
+
+    pattern = entry.get("match", "*")
+    return any(fnmatch.fnmatchcase(n, pattern) for n in names if isinstance(n, str))
+
+
+def check_names(graph: Graph, names: Mapping[str, str]) -> None:
+    """Every ``--name`` key is the logical id (or graph id) of a rule or a function."""
+    ids = [r.id for r in graph.rules] + [f.id for f in graph.functions]
+    known = {n for gid in ids for n in (gid, gid.rpartition("/")[2])}
+    unknown = sorted(set(names) - known)
+    if unknown:
+        raise CalibrationError(
+            f"--name {unknown[0]}: no rule or function has that logical id; they are: "
+            f"{', '.join(sorted(known)) or 'none'}"
+        )
 
 
 def rule_metrics(
     graph: Graph, names: Mapping[str, str] = {}, recorded: Iterable[str] = ()
 ) -> list[RuleMetrics]:
-    """Every enabled rule with an event pattern, under the name its metrics carry: ``names``
-    (logical id or graph id -> name) first, then the one recorded name that is its own name or
-    CloudFormation's generated name for it, else its name in the template."""
+    """Every enabled rule with an event pattern, under the name its metrics carry
+    (:func:`physical_name`)."""
+    check_names(graph, names)
     recorded = sorted(set(recorded))
-    known = {n for r in graph.rules for n in (r.id, r.id.rpartition("/")[2])}
-    unknown = sorted(set(names) - known)
-    if unknown:
-        raise CalibrationError(
-            f"--name {unknown[0]}: no rule has that logical id; rules: {', '.join(sorted(known))}"
-        )
-    out = []
-    for rule in graph.rules:
-        if not rule.enabled or rule.pattern is None:
-            continue
-        given = names.get(rule.id) or names.get(rule.id.rpartition("/")[2])
-        if given is None and rule.name not in recorded:
-            found = [n for n in recorded if _generated_for(n, rule)]
-            if len(found) > 1:
-                raise CalibrationError(
-                    f"rule {rule.id}: the metrics hold several names CloudFormation could have "
-                    f"generated for it ({', '.join(found)}); choose one with --name "
-                    f"{rule.id.rpartition('/')[2]}=NAME"
-                )
-            given = found[0] if found else None
-        out.append(RuleMetrics(rule, given or rule.name, graph.get(rule.bus).name))
-    return out
+    return [
+        RuleMetrics(rule, physical_name(rule.id, rule.name, "rule", names, recorded),
+                    graph.get(rule.bus).name)
+        for rule in graph.rules
+        if rule.enabled and rule.pattern is not None
+    ]  # fmt: skip
 
 
-def deployment_keys(rules: Iterable[RuleMetrics]) -> list[MetricKey]:
-    """Every metric a calibration or a backtest reads, rules first."""
-    return [k for r in rules for k in r.metric_keys()] + [region_key(m) for m in REGION_COUNTS]
+def deployment_keys(rules: Iterable[Any], functions: Iterable[Any] = ()) -> list[MetricKey]:
+    """Every metric a calibration or a backtest reads: rules', the Region's, functions'."""
+    return ([k for r in rules for k in r.metric_keys()] + [region_key(m) for m in REGION_COUNTS]
+            + [k for f in functions for k in f.metric_keys()])  # fmt: skip

@@ -2,9 +2,10 @@
 
 CloudWatch counts, per rule and period, the events the rule matched; it does not say which
 events those were, nor how many matched several rules at once. The fit chooses one event per
-rule (the base scenario's, when one there matches the rule and no other rule, else one
-:func:`bridgetwin.patterns.example_event` writes from the rule's pattern, matching as few of the
-bus's other rules as the patterns allow) and finds, period by period, the non-negative rate of
+rule that matches as few of the bus's other rules as the patterns allow: the base scenario's
+where one fits, else one of a schema's shape (:mod:`.schema_events`) with the fields the pattern
+tests set as it requires, else one :func:`bridgetwin.patterns.example_event` writes from the
+pattern alone; and it finds, period by period, the non-negative rate of
 each event whose matches add up to the recorded counts (non-negative least squares). When every
 event matches only its own rule this is the recorded rate itself; when one rule's events are a
 subset of another's it is the difference; what no choice of rates reproduces is reported as the
@@ -13,6 +14,7 @@ fit's residual.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +24,7 @@ import numpy as np
 from bridgetwin.calibration.deployment_metrics import RuleMetrics
 from bridgetwin.calibration.recording import Recording
 from bridgetwin.patterns import example_event
+from bridgetwin.patterns._example import ENVELOPE
 from bridgetwin.simulator.engine.workload import event_as_delivered
 
 
@@ -37,7 +40,8 @@ class FittedTraffic:
     rules: tuple[str, ...]
     """The rules (graph ids) it matches."""
     origin: str
-    """``scenario`` (the base scenario's event) or ``pattern`` (written from the pattern)."""
+    """``scenario`` (the base scenario's event), ``schema NAME`` (a schema's shape) or
+    ``pattern`` (written from the pattern)."""
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,46 @@ class TrafficFit:
     """Rules for which no event could be written (their matches are left out)."""
 
 
+def _lookup(event: Mapping[str, Any], path: list[str]) -> tuple[bool, Any]:
+    node: Any = event
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return False, None
+        node = node[key]
+    return True, node
+
+
+def _shaped(shape: dict[str, Any], written: dict[str, Any], fields: frozenset[str]) -> dict:
+    """The schema's event with the fields the pattern constrains taken from ``written``."""
+    event = copy.deepcopy(shape)
+    for dotted in fields:
+        path = dotted.split(".")
+        found, value = _lookup(written, path)
+        parent: Any = event
+        for key in path[:-1]:
+            if not isinstance(parent.get(key), dict):
+                parent[key] = {}
+            parent = parent[key]
+        if found:
+            parent[path[-1]] = value
+        else:
+            parent.pop(path[-1], None)
+    for key, default in ENVELOPE.items():
+        if not isinstance(event.get(key), str):
+            event[key] = default
+    return event
+
+
 def _choose_event(
-    rule: RuleMetrics, others: Sequence[RuleMetrics], base: Sequence[dict[str, Any]], where: Any
+    rule: RuleMetrics,
+    others: Sequence[RuleMetrics],
+    base: Sequence[dict[str, Any]],
+    shapes: Sequence[tuple[str, dict[str, Any]]],
+    where: Any,
 ) -> tuple[dict[str, Any], str] | None:
-    """The base scenario's event that matches the rule and the fewest other rules, unless the
-    pattern allows one that matches fewer; None when neither matches the rule."""
+    """An event the rule matches that matches the fewest other rules: the base scenario's
+    first, then one of a schema's shape (the pattern's fields set as it requires), then one
+    written from the pattern alone; None when none matches the rule."""
     pattern = rule.rule.pattern
     assert pattern is not None
     avoid = [o.rule.pattern for o in others if o.rule.pattern is not None]
@@ -64,10 +103,14 @@ def _choose_event(
             return None
         return sum(other.matches(delivered) for other in avoid)
 
-    scored = [(c, n, e, "scenario") for n, e in enumerate(base) if (c := clashes(e)) is not None]
     written = example_event(pattern, avoid)
-    if written is not None and (c := clashes(written)) is not None:
-        scored.append((c, len(base), written, "pattern"))
+    candidates = [(e, "scenario") for e in base]
+    if written is not None:
+        candidates += [(_shaped(shape, written, pattern.fields), f"schema {name}")
+                       for name, shape in shapes]  # fmt: skip
+        candidates.append((written, "pattern"))
+    scored = [(c, n, e, origin) for n, (e, origin) in enumerate(candidates)
+              if (c := clashes(e)) is not None]  # fmt: skip
     if not scored:
         return None
     _, _, event, origin = min(scored, key=lambda s: s[:2])
@@ -88,6 +131,7 @@ def fit_traffic(
     recording: Recording,
     graph: Any,
     base_events: Mapping[str, Sequence[dict[str, Any]]],
+    shapes: Sequence[tuple[str, dict[str, Any]]] = (),
 ) -> TrafficFit:
     """Per bus, events and rates that reproduce each rule's recorded ``MatchedEvents``."""
     by_bus: dict[str, list[tuple[RuleMetrics, np.ndarray]]] = {}
@@ -102,7 +146,7 @@ def fit_traffic(
         events: list[tuple[dict[str, Any], str]] = []
         for rule, _ in entries:
             others = [o for o in bus_rules if o is not rule]
-            chosen = _choose_event(rule, others, base_events.get(bus_id, ()), bus)
+            chosen = _choose_event(rule, others, base_events.get(bus_id, ()), shapes, bus)
             if chosen is None:
                 unmatched.append(rule.rule.id)
             elif chosen not in events:

@@ -10,8 +10,8 @@ per rule):
 - ``Invocations`` (final outcomes), ``FailedInvocations``, ``InvocationsSentToDlq``;
 - ``ThrottledRules``: attempts that waited for the rate limit (which AWS metric counts them is
   UNCONFIRMED, eventbridge-facts §1);
-- ``IngestionToInvocationStartLatency`` and ``...SuccessLatency`` p50/p90/p99 per minute (the
-  first target's, within the sketch's 1 %); the twin keeps no per-minute complete latency.
+- ``IngestionToInvocationStartLatency``, ``...CompleteLatency`` and ``...SuccessLatency``
+  p50/p90/p99 per minute (the first target's, within the sketch's 1 %).
 
 A count the twin predicts as 0 is a missing datapoint, as AWS emits counts only when non-zero.
 ``bridgetwin simulate --metrics-out`` writes this as a ``get-metric-data`` export, which is how
@@ -40,6 +40,7 @@ _COUNTS = {
 }
 _LATENCIES = {
     "IngestionToInvocationStartLatency": "start",
+    "IngestionToInvocationCompleteLatency": "complete",
     "IngestionToInvocationSuccessLatency": "success",
 }
 

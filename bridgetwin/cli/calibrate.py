@@ -5,7 +5,8 @@ Both read the deployment's CloudWatch metrics from files (``--metrics``: what ``
 get-metric-data`` prints, or CSV; ``--queries`` when the results' labels do not name their
 metrics) or from CloudWatch itself (``--from-cloudwatch --start T --end T``, boto3's credentials,
 ``--region``, ``--endpoint-url``). ``calibrate`` writes the scenario the metrics tell
-(``--out``, else standard output) and lists on standard error what it could not calibrate;
+(``--out``, else standard output; ``--schema`` files shape its events) and lists on standard
+error what it could not calibrate;
 ``--write-queries FILE`` writes the queries to export instead. ``backtest`` simulates the
 recorded period over ``--seeds`` and prints, per metric, how the prediction compares; exit 1
 with ``--check`` when a metric diverges.
@@ -124,6 +125,10 @@ def calibrate_command(
         str | None, typer.Option("--scenario", help="Start from this scenario (kept values).")
     ] = None,
     name: NameOption = None,
+    schema: Annotated[
+        list[str] | None,
+        typer.Option("--schema", help="A JSON Schema or OpenAPI 3 event schema, repeatable."),
+    ] = None,
     outage_threshold: Annotated[
         float,
         typer.Option(
@@ -145,6 +150,7 @@ def calibrate_command(
     """Write the scenario the deployment's CloudWatch metrics tell (traffic, failures, outages)."""
     from bridgetwin.calibration import CalibrationError, calibrate
     from bridgetwin.calibration.scenario_yaml import scenario_yaml
+    from bridgetwin.calibration.schema_events import event_from_schema, read_schema_file
     from bridgetwin.cli.output import OutputError, write_atomically
 
     check_outputs(files=("out", "write_queries"), out=out, write_queries=write_queries)
@@ -153,8 +159,9 @@ def calibrate_command(
     try:
         if write_queries:
             from bridgetwin.calibration import deployment_keys, metric_data_queries, rule_metrics
+            from bridgetwin.calibration.function_fit import function_metrics
 
-            keys = deployment_keys(rule_metrics(graph, names))
+            keys = deployment_keys(rule_metrics(graph, names), function_metrics(graph, names))
             text = json.dumps(metric_data_queries(keys, period), indent=1) + "\n"
             write_atomically(write_queries, text)
             typer.echo(
@@ -172,7 +179,10 @@ def calibrate_command(
             (from_cloudwatch, start, end, period, region, endpoint_url),
             names,
         )
-        result = calibrate(graph, recording, base, names=names, outage_threshold=outage_threshold)
+        shapes = [(Path(f).stem, event_from_schema(read_schema_file(Path(f)), Path(f).stem))
+                  for f in schema or ()]  # fmt: skip
+        result = calibrate(graph, recording, base, names=names,
+                           outage_threshold=outage_threshold, schemas=shapes)  # fmt: skip
         label = "CloudWatch" if from_cloudwatch else ", ".join(metrics or [])
         text = scenario_yaml(result, label)
         if out:

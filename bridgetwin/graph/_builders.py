@@ -20,6 +20,7 @@ from bridgetwin.graph._build_lambda import build_function, build_invoke_config
 from bridgetwin.graph._build_pipes import build_pipe
 from bridgetwin.graph._build_rules import build_rule
 from bridgetwin.graph._build_schedules import build_schedule
+from bridgetwin.graph._build_schemas import build_schema
 from bridgetwin.graph._build_sinks import build_state_machine, build_stream
 from bridgetwin.graph._build_sqs import build_queue, build_queue_policy
 
@@ -45,4 +46,5 @@ BUILDERS: dict[str, Callable[[Build], Any]] = {
     "AWS::Kinesis::Stream": build_stream,
     "AWS::StepFunctions::StateMachine": build_state_machine,
     "AWS::Serverless::StateMachine": build_state_machine,
+    "AWS::EventSchemas::Schema": build_schema,
 }

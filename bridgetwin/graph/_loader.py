@@ -196,6 +196,7 @@ class _Builder:
             state_machines=tuple(nodes.get("StateMachine", ())),
             custom_buses=tuple(nodes.get("CustomEventBus", ())),
             subscribers=tuple(nodes.get("Subscriber", ())),
+            schemas=tuple(nodes.get("EventSchema", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
             warnings=self._warnings(),
             construct_paths=tuple(paths),

@@ -31,6 +31,7 @@ _SECTIONS = (
     "state_machines",
     "custom_buses",
     "subscribers",
+    "schemas",
     "other",
 )
 

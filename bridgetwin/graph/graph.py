@@ -26,6 +26,7 @@ from bridgetwin.graph.nodes import (
 from bridgetwin.graph.service_nodes import (
     AsyncInvokeConfig,
     EventInvokeConfig,
+    EventSchema,
     LambdaFunction,
     LoadWarning,
     OpaqueResource,
@@ -63,6 +64,8 @@ class Graph:
     custom_buses: tuple[CustomEventBus, ...] = ()
     """Custom Event Buses (``AWS::EventsV2::EventBus``): retention and subscribers."""
     subscribers: tuple[Subscriber, ...] = ()
+    schemas: tuple[EventSchema, ...] = ()
+    """Event schemas of schema registries (``AWS::EventSchemas::Schema``)."""
     other: tuple[OpaqueResource, ...] = ()
     warnings: tuple[LoadWarning, ...] = ()
     """What the loader stood in for rather than refuse."""
@@ -91,6 +94,7 @@ class Graph:
             self.state_machines,
             self.custom_buses,
             self.subscribers,
+            self.schemas,
             self.other,
         ):
             for node in collection:

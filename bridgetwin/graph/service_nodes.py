@@ -169,6 +169,19 @@ class QueuePolicy:
 
 
 @dataclass(frozen=True, slots=True)
+class EventSchema:
+    """An ``AWS::EventSchemas::Schema``: the shape of an event in a schema registry (OpenAPI 3
+    or JSON Schema draft 4), which calibrated traffic can follow (:mod:`bridgetwin.calibration`)."""
+
+    id: str
+    name: str
+    schema_type: str
+    """``OpenApi3`` or ``JSONSchemaDraft4``."""
+    content: Any = None
+    """The parsed ``Content``; None when it is not literal JSON in the template."""
+
+
+@dataclass(frozen=True, slots=True)
 class OpaqueResource:
     """A resource the twin does not model, kept so that nothing is dropped silently."""
 

@@ -108,6 +108,7 @@ def build_result(model: Model) -> Result:
                 latency_ms_per_minute={
                     "start": state.start_by_minute.per_minute(minutes),
                     "success": state.success_by_minute.per_minute(minutes),
+                    "complete": state.complete_by_minute.per_minute(minutes),
                 },
                 latency_ms_quantiles={
                     "start": state.start_by_minute.quantiles(),

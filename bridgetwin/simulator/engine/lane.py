@@ -265,6 +265,7 @@ class Lane(BlockPath):
                 state.censor(ingest)
             if end <= state.horizon:
                 state.latency_complete.append(end - ingest)
+                state.complete_by_minute.append(end, end - ingest)
                 store.record("IngestionToInvocationCompleteLatency", end, (end - ingest) * 1e3)
         else:
             state.retries += inside

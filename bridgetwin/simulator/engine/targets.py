@@ -101,6 +101,8 @@ class TargetState:
     """Start latencies by the minute their attempt started; success latencies by the minute
     of success (as CloudWatch timestamps them)."""
     success_by_minute: MinuteLatencies | NotByMinute = field(init=False)
+    complete_by_minute: MinuteLatencies | NotByMinute = field(init=False)
+    """First attempts' ingestion-to-end latencies by the minute they ended."""
 
     def __post_init__(self) -> None:
         self.store = MetricStore(self.horizon)
@@ -114,6 +116,7 @@ class TargetState:
         kept = MinuteLatencies if self.by_minute else NotByMinute
         self.start_by_minute = kept(self.horizon)
         self.success_by_minute = kept(self.horizon)
+        self.complete_by_minute = kept(self.horizon)
 
     def finish(self, at: float) -> bool:
         """Count a final outcome at ``at``; False when it happens after the horizon."""
@@ -189,6 +192,7 @@ class TargetState:
         self.latency_success.extend(delivered_after)
         self.start_by_minute.extend(seen_starts, waits)
         self.success_by_minute.extend(success_ends, delivered_after)
+        self.complete_by_minute.extend(ends[done], took)
         if self.chained:
             self.end_to_end_start.extend(seen_starts - origin[seen])
             self.end_to_end_success.extend(success_ends - origin[success])

@@ -42,9 +42,10 @@ class TargetResult:
     (successes, by the minute they ended), ``failed`` (final failures: to the DLQ or dropped)
     and ``dlq`` (arrivals) in each minute of the run."""
     latency_ms_per_minute: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)
-    """``start`` and ``success``: ``p50``, ``p90``, ``p99`` (ms) of the latencies observed in
-    each minute (start latency in the minute the attempt started, success latency in the
-    minute it succeeded; ``None`` for a minute with none); within 1 %."""
+    """``start``, ``success`` and ``complete`` (ingestion to the end of the first attempt):
+    ``p50``, ``p90``, ``p99`` (ms) of the latencies observed in each minute (start latency in
+    the minute the attempt started, the others in the minute it ended, as CloudWatch stamps
+    them; ``None`` for a minute with none); within 1 %."""
     latency_ms_quantiles: dict[str, list[float] | None] = field(default_factory=dict)
     """``start`` and ``success``: the run's latency (ms) at each percent 0, 1, ..., 100: its
     distribution, within 1 %."""

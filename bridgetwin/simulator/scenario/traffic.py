@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from bridgetwin.producer.config import PublisherConfig
 from bridgetwin.simulator.scenario.base import Duration, RegionName, StrictModel
@@ -75,8 +75,21 @@ class RateProfile(StrictModel):
         return self
 
 
+def _rate_or_profile(schema: dict[str, Any]) -> None:
+    """In the JSON Schema: ``rate`` is required unless ``arrival: profile`` (which takes it from
+    ``profile``, required then), as the model's validators say."""
+    schema["required"] = [r for r in schema.get("required", []) if r != "rate"]
+    schema["allOf"] = [{
+        "if": {"properties": {"arrival": {"const": "profile"}}, "required": ["arrival"]},
+        "then": {"required": ["profile"], "not": {"required": ["rate"]}},
+        "else": {"required": ["rate"]},
+    }]  # fmt: skip
+
+
 class Arrivals(StrictModel):
     """When producers call: a mean rate and an arrival model, from ``start`` to ``end``."""
+
+    model_config = ConfigDict(**StrictModel.model_config, json_schema_extra=_rate_or_profile)
 
     rate: float = Field(gt=0)
     """Mean events (or messages) per second. With ``arrival: profile`` it is the profile's mean
