@@ -167,6 +167,7 @@ def test_calibrate_from_cloudwatch_through_the_cli(moto_port, tmp_path):
     (["calibrate", "T", "--metrics", "missing.json"], "missing.json: not readable JSON"),
     (["backtest", "T", "--metrics", "M"], "--scenario is needed"),
     (["backtest", "T", "--metrics", "M", "--scenario", "S", "--seeds", "1"], "--seeds"),
+    (["backtest", "T", "--metrics", "M", "--scenario", "base.yaml"], "set start_time"),
 ])  # fmt: skip
 def test_bad_input_exits_2_naming_it(args, message, monkeypatch):
     monkeypatch.chdir(EXAMPLE)
@@ -189,3 +190,23 @@ def test_backtest_check_fails_on_divergence_and_writes_its_report(tmp_path):
     from tests.test_planning_report import check_in_browser
 
     check_in_browser(tmp_path, tmp_path / "b.html", sum(v != "no data" for v in verdicts.values()))
+
+
+def test_what_the_twin_does_not_predict_is_listed_not_passed():
+    """A recorded metric no verdict covers is named with the reason, never counted as fitting."""
+    from dataclasses import replace
+
+    from bridgetwin.calibration import backtest_report
+
+    graph = load_graph(EXAMPLE / "template.yaml")
+    recording = read_metrics([EXAMPLE / "recorded.json"])
+    extra = MetricKey.of("AWS/Events", "PutEventsEntriesCount", "Sum")
+    recording = replace(recording, series={**recording.series,
+                                           extra: np.full(recording.periods, 700.0)})  # fmt: skip
+    rules = rule_metrics(graph, {}, recording.dimension_values("AWS/Events", "RuleName"))
+    result = backtest(graph, load_scenario(EXAMPLE / "calibrated.yaml"), recording, rules,
+                      seeds=2)  # fmt: skip
+    assert result.not_compared == ((extra.label(), "the twin does not predict this metric"),)
+    assert extra.label() not in {f.key.label() for f in result.metrics}
+    assert f"  {extra.label()}: the twin does not predict this metric" in backtest_report.text(
+        result)  # fmt: skip

@@ -79,12 +79,13 @@ def test_a_runs_minutes_match_the_lanes_trace(rate, limit):
     inside = starts < 600
     latencies, minutes = (starts - ingest)[inside], (starts[inside] // 60).astype(int)
     assert target.counts["retries"] == 0 and len(latencies) == target.counts["attempts"]
-    for kind in ("start", "success"):
+    for kind in ("start", "success", "complete"):  # requests take no time: all three agree
         series = target.latency_ms_per_minute[kind]
         assert len(series["p99"]) == 10
         for minute in range(10):
             found = [series[p][minute] for p in ("p50", "p90", "p99")]
             assert_close(found, exact(latencies[minutes == minute], (50, 90, 99)))
+    for kind in ("start", "success"):
         assert_close(target.latency_ms_quantiles[kind], exact(latencies, range(101)))
     # The fluid picture: an event starting at t arrived when the limit had served as many as
     # the arrivals so far, at t * limit / rate, so it waited t * (1 - limit / rate).
@@ -100,7 +101,7 @@ def test_a_runs_minutes_match_the_lanes_trace(rate, limit):
 def test_the_result_json_carries_the_series():
     result = Simulation(load_graph(webhook_template()), load_scenario(scenario("3m", 2))).run()
     (target,) = result.to_dict()["targets"]
-    assert set(target["latency_ms_per_minute"]) == {"start", "success"}
+    assert set(target["latency_ms_per_minute"]) == {"start", "success", "complete"}
     assert len(target["latency_ms_quantiles"]["start"]) == 101
     assert not any(math.isnan(v) for v in target["latency_ms_quantiles"]["success"])
 
@@ -111,7 +112,7 @@ def test_leaving_latency_by_minute_out_changes_nothing_else():
     full = simulate(graph, spec).to_dict()
     lean = simulate(graph, spec, latency_by_minute=False).to_dict()
     for target in lean["targets"]:
-        assert target.pop("latency_ms_per_minute") == {"start": {}, "success": {}}
+        assert target.pop("latency_ms_per_minute") == {"start": {}, "success": {}, "complete": {}}
         assert target.pop("latency_ms_quantiles") == {"start": None, "success": None}
     for target in full["targets"]:
         assert target.pop("latency_ms_per_minute")["start"]["p99"]

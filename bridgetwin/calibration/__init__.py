@@ -4,8 +4,9 @@
 - :mod:`.metric_exports`: ``get-metric-data`` JSON and CSV files, and the queries to export them;
 - :mod:`.cloudwatch_fetch`: the same metrics fetched with boto3 (imported only when used);
 - :mod:`.deployment_metrics`: which metrics describe a deployment; recorded names -> rules;
-- :mod:`.traffic_fit`, :mod:`.target_fit`, :mod:`.calibrated_scenario`: the scenario the
-  metrics tell; :mod:`.scenario_yaml`: that scenario written with its provenance;
+- :mod:`.traffic_fit`, :mod:`.target_fit`, :mod:`.function_fit`, :mod:`.calibrated_scenario`:
+  the scenario the metrics tell, its events shaped by :mod:`.schema_events`;
+  :mod:`.scenario_yaml`: that scenario written with its provenance;
 - :mod:`.twin_recording`: a run in CloudWatch's terms; :mod:`.backtest` and
   :mod:`.backtest_report`: predicted against recorded, period by period.
 """

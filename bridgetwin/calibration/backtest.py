@@ -70,6 +70,9 @@ class Backtest:
     period: int
     seeds: tuple[int, ...]
     metrics: tuple[MetricFit, ...]
+    not_compared: tuple[tuple[str, str], ...] = ()
+    """Recorded metrics no verdict covers, each with the reason (label, why): a backtest says
+    what it did not check."""
 
     @property
     def diverging(self) -> list[MetricFit]:
@@ -199,6 +202,12 @@ def backtest(
             f"the recording starts at {recording.start.isoformat()}, which is not a whole "
             f"minute at or after the scenario's start_time ({scenario.start_time.isoformat()})"
         )
+    if offset >= scenario.duration:
+        raise CalibrationError(
+            f"the recording starts at {recording.start.isoformat()}, after the scenario's "
+            f"{scenario.duration:g} s from start_time {scenario.start_time.isoformat()}: set "
+            "start_time (and duration) to the recorded period, as calibrate does"
+        )
     skip, factor = int(offset // 60), recording.period // 60
     used = tuple(scenario.seed + n for n in range(seeds))
     predicted: list[Mapping[MetricKey, np.ndarray]] = []
@@ -209,6 +218,8 @@ def backtest(
         twin = twin_recording(result, rules, scenario.start_time)  # type: ignore[arg-type]
         predicted.append(twin.series)
     fits = []
+    skipped = [(k.label(), "the twin does not predict this metric")
+               for k in sorted(set(recording.series) - set(predicted[0]))]  # fmt: skip
     for key in sorted(set(recording.series) & set(predicted[0])):
         recorded = recording.series[key]
         columns = []
@@ -218,16 +229,19 @@ def backtest(
                 break
             columns.append(values)
         if len(columns) != len(predicted):
+            skipped.append((key.label(), f"percentiles of {factor}-minute periods cannot be "
+                                         "made from the twin's minutes"))  # fmt: skip
             continue
         length = min(len(recorded), *(len(c) for c in columns))
         if length == 0:
+            skipped.append((key.label(), "the recording lies outside the simulated period"))
             continue
         runs = np.vstack([c[:length] for c in columns])
         fits.append(compare(key, recorded[:length], runs, min_coverage, max_bias))
     fits.sort(key=lambda f: (f.key.dimensions, f.key.name, f.key.stat))
     if not fits:
         raise CalibrationError("the recording and the twin share no metric to compare")
-    return Backtest(recording.start, recording.period, used, tuple(fits))
+    return Backtest(recording.start, recording.period, used, tuple(fits), tuple(skipped))
 
 
 def describe_run(backtest: Backtest, fit: MetricFit, run: tuple[int, int]) -> str:

@@ -67,6 +67,11 @@ def text(backtest: Backtest, limit: int = 5) -> str:
         f"\n{fits} of {judged} metrics fit (seeds {', '.join(map(str, backtest.seeds))}"
         f"; period {backtest.period} s; band: the seeds' 99 % prediction interval)"
     )
+    if backtest.not_compared:
+        lines.append(f"not compared: {len(backtest.not_compared)} recorded metrics")
+        lines += [f"  {label}: {why}" for label, why in backtest.not_compared[:limit]]
+        if len(backtest.not_compared) > limit:
+            lines.append(f"  ... and {len(backtest.not_compared) - limit} more (--format json)")
     for fit in backtest.diverging:
         lines.append(f"\ndiverges: {_subject(fit)}")
         lines += [f"  {describe_run(backtest, fit, run)}" for run in fit.diverging[:limit]]
@@ -87,6 +92,7 @@ def as_json(backtest: Backtest) -> dict[str, Any]:
         "start": backtest.start.isoformat(),
         "period_s": backtest.period,
         "seeds": list(backtest.seeds),
+        "not_compared": [{"metric": m, "why": why} for m, why in backtest.not_compared],
         "metrics": [
             {
                 "metric": fit.key.label(),

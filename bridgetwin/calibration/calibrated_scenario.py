@@ -21,6 +21,7 @@ import numpy as np
 
 from bridgetwin.calibration.deployment_metrics import (
     REGION_COUNTS,
+    first_then_base,
     glob_applies,
     region_key,
     rule_metrics,
@@ -65,6 +66,33 @@ def _batch(recording: Recording) -> tuple[int, str] | None:
         f"batch: AWS/Events PutEventsEntriesCount / PutEventsApproximateCallCount, "
         f"Sum, period {recording.period} s (the account's mean in the Region)"
     )
+
+
+def _traffic_entries(
+    fitted: Sequence[Any], graph: Graph, period: int, batch: tuple[int, str] | None, after: int
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """``traffic:`` entries of the fitted events (after ``after`` entries kept from the base),
+    with a provenance line each."""
+    regions = {graph.get(t.bus).region for t in fitted}
+    entries, provenance = [], []
+    for number, item in enumerate(fitted, start=after):
+        bus = graph.get(item.bus)
+        entry: dict[str, Any] = {"bus": bus.name}
+        if len(regions) > 1:
+            entry["region"] = bus.region
+        entry |= {
+            "arrival": "profile",
+            "profile": {"period": period, "rates": [round(float(r), 6) for r in item.rates]},
+            "events": [{"event": item.event}],
+        }
+        if batch is not None:
+            entry["batch"] = batch[0]
+        entries.append(entry)
+        provenance.append(
+            f"traffic.{number}: AWS/Events MatchedEvents, Sum, period {period} s, of "
+            f"{', '.join(item.rules)} (event from the {item.origin})"
+        )
+    return entries, provenance
 
 
 def _base_events(graph: Graph, base: Scenario | None) -> dict[str, list[dict[str, Any]]]:
@@ -171,7 +199,6 @@ def calibrate(
         for r in fit.unmatched_rules
     ]
     batch = _batch(recording)
-    regions = {graph.get(t.bus).region for t in fit.traffic}
     calibrated_buses = {t.bus for t in fit.traffic}
     kept_traffic = []
     if base_scenario is not None:
@@ -182,24 +209,8 @@ def calibrate(
             for number, raw in enumerate(base.get("traffic", []))
             if traffic_bus(graph, base_scenario, number) not in calibrated_buses
         ]
-    traffic = []
-    for number, item in enumerate(fit.traffic):
-        bus = graph.get(item.bus)
-        entry: dict[str, Any] = {"bus": bus.name}
-        if len(regions) > 1:
-            entry["region"] = bus.region
-        entry |= {
-            "arrival": "profile",
-            "profile": {"period": period, "rates": [round(float(r), 6) for r in item.rates]},
-            "events": [{"event": item.event}],
-        }
-        if batch is not None:
-            entry["batch"] = batch[0]
-        traffic.append(entry)
-        out.provenance.append(
-            f"traffic.{number}: AWS/Events MatchedEvents, Sum, period {period} s, of "
-            f"{', '.join(item.rules)} (event from the {item.origin})"
-        )
+    traffic, provenance = _traffic_entries(fit.traffic, graph, period, batch, len(kept_traffic))
+    out.provenance += provenance
     if batch is not None:
         out.provenance.append(batch[1])
     fits = [f for r in found if (f := fit_target(r, recording, outage_threshold)) is not None]
@@ -221,17 +232,10 @@ def calibrate(
     scenario["start_time"] = recording.start.isoformat().replace("+00:00", "Z")
     scenario["duration"] = recording.duration
     scenario["traffic"] = kept_traffic + traffic
-    scenario["endpoints"] = endpoints + [
-        e
-        for e in base.get("endpoints", [])
-        if e.get("match") not in {x["match"] for x in endpoints}
-    ]
-    scenario["targets"] = targets + [
-        e for e in base.get("targets", []) if e.get("match") not in {x["match"] for x in targets}
-    ]
-    for key in ("endpoints", "targets"):
-        if not scenario[key]:
-            del scenario[key]
+    for key, entries in (("endpoints", endpoints), ("targets", targets)):
+        merged = first_then_base(entries, base.get(key, []))
+        if merged:
+            scenario[key] = merged
     missing = [m for m in REGION_COUNTS[:2] if recording.counts(region_key(m)) is None]
     if missing:
         out.kept.append(f"traffic batch: no {' or '.join(missing)} (the scenario's batch stays)")

@@ -111,6 +111,15 @@ def glob_applies(entry: Mapping[str, Any], names: Iterable[Any]) -> bool:
     return any(fnmatch.fnmatchcase(n, pattern) for n in names if isinstance(n, str))
 
 
+def first_then_base(
+    calibrated: list[dict[str, Any]], base: Iterable[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """A scenario section: the calibrated entries first (the twin takes the first entry whose
+    ``match`` fits), then the user's entries for anything else."""
+    taken = {entry["match"] for entry in calibrated}
+    return calibrated + [entry for entry in base if entry.get("match") not in taken]
+
+
 def check_names(graph: Graph, names: Mapping[str, str]) -> None:
     """Every ``--name`` key is the logical id (or graph id) of a rule or a function."""
     ids = [r.id for r in graph.rules] + [f.id for f in graph.functions]

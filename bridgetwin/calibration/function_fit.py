@@ -18,7 +18,12 @@ from typing import Any
 
 import numpy as np
 
-from bridgetwin.calibration.deployment_metrics import check_names, glob_applies, physical_name
+from bridgetwin.calibration.deployment_metrics import (
+    check_names,
+    first_then_base,
+    glob_applies,
+    physical_name,
+)
 from bridgetwin.calibration.recording import MetricKey, Recording
 from bridgetwin.graph import Graph
 from bridgetwin.graph.service_nodes import LambdaFunction
@@ -129,6 +134,4 @@ def function_entries(
         entries.append({**user, **entry})
         provenance += lines
         notes += remarks
-    taken = {e["match"] for e in entries}
-    return entries + [e for e in base.get("functions", []) if e.get("match") not in taken], (
-        provenance), notes  # fmt: skip
+    return first_then_base(entries, base.get("functions", [])), provenance, notes

@@ -92,14 +92,17 @@ def _recording(graph, metrics, queries, cloud, names) -> Any:
         raise fail("error: give --metrics FILE (repeatable) or --from-cloudwatch, one of them")
     if from_cloudwatch:
         import boto3
+        from botocore.exceptions import BotoCoreError
 
         from bridgetwin.calibration.cloudwatch_fetch import fetch
 
-        client = boto3.client("cloudwatch", region_name=region, endpoint_url=endpoint_url)
+        first, last = _time(start, "--start"), _time(end, "--end")
+        try:
+            client = boto3.client("cloudwatch", region_name=region, endpoint_url=endpoint_url)
+        except (BotoCoreError, ValueError) as exc:
+            raise fail(f"error: CloudWatch: {exc} (--region, or AWS_DEFAULT_REGION)") from None
         typer.echo("fetching metrics from CloudWatch ...", err=True)
-        return fetch(
-            client, graph, _time(start, "--start"), _time(end, "--end"), period=period, names=names
-        )
+        return fetch(client, graph, first, last, period=period, names=names)
     query_data = None
     if queries:
         try:
