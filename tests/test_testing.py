@@ -51,6 +51,29 @@ def test_a_failing_check_shows_expected_against_predicted_with_the_seed():
     assert counts["dlq"] > 0
 
 
+def test_expect_all_reports_every_failure_of_the_block_together():
+    """Three failing checks (and one passing) on two names, one of which addresses nothing:
+    one error at the block's end lists all four rows; a block of passes raises nothing."""
+    from bridgetwin.testing import expect_all
+
+    spec = scenario(
+        "5m", endpoints=[{"match": "*", "latency": 0, "responses": {503: 1}}], drain="10m"
+    )  # every event ends in the DLQ
+    run = twin(webhook_template(retries=2)).simulate(spec)
+    counts = run.result.target("Rule").counts
+    with pytest.raises(SloAssertionError) as info, expect_all(run) as check:
+        check.target("Rule").dlq(0).delivered(min=1).retries(max=10**9)
+        check.target("NoSuchRule").lost(0)
+    lines = str(info.value).splitlines()
+    assert lines[0].startswith("bridgetwin: 3 of 4 check(s) failed")
+    rows = [line.split() for line in lines[2:]]
+    assert rows[0][:4] == ["Rule/Api", "DLQ", "messages", "<="] and rows[0][-1] == "FAIL"
+    assert f"{counts['dlq']:,}" in rows[0] and rows[1][-1] == "FAIL" and rows[2][-1] == "ok"
+    assert rows[3][0] == "NoSuchRule" and "names no rule target" in lines[5]
+    with expect_all(run) as check:  # nothing fails: nothing is raised
+        check.target("Rule").delivered(max=0).retries(max=10**9)
+
+
 def test_latency_checks_are_not_vacuous():
     quiet = twin(webhook_template()).simulate(scenario("1m", traffic=[]))
     with pytest.raises(SloAssertionError, match="received no events"):

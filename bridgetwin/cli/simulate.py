@@ -95,6 +95,7 @@ def simulate_command(
                 )
         else:
             result = simulate(graph, loaded, seed=seed)
+        result = _over_seeds(graph, loaded, result)
     except ScenarioError as exc:
         raise fail("\n".join(f"scenario: {line}" for line in str(exc).splitlines())) from None
     except SimulationError as exc:
@@ -129,6 +130,24 @@ def simulate_command(
         write_pictures(report, plots, title, lambda: run_figures(result), run_summary(result))
     if check and not result.slo_passed:
         raise typer.Exit(1)
+
+
+def _over_seeds(graph, scenario, result):
+    """The run, its ``slo:`` verdicts judged over the seeds the objectives ask for."""
+    from bridgetwin.planning.slo_seeds import seeds_needed, simulate_judged
+    from bridgetwin.simulator import simulate
+
+    if seeds_needed(scenario) <= 1:
+        return result
+
+    def run(seed: int):
+        return result if seed == result.seed else simulate(graph, scenario, seed=seed)
+
+    def progress(done: int, total: int) -> None:
+        typer.echo(f"slo: seed {done + 1}/{total}", err=True)
+
+    judged, _ = simulate_judged(run, scenario, result.seed, progress=progress)
+    return judged
 
 
 def _print_cost(result, graph, scenario, pricing: str | None) -> None:

@@ -12,7 +12,8 @@ The shortest useful test::
 
 ``twin`` takes a CDK ``Stack`` or ``App`` (synthesized in-process), a cloud assembly, a CDK app
 directory, template paths or a template dict; targets are named the same way whichever it was
-(:mod:`._twin`). ``expect`` checks one target's latencies and counts; ``assert_slo`` checks the
+(:mod:`._twin`). ``expect`` checks one target's latencies and counts (``expect_all`` a block of
+checks, all reported together); ``assert_slo`` checks the
 scenario's own ``slo:`` entries. A failure raises :class:`SloAssertionError` (an ``AssertionError``)
 whose message is a table of expected against predicted values with the scenario's seed. With
 pytest, the plugin (:mod:`.plugin`, registered as ``bridgetwin``) adds a ``twin`` fixture that
@@ -33,6 +34,7 @@ from bridgetwin.testing._expect import (
     TargetExpectation,
     assert_slo,
     expect,
+    expect_all,
 )
 from bridgetwin.testing._twin import Twin, TwinRun, twin
 
@@ -45,6 +47,7 @@ __all__ = [
     "TwinValidation",
     "assert_slo",
     "expect",
+    "expect_all",
     "twin",
 ]
 

@@ -3,8 +3,11 @@
 ``expect(run).target("OrderWebhook").start_latency(p99="30s").dlq(0).delivered(min=1)`` checks
 each call at once and raises :class:`SloAssertionError` (an ``AssertionError``) on the first that
 fails; its message is a short table of every check made so far in the chain, expected against
-predicted, with the scenario's seed. Each verdict is the one a scenario's ``slo:`` entry gets
-(:mod:`bridgetwin.simulator.results.verdicts`), and checks are never vacuous: a latency check over
+predicted, with the scenario's seed. ``with expect_all(run) as check:`` makes every check of the
+block (``check.target(...)...``, over any number of targets) and raises once at its end, with
+all of them in one table: no failure hides the ones after it. Each verdict is the one a
+scenario's ``slo:`` entry gets (:mod:`bridgetwin.simulator.results.verdicts`), and checks are
+never vacuous: a latency check over
 a target that received no events fails unless ``target(..., allow_empty=True)``; a count or
 latency over events that had not finished when the run ended fails, saying how many, unless the
 scenario drains (``drain:``) or ``target(..., allow_unfinished=True)``; a check with no bound or a
@@ -82,12 +85,14 @@ class TargetExpectation:
     """(display name, the target's result in each seed's run)."""
     allow_unfinished: bool = False
     rows: list[_Row] = field(default_factory=list)
+    deferred: bool = False
+    """Inside ``expect_all``: record failures and let the block raise them together."""
 
     def _check(self, label: str, expected: str, values: list[tuple[str, Any, bool]]) -> None:
         __tracebackhide__ = True
         for display, predicted, passed in values:
             self.rows.append(_Row(display, label, expected, predicted, passed))
-        if not all(passed for *_, passed in values):
+        if not self.deferred and not all(passed for *_, passed in values):
             raise SloAssertionError(_table(self.run, self.rows))
 
     def _verdict(self, target: Any, metric: str, high: Any, low: Any = None, value: Any = None):
@@ -199,6 +204,8 @@ class Expectation:
     """``expect(run)``: choose targets by name, then check them."""
 
     run: TwinRun
+    rows: list[_Row] | None = None
+    """Inside ``expect_all``: the block's one table, which every check adds to."""
 
     def target(
         self, name: str, *, allow_empty: bool = False, allow_unfinished: bool = False
@@ -211,15 +218,33 @@ class Expectation:
             known = ", ".join(self.run.known_names()) or "none"
             twin = self.run.twin
             hint = "" if twin.construct_paths else names_of(twin.graph).why_unknown()
-            raise SloAssertionError(
-                f"bridgetwin: '{name}' names no rule target; known: {known}{hint}"
-            )
-        return TargetExpectation(self.run, name, allow_empty, targets, allow_unfinished)
+            message = f"bridgetwin: '{name}' names no rule target; known: {known}{hint}"
+            if self.rows is None:
+                raise SloAssertionError(message)
+            self.rows.append(_Row(name, "target", "names a target", message, False))
+        deferred = self.rows is not None
+        return TargetExpectation(self.run, name, allow_empty, targets, allow_unfinished,
+                                 self.rows if deferred else [], deferred)  # fmt: skip
+
+    def __enter__(self) -> Expectation:
+        return self
+
+    def __exit__(self, kind: Any, error: Any, trace: Any) -> None:
+        __tracebackhide__ = True
+        rows = self.rows or []
+        if kind is None and not all(r.passed for r in rows):
+            raise SloAssertionError(_table(self.run, rows))
 
 
 def expect(run: TwinRun) -> Expectation:
-    """Start an SLO assertion on a simulated run."""
+    """Start an SLO assertion on a simulated run (it raises at the first failed check)."""
     return Expectation(run)
+
+
+def expect_all(run: TwinRun) -> Expectation:
+    """``with expect_all(run) as check:``: every check of the block is made, and the block
+    raises once at its end with all of them (failed and passed) in one table."""
+    return Expectation(run, rows=[])
 
 
 def assert_slo(run: TwinRun, *, allow_empty: bool = False) -> None:

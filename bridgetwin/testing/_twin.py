@@ -128,20 +128,20 @@ class Twin:
         """Run a scenario (a file, a dict or a ``Scenario``); ``seed=`` overrides its seed.
         ``seeds=N`` runs it N times (the scenario's seed, then seeds derived from it), and
         every check of ``expect`` then holds only if it holds on each, saying how many held and
-        the 95 % interval of the predicted value."""
+        the 95 % interval of the predicted value. An ``slo:`` entry's ``seeds`` raises N to
+        what it asks for, and ``assert_slo`` judges it over that many."""
         if not isinstance(seeds, int) or isinstance(seeds, bool) or not 1 <= seeds <= 1000:
             raise ValueError(f"seeds must be an integer from 1 to 1000, got {seeds!r}")
         loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
         if kwargs.get("seed") is not None:
             loaded = loaded.model_copy(update={"seed": kwargs["seed"]})
         kwargs.pop("seed", None)
-        first = simulate(self.graph, loaded, seed=loaded.seed, **kwargs)
-        more = ()
-        if seeds > 1:
-            from bridgetwin.planning.grid import seeds as derived
+        from bridgetwin.planning.slo_seeds import simulate_judged
 
-            more = tuple(simulate(self.graph, loaded, seed=s, **kwargs)
-                         for s in derived(loaded.seed, seeds - 1))  # fmt: skip
+        first, more = simulate_judged(
+            lambda each: simulate(self.graph, loaded, seed=each, **kwargs), loaded, loaded.seed,
+            seeds,
+        )  # fmt: skip
         return TwinRun(first, loaded, self, more)
 
     @cached_property

@@ -71,7 +71,12 @@ class TwinValidation:
             graph = load_graph(outdir)
         else:
             graph = load_graph({"stacks": [{"template": str(p)} for p in paths]})
-        result = simulate(graph, load_scenario(self._scenario))
+        from bridgetwin.planning.slo_seeds import simulate_judged
+
+        scenario = load_scenario(self._scenario)
+        result, _ = simulate_judged(
+            lambda seed: simulate(graph, scenario, seed=seed), scenario, scenario.seed
+        )
         violations = []
         for verdict in result.slo:  # the verdicts --check and expect() give (results.verdicts)
             if verdict.passed or (self._allow_empty and verdict.note == EMPTY):

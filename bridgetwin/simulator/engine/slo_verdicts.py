@@ -33,7 +33,8 @@ def slo_verdicts(
                 + names.why_unknown(),
             })  # fmt: skip
             verdicts.append(SloResult(objective.target, objective.metric, None, objective.max,
-                                      objective.min, False, "matches no target"))  # fmt: skip
+                                      objective.min, False, "matches no target",
+                                      number))  # fmt: skip
         for target in named:
             verdict = judge(
                 target, objective.metric, objective.max, objective.min,
@@ -41,5 +42,5 @@ def slo_verdicts(
             )  # fmt: skip
             verdicts.append(SloResult(f"{target.rule}/{target.target}", objective.metric,
                                       verdict.value, objective.max, objective.min,
-                                      verdict.passed, verdict.note))  # fmt: skip
+                                      verdict.passed, verdict.note, number))  # fmt: skip
     return verdicts, warnings

@@ -61,6 +61,8 @@ class SloResult:
     passed: bool
     note: str = ""
     """Why the verdict is what it is when there is no value (e.g. ``matches no target``)."""
+    objective: int = -1
+    """The index of the scenario's ``slo:`` entry it judges (-1: none)."""
 
     @property
     def _unit(self) -> str:

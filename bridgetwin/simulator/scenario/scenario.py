@@ -130,6 +130,11 @@ class Slo(StrictModel):
     allow_unfinished: bool = False
     """Judge the events that finished even when others had not when the run ended (without
     it, such an objective fails; ``drain:`` lets them finish)."""
+    seeds: int = Field(1, ge=1, le=1000)
+    """Judge the objective over this many runs: the scenario's seed and seeds derived from it
+    (as ``twin(...).simulate(seeds=N)`` and sweeps derive theirs). It holds only if it holds on
+    every one; the verdict says how many held, with the mean and its 95 % interval. One seed is
+    one draw of the traffic and the failures."""
 
     @model_validator(mode="after")
     def _bounded(self) -> Slo:
