@@ -174,3 +174,61 @@ def test_what_loads_migrates_and_the_migration_loads_or_says_why(template):
         as_sarif(migration.findings, graph)
         with suppress(TemplateError):
             load_graph(migration.faithful)
+
+
+_EXPORT = {"MetricDataResults": [
+    {"Id": "m0", "Label": "AWS/Events MatchedEvents Sum EventBusName=orders RuleName=to-webhook",
+     "Timestamps": ["2026-11-27T08:00:00Z", "2026-11-27T08:01:00Z"], "Values": [120, 60]},
+    {"Id": "m1", "Label": "AWS/Events InvocationAttempts Sum EventBusName=orders "
+                          "RuleName=to-webhook",
+     "Timestamps": ["2026-11-27T08:00:00Z", "2026-11-27T08:01:00Z"], "Values": [120, 70]},
+]}  # fmt: skip
+
+
+@FUZZ
+@given(export=corrupted(_EXPORT), base=st.none() | corrupted(scenario("1m")))
+def test_metrics_calibrate_or_raise_a_documented_error(export, base, tmp_path_factory):
+    """A corrupted get-metric-data export (and base scenario) ends in a scenario that loads, or
+    CalibrationError / ScenarioError naming the problem; never another exception."""
+    import json
+
+    from bridgetwin.calibration import CalibrationError, calibrate, read_metrics
+
+    path = tmp_path_factory.mktemp("fuzz") / "metrics.json"
+    path.write_text(json.dumps(export, default=str))
+    graph = load_graph(webhook_template())
+    with time_limit(), suppress(CalibrationError, ScenarioError):
+        calibration = calibrate(graph, read_metrics([path]), base)
+        load_scenario(calibration.scenario)
+
+
+@FUZZ
+@given(rows=st.lists(st.lists(st.one_of(st.text(max_size=10), st.sampled_from(
+    ["2026-11-27T08:00:00Z", "1764230400", "12", "nan", "-3", "AWS/Events MatchedEvents Sum "
+     "RuleName=to-webhook", "Time"])), max_size=4), max_size=6))  # fmt: skip
+def test_csv_metrics_read_or_raise_calibration_error(rows, tmp_path_factory):
+    import csv
+    import io
+
+    from bridgetwin.calibration import CalibrationError, read_metrics
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    path = tmp_path_factory.mktemp("fuzz") / "metrics.csv"
+    path.write_text(buffer.getvalue())
+    with time_limit(), suppress(CalibrationError):
+        read_metrics([path])
+
+
+@FUZZ
+@given(document=st.dictionaries(st.sampled_from(
+    ["type", "properties", "components", "$ref", "allOf", "oneOf", "items", "enum", "minimum",
+     "maximum", "minLength", "maxLength", "format", "x-amazon-events-source", "detail"]),
+    JSON, max_size=6))  # fmt: skip
+def test_any_schema_gives_an_event_or_a_calibration_error(document):
+    from bridgetwin.calibration import CalibrationError
+    from bridgetwin.calibration.schema_events import event_from_schema
+
+    with time_limit(), suppress(CalibrationError):
+        event = event_from_schema(document, "fuzz")
+        assert isinstance(event, dict)

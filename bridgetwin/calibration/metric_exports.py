@@ -34,7 +34,10 @@ MAX_QUERIES = 500
 def _time(value: Any, where: str) -> datetime:
     if isinstance(value, int | float) and not isinstance(value, bool):
         seconds = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(seconds, UTC)
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            raise CalibrationError(f"{where}: {value!r} is not a time") from None
     try:
         at = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
     except ValueError:
@@ -88,6 +91,30 @@ def _identify(
     return key, None
 
 
+def _result(
+    result: Any, by_id: Mapping[str, tuple[MetricKey, int]], where: str
+) -> tuple[MetricKey, int | None, list[Any], list[Any]]:
+    """One entry of ``MetricDataResults``: its key, period, timestamps and values."""
+    if not isinstance(result, Mapping):
+        raise CalibrationError(f"{where}: expected an object with Id, Label, Timestamps, Values")
+    ident, label = result.get("Id", ""), result.get("Label", "")
+    times, values = result.get("Timestamps", []), result.get("Values", [])
+    if not isinstance(ident, str) or not isinstance(label, str):
+        raise CalibrationError(f"{where}: Id and Label must be strings")
+    if not isinstance(times, list) or not isinstance(values, list):
+        raise CalibrationError(f"{where}: Timestamps and Values must be lists")
+    if len(times) != len(values):
+        raise CalibrationError(f"{where}: Timestamps and Values differ in length")
+    key, period = _identify(ident, label, by_id, where)
+    return key, period, times, values
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise CalibrationError(f"{where}: the value {value!r} is not a number")
+    return float(value)
+
+
 def read_metric_data(path: Path, queries: Any = None) -> Recording:
     """A ``get-metric-data`` JSON output (or a list of them) as a recording."""
     try:
@@ -106,12 +133,10 @@ def read_metric_data(path: Path, queries: Any = None) -> Recording:
             )
         for number, result in enumerate(results):
             where = f"{path}: [{page}].MetricDataResults[{number}]"
-            key, period = _identify(result.get("Id", ""), result.get("Label", ""), by_id, where)
+            key, period, times, values = _result(result, by_id, where)
             periods.add(period)
-            times, values = result.get("Timestamps", []), result.get("Values", [])
-            if len(times) != len(values):
-                raise CalibrationError(f"{where}: Timestamps and Values differ in length")
-            points += [(key, _time(t, where), float(v)) for t, v in zip(times, values, strict=True)]
+            points += [(key, _time(t, where), _number(v, where))
+                       for t, v in zip(times, values, strict=True)]  # fmt: skip
     periods.discard(None)
     return Recording.from_points(points, min(periods) if periods else None)  # type: ignore[type-var]
 

@@ -23,6 +23,10 @@ import numpy as np
 
 from bridgetwin.calibration.errors import CalibrationError
 
+MAX_SPAN_S = 455 * 86_400
+"""The longest CloudWatch keeps any datapoint (hourly ones, 455 days)."""
+MAX_PERIODS = 1_000_000
+"""The most periods one recording holds: 1.9 years of minutes (memory stays in megabytes)."""
 STATISTICS = ("Sum", "SampleCount", "Average", "Minimum", "Maximum")
 """CloudWatch's statistics; percentiles are written ``p50``, ``p99.9``."""
 
@@ -139,6 +143,13 @@ class Recording:
         length = int((last - start).total_seconds() // period) + 1
         if end is not None:
             length = max(length, math.ceil((_utc(end) - start).total_seconds() / period))
+        if length > min(MAX_SPAN_S // period, MAX_PERIODS):
+            raise CalibrationError(
+                f"the datapoints span {first.isoformat()} to {last.isoformat()} in periods of "
+                f"{period} s: {length:,} periods, more than the {MAX_PERIODS:,} a recording "
+                f"holds or the {MAX_SPAN_S // 86_400} days CloudWatch keeps (a timestamp out "
+                "of place?)"
+            )
         series = {}
         for key, pts in by_key.items():
             values = np.full(length, np.nan)

@@ -49,8 +49,8 @@ class _Instance:
         self.document = document
         self.rng = random.Random(seed)
 
-    def resolve(self, ref: str) -> Any:
-        if not ref.startswith("#/"):
+    def resolve(self, ref: Any) -> Any:
+        if not isinstance(ref, str) or not ref.startswith("#/"):
             raise CalibrationError(f"schema: $ref '{ref}' points outside the document")
         node: Any = self.document
         for raw in ref[2:].split("/"):
@@ -148,9 +148,40 @@ def _merged(parts: list[Any]) -> dict[str, Any]:
     return out
 
 
-def _root(document: Mapping[str, Any]) -> Mapping[str, Any]:
-    schemas = document.get("components", {}).get("schemas", {})
-    if isinstance(schemas, Mapping) and schemas:
+def _valid_draft7(schema: Any) -> bool:
+    from jsonschema import Draft7Validator
+    from jsonschema.exceptions import SchemaError
+
+    try:
+        Draft7Validator.check_schema(schema)
+    except SchemaError:
+        return False
+    return True
+
+
+def _root(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """The event's schema: a registry document's ``AWSEvent`` (or the schema with the
+    registry's envelope fields, or the first), else the document itself; each schema is checked
+    against JSON Schema's meta-schema first (draft 4, which registries use, or draft 7)."""
+    from jsonschema import Draft4Validator
+    from jsonschema.exceptions import SchemaError
+
+    components = document.get("components", {})
+    schemas = components.get("schemas", {}) if isinstance(components, Mapping) else None
+    if not isinstance(schemas, Mapping) or not all(
+        isinstance(s, Mapping) for s in schemas.values()
+    ):
+        raise CalibrationError(f"schema {name}: components.schemas must map names to schemas")
+    for where, schema in [("the document", document), *schemas.items()]:
+        try:
+            Draft4Validator.check_schema(schema)
+        except SchemaError as exc:
+            if _valid_draft7(schema):  # draft 7 also takes what draft 4 refuses, e.g. required: []
+                continue
+            place = "/".join(str(p) for p in exc.path) or "its top"
+            raise CalibrationError(f"schema {name}: {where} is not a valid JSON Schema at "
+                                   f"{place}: {exc.message}") from None  # fmt: skip
+    if schemas:
         return schemas.get("AWSEvent") or next(
             (s for s in schemas.values() if "x-amazon-events-source" in s),
             next(iter(schemas.values())),
@@ -164,7 +195,7 @@ def _first(value: Any) -> Any:
 
 def event_from_schema(document: Mapping[str, Any], name: str) -> dict[str, Any]:
     """One event of the schema (a whole event, or a detail wrapped in one)."""
-    root = _root(document)
+    root = _root(document, name)
     drawn = _Instance(document, name).value(root)
     properties = root.get("properties", {}) if isinstance(root, Mapping) else {}
     event = dict(drawn) if "detail" in properties and isinstance(drawn, dict) else {
