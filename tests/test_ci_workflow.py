@@ -30,11 +30,14 @@ def test_no_step_blocks_another_and_uploads_are_guarded():
     for name in after:
         if name != "Code scanning is read-only for forks":
             assert "!cancelled()" in STEPS[name]["if"], name  # runs whatever failed before
-    for name in ("Lint", "SLO tests", "Behaviour diff against the base branch"):
+    for name in ("Lint", "SLO verdicts of the scenario", "SLO tests",
+                 "Behaviour diff against the base branch"):  # fmt: skip
         assert STEPS[name]["continue-on-error"] is True, name  # the verdict step decides
-    upload = STEPS["Upload the lint findings to code scanning"]
-    assert "hashFiles('bridgetwin.sarif') != ''" in upload["if"]
-    assert "head.repo.full_name == github.repository" in upload["if"]
+    for name, sarif in (("Upload the lint findings to code scanning", "bridgetwin.sarif"),
+                        ("Upload the violated SLOs to code scanning", "slo.sarif")):  # fmt: skip
+        upload = STEPS[name]
+        assert f"hashFiles('{sarif}') != ''" in upload["if"]
+        assert "head.repo.full_name == github.repository" in upload["if"]
     assert "head.repo.full_name != github.repository" in STEPS[
         "Code scanning is read-only for forks"]["if"]  # fmt: skip
     assert STEPS["actions/checkout@v4"]["with"]["fetch-depth"] == 0
@@ -75,19 +78,23 @@ def test_every_command_of_the_workflow_runs(pull_request):
                           capture_output=True, text=True, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     outcomes = {"synth": "success"}
-    for step, name in (("lint", "Lint"), ("slo", "SLO tests"),
+    for step, name in (("lint", "Lint"), ("verdicts", "SLO verdicts of the scenario"),
+                       ("slo", "SLO tests"),
                        ("diff", "Behaviour diff against the base branch")):  # fmt: skip
         command = _expand(STEPS[name]["run"], outcomes)
         ran = subprocess.run(["bash", "-c", command], check=False, cwd=pull_request, env=env,
                              capture_output=True, text=True, timeout=600)  # fmt: skip
         assert ran.returncode in (0, 1), f"{name}: {command}\n{ran.stderr[-3000:]}"
         outcomes[step] = "success" if ran.returncode == 0 else "failure"
-    sarif = json.loads((pull_request / "bridgetwin.sarif").read_text())
-    assert sarif["version"] == "2.1.0" and sarif["runs"][0]["tool"]["driver"]["name"]
+    for name in ("bridgetwin.sarif", "slo.sarif"):
+        sarif = json.loads((pull_request / name).read_text())
+        assert sarif["version"] == "2.1.0" and sarif["runs"][0]["tool"]["driver"]["name"]
+    assert "<testsuite" in (pull_request / "slo.xml").read_text()
     summary = (pull_request / "summary.md").read_text()
     assert "rate limit 10/s -> 1/s" in summary and summary.count("|---") >= 2  # tables
     assert outcomes["diff"] == "failure"  # the lowered limit leaves ~3,000 orders unfinished
     assert outcomes["slo"] == "failure"  # ... so the SLO tests (lost nothing) fail too
+    assert outcomes["verdicts"] == "failure"  # ... and the scenario's own slo: entries
     verdict = subprocess.run(["bash", "-c", _expand(STEPS["Verdict"]["run"], outcomes)],
                              check=False, capture_output=True, text=True)  # fmt: skip
     failed = [s for s, outcome in outcomes.items() if outcome == "failure"]  # in step order
