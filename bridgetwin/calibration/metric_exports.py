@@ -172,11 +172,16 @@ def read_metric_csv(path: Path, queries: Any = None) -> Recording:
 
 
 def read_metrics(paths: Iterable[Path], queries: Any = None) -> Recording:
-    """Several files (JSON or CSV, by suffix) as one recording."""
+    """Several files (JSON or CSV, by suffix) as one recording (one file is read as it is;
+    several are aligned on one grid)."""
+    recordings = [
+        (read_metric_csv if path.suffix.lower() == ".csv" else read_metric_data)(path, queries)
+        for path in paths
+    ]
+    if len(recordings) == 1:
+        return recordings[0]
     points, periods = [], []
-    for path in paths:
-        reader = read_metric_csv if path.suffix.lower() == ".csv" else read_metric_data
-        recording = reader(path, queries)
+    for recording in recordings:
         periods.append(recording.period)
         for key, values in recording.series.items():
             for index, value in enumerate(values):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -157,11 +157,6 @@ class Recording:
                 values[int((at - start).total_seconds() // period)] = value  # repeats: the last
             series[key] = values
         return cls(start, period, series)
-
-    def window(self, first: int, last: int) -> Recording:
-        """Periods ``first`` to ``last`` (exclusive), from a shifted start."""
-        start = self.start + timedelta(seconds=first * self.period)
-        return Recording(start, self.period, {k: v[first:last] for k, v in self.series.items()})
 
 
 def _spacing(series: Iterable[list[tuple[datetime, float]]]) -> int:
