@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import jsonschema
 import numpy as np
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -169,3 +170,28 @@ def test_a_bad_schema_file_is_named(tmp_path):
     broken = {"type": "object", "properties": {"x": {"$ref": "#/components/schemas/Nope"}}}
     with pytest.raises(CalibrationError, match="names nothing"):
         event_from_schema(broken, "b")
+
+
+def test_calibrate_takes_schema_files_on_the_command_line(tmp_path):
+    """``calibrate --schema FILE``: a registry answer's schema shapes the traffic's event."""
+    from typer.testing import CliRunner
+
+    from bridgetwin.calibration import metric_data_output
+    from bridgetwin.cli import app
+
+    template = {**TEMPLATE, "Resources": {k: v for k, v in TEMPLATE["Resources"].items()
+                                          if k != "OrderSchema"}}  # fmt: skip
+    key = MetricKey.of("AWS/Events", "MatchedEvents", "Sum", EventBusName="orders",
+                       RuleName="big-orders")  # fmt: skip
+    recording = Recording(datetime(2026, 11, 27, 8, tzinfo=UTC), 60, {key: np.full(5, 120.0)})
+    (tmp_path / "t.json").write_text(json.dumps(template))
+    (tmp_path / "m.json").write_text(json.dumps(metric_data_output(recording)))
+    (tmp_path / "OrderCreated.json").write_text(json.dumps({"Content": json.dumps(REGISTRY)}))
+    out = CliRunner().invoke(app, ["calibrate", str(tmp_path / "t.json"), "--metrics",
+                                   str(tmp_path / "m.json"), "--schema",
+                                   str(tmp_path / "OrderCreated.json")])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    scenario = yaml.safe_load(out.stdout)
+    (event,) = [e["event"] for e in scenario["traffic"][0]["events"]]
+    assert event["detail"]["amount"] >= 6000 and len(event["detail"]["items"]) == 2
+    assert "(event from the schema OrderCreated)" in out.stdout
