@@ -142,3 +142,65 @@ def test_unknown_region_lists_the_known_ones(graph):
     spec["regions"] = {"eu-west-9": {}}
     with pytest.raises(ScenarioError, match="regions: eu-west-9 receive no traffic"):
         Simulation(graph, load_scenario(spec))
+
+
+def _naive_at_risk(calls, start, end):
+    """Every call the primary accepted, kept: those from ``start`` before ``end`` whose copy
+    was due after ``end``, and the earliest of them."""
+    risky = [t for t, due in calls if start <= t < end < due]
+    return len(risky), min(risky, default=None)
+
+
+@pytest.mark.parametrize(
+    "disruptions, replication",
+    [
+        ([{"start": "10m", "end": "40m", "ingestion_latency": "45s"}], True),  # switch
+        ([{"start": "10m", "end": "13m", "ingestion_latency": "45s"}], True),  # no switch
+        ([{"start": "10m", "end": "20m", "ingestion_latency": "45s"}], False),  # never copied
+        ([{"start": "5m", "end": "15m", "ingestion_latency": "45s"},  # flapping, and calls
+          {"start": "30m", "end": "40m", "ingestion_latency": "45s", "put_events_errors": 0.3}],  # retried
+         True),
+    ],
+)  # fmt: skip
+def test_events_at_risk_equal_a_count_over_every_accepted_call(
+    graph, monkeypatch, disruptions, replication
+):
+    """The ledger forgets calls as the run goes; a reference that keeps every call the primary
+    accepted gives the same events at risk and RPO at the switch (or the disruption's end)."""
+    from bridgetwin.simulator.aws.replication_risk import RiskLedger
+
+    calls = []
+    accept = RiskLedger.accept
+
+    def keep(self, times, due):
+        calls.extend(zip(times.tolist(), due.tolist(), strict=True))
+        accept(self, times, due)
+
+    monkeypatch.setattr(RiskLedger, "accept", keep)
+    deployment = copy.deepcopy(graph)
+    (endpoint,) = deployment.endpoints
+    object.__setattr__(endpoint, "replication_enabled", replication)
+    traffic = {"rate": 40, "spool": True, "retry": {"attempts": 3, "base": "200ms"}}
+    summary = failover(deployment, disruptions, traffic=traffic)
+    start = summary["disruption_start_s"]
+    end = summary["switched_at_s"] or max(load_scenario({"duration": "1h", "regions": {
+        "us-east-1": {"disruptions": disruptions}}}).regions["us-east-1"].disruptions,
+        key=lambda d: d.end).end  # fmt: skip
+    count, earliest = _naive_at_risk(calls, start, end)
+    assert count > 0
+    assert summary["events_at_risk"] == count
+    assert summary["rpo_s"] == pytest.approx(end - earliest)
+
+
+def test_events_at_risk_on_constant_traffic_are_the_replication_delay_times_the_rate(graph):
+    """10 events/s, one a call, every 0.1 s: at the switch the primary has accepted but not yet
+    copied the calls of the last lag + ingestion latency (1 s + 45 s), so 460 events, spanning
+    46 s (the RPO)."""
+    summary = failover(
+        graph,
+        [{"start": "10m", "end": "40m", "ingestion_latency": "45s"}],
+        traffic={"arrival": "constant"},
+    )
+    assert summary["switched_at_s"] is not None
+    assert summary["events_at_risk"] == pytest.approx(10 * 46, abs=1)
+    assert 46 - 0.1 - 1e-9 <= summary["rpo_s"] <= 46  # the earliest call is within 0.1 s

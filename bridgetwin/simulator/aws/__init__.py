@@ -7,7 +7,8 @@ the twin simplifies (``shared/reference/eventbridge-facts.md``):
 - :mod:`.policy`: the retry policy (attempts, event age, backoff) and the dead-letter queue;
 - :mod:`.quotas`: the Regions' PutEvents and invocation quotas;
 - :mod:`.metrics`: CloudWatch metrics and alarm evaluation with missing-data semantics;
-- :mod:`.failover`: Route 53 health checks and global-endpoint routing and replication.
+- :mod:`.failover`: Route 53 health checks and global-endpoint routing and replication, with
+  :mod:`.replication_risk` for the events at risk when producers switch Regions.
 
 Nothing here imports the engine (:mod:`bridgetwin.simulator.engine`), which drives these pieces.
 """

@@ -31,6 +31,7 @@ import numpy as np
 
 from bridgetwin.graph import HealthCheck
 from bridgetwin.simulator.aws.metrics import AlarmModel
+from bridgetwin.simulator.aws.replication_risk import RiskLedger, switch_epoch
 from bridgetwin.simulator.calls import Batch, CallSource
 from bridgetwin.simulator.scenario import Disruption
 
@@ -160,17 +161,21 @@ class EndpointRouter:
     _advanced: float = -math.inf
     _pending: dict[str, list[Batch]] = field(default_factory=dict)
     routed: dict[str, RoutedCalls] = field(default_factory=dict)
-    accepted: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
-    """(call times, when their copies reach the secondary) of the calls the primary accepted
-    from its first disruption on: the events at risk of a failover are among them."""
+    at_risk: RiskLedger = field(init=False)
+    """The calls the primary accepted from its first disruption on, condensed into the events
+    at risk at each time producers could have switched Regions."""
+    _switches: list[float] = field(default_factory=list)
+    _transitions_seen: int = 0
 
     def __post_init__(self) -> None:
         for region in (self.primary, self.secondary):
             self._pending[region] = []
             self.routed[region] = RoutedCalls()
             self.replicas[region] = ReplicaSource(self.source.width)
-        starts = [d.start for d in self.disruptions.get(self.primary, ())]
-        self._at_risk_from = min(starts, default=math.inf)
+        disrupted = self.disruptions.get(self.primary, ())
+        self._at_risk_from = min((d.start for d in disrupted), default=math.inf)
+        self.at_risk = RiskLedger(self._at_risk_from)
+        self._switches = [max(d.end for d in disrupted)] if disrupted else []
 
     def region_of(self, epoch: float) -> str:
         """Where a producer resolving the endpoint at ``epoch`` sends its calls."""
@@ -189,11 +194,27 @@ class EndpointRouter:
             if region == self.primary and batch.times[-1] >= self._at_risk_from:
                 kept = batch.times >= self._at_risk_from
                 copied = due[kept] if self.replication else np.full(int(kept.sum()), np.inf)
-                self.accepted.append((batch.times[kept], copied))
+                self.at_risk.accept(batch.times[kept], copied)
             if self.replication:
                 self.replicas[other].push(Batch(due, batch.templates, batch.attempts))
 
         return accept
+
+    def settle(self, ingested_until: float) -> None:
+        """Every call before ``ingested_until`` has been ingested: let the ledger of events at
+        risk answer the switch times known so far and forget what no later one needs."""
+        if self._at_risk_from == math.inf:
+            return
+        alarm = self.health.alarm
+        bound = ingested_until
+        if alarm is not None and not alarm.note:
+            if len(alarm.transitions) != self._transitions_seen:
+                self._transitions_seen = len(alarm.transitions)
+                unhealthy = [t for t, ok in self.health.changes(math.inf) if not ok]
+                self._switches[1:] = [switch_epoch(t, self.ttl) for t in unhealthy]
+            evaluated = alarm.evaluated_at[-1] if alarm.evaluated_at else -math.inf
+            bound = min(bound, evaluated + self.health.propagation)
+        self.at_risk.settle(ingested_until, self._switches, bound)
 
     def _ingestion_latency(self, region: str, times: np.ndarray) -> np.ndarray:
         total = np.zeros(len(times))

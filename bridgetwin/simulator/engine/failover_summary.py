@@ -9,11 +9,11 @@ explain it, why (a *false failover*, never a negative RTO).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from bridgetwin.simulator.aws.failover import EndpointRouter
 from bridgetwin.simulator.aws.metrics import AlarmModel
+from bridgetwin.simulator.aws.replication_risk import switch_epoch
 from bridgetwin.simulator.scenario import Disruption
 
 
@@ -26,7 +26,7 @@ def _switch_after(router: EndpointRouter, unhealthy_at: float | None) -> float |
     """When producers' DNS answers first name the secondary, at or after ``unhealthy_at``."""
     if unhealthy_at is None or not router.routed[router.secondary].any_from(unhealthy_at):
         return None
-    return math.ceil(unhealthy_at / router.ttl) * router.ttl
+    return switch_epoch(unhealthy_at, router.ttl)
 
 
 def _cause(router: EndpointRouter, unhealthy_at: float) -> str:
@@ -59,16 +59,11 @@ def _cause(router: EndpointRouter, unhealthy_at: float) -> str:
     return f"{spec.metric_name} ({spec.statistic}) crossed {spec.threshold:g} with no disruption"
 
 
-def _at_risk(router: EndpointRouter, start: float, end: float) -> tuple[int, float]:
-    """Events the primary accepted in [start, end) whose copy had not reached the secondary by
-    ``end``, and the time span they cover (the RPO, in seconds)."""
-    count, earliest = 0, math.inf
-    for times, due in router.accepted:
-        risky = (times >= start) & (times < end) & (due > end)
-        if risky.any():
-            count += int(risky.sum())
-            earliest = min(earliest, float(times[risky].min()))
-    return count * router.source.width, (end - earliest) if count else 0.0
+def _at_risk(router: EndpointRouter, end: float) -> tuple[int, float]:
+    """Events the primary accepted from its first disruption until ``end`` whose copy had not
+    reached the secondary by ``end``, and the time span they cover (the RPO, in seconds)."""
+    calls, earliest = router.at_risk.at(end)
+    return calls * router.source.width, (end - earliest) if calls else 0.0
 
 
 def failover_summary(
@@ -106,7 +101,7 @@ def failover_summary(
         at_risk, rpo = 0, None
     else:
         risk_end = switched_at if switched_at is not None else max(d.end for d in disruptions)
-        at_risk, rpo = _at_risk(router, start, risk_end)
+        at_risk, rpo = _at_risk(router, risk_end)
     timeline = [(d.start, f"{router.primary} disrupted") for d in disruptions]
     timeline += [(d.end, f"{router.primary} recovers") for d in disruptions]
     timeline += [(t.at_s, f"alarm {t.state}") for t in transitions if t.at_s > 60]

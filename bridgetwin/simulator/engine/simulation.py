@@ -51,7 +51,8 @@ class Simulation:
         ready. Events handed from one Region or bus to another during the step (a rule's
         delivery to another bus, a global endpoint's replication) arrive there in the same
         step: the Regions ingest them and the lanes run again, wave after wave, until none is
-        due (at most ``max_hops`` waves follow one another for hops)."""
+        due (at most ``max_hops`` waves follow one another for hops). At its end, each global
+        endpoint condenses what its primary accepted."""
         model = self.model
         regions, lanes, alarms = list(model.regions.values()), model.lanes, model.alarms
         producers = [f.source for r in regions for f in r.feeds
@@ -91,6 +92,8 @@ class Simulation:
                     lane.run_until(t1)
                 due = [r for r in regions if r.handed_over(t1)]
             model.functions.run_until(t1)  # every acceptance before t1 is known by now
+            for router in model.routers:
+                router.settle(t1)
             yield self.env.timeout(t1 - now)
         for at, index in evaluations[done:]:
             alarms[index].evaluate(at)
