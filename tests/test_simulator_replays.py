@@ -83,3 +83,24 @@ def test_replay_mistakes_are_named():
     with pytest.raises(ScenarioError, match="events_from < events_to <= start"):
         load_scenario({**spec(), "replays": [{"archive": "Archive", "start": "5m",
                                               "events_to": "10m"}]})  # fmt: skip
+
+
+@pytest.mark.parametrize("window", [{"events_from": "2m", "events_to": "4m"}, None])
+def test_an_archive_holds_in_memory_only_what_its_replays_read(window):
+    """An archive counts every event it keeps, but holds the times of only those a replay of
+    the scenario will put back (none without a replay): a busy bus's archive over a day must
+    not hold every event. The replay still puts back exactly its window: 2 minutes at 5/s."""
+    from bridgetwin.simulator import Simulation
+
+    scenario = spec(**(window or {}))
+    if window is None:
+        scenario["replays"] = []
+    sim = Simulation(load_graph(archived_template({"source": ["acme.orders"]})),
+                     load_scenario(scenario))  # fmt: skip
+    result = sim.run()
+    (recorder,) = sim.model.replays.recorders.values()
+    held = sum(len(part) for parts in recorder.times for part in parts)
+    assert recorder.kept == result.archives[0]["archived"] == 3000
+    assert held == (600 if window else 0)
+    if window:
+        assert result.archives[0]["replays"][0]["replayed"] == 600

@@ -22,20 +22,29 @@ import numpy as np
 
 from bridgetwin.graph import Archive, Graph
 from bridgetwin.simulator.calls import Batch
-from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import Feed
+from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.scenario import Replay, Scenario, ScenarioError
+
+
+def _window(replay: Replay) -> tuple[float, float]:
+    """The event times ``[from, to)`` a replay puts back on its bus."""
+    return replay.events_from, replay.start if replay.events_to is None else replay.events_to
 
 
 @dataclass
 class ArchiveRecorder:
-    """The events one archive kept during the run: per distinct event, their times."""
+    """The events one archive kept during the run: how many, and per distinct event the times
+    of those a scenario replay will put back (only those: an archive of a busy bus over a long
+    run would otherwise hold every event in memory)."""
 
     archive: Archive
     events: list[dict[str, Any]] = field(default_factory=list)
     times: list[list[np.ndarray]] = field(default_factory=list)
     index: dict[str, int] = field(default_factory=dict)
     kept: int = 0
+    windows: list[tuple[float, float]] = field(default_factory=list)
+    """The event-time windows ``[from, to)`` the scenario's replays of this archive read."""
 
     def slot(self, event: dict[str, Any]) -> int:
         key = json.dumps(event, sort_keys=True)
@@ -47,7 +56,15 @@ class ArchiveRecorder:
 
     def record(self, index: int, times: np.ndarray) -> None:
         self.kept += len(times)
-        self.times[index].append(times)
+        if not self.windows or not len(times):
+            return
+        wanted = np.zeros(len(times), dtype=bool)
+        for low, high in self.windows:
+            wanted |= (times >= low) & (times < high)
+        if wanted.all():
+            self.times[index].append(times)
+        elif wanted.any():
+            self.times[index].append(times[wanted])
 
 
 class ReplaySource:
@@ -65,12 +82,12 @@ class ReplaySource:
     def _gather(self) -> None:
         """The archived events of the window, with the times the replay puts them on the bus."""
         replay = self._replay
-        end = replay.start if replay.events_to is None else replay.events_to
+        low, end = _window(replay)
         times, templates = [], []
         for index, parts in enumerate(self.recorder.times):
             if parts:
                 kept = np.concatenate(parts)
-                kept = kept[(kept >= replay.events_from) & (kept < end)]
+                kept = kept[(kept >= low) & (kept < end)]
                 times.append(kept)
                 templates.append(np.full(len(kept), index, dtype=np.int64))
         at = np.concatenate(times) if times else np.empty(0)
@@ -112,6 +129,8 @@ class Replays:
         self._graph, self._scenario, self._hops = graph, scenario, hops
         self.recorders = {a.id: ArchiveRecorder(a) for a in graph.archives}
         self.sources: list[tuple[Replay, ReplaySource]] = []
+        for number, replay in enumerate(scenario.replays):
+            self._named(replay.archive, number).windows.append(_window(replay))
 
     def attach(self, feeds: list[Feed]) -> None:
         """Let each archive keep the events of its bus that match its pattern."""
