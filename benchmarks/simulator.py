@@ -10,9 +10,11 @@ Each at 1e5, 1e6 and 1e7 events (the naive model, one SimPy process per event, u
 run. Times are the best of ``--repeat`` runs (as timeit does: noise only ever adds time), for the
 twin and the naive model alike, so their ratio compares like with like.
 
-Then a day at 100 events/s through the bundled app's global endpoint (app.py, synthesized into
-a temporary cloud assembly) with a one-hour disruption of us-east-1, in a fresh process: wall
-time and peak RSS of that process.
+Then larger users' runs through the bundled app's global endpoint (app.py, synthesized into a
+temporary cloud assembly), each in a fresh process: a day at 100 events/s with a one-hour
+slowdown of us-east-1 (failover and failback), the same day with an hour of 50 % PutEvents errors
+instead, a day at 1,000 events/s and an hour at 10,000 events/s: wall time, deliveries per second
+beside a bare SimPy timeout loop measured in the same run, and the process's peak RSS.
 
     python benchmarks/simulator.py [--sizes 100000 1000000 10000000] [--naive-max 1000000]
                                    [--repeat 3] [--skip-day]
@@ -101,7 +103,7 @@ def measure(fn, repeat: int) -> tuple[float, object]:
     return best, value
 
 
-DAY = """
+RUN = """
 import json, re, sys, time
 from bridgetwin.graph import load_graph
 from bridgetwin.simulator import load_scenario, simulate
@@ -113,40 +115,82 @@ wall = time.perf_counter() - start
 delivered = sum(t.counts["delivered"] for t in result.targets)
 # VmHWM is this process's own peak (ru_maxrss would include the parent's, kept across exec)
 peak = int(re.search(r"VmHWM:\\s+(\\d+) kB", open("/proc/self/status").read()).group(1))
+feeds = [f for r in result.regions for f in r["feeds"] if f["kind"] == "put"]
 print(json.dumps({"wall": wall, "rss_mb": peak / 1024, "delivered": delivered,
-                  "rto": result.failover[0]["rto_s"]}))
+                  "rto": result.failover[0]["rto_s"],
+                  "rejected": sum(f["error_calls"] for f in feeds)}))
 """
 
-DAY_SCENARIO = {
-    "duration": "24h",
-    "seed": 11,
-    "traffic": [{
-        "bus": "payments", "via_endpoint": True, "rate": 100, "batch": 5, "spool": True,
-        "retry": {"attempts": 5, "base": "100ms", "cap": "20s"},
-        "events": [{"event": {"source": "acme.payments", "detail-type": "PaymentAccepted",
-                              "detail": {"amount": 42}}}],
-    }],
-    "regions": {"us-east-1": {"disruptions": [
-        {"start": "10h", "end": "11h", "ingestion_latency": "45s"}]}},
-}  # fmt: skip
+
+def endpoint_scenario(rate: float, duration: str, disruption: dict) -> dict:
+    """The bundled app's payments producer through the global endpoint (batches of 5, spooled,
+    5 SDK retries), with one disruption of us-east-1."""
+    return {
+        "duration": duration,
+        "seed": 11,
+        "traffic": [{
+            "bus": "payments", "via_endpoint": True, "rate": rate, "batch": 5, "spool": True,
+            "retry": {"attempts": 5, "base": "100ms", "cap": "20s"},
+            "events": [{"event": {"source": "acme.payments", "detail-type": "PaymentAccepted",
+                                  "detail": {"amount": 42}}}],
+        }],
+        "regions": {"us-east-1": {"disruptions": [disruption]}},
+    }  # fmt: skip
 
 
-def day_with_failover() -> None:
-    """The bundled app, synthesized into a temporary assembly, simulated in a fresh process."""
+SLOW = {"start": "10h", "end": "11h", "ingestion_latency": "45s"}
+ERRORS = {"start": "10h", "end": "11h", "put_events_errors": 0.5}
+LARGE = (
+    ("day, 100/s, 1 h slow", endpoint_scenario(100, "24h", SLOW)),
+    ("day, 100/s, 1 h 50 % errors", endpoint_scenario(100, "24h", ERRORS)),
+    ("day, 1,000/s, 1 h slow", endpoint_scenario(1000, "24h", SLOW)),
+    ("hour, 10,000/s, 20 min slow", endpoint_scenario(
+        10_000, "1h", {"start": "20m", "end": "40m", "ingestion_latency": "45s"})),
+)  # fmt: skip
+"""Larger users' runs through the global endpoint: a 45 s ingestion slowdown of us-east-1 makes
+the endpoint fail over and back; 50 % PutEvents errors make producers retry for an hour."""
+
+
+def bare_simpy_rate(count: int = 1_000_000) -> float:
+    """Timeouts per wall-second of a SimPy process that does nothing else: the floor any
+    SimPy model pays per event, measured in this run."""
+    env = simpy.Environment()
+
+    def loop(env: simpy.Environment):
+        for _ in range(count):
+            yield env.timeout(0.001)
+
+    env.process(loop(env))
+    start = time.perf_counter()
+    env.run()
+    return count / (time.perf_counter() - start)
+
+
+def large_runs() -> None:
+    """The bundled app, synthesized into a temporary assembly; each run in a fresh process
+    (wall time of the simulation, peak RSS of the process)."""
     import app as example_app
 
+    bare = bare_simpy_rate()
+    print(f"\nbare SimPy timeout loop: {bare:,.0f} timeouts/s")
+    print(f"{'run':<30} {'wall s':>7} {'deliveries':>13} {'deliveries/s':>13} "
+          f"{'x bare':>7} {'peak RSS MB':>12} {'rejected':>9} {'RTO s':>6}")  # fmt: skip
+    walls = {}
     with tempfile.TemporaryDirectory() as outdir:
         example_app.build_app(outdir).synth()
-        out = subprocess.run(
-            [sys.executable, "-c", DAY, outdir, json.dumps(DAY_SCENARIO)],
-            check=True, capture_output=True, text=True, cwd=ROOT,
-        )  # fmt: skip
-    figures = json.loads(out.stdout)
-    print(
-        f"\nday at 100 ev/s through the global endpoint, 1 h disruption: "
-        f"{figures['wall']:.1f} s wall, {figures['rss_mb']:.0f} MB peak RSS, "
-        f"{figures['delivered']:,} deliveries (both Regions), RTO {figures['rto']:g} s"
-    )
+        for name, spec in LARGE:
+            out = subprocess.run(
+                [sys.executable, "-c", RUN, outdir, json.dumps(spec)],
+                check=True, capture_output=True, text=True, cwd=ROOT,
+            )  # fmt: skip
+            f = json.loads(out.stdout)
+            walls[name] = f["wall"]
+            rate = f["delivered"] / f["wall"]
+            print(f"{name:<30} {f['wall']:>7.1f} {f['delivered']:>13,} {rate:>13,.0f} "
+                  f"{rate / bare:>6.1f}x {f['rss_mb']:>12.0f} {f['rejected']:>9,} "
+                  f"{f['rto'] if f['rto'] is not None else '-':>6}")  # fmt: skip
+    errors, slow = walls[LARGE[1][0]], walls[LARGE[0][0]]
+    print(f"the errors day took {errors / slow:.2f}x the wall time of the slow day")
 
 
 def main() -> None:
@@ -193,7 +237,7 @@ def main() -> None:
             print(f"{name:<10} per-event cost at {high:,} vs {low:,} events: "
                   f"{per_event[high] / per_event[low]:.2f}x")  # fmt: skip
     if not args.skip_day:
-        day_with_failover()
+        large_runs()
 
 
 if __name__ == "__main__":

@@ -59,9 +59,9 @@ def _benchmark(rate: float, events: int, error_rate: float) -> Callable[[], dict
 def _day(hours: float) -> Callable[[], dict]:
     def make() -> dict:
         sys.path.insert(0, str(ROOT))
-        from benchmarks.simulator import DAY_SCENARIO
+        from benchmarks.simulator import SLOW, endpoint_scenario
 
-        return {**DAY_SCENARIO, "duration": f"{hours}h"}
+        return endpoint_scenario(100, f"{hours}h", SLOW)
 
     return make
 

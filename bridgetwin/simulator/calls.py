@@ -47,6 +47,10 @@ class Batch:
         )
 
 
+Windows = tuple[tuple[float, float], ...]
+"""Time windows ``[start, end)``, in seconds of the run."""
+
+
 class CallSource(Protocol):
     """Where a Region or a global endpoint's router takes PutEvents calls from (a producer),
     and hands back the calls it rejected, for the producer's retries."""
@@ -69,4 +73,19 @@ class CallSource(Protocol):
 
     def failed(self, batch: Batch, *, throttled: bool) -> None:
         """Calls that were rejected (``throttled``: by the quota)."""
+        ...
+
+    def due_before(self, t1: float) -> bool:
+        """Whether calls before ``t1`` are waiting to be taken (rejected ones, retried)."""
+        ...
+
+    def worst_case(self, t1: float, errors: Windows) -> np.ndarray | None:
+        """Times of every call before ``t1`` that could be made were each call not taken yet
+        answered with an error whenever it falls in an ``errors`` window (None: too many)."""
+        ...
+
+    def retry_chains(
+        self, times: np.ndarray, attempts: np.ndarray, t1: float, errors: Windows
+    ) -> np.ndarray | None:
+        """``times`` and every retry before ``t1`` of calls rejected in ``errors`` windows."""
         ...

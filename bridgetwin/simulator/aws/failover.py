@@ -32,7 +32,7 @@ import numpy as np
 from bridgetwin.graph import HealthCheck
 from bridgetwin.simulator.aws.metrics import AlarmModel
 from bridgetwin.simulator.aws.replication_risk import RiskLedger, switch_epoch
-from bridgetwin.simulator.calls import Batch, CallSource
+from bridgetwin.simulator.calls import Batch, CallSource, Windows
 from bridgetwin.simulator.scenario import Disruption
 
 
@@ -223,7 +223,7 @@ class EndpointRouter:
         return total
 
     def advance(self, t1: float) -> None:
-        if t1 <= self._advanced:
+        if t1 <= self._advanced and not self.source.due_before(t1):
             return
         self._advanced = t1
         batch = self.source.take(t1)
@@ -245,6 +245,15 @@ class EndpointRouter:
         those routed there already, and every call of the producer not routed yet."""
         routed = [b.times for b in self._pending[region]]
         return np.concatenate([*routed, self.source.peek(t1)])
+
+    def worst_case(self, t1: float, errors: Windows) -> np.ndarray | None:
+        """Times of every call before ``t1`` the producer could make through the endpoint if
+        each were answered with an error in the ``errors`` windows, whichever Region it went
+        to."""
+        routed = Batch.merge([b for r in self._pending.values() for b in r], self.source.width)
+        later = self.source.worst_case(t1, errors)
+        retried = self.source.retry_chains(routed.times, routed.attempts, t1, errors)
+        return None if later is None or retried is None else np.concatenate([retried, later])
 
     def take(self, region: str, t1: float) -> Batch:
         self.advance(t1)
@@ -273,6 +282,13 @@ class _Share:
 
     def peek(self, t1: float) -> np.ndarray:
         return self.router.peek(self.region, t1)
+
+    def worst_case(self, t1: float, errors: Windows) -> np.ndarray | None:
+        return self.router.worst_case(t1, errors)
+
+    def due_before(self, t1: float) -> bool:
+        """Whether calls before ``t1`` wait for this Region (retries of rejected calls)."""
+        return bool(self.router._pending[self.region]) or self.router.source.due_before(t1)
 
     def failed(self, batch: Batch, *, throttled: bool) -> None:
         self.router.source.failed(batch, throttled=throttled)

@@ -10,7 +10,8 @@ could not represent, as warnings and assumptions.
 
 Running: :mod:`.simulation` steps the model with SimPy (:mod:`.lookahead` chooses the steps);
 :mod:`.workload` and :mod:`.producers` make producers' PutEvents calls; :mod:`.ingestion` is a
-Region's ingestion and routing; :mod:`.lane`, :mod:`.blocks` and :mod:`.pending` are requests
+Region's ingestion of its :mod:`.feeds` and their routing, :mod:`.put_admission` its PutEvents
+quota, errors and parts; :mod:`.lane`, :mod:`.blocks` and :mod:`.pending` are requests
 waiting for and taking one target; :mod:`.targets` tallies each target as the run goes.
 
 Reading: :mod:`.collect` turns the finished model into result records, with

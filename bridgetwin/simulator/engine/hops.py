@@ -31,7 +31,7 @@ import numpy as np
 
 from bridgetwin.graph import Graph, Rule, Target, TargetKind
 from bridgetwin.simulator.calls import Batch
-from bridgetwin.simulator.engine.ingestion import Feed, Route
+from bridgetwin.simulator.engine.feeds import Feed, Route
 from bridgetwin.simulator.engine.matching import GROUP_KEY, without_group
 
 Sink = Callable[[np.ndarray, np.ndarray], None]

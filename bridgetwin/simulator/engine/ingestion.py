@@ -2,17 +2,16 @@
 
 Each step the Region takes the PutEvents calls made in it:
 
-1. The Region's PutEvents quota (requests per second, a token bucket with one second of burst)
-   rejects calls over the limit; the producer retries them with its SDK's backoff or drops them,
-   as the scenario says, and dropped entries are lost at the producer.
+1. The Region's PutEvents quota rejects calls over it, and a disrupted Region answers some with
+   errors; the producers retry them or give up (:mod:`.put_admission`, which also cuts a step's
+   ingestion into parts so that every retry is made at its time).
 2. Entries larger than the entry-size limit fail on their own (FailedEntryCount).
 3. Each accepted entry is routed by its template: which rules match was decided once per template
    through ``bridgetwin.patterns``' index, since every event of a template matches the same rules.
 4. Each (rule, target) gets a first attempt, ready after the processing latency and, when the
    Region's invocation quota is exceeded, later still (delayed, not dropped).
 
-A disrupted Region answers some PutEvents calls with errors (the producer's SDK retries them,
-see :mod:`.producers`) and adds ingestion latency, which is what raises the Region's
+A disrupted Region also adds ingestion latency, which is what raises the Region's
 ``IngestionToInvocationStartLatency`` the way AWS would measure it.
 """
 
@@ -20,71 +19,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
 
 import numpy as np
 
-from bridgetwin.simulator.aws.gates import gcra_grants
 from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.aws.quotas import InvocationThrottle
 from bridgetwin.simulator.calls import Batch
+from bridgetwin.simulator.engine.feeds import HANDED_OVER, RETRIED, Feed
 from bridgetwin.simulator.engine.lane import Lane
-from bridgetwin.simulator.engine.targets import ROUNDING
+from bridgetwin.simulator.engine.put_admission import PutEventsAdmission
 from bridgetwin.simulator.scenario import Disruption
 
-Route = tuple[Lane, int, MetricStore]
-"""Where a matched event goes: the lane, the target's key in it, and its rule's metric store."""
 _RouteParts = tuple[Lane, int, MetricStore, list[np.ndarray], list[np.ndarray]]
 """A route and what a step sends it: ingestion times and origin times, in parts."""
-
-
-class CallSource(Protocol):
-    """Where a feed's calls come from, and where rejected ones go back to."""
-
-    width: int
-    min_retry_delay: float
-    """The shortest delay after which a rejected call comes back."""
-
-    def take(self, t1: float) -> Batch: ...
-
-    def failed(self, batch: Batch, *, throttled: bool) -> None: ...
-
-
-HANDED_OVER = ("hop", "replica", "pipe", "replay")
-UNREJECTED = ("schedule", "pipe", "replay")
-"""Feeds a disrupted Region does not answer with errors: EventBridge's own scheduled events and
-records a pipe moves (its retries are the pipe's, not PutEvents')."""
-"""Feeds whose events other parts of the step produce: a step ingests them in waves."""
-
-
-@dataclass
-class Feed:
-    """One traffic spec, scheduled rule or replication stream feeding a Region."""
-
-    name: str
-    source: CallSource
-    routes: list[list[Route]]
-    """Per event template: the (rule, target) pairs its events reach."""
-    entry_ok: list[bool]
-    """Per event template: whether it fits the entry-size limit."""
-    kind: str = "put"
-    """``put`` (producers' PutEvents), ``replica`` (global-endpoint replication), ``schedule``
-    (EventBridge's own scheduled events) or ``hop`` (rules delivering to this bus)."""
-    replicate: Callable[[Batch], None] | None = None
-    bus: str | None = None
-    """Graph id of the bus its events are put on (None: they go straight to targets)."""
-    events: list[dict[str, Any]] = field(default_factory=list)
-    """Per event template: the event as the bus receives it (for archives)."""
-    archived: list[list[tuple[Any, int]]] = field(default_factory=list)
-    """Per event template: the archives that keep it, as (recorder, index in the archive)."""
-    duplicate: list[bool] = field(default_factory=list)
-    """Per event template, on a Custom Event Bus: whether it repeats an entry published less
-    than 300 s before (stored once, answered DEDUPLICATED)."""
-    deduplicated: int = 0
-    failed_entries: int = 0
-    throttled_calls: int = 0
-    error_calls: int = 0
-    accepted_entries: int = 0
 
 
 def _joined(parts: list[np.ndarray]) -> np.ndarray:
@@ -93,7 +40,7 @@ def _joined(parts: list[np.ndarray]) -> np.ndarray:
 
 
 @dataclass
-class RegionIngestion:
+class RegionIngestion(PutEventsAdmission):
     """PutEvents and routing for one Region."""
 
     region: str
@@ -108,115 +55,30 @@ class RegionIngestion:
     """First attempts the invocation quota delayed."""
     _put_tat: float = -np.inf
     _now: float = 0.0
+    _waves: bool = False
+    _part_calls: list[np.ndarray] = field(default_factory=list)
     _invocations: InvocationThrottle = field(init=False)
 
     def __post_init__(self) -> None:
         self._invocations = InvocationThrottle(self.invocation_quota)
 
-    def safe_until(self, t0: float, t1: float) -> float:
-        """How far a step from ``t0`` (to at most ``t1``) may go so that no call it rejects
-        could be retried inside it: the first time a call may be rejected (a disruption that
-        answers errors, or a call over the PutEvents quota), plus the smallest retry delay."""
-        stop = t1
-        exposed = [f for f in self.feeds if f.kind not in UNREJECTED]
-        for disruption in self.disruptions:
-            if disruption.error_rate and disruption.start < stop and disruption.end > t0:
-                first = max(t0, disruption.start)
-                delays = (f.source.min_retry_delay for f in exposed)  # none: schedules only
-                stop = min(stop, first + min(delays, default=np.inf))
-        puts = [f for f in self.feeds if f.kind == "put"]
-        if not puts:
-            return stop
-        offered = np.sort(np.concatenate([f.source.peek(stop) for f in puts]))  # type: ignore[attr-defined]
-        quota = self.put_events_quota
-        grants, _ = gcra_grants(offered, quota, quota, self._put_tat)
-        if grants is not offered:
-            over = np.flatnonzero(grants > offered + ROUNDING)
-            if len(over):  # (every offered call counts, so this is the earliest rejection)
-                first = float(offered[over[0]])
-                stop = min(stop, first + min(f.source.min_retry_delay for f in puts))
-        return max(stop, float(np.nextafter(t0, np.inf)))
-
-    def step(self, t0: float, t1: float, *, handed_over: bool = False) -> None:
-        """Ingest the calls made before ``t1``: every feed's, or (``handed_over``) only what
-        other Regions and buses handed over since (replicas, :mod:`.hops`)."""
+    def step(
+        self, t0: float, t1: float, *, handed_over: bool = False, retried: bool = False
+    ) -> None:
+        """Ingest the calls made before ``t1``: every feed's, only what other Regions and buses
+        handed over since (``handed_over``: replicas, :mod:`.hops`), or only the retries (and
+        replicas) that fell inside a part taken in waves (``retried``)."""
         self._now = t0
         batches = [
             (index, feed.source.take(t1))
             for index, feed in enumerate(self.feeds)
-            if not handed_over or feed.kind in HANDED_OVER
+            if (feed.kind in HANDED_OVER if handed_over else not retried or feed.kind in RETRIED)
         ]
         self._route(self._admit([(i, b) for i, b in batches if len(b)]))
 
     def handed_over(self, t1: float) -> bool:
         """Whether events handed over from elsewhere arrive here before ``t1``."""
         return any(f.kind in HANDED_OVER and f.source.due_before(t1) for f in self.feeds)  # type: ignore[attr-defined]
-
-    def _disrupted(self, times: np.ndarray, attribute: str) -> np.ndarray:
-        """Per time, the sum of ``attribute`` over the disruptions in effect."""
-        total = np.zeros(len(times))
-        for disruption in self.disruptions:
-            active = (times >= disruption.start) & (times < disruption.end)
-            total += active * getattr(disruption, attribute)
-        return total
-
-    # -- 1. the PutEvents quota and disruption errors -------------------------------------------
-
-    def _admit(self, batches: list[tuple[int, Batch]]) -> list[tuple[int, Batch]]:
-        """Apply the PutEvents quota (rejected calls take no token) and the Region's errors."""
-        puts = [(i, b) for i, b in batches if self.feeds[i].kind == "put"]
-        admitted = dict(batches)
-        if puts:
-            times = np.concatenate([b.times for _, b in puts])
-            self.store.record_many("PutEventsApproximateCallCount", times)
-            for _, batch in puts:
-                self.store.record_many(
-                    "PutEventsEntriesCount", batch.times, batch.templates.shape[1]
-                )
-            ordered = times if len(puts) == 1 else np.sort(times)
-            grants, tat = gcra_grants(
-                ordered, self.put_events_quota, self.put_events_quota, self._put_tat
-            )
-            if grants is ordered or np.all(grants <= ordered + ROUNDING):  # nothing throttled
-                self._put_tat = tat
-            else:
-                admitted.update(self._admit_one_by_one(puts))
-        accepted = []
-        for index, offered in admitted.items():
-            feed, batch = self.feeds[index], offered
-            if feed.kind not in UNREJECTED and self.disruptions and len(batch):
-                errors = self.rng.random(len(batch)) < self._disrupted(batch.times, "error_rate")
-                if errors.any():
-                    feed.error_calls += int(errors.sum())
-                    self.store.record_many("PutEventsApproximateFailedCount", batch.times[errors])
-                    feed.source.failed(batch.select(errors), throttled=False)
-                    batch = batch.select(~errors)
-            if feed.kind == "put":
-                self.store.record_many("PutEventsApproximateSuccessCount", batch.times)
-                if feed.replicate is not None and len(batch):
-                    feed.replicate(batch)
-            accepted.append((index, batch))
-        return accepted
-
-    def _admit_one_by_one(self, puts: list[tuple[int, Batch]]) -> dict[int, Batch]:
-        """The PutEvents token bucket call by call: rejected calls go back to their producer."""
-        increment = 1.0 / self.put_events_quota
-        tolerance = (self.put_events_quota - 1) * increment
-        calls = sorted((float(t), i, j) for i, b in puts for j, t in enumerate(b.times.tolist()))
-        keep = {i: np.zeros(len(b), dtype=bool) for i, b in puts}
-        for at, index, position in calls:
-            if self._put_tat - tolerance <= at + ROUNDING:
-                self._put_tat = max(at, self._put_tat) + increment
-                keep[index][position] = True
-        out = {}
-        for index, batch in puts:
-            rejected = ~keep[index]
-            if rejected.any():
-                self.feeds[index].throttled_calls += int(rejected.sum())
-                self.store.record_many("PutEventsApproximateThrottledCount", batch.times[rejected])
-                self.feeds[index].source.failed(batch.select(rejected), throttled=True)
-            out[index] = batch.select(keep[index])
-        return out
 
     # -- 2-4. entries, routing, first attempts ------------------------------------------------
 

@@ -11,8 +11,9 @@ happens inside it could change what the step assumed when it began. Two things c
    ``EVENTS_PER_STEP`` calls of any producer.
 
 Everything else is exact whatever the step's length. A call a Region rejects is retried by its
-producer after a delay: ingestion goes through the step in parts that end before the earliest
-such retry (``RegionIngestion.safe_until``), so every retry is made at its exact time. Events
+producer after a delay: ingestion goes through the step in parts, taking the retries that fall
+inside a part in waves or ending the part before the earliest one (:mod:`.put_admission`), so
+every retry is made at its exact time. Events
 handed on (a rule's delivery to another bus, a global endpoint's replication) arrive in waves
 within the step. An alarm is evaluated once the engine has passed its time, when every datapoint
 before it exists. So the step changes no timing, only the order in which random draws are used

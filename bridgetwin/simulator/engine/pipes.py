@@ -36,8 +36,8 @@ import numpy as np
 from bridgetwin.graph import EventBus, Graph, Pipe, Queue, RetryPolicy, Target
 from bridgetwin.simulator._random import rng_for
 from bridgetwin.simulator.engine.binding import traffic_queue
+from bridgetwin.simulator.engine.feeds import Feed, Route
 from bridgetwin.simulator.engine.hops import HopNetwork, HopSource, QueueReaders, Sink
-from bridgetwin.simulator.engine.ingestion import Feed, Route
 from bridgetwin.simulator.engine.stores import MetricStores
 from bridgetwin.simulator.engine.wiring import LaneWiring
 from bridgetwin.simulator.engine.workload import call_times, event_as_delivered

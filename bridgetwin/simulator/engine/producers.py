@@ -20,9 +20,12 @@ import math
 
 import numpy as np
 
-from bridgetwin.simulator.calls import Batch
+from bridgetwin.simulator.calls import Batch, Windows
 from bridgetwin.simulator.engine.workload import CallStream
 from bridgetwin.simulator.scenario import Traffic
+
+MAX_CHAIN = 64
+"""The most retries of one call a step takes in waves (see ``retry_chains``)."""
 
 
 class ProducerSource:
@@ -66,6 +69,52 @@ class ProducerSource:
         due = [entry[0] for entry in self._retries if entry[0] < t1]
         fresh = self.stream.peek(t1)
         return np.concatenate((fresh, due)) if due else fresh
+
+    def due_before(self, t1: float) -> bool:
+        """Whether a retry is due before ``t1`` (fresh calls before it are taken already)."""
+        return bool(self._retries) and self._retries[0][0] < t1
+
+    def worst_case(self, t1: float, errors: Windows) -> np.ndarray | None:
+        """Times of every call before ``t1`` this producer could make if each call not taken
+        yet were answered with an error whenever it falls in one of the ``errors`` windows:
+        the calls themselves and their SDK retries. The calls actually made are among them."""
+        due = [(entry[0], entry[3]) for entry in self._retries if entry[0] < t1]
+        fresh = self.stream.peek(t1)
+        times = np.concatenate((fresh, [d[0] for d in due])) if due else fresh
+        attempts = np.zeros(len(times), dtype=np.int64)
+        if due:
+            attempts[len(fresh) :] = [d[1] for d in due]
+        return self.retry_chains(times, attempts, t1, errors)
+
+    def retry_chains(
+        self, times: np.ndarray, attempts: np.ndarray, t1: float, errors: Windows
+    ) -> np.ndarray | None:
+        """``times`` and, were each call in one of the ``errors`` windows answered with an
+        error, each retry the SDK (or the spool) would make before ``t1``; None when a call
+        could retry more than ``MAX_CHAIN`` times before it (the engine then takes the step in
+        short parts)."""
+        chains = [times]
+        for _ in range(MAX_CHAIN):
+            failing = np.zeros(len(times), dtype=bool)
+            for start, end in errors:
+                failing |= (times >= start) & (times < end)
+            times, attempts = times[failing], attempts[failing]
+            if not len(times):
+                return np.concatenate(chains)
+            times = times + self._error_delays(attempts)
+            keep = times < t1  # (no retry: a NaN delay, never before t1)
+            times, attempts = times[keep], attempts[keep] + 1
+            chains.append(times)
+        return None
+
+    def _error_delays(self, attempts: np.ndarray) -> np.ndarray:
+        """``_retry_delay`` of an error, for many calls at once (NaN: not retried)."""
+        traffic = self.traffic
+        if traffic is None:
+            return np.ones(len(attempts))
+        retry = traffic.retry
+        backoff = np.minimum(retry.cap, retry.base * 2.0 ** np.minimum(attempts, 64))
+        return np.where(attempts < retry.attempts, backoff, retry.cap if traffic.spool else np.nan)
 
     def take(self, t1: float) -> Batch:
         """Calls made before ``t1`` not taken yet."""

@@ -21,8 +21,9 @@ from bridgetwin.simulator.aws.failover import EndpointRouter, HealthModel
 from bridgetwin.simulator.aws.metrics import AlarmModel
 from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.engine.binding import endpoint_of, traffic_bus
+from bridgetwin.simulator.engine.feeds import Feed
 from bridgetwin.simulator.engine.hops import HopNetwork
-from bridgetwin.simulator.engine.ingestion import Feed, RegionIngestion
+from bridgetwin.simulator.engine.ingestion import RegionIngestion
 from bridgetwin.simulator.engine.matching import DUPLICATE_KEY, GROUP_KEY
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.engine.replays import Replays

@@ -22,7 +22,7 @@ import numpy as np
 
 from bridgetwin.graph import Archive, Graph
 from bridgetwin.simulator.calls import Batch
-from bridgetwin.simulator.engine.ingestion import Feed
+from bridgetwin.simulator.engine.feeds import Feed
 from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.scenario import Replay, Scenario, ScenarioError
 

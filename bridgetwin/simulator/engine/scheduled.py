@@ -30,8 +30,8 @@ import numpy as np
 from bridgetwin.graph import EventBus, Graph, Rule, SchedulerSchedule
 from bridgetwin.simulator._random import rng_for
 from bridgetwin.simulator.aws.schedules import ScheduleError, firing_times
+from bridgetwin.simulator.engine.feeds import Feed
 from bridgetwin.simulator.engine.hops import HopNetwork
-from bridgetwin.simulator.engine.ingestion import Feed
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.engine.stores import MetricStores
 from bridgetwin.simulator.engine.wiring import LaneWiring

@@ -46,13 +46,12 @@ class Simulation:
     # -- running -------------------------------------------------------------------------------
 
     def _stepper(self):
-        """Each step: the alarms due by its start, then every Region ingests (in parts, where
-        a call it rejects could be retried within the step) and every lane starts what is
-        ready. Events handed from one Region or bus to another during the step (a rule's
-        delivery to another bus, a global endpoint's replication) arrive there in the same
-        step: the Regions ingest them and the lanes run again, wave after wave, until none is
-        due (at most ``max_hops`` waves follow one another for hops). At its end, each global
-        endpoint condenses what its primary accepted."""
+        """Each step: the alarms due by its start, then every Region ingests (in parts, see
+        ``_ingest``) and every lane starts what is ready. Events handed from one Region or bus
+        to another during the step (a rule's delivery to another bus, a global endpoint's
+        replication) arrive there in the same step: the Regions ingest them and the lanes run
+        again, wave after wave, until none is due (at most ``max_hops`` waves follow one another
+        for hops). At its end, each global endpoint condenses what its primary accepted."""
         model = self.model
         regions, lanes, alarms = list(model.regions.values()), model.lanes, model.alarms
         producers = [f.source for r in regions for f in r.feeds
@@ -77,11 +76,8 @@ class Simulation:
                 done += 1
             t1 = lookahead.next_stop(now)
             t = now
-            while t < t1:  # ingestion, cut where a rejected call's retry could fall inside
-                cut = min((region.safe_until(t, t1) for region in regions), default=t1)
-                for region in regions:
-                    region.step(t, cut)
-                t = cut
+            while t < t1:
+                t = self._ingest(t, t1)
             for lane in lanes:
                 lane.run_until(t1)
             due = [r for r in regions if r.handed_over(t1)]
@@ -97,6 +93,33 @@ class Simulation:
             yield self.env.timeout(t1 - now)
         for at, index in evaluations[done:]:
             alarms[index].evaluate(at)
+
+    def _ingest(self, t: float, t1: float) -> float:
+        """Every Region ingests one part of the step from ``t``; returns where the part ended.
+
+        While a Region answers calls with errors, a part runs to ``t1`` and the producers'
+        retries that fall inside it are taken in waves, when the PutEvents quota cannot bind
+        in it; otherwise (and where the quota binds) the part ends before the earliest retry a
+        rejection could cause, so every retry is made at its time either way."""
+        regions = list(self.model.regions.values())
+        cuts: list[float | None] = []
+        errors = tuple(w for region in regions for w in region.rejections(t, t1))
+        if errors:
+            cuts = [region.safe_until(t, t1, errors=errors) for region in regions]
+        waves = bool(cuts) and None not in cuts
+        if not waves:
+            cuts = [region.safe_until(t, t1) for region in regions]
+        cut = min((c for c in cuts if c is not None), default=t1)
+        for region in regions:
+            region.step(t, cut)
+        retrying = [region for region in regions if waves and region.retries_due(cut)]
+        while retrying:
+            for region in retrying:
+                region.step(t, cut, retried=True)
+            retrying = [region for region in regions if region.retries_due(cut)]
+        for region in regions:
+            region.end_part()
+        return cut
 
     def _progress_process(self):
         horizon = self.model.horizon

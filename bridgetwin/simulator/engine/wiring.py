@@ -34,8 +34,8 @@ from bridgetwin.simulator.aws.endpoint_capacity import ServerPool
 from bridgetwin.simulator.aws.gates import Concurrency, Gate, TokenBucket, Unlimited
 from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.aws.service_quotas import RejectingBucket, default_quota
+from bridgetwin.simulator.engine.feeds import Route
 from bridgetwin.simulator.engine.functions import FunctionQueues
-from bridgetwin.simulator.engine.ingestion import Route
 from bridgetwin.simulator.engine.lane import Lane
 from bridgetwin.simulator.engine.targets import TargetState
 from bridgetwin.simulator.scenario import (
