@@ -21,6 +21,7 @@ from bridgetwin.graph._deployment import is_deployment, read_deployment
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._synth import SynthOptions, synthesized
 from bridgetwin.graph._terraform import is_terraform_plan, plan_region, plan_template
+from bridgetwin.graph.cdk_tree import read_tree, stack_paths, with_paths
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
@@ -235,8 +236,12 @@ def _environment(text: str | None) -> tuple[str | None, str | None]:
     )
 
 
-def _read_assembly(directory: Path, seen: frozenset[Path] = frozenset()) -> list[StackSource]:
-    """The stacks of a cloud assembly and of the assemblies nested in it (CDK stages)."""
+def _read_assembly(
+    directory: Path, seen: frozenset[Path] = frozenset(), tree: Mapping[str, Any] | None = None
+) -> list[StackSource]:
+    """The stacks of a cloud assembly and of the assemblies nested in it (CDK stages), with
+    construct paths from the construct tree where the templates carry none (:mod:`.cdk_tree`)."""
+    tree = read_tree(directory) or tree
     here = directory.resolve()
     if here in seen:
         raise TemplateError(f"{directory}: the cloud assembly nests itself")
@@ -261,6 +266,9 @@ def _read_assembly(directory: Path, seen: frozenset[Path] = frozenset()) -> list
             name = str(properties.get("stackName") or artifact.get("displayName") or artifact_id)
             template = _json(directory / str(file), f"{directory / str(file)}", stack=name)
             checked = _checked(template, name)
+            if tree is not None:
+                stack_path = str(artifact.get("displayName") or artifact_id)
+                checked = with_paths(checked, stack_paths(tree, stack_path))
             stacks.append(StackSource(name, checked, region, account, path=str(directory / file)))
         elif kind == "cdk:cloud-assembly":
             nested = properties.get("directoryName")
@@ -269,7 +277,7 @@ def _read_assembly(directory: Path, seen: frozenset[Path] = frozenset()) -> list
                     f"{directory}/manifest.json: artifact {artifact_id}: a nested assembly "
                     "needs a 'directoryName'"
                 )
-            stacks.extend(_read_assembly(directory / nested, seen | {here}))
+            stacks.extend(_read_assembly(directory / nested, seen | {here}, tree))
     if not stacks:
         raise TemplateError(f"{directory}: the cloud assembly contains no stacks")
     return stacks
