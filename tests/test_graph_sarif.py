@@ -163,3 +163,65 @@ def yaml_text(template: dict) -> str:
     import yaml
 
     return yaml.safe_dump(template, sort_keys=False)
+
+
+@pytest.mark.cdk
+def test_a_cdk_apps_findings_sit_on_the_line_that_declares_the_construct(
+    monkeypatch, multitool, tmp_path
+):
+    """examples/ci's shop, synthesized by running the app (no path metadata: the paths come
+    from tree.json): lint's finding on the webhook's rule and a violated SLO on its target sit
+    on the line of shop.py that declares ``ApiDelivery(self, "OrderWebhook", ...)``, where a
+    pull request would change it, with the template as a related location."""
+    import aws_cdk as cdk
+
+    from examples.ci.shop import ShopStack
+
+    for name in ("shop.py", "cdk.json"):
+        (tmp_path / name).write_text((ROOT / "examples/ci" / name).read_text())
+    app_ = cdk.App(outdir=str(tmp_path / "cdk.out"))
+    ShopStack(app_, "Shop")
+    app_.synth()
+    source = (tmp_path / "shop.py").read_text().splitlines()
+    declared = 1 + next(n for n, text in enumerate(source) if '"OrderWebhook"' in text)
+    spec = {"duration": "10m", "traffic": [{"bus": "orders", "rate": 20, "events": [
+        {"event": {"source": "acme.orders", "detail-type": "OrderCreated", "detail": {}}}]}],
+        "slo": [{"target": "OrderWebhook", "metric": "latency.start.p99", "max": "1s"}]}  # fmt: skip
+    (tmp_path / "s.json").write_text(json.dumps(spec))
+    monkeypatch.chdir(tmp_path)
+    logs = [_lint(tmp_path / "cdk.out")]
+    out = CliRunner().invoke(app, ["simulate", "cdk.out", "--scenario", "s.json", "--sarif",
+                                   "slo.sarif"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    logs.append(json.loads((tmp_path / "slo.sarif").read_text()))
+    for log in logs:
+        _assert_valid(log, multitool, tmp_path)
+        (result, *_) = [r for r in log["runs"][0]["results"]
+                        if "OrderWebhookRule" in json.dumps(r["locations"])]  # fmt: skip
+        physical = result["locations"][0]["physicalLocation"]
+        assert physical == {"artifactLocation": {"uri": "shop.py"},
+                            "region": {"startLine": declared}}  # fmt: skip
+        (related,) = result["relatedLocations"]
+        assert (
+            related["physicalLocation"]["artifactLocation"]["uri"] == "cdk.out/Shop.template.json"
+        )
+
+
+def test_a_declaration_is_the_one_line_holding_an_id_deepest_first(tmp_path):
+    """An id on several lines is ambiguous, so its parent's declaration is used; vendored and
+    generated folders are not read; no id on exactly one line: no declaration."""
+    from bridgetwin.graph.lint.source_lines import app_root, declaration
+
+    (tmp_path / "cdk.json").write_text('{"app": "python3 app.py"}')
+    (tmp_path / "app.py").write_text(
+        'Delivery(self, "Orders")\nRule(self, "Rule")\nRule(other, "Rule")\nQueue(self, \'Dlq\')\n'
+    )
+    vendored = tmp_path / "node_modules" / "lib"
+    vendored.mkdir(parents=True)
+    (vendored / "x.js").write_text('new Queue(this, "Dlq");\nnew Thing(this, "Orders");\n')
+    (tmp_path / "cdk.out").mkdir()
+    root = app_root(str(tmp_path / "cdk.out" / "Stack.template.json"))
+    assert root == tmp_path.resolve()
+    assert declaration("Stack/Orders/Rule/Resource", root) == (root / "app.py", 1)
+    assert declaration("Stack/Orders/Dlq/Resource", root) == (root / "app.py", 4)
+    assert declaration("Stack/Elsewhere/Resource", root) is None

@@ -2,8 +2,10 @@
 other tools that read it.
 
 Each finding is a result with its rule id (the finding's code), a level (error, warning, note),
-the message, and where: the template file and the line of the resource's logical id when the
-stack came from a file, and always the resource as a logical location (``Stack/LogicalId``). The
+the message, and where: for a CDK app, the line of its own source that declares the construct
+(:mod:`.source_lines`), with the template beside it as a related location; otherwise the template
+file and the line of the resource's logical id when the stack came from a file; and always the
+resource as a logical location (``Stack/LogicalId``). The
 driver lists every rule that produced a result with its explanation.
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 from bridgetwin import __version__
 from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint import PACK, GraphFinding
+from bridgetwin.graph.lint.source_lines import app_root, declaration
 from bridgetwin.patterns import Severity
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -48,10 +51,13 @@ def _region(path: str, logical_id: str) -> dict[str, int] | None:
     return {"startLine": 1, "endLine": len(lines)}
 
 
-def _location(finding: GraphFinding, graph: Graph, base: Path) -> dict[str, Any]:
+def _located(finding: GraphFinding, graph: Graph, base: Path) -> dict[str, Any]:
+    """A result's ``locations`` and, when it sits at the app's source line, the template as a
+    related location."""
     stack_name, _, logical_id = finding.resource.rpartition("/")
     stacks = {s.name: s for s in graph.stacks}
     stack = stacks.get(stack_name) or (graph.stacks[0] if len(graph.stacks) == 1 else None)
+    related: list[dict[str, Any]] = []
     location: dict[str, Any] = {
         "logicalLocations": [
             {
@@ -62,17 +68,36 @@ def _location(finding: GraphFinding, graph: Graph, base: Path) -> dict[str, Any]
         ]
     }
     if stack is not None and stack.template_path:
-        path = Path(stack.template_path)
-        try:
-            uri = path.resolve().relative_to(base.resolve()).as_posix()
-        except ValueError:
-            uri = path.resolve().as_uri()
-        physical: dict[str, Any] = {"artifactLocation": {"uri": uri}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(stack.template_path, base)}}
         region = _region(stack.template_path, logical_id or finding.resource)
         if region is not None:
             physical["region"] = region
         location["physicalLocation"] = physical
-    return location
+        declared = _declared(finding.resource, graph, stack.template_path)
+        if declared is not None:  # the app's line first, the template's beside it
+            source, line = declared
+            location["physicalLocation"] = {
+                "artifactLocation": {"uri": _uri(str(source), base)},
+                "region": {"startLine": line},
+            }
+            note = {"text": "the synthesized template"}
+            related.append({"id": 1, "physicalLocation": physical, "message": note})
+    return {"locations": [location], **({"relatedLocations": related} if related else {})}
+
+
+def _uri(path: str, base: Path) -> str:
+    """A file's URI relative to ``base`` when it lies under it, else absolute."""
+    try:
+        return Path(path).resolve().relative_to(base.resolve()).as_posix()
+    except ValueError:
+        return Path(path).resolve().as_uri()
+
+
+def _declared(resource: str, graph: Graph, template_path: str) -> tuple[Path, int] | None:
+    """Where a CDK app declares the resource's construct (:mod:`.source_lines`)."""
+    path = dict(graph.construct_paths).get(resource)
+    root = app_root(template_path) if path else None
+    return declaration(path, root) if path and root else None
 
 
 def _descriptor(code: str, level: str, explanation: str | None, kind: str) -> dict[str, Any]:
@@ -115,7 +140,7 @@ def to_sarif(
             "ruleIndex": codes.index(f.code),
             "level": _LEVELS[f.severity],
             "message": {"text": f.message},
-            "locations": [_location(f, graph, base)],
+            **_located(f, graph, base),
         }
         for f in findings
     ]
