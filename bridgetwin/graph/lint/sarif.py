@@ -51,9 +51,11 @@ def _region(path: str, logical_id: str) -> dict[str, int] | None:
     return {"startLine": 1, "endLine": len(lines)}
 
 
-def _located(finding: GraphFinding, graph: Graph, base: Path) -> dict[str, Any]:
+def _located(
+    finding: GraphFinding, graph: Graph, base: Path, paths: Mapping[str, str]
+) -> dict[str, Any]:
     """A result's ``locations`` and, when it sits at the app's source line, the template as a
-    related location."""
+    related location (``paths``: the graph's construct paths)."""
     stack_name, _, logical_id = finding.resource.rpartition("/")
     stacks = {s.name: s for s in graph.stacks}
     stack = stacks.get(stack_name) or (graph.stacks[0] if len(graph.stacks) == 1 else None)
@@ -73,7 +75,7 @@ def _located(finding: GraphFinding, graph: Graph, base: Path) -> dict[str, Any]:
         if region is not None:
             physical["region"] = region
         location["physicalLocation"] = physical
-        declared = _declared(finding.resource, graph, stack.template_path)
+        declared = _declared(paths.get(finding.resource), stack.template_path)
         if declared is not None:  # the app's line first, the template's beside it
             source, line = declared
             location["physicalLocation"] = {
@@ -93,9 +95,8 @@ def _uri(path: str, base: Path) -> str:
         return Path(path).resolve().as_uri()
 
 
-def _declared(resource: str, graph: Graph, template_path: str) -> tuple[Path, int] | None:
-    """Where a CDK app declares the resource's construct (:mod:`.source_lines`)."""
-    path = dict(graph.construct_paths).get(resource)
+def _declared(path: str | None, template_path: str) -> tuple[Path, int] | None:
+    """Where a CDK app declares the construct at ``path`` (:mod:`.source_lines`)."""
     root = app_root(template_path) if path else None
     return declaration(path, root) if path and root else None
 
@@ -134,13 +135,14 @@ def to_sarif(
     codes = sorted({f.code for f in findings})
     levels = {f.code: _LEVELS[f.severity] for f in findings}
     rules = [_descriptor(code, levels[code], explanations.get(code), kind) for code in codes]
+    paths = dict(graph.construct_paths)
     results = [
         {
             "ruleId": f.code,
             "ruleIndex": codes.index(f.code),
             "level": _LEVELS[f.severity],
             "message": {"text": f.message},
-            **_located(f, graph, base),
+            **_located(f, graph, base, paths),
         }
         for f in findings
     ]

@@ -37,43 +37,49 @@ def app_root(template_path: str) -> Path | None:
     return None
 
 
+_LITERAL = re.compile(r"""(?=(["'])([^"'\n]*)\1)""")
+"""Every string literal's text (quote characters excluded), overlapping ones too: the ``'Rule'``
+inside ``"a 'Rule' b"`` is one."""
+
+
 @cache
-def _sources(root: Path) -> tuple[tuple[Path, tuple[str, ...]], ...]:
-    """The app's source files and their lines (generated, vendored and hidden folders are not
-    entered)."""
-    found: list[tuple[Path, tuple[str, ...]]] = []
-    for directory, folders, files in os.walk(root):
+def _literals(root: Path) -> dict[str, list[tuple[Path, int]]]:
+    """Each string literal of the app's source files -> the lines holding it, in file order
+    (generated, vendored and hidden folders are not entered): read once per app."""
+    found: dict[str, list[tuple[Path, int]]] = {}
+    files = 0
+    for directory, folders, names in os.walk(root):
         folders[:] = sorted(
             f for f in folders if f not in _SKIPPED and not f.startswith((".", "cdk.out"))
         )
-        for name in sorted(files):
+        for name in sorted(names):
             path = Path(directory) / name
             if path.suffix not in SOURCE_SUFFIXES:
                 continue
             try:
-                if path.stat().st_size <= _MAX_BYTES:
-                    found.append((path, tuple(path.read_text(encoding="utf-8").splitlines())))
+                if path.stat().st_size > _MAX_BYTES:
+                    continue
+                lines = path.read_text(encoding="utf-8").splitlines()
             except (OSError, UnicodeDecodeError):
                 continue
-            if len(found) >= _MAX_FILES:
-                return tuple(found)
-    return tuple(found)
+            for number, text in enumerate(lines, 1):
+                for match in _LITERAL.finditer(text):
+                    hits = found.setdefault(match.group(2), [])
+                    if not hits or hits[-1] != (path, number):
+                        hits.append((path, number))
+            files += 1
+            if files >= _MAX_FILES:
+                return found
+    return found
 
 
 def declaration(construct_path: str, root: Path) -> tuple[Path, int] | None:
     """The source file and 1-based line declaring the construct at ``construct_path`` (or the
     nearest of its parents the app declares itself), or None when no id of the path is on
     exactly one line of the app's sources."""
-    ids = [i for i in construct_path.split("/")[1:] if i not in _HIDDEN]
-    sources = _sources(root.resolve())
-    for construct_id in reversed(ids):
-        literal = re.compile(rf"""(["']){re.escape(construct_id)}\1""")
-        hits = [
-            (path, number)
-            for path, lines in sources
-            for number, text in enumerate(lines, 1)
-            if literal.search(text)
-        ]
+    literals = _literals(root.resolve())
+    for construct_id in reversed([i for i in construct_path.split("/")[1:] if i not in _HIDDEN]):
+        hits = literals.get(construct_id, [])
         if len(hits) == 1:
             return hits[0]  # (on several lines: ambiguous, so its parent's declaration)
     return None
