@@ -255,6 +255,11 @@ class EndpointRouter:
         retried = self.source.retry_chains(routed.times, routed.attempts, t1, errors)
         return None if later is None or retried is None else np.concatenate([retried, later])
 
+    def due_before(self, region: str, t1: float) -> bool:
+        """Whether calls before ``t1`` wait to go to ``region``: routed there already, or
+        retries of rejected calls not routed yet."""
+        return bool(self._pending[region]) or self.source.due_before(t1)
+
     def take(self, region: str, t1: float) -> Batch:
         self.advance(t1)
         batch = Batch.merge(self._pending[region], self.source.width)
@@ -287,8 +292,7 @@ class _Share:
         return self.router.worst_case(t1, errors)
 
     def due_before(self, t1: float) -> bool:
-        """Whether calls before ``t1`` wait for this Region (retries of rejected calls)."""
-        return bool(self.router._pending[self.region]) or self.router.source.due_before(t1)
+        return self.router.due_before(self.region, t1)
 
     def failed(self, batch: Batch, *, throttled: bool) -> None:
         self.router.source.failed(batch, throttled=throttled)
