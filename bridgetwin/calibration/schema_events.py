@@ -148,24 +148,27 @@ def _merged(parts: list[Any]) -> dict[str, Any]:
     return out
 
 
-def _valid_draft7(schema: Any) -> bool:
-    from jsonschema import Draft7Validator
+def _schema_error(schema: Any) -> Any:
+    """Why ``schema`` is not a JSON Schema by draft 4 (which registries use) or by draft 7 (which
+    also takes what draft 4 refuses, e.g. ``required: []``): draft 4's error, or None."""
+    from jsonschema import Draft4Validator, Draft7Validator
     from jsonschema.exceptions import SchemaError
 
-    try:
-        Draft7Validator.check_schema(schema)
-    except SchemaError:
-        return False
-    return True
+    first = None
+    for validator in (Draft4Validator, Draft7Validator):
+        try:
+            validator.check_schema(schema)
+        except SchemaError as exc:
+            first = first or exc
+        else:
+            return None
+    return first
 
 
 def _root(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     """The event's schema: a registry document's ``AWSEvent`` (or the schema with the
     registry's envelope fields, or the first), else the document itself; each schema is checked
     against JSON Schema's meta-schema first (draft 4, which registries use, or draft 7)."""
-    from jsonschema import Draft4Validator
-    from jsonschema.exceptions import SchemaError
-
     components = document.get("components", {})
     schemas = components.get("schemas", {}) if isinstance(components, Mapping) else None
     if not isinstance(schemas, Mapping) or not all(
@@ -173,14 +176,11 @@ def _root(document: Mapping[str, Any], name: str) -> Mapping[str, Any]:
     ):
         raise CalibrationError(f"schema {name}: components.schemas must map names to schemas")
     for where, schema in [("the document", document), *schemas.items()]:
-        try:
-            Draft4Validator.check_schema(schema)
-        except SchemaError as exc:
-            if _valid_draft7(schema):  # draft 7 also takes what draft 4 refuses, e.g. required: []
-                continue
-            place = "/".join(str(p) for p in exc.path) or "its top"
+        error = _schema_error(schema)
+        if error is not None:
+            place = "/".join(str(p) for p in error.path) or "its top"
             raise CalibrationError(f"schema {name}: {where} is not a valid JSON Schema at "
-                                   f"{place}: {exc.message}") from None  # fmt: skip
+                                   f"{place}: {error.message}") from None  # fmt: skip
     if schemas:
         return schemas.get("AWSEvent") or next(
             (s for s in schemas.values() if "x-amazon-events-source" in s),
