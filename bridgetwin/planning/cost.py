@@ -1,7 +1,8 @@
 """What a run would cost, per month at the scenario's rates, from the prices in the repository.
 
-The billed quantities are read off the result (events the producers published, attempts each
-target received, retries included, records sent to DLQs) and the deployment (what kind each
+The billed quantities are read off the result (events the producers published, requests each
+target received, retries included: an attempt per event, or per batch of a subscriber that
+batches; records sent to DLQs) and the deployment (what kind each
 target is); each is priced per million, and the run's total is scaled from the scenario's
 duration (its traffic period: a ``drain:`` after it adds work, not time) to a 30-day month. The
 prices are us-east-1's, with where they were read and when (:data:`PRICES`); ``--pricing FILE``
@@ -107,8 +108,10 @@ def monthly_cost(
             unpriced.add(f"subscriber {target.rule}")
         item = _BY_KIND.get(_kind(graph, target.rule, target.target))
         if item is not None:
-            quantities[item] += target.counts.get("attempts", 0)
-        quantities["sqs_requests"] += target.counts.get("dlq", 0)
+            # a subscriber's batch is one request to its target; one record per failed batch
+            counts = target.counts
+            quantities[item] += counts.get("invocations", counts.get("attempts", 0))
+        quantities["sqs_requests"] += target.counts.get("dlq_records", target.counts.get("dlq", 0))
     period = scenario.duration if scenario is not None else result.duration_s  # not the drain
     scale = MONTH_S / period if period else 0.0
     lines = tuple((item, quantities[item], prices[item], quantities[item] / 1e6 * prices[item]

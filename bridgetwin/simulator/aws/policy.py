@@ -89,30 +89,43 @@ class RetryPolicy:
         origin: float,
     ) -> Retry | None:
         """Give up (DLQ or drop) per the target's policy, or return the retry to schedule."""
-        kind, code, message, retry_after = failure
+        _, code, message, retry_after = failure
+        final = self.give_up_at_once(state, attempt, failure)
+        if final is not None:
+            self.fail(state, end, (code, message), attempt, final or None)
+            return None
+        delay = self.delay(state, attempt, retry_after)
+        read = read_at(state, ingest)
+        if end + delay - read > state.max_age:
+            at = max(end, read + state.max_age)
+            self.fail(state, at, (code, message), attempt, "MaximumEventAgeInSeconds")
+            return None
+        return self.retry(end + delay, ingest, key, attempt + 1, origin)
+
+    def give_up_at_once(self, state: TargetTally, attempt: int, failure: Failure) -> str | None:
+        """Why a failed attempt is the last whatever the event's age: ``""`` for an error that
+        is not retried or a negative ``Retry-After`` (no exhausted condition), or
+        ``MaximumRetryAttempts``; None when the event's age decides."""
+        kind, _, _, retry_after = failure
         if (kind == PERMANENT and not state.retry_all) or (
             retry_after is not None and retry_after < 0
         ):
-            self.fail(state, end, (code, message), attempt, None)
-        elif attempt >= state.max_retries:
-            self.fail(state, end, (code, message), attempt, "MaximumRetryAttempts")
-        else:
-            delay = state.retry_delay
-            if delay is None:  # the backoff, inline: this runs once per failed attempt
-                ceilings = self._ceilings
-                while attempt >= len(ceilings):  # min(cap, base * factor**n), never overflowing
-                    ceilings.append(min(self._backoff.cap, ceilings[-1] * self._backoff.factor))
-                low, width = self._jitter
-                delay = ceilings[attempt] * (low + width * self._uniform.next())
-            if retry_after is not None and retry_after > delay:
-                delay = retry_after
-            read = read_at(state, ingest)
-            if end + delay - read > state.max_age:
-                at = max(end, read + state.max_age)
-                self.fail(state, at, (code, message), attempt, "MaximumEventAgeInSeconds")
-            else:
-                return self.retry(end + delay, ingest, key, attempt + 1, origin)
-        return None
+            return ""
+        return "MaximumRetryAttempts" if attempt >= state.max_retries else None
+
+    def delay(self, state: TargetTally, attempt: int, retry_after: float | None) -> float:
+        """The wait before retry number ``attempt + 1``: the backoff (one draw), or the target's
+        fixed delay, lengthened by a longer ``Retry-After``."""
+        delay = state.retry_delay
+        if delay is None:
+            ceilings = self._ceilings
+            while attempt >= len(ceilings):  # min(cap, base * factor**n), never overflowing
+                ceilings.append(min(self._backoff.cap, ceilings[-1] * self._backoff.factor))
+            low, width = self._jitter
+            delay = ceilings[attempt] * (low + width * self._uniform.next())
+        if retry_after is not None and retry_after > delay:
+            delay = retry_after
+        return delay
 
     @staticmethod
     def drop(state: TargetTally, at: float, code: str) -> None:

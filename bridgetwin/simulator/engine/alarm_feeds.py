@@ -37,8 +37,8 @@ CUSTOM_BUS_METRICS = {
     "FilterMatched": "MatchedEvents",
 }
 """AWS/EventsV2 subscriber metrics (custom-bus facts §4), by the series the twin records them
-in. A subscriber invokes its target once per event (batching is not simulated yet), so
-``TargetInvocations`` equals ``EventDeliveryAttempts``; the twin's DLQ writes never fail
+in. ``TargetInvocations`` counts requests: a subscriber that batches records its batches apart,
+one that does not makes one request per event; the twin's DLQ writes never fail
 (``OnFailureDestinationFailed`` stays missing: a role that cannot write is lint's finding);
 ``RetryInvocationAttempts`` counts retries (AWS's value is the retry depth: its SampleCount
 matches, its Sum does not)."""
@@ -108,4 +108,9 @@ def _custom_bus_alarm(
             or f":event-busv2/{b.name}/" in dims["EventBus"]}  # fmt: skip
         chosen = [s for s in chosen if s.bus in bus_ids]
     metric = CUSTOM_BUS_METRICS[alarm.metric_name or ""]
+    if alarm.metric_name == "TargetInvocations":  # batches, where a subscriber batches
+        batching = [s for s in chosen if s.batch_size > 1]
+        one_by_one = [s for s in chosen if s.batch_size <= 1]
+        series = _series(batching, stores, routes, "TargetInvocations")
+        return AlarmModel(alarm, series=series + _series(one_by_one, stores, routes, metric))
     return AlarmModel(alarm, series=_series(chosen, stores, routes, metric))

@@ -55,6 +55,16 @@ def _censored(
     }
 
 
+def _batch_counts(state: TargetState) -> dict[str, int]:
+    """A batching subscriber's requests: ``invocations`` (batches started in the run, AWS's
+    ``TargetInvocations``), the largest batch, and its on-failure records (one per failed
+    batch, where ``dlq`` counts the events they name)."""
+    if state.batch_size <= 1:
+        return {}
+    return {"invocations": state.invocations, "largest_batch": state.largest_batch,
+            "dlq_records": state.dlq_records}  # fmt: skip
+
+
 def build_result(model: Model) -> Result:
     targets = []
     waiting: dict[int, int] = {}
@@ -91,6 +101,7 @@ def build_result(model: Model) -> Result:
                     "attempts": state.attempts,
                     "retries": state.retries,
                     "rate_limited": state.throttled,
+                    **_batch_counts(state),
                 },
                 latency_ms=_latencies(state, not_started[id(state)], model.horizon),
                 dlq={

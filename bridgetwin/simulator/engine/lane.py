@@ -15,8 +15,9 @@ skipped (``LATEST``); one that waited longer than the bus keeps events is lost t
 
 A FIFO subscriber's event group has a key of its own (``fifo``): its requests go one at a time,
 in order. A group's next event waits, held, until the one before has finished, delivered or given
-up (its whole retry window: head-of-line blocking); other groups go on. Lanes with such keys
-start everything one at a time.
+up (its whole retry window: head-of-line blocking); other groups go on. A subscriber that batches
+(``batching``) hands its target several events per request (:mod:`.batches`). Lanes with such
+keys start everything one at a time.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from bridgetwin.simulator._random import Draws
 from bridgetwin.simulator.aws.behaviour import OK, Behaviour
 from bridgetwin.simulator.aws.gates import Gate
 from bridgetwin.simulator.aws.policy import RetryPolicy, read_at
+from bridgetwin.simulator.engine.batches import BatchPath
 from bridgetwin.simulator.engine.blocks import BlockPath
 from bridgetwin.simulator.engine.pending import PendingQueue, Retry
 from bridgetwin.simulator.engine.targets import ROUNDING, TargetState
@@ -48,7 +50,7 @@ def _present(keys: np.ndarray, count: int) -> list[int]:
     return np.flatnonzero(np.bincount(keys, minlength=count)).tolist()
 
 
-class Lane(BlockPath):
+class Lane(BlockPath, BatchPath):
     """One gate, one behaviour, the targets that share them, and their waiting requests."""
 
     def __init__(
@@ -86,6 +88,7 @@ class Lane(BlockPath):
         self._busy: set[int] = set()
         self._held: dict[int, deque[tuple[float, float, float]]] = {}
         """Per FIFO key: (ready, ingestion, origin) of the events waiting behind its head."""
+        self._init_batches()
 
     def sibling(self, key: int) -> int:
         """A new key for the same target state as ``key`` (a hop's sink, a FIFO group), held
@@ -96,6 +99,10 @@ class Lane(BlockPath):
             self.pauses[new] = self.pauses[key]
         if key in self.fifo:
             self.fifo.add(new)
+        if key in self.batching:
+            self.batching[new] = self.batching[key]
+        if key in self.per_invocation:
+            self.per_invocation.add(new)
         return new
 
     def add(
@@ -112,6 +119,8 @@ class Lane(BlockPath):
         origin = ingest if origin is None else origin
         if self.pauses:
             ready, ingest, keys, origin = self._read_when_running(ready, ingest, keys, origin)
+        if self.batching:
+            ready, ingest, keys, origin = self._queue_batches(ready, ingest, keys, origin)
         self._pending.add(ready, ingest, keys, origin)
 
     def _read_when_running(self, ready, ingest, keys, origin):
@@ -164,13 +173,20 @@ class Lane(BlockPath):
         for key in np.unique(keys).tolist():
             mine = ingest[keys == key]
             out[key] = (len(mine), float(mine.min()))
+        for key, (queued, _) in self.batches_waiting().items():
+            if len(queued):
+                count, oldest = out.get(key, (0, np.inf))
+                out[key] = (count + len(queued), min(oldest, float(queued.min())))
         return out
 
     def waiting_by_key(self) -> dict[int, int]:
         """Requests not yet started, per target key (for the end-of-run in-flight count)."""
         counts: dict[int, int] = {}
         for entry in self._retries:
-            counts[entry[3]] = counts.get(entry[3], 0) + 1
+            if entry[3] not in self.batching:  # a batch's events are counted below
+                counts[entry[3]] = counts.get(entry[3], 0) + 1
+        for key, (queued, retrying) in self.batches_waiting().items():
+            counts[key] = counts.get(key, 0) + len(queued) + retrying
         for key in self._pending.remaining_keys().tolist():
             counts[key] = counts.get(key, 0) + 1
         for key, held in self._held.items():
@@ -179,11 +195,11 @@ class Lane(BlockPath):
 
     def run_until(self, t_end: float) -> None:
         """Start every request ready before ``t_end``, in ready order."""
-        batching = not (self.fifo or self.pauses)  # held events go one at a time
+        blocks = not (self.fifo or self.pauses or self.batching)  # those go one at a time
         while True:
-            if batching and self._block(t_end):
+            if blocks and self._block(t_end):
                 continue
-            batching = False  # what stopped a block (an outage, OAuth, few requests) holds all step
+            blocks = False  # what stopped a block (an outage, OAuth, few requests) holds all step
             if not self._one(t_end):
                 break
         if self._buffered >= FLUSH_EVENTS or self._alarmed():
@@ -200,8 +216,20 @@ class Lane(BlockPath):
         """Start the next ready request on its own; False when none is ready before ``t_end``."""
         pending, retries = self._pending, self._retries
         head = pending.peek()
+        batch = self.next_batch() if self.batching else None
+        if (
+            batch is not None
+            and batch < t_end
+            and (head is None or batch < head)
+            and not (retries and retries[0][0] <= batch)
+        ):
+            self.start_batch()
+            return True
         if retries and retries[0][0] < t_end and (head is None or retries[0][0] <= head):
-            ready, _, ingest, key, attempt, origin = heapq.heappop(retries)
+            ready, _, ingest, key, attempt, origin = entry = heapq.heappop(retries)
+            if key in self.batching:
+                self.retry_batch(entry)
+                return True
         elif head is not None and head < t_end:
             ready, ingest, key, origin = pending.pop()
             attempt = 0

@@ -71,13 +71,22 @@ class PendingQueue:
 
     def block(self, limit: float) -> _Chunk:
         """The requests ready before ``limit``, in ready order (not consumed)."""
-        parts = []
+        return self._front(self.size, limit, "left")
+
+    def head(self, count: int, limit: float = np.inf) -> _Chunk:
+        """The first ``count`` requests at most, of those ready no later than ``limit``, in
+        ready order (not consumed): a subscriber's next batch."""
+        return self._front(count, limit, "right")
+
+    def _front(self, count: int, limit: float, side: str) -> _Chunk:
+        parts, wanted = [], count
         for number, chunk in enumerate(self._chunks):
             start = self._first if number == 0 else 0
-            stop = int(chunk[0].searchsorted(limit, side="left"))
+            stop = min(start + wanted, int(chunk[0].searchsorted(limit, side=side)))
             if stop > start:
                 parts.append(tuple(c[start:stop] for c in chunk))
-            if stop < len(chunk[0]):
+                wanted -= stop - start
+            if not wanted or stop < len(chunk[0]):
                 break
         if len(parts) == 1:
             return parts[0]  # type: ignore[return-value]

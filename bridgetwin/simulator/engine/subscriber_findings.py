@@ -8,8 +8,9 @@ resource), its retry limits with every failure retried (``RetryStrategy: ALL``),
 queue, or ``EventsDropped`` without one; a FIFO subscriber delivers each event group's events one
 at a time, in publish order, a failing event holding its group for its whole retry window; a
 stopped subscriber (``STOPPED``, or paused in the scenario) leaves its events on the bus until it
-resumes, losing those older than the bus's retention. Not yet: batching of several events into
-one invocation, starting points in the retained past, and transformers.
+resumes, losing those older than the bus's retention; a subscriber with ``MaxBatchSize`` above 1
+hands its target batches (:mod:`.batches`). Not yet: starting points in the retained past, and
+transformers.
 Each subscriber that relies on one of these gets a warning naming it.
 """
 
@@ -36,14 +37,6 @@ def _warnings_of(subscriber: Subscriber, known_buses: set[str]) -> list[Finding]
     if not subscriber.enabled:
         warn("subscriber-stopped", "STOPPED for the whole run: the events it matches wait on "
              "the bus (in flight at the end), lost once older than its retention")  # fmt: skip
-    if subscriber.batch_size > 1:
-        window = f", window {subscriber.batch_window_seconds} s" * bool(
-            subscriber.batch_window_seconds
-        )
-        warn("batching-not-simulated", f"batches of up to {subscriber.batch_size}{window} are "
-             "not simulated yet: each event is its own invocation (the target sees up to "
-             f"{subscriber.batch_size}x the invocations AWS makes, and no batch window delays "
-             "the start)")  # fmt: skip
     if subscriber.starting_position == "POINT_IN_TIME":
         warn("point-in-time-not-simulated", "starts at a point in time: events the bus kept "
              "from before the run are not replayed (the run starts with an empty bus)")  # fmt: skip
@@ -90,6 +83,17 @@ def subscriber_assumptions(model: Model) -> list[str]:
             f"{', '.join(fifo)}: FIFO: one request in flight per event group (AWS documents "
             "none, UNCONFIRMED), a group's next event starting when the one before is delivered "
             "or given up; events published without a group are delivered as if UNORDERED"
+        )
+    batching = sorted(s.id for s in subscribers if s.batch_size > 1)
+    if batching:
+        out.append(
+            f"{', '.join(batching)}: batches close at MaxBatchSize or at the end of "
+            "MaxBatchWindowInSeconds and take every event waiting when the target can take "
+            "them (with window 0, only what waits); the target's payload byte limit is not "
+            "applied (the scenario gives no event sizes); a batch is one invocation with one "
+            "outcome, retried whole (AWS retries only the failed entries of a partial "
+            "failure); a FIFO subscriber batches each event group apart (AWS may mix groups; "
+            "UNCONFIRMED)"
         )
     unstated = sorted(s.id for s in subscribers if not s.ordering_explicit)
     if unstated:

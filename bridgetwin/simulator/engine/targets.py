@@ -58,6 +58,13 @@ class TargetState:
     attempts: int = 0
     retries: int = 0
     throttled: int = 0
+    batch_size: int = 1
+    """A subscriber's ``MaxBatchSize``: above 1, its requests are batches of its events."""
+    invocations: int = 0
+    """Requests of a subscriber that batches (each a batch of its events): ``TargetInvocations``."""
+    largest_batch: int = 0
+    dlq_records: int = 0
+    """On-failure records of a subscriber that batches: one per failed batch."""
     finished_late: int = 0
     unstarted: int = 0
     """First attempts the run scheduled to start after its end (their start latency is unknown)."""

@@ -123,6 +123,10 @@ class LaneWiring:
             if any(fnmatch.fnmatchcase(n, s.match) for n in (subscriber.id, subscriber.name))
             for p in s.pauses
         ]
+        if subscriber.batch_size > 1:  # several events per invocation (:mod:`.batches`)
+            lane, key, _ = route
+            lane.batching[key] = (subscriber.batch_size, float(subscriber.batch_window_seconds))
+            lane.targets[key].batch_size = subscriber.batch_size
         if not subscriber.enabled:  # STOPPED in the template: for the whole run
             windows = [(0.0, math.inf, "LAST_PROCESSED")]
         if windows:
@@ -148,6 +152,7 @@ class LaneWiring:
             settings = self._target_settings(target)
             fallback = settings.concurrency if settings else None
             lane.delivery_sinks[key] = self.functions.queue_for(target, fallback).accept
+            lane.per_invocation.add(key)  # a batch is one invocation of the function
         return lane, key, store
 
     @staticmethod

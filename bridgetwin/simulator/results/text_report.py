@@ -75,6 +75,13 @@ def render(result: Result) -> Group:
                 f"events had not finished at the end ({never:,} never started{oldest}): the "
                 "latencies above leave them out (drain: lets them finish)", style="yellow",
             ))  # fmt: skip
+        if "invocations" in t.counts:  # a subscriber that batches
+            invocations = t.counts["invocations"]
+            mean = t.counts["attempts"] / invocations if invocations else 0.0
+            parts.append(Text(
+                f"{t.rule}/{t.target}: {invocations:,} batches ({mean:.1f} events on average, "
+                f"at most {t.counts['largest_batch']}), {t.counts['dlq_records']:,} on-failure "
+                "records"))  # fmt: skip
         if t.counts["dlq"] or t.counts["dropped"]:
             detail = ", ".join(
                 f"{k}: {v}" for k, v in t.dlq["by_exhausted_retry_condition"].items()
