@@ -9,9 +9,8 @@ gate says when it may start, the behaviour says how the attempt ends, and the re
 block cannot take (an outage or OAuth in play, a concurrency gate, a few stragglers) starts here
 one at a time, with the same semantics.
 
-A Custom Event Bus subscriber that is stopped (``pauses``) reads nothing: events that reach it
-meanwhile wait on the bus and are read at its resumption, oldest first (``LAST_PROCESSED``), or
-skipped (``LATEST``); one that waited longer than the bus keeps events is lost then.
+A Custom Event Bus subscriber reads its bus from its own position (:mod:`.subscriber_position`):
+from its creation or a point in the bus's past, and not while it is stopped.
 
 A FIFO subscriber's event group has a key of its own (``fifo``): its requests go one at a time,
 in order. A group's next event waits, held, until the one before has finished, delivered or given
@@ -35,6 +34,7 @@ from bridgetwin.simulator.aws.policy import RetryPolicy, read_at
 from bridgetwin.simulator.engine.batches import BatchPath
 from bridgetwin.simulator.engine.blocks import BlockPath
 from bridgetwin.simulator.engine.pending import PendingQueue, Retry
+from bridgetwin.simulator.engine.subscriber_position import PositionPath
 from bridgetwin.simulator.engine.targets import ROUNDING, TargetState
 from bridgetwin.simulator.scenario import RetryBackoff
 
@@ -50,7 +50,7 @@ def _present(keys: np.ndarray, count: int) -> list[int]:
     return np.flatnonzero(np.bincount(keys, minlength=count)).tolist()
 
 
-class Lane(BlockPath, BatchPath):
+class Lane(BlockPath, BatchPath, PositionPath):
     """One gate, one behaviour, the targets that share them, and their waiting requests."""
 
     def __init__(
@@ -80,9 +80,7 @@ class Lane(BlockPath, BatchPath):
         self.trace: list[tuple[float, float, float]] | None = None
         """Set to a list to record (ready, start, ingestion time) of every request that takes
         the gate."""
-        self.pauses: dict[int, tuple[tuple[tuple[float, float, str], ...], float]] = {}
-        """Per target key of a subscriber that stops: its (stop, resume, resume position)
-        windows and its bus's retention in seconds."""
+        self._init_positions()
         self.fifo: set[int] = set()
         """Target keys whose requests go one at a time (a FIFO subscriber's event groups)."""
         self._busy: set[int] = set()
@@ -95,8 +93,7 @@ class Lane(BlockPath, BatchPath):
         and paused as ``key`` is."""
         self.targets.append(self.targets[key])
         new = len(self.targets) - 1
-        if key in self.pauses:
-            self.pauses[new] = self.pauses[key]
+        self._copy_position(key, new)
         if key in self.fifo:
             self.fifo.add(new)
         if key in self.batching:
@@ -114,51 +111,16 @@ class Lane(BlockPath, BatchPath):
     ) -> None:
         """First attempts, sorted by ready time; ``keys`` index ``targets``; ``origin``: when
         each event first entered EventBridge (default: its ingestion here)."""
+        origin = ingest if origin is None else origin
+        if self.reads:  # events a subscriber never reads are not its events
+            ready, ingest, keys, origin = self._readable(ready, ingest, keys, origin)
         for key in _present(keys, len(self.targets)):
             self.targets[key].ingest(ingest if len(self.targets) == 1 else ingest[keys == key])
-        origin = ingest if origin is None else origin
         if self.pauses:
             ready, ingest, keys, origin = self._read_when_running(ready, ingest, keys, origin)
         if self.batching:
             ready, ingest, keys, origin = self._queue_batches(ready, ingest, keys, origin)
         self._pending.add(ready, ingest, keys, origin)
-
-    def _read_when_running(self, ready, ingest, keys, origin):
-        """Events reaching a stopped subscriber: ready at its resumption, skipped (``LATEST``),
-        or lost when the bus stopped keeping them first; returned sorted by ready time."""
-        ready, keep = ready.copy(), np.ones(len(ready), dtype=bool)
-        for key, (windows, retention) in self.pauses.items():
-            mine = keys == key
-            for stop, resume, position in windows:
-                waiting = mine & (ready >= stop) & (ready < resume)
-                if not waiting.any():
-                    continue
-                if position == "LATEST":  # the subscriber reads from its resumption on
-                    at = np.full(int(waiting.sum()), resume)
-                    self._lost(key, at, ingest[waiting], "NOT_READ_RESUMED_AT_LATEST")
-                    keep &= ~waiting
-                    continue
-                expires = ingest + retention
-                expired = waiting & (expires <= resume)
-                if expired.any():  # the bus stopped keeping it before the subscriber resumed
-                    self._lost(key, expires[expired], ingest[expired], "RETENTION_EXPIRED")
-                    keep &= ~expired
-                read = waiting & ~expired
-                ready[read] = resume
-                self.targets[key].resumed.update(dict.fromkeys(ingest[read].tolist(), resume))
-        order = np.argsort(ready[keep], kind="stable")
-        return (ready[keep][order], ingest[keep][order], keys[keep][order],
-                origin[keep][order])  # fmt: skip
-
-    def _lost(self, key: int, at: np.ndarray, ingest: np.ndarray, code: str) -> None:
-        """Events the subscriber will never read: dropped at ``at``, with no record (AWS writes
-        none); past the run's end they are still waiting, never started."""
-        state = self.targets[key]
-        for when, ingested in zip(at.tolist(), ingest.tolist(), strict=True):
-            if state.finish(when):
-                self._policy.drop(state, when, code)
-            else:
-                state.censor(ingested)
 
     def not_started_by_key(self) -> dict[int, tuple[int, float]]:
         """First attempts not yet started, per target key: (count, oldest ingestion time)."""

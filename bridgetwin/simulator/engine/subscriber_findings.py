@@ -9,8 +9,8 @@ queue, or ``EventsDropped`` without one; a FIFO subscriber delivers each event g
 at a time, in publish order, a failing event holding its group for its whole retry window; a
 stopped subscriber (``STOPPED``, or paused in the scenario) leaves its events on the bus until it
 resumes, losing those older than the bus's retention; a subscriber with ``MaxBatchSize`` above 1
-hands its target batches (:mod:`.batches`). Not yet: starting points in the retained past, and
-transformers.
+hands its target batches (:mod:`.batches`); one created during the run, or starting at a point
+in its bus's past, reads from there (:mod:`.subscriber_position`). Not yet: transformers.
 Each subscriber that relies on one of these gets a warning naming it.
 """
 
@@ -19,14 +19,19 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bridgetwin.graph import Subscriber, TargetKind
+from bridgetwin.simulator.engine.subscriber_position import settings_of
 from bridgetwin.simulator.results.records import Finding
 
 if TYPE_CHECKING:
     from bridgetwin.simulator.engine.model import Model
+    from bridgetwin.simulator.scenario import Scenario
 
 
-def _warnings_of(subscriber: Subscriber, known_buses: set[str]) -> list[Finding]:
+def _warnings_of(
+    subscriber: Subscriber, known_buses: set[str], scenario: Scenario
+) -> list[Finding]:
     where, found = subscriber.id, []
+    settings = settings_of(subscriber, scenario)
 
     def warn(code: str, text: str) -> None:
         found.append(Finding(code, f"{where}: {text}"))
@@ -38,8 +43,27 @@ def _warnings_of(subscriber: Subscriber, known_buses: set[str]) -> list[Finding]
         warn("subscriber-stopped", "STOPPED for the whole run: the events it matches wait on "
              "the bus (in flight at the end), lost once older than its retention")  # fmt: skip
     if subscriber.starting_position == "POINT_IN_TIME":
-        warn("point-in-time-not-simulated", "starts at a point in time: events the bus kept "
-             "from before the run are not replayed (the run starts with an empty bus)")  # fmt: skip
+        point = subscriber.point_in_time
+        if (
+            point is not None
+            and point.point_type == "TIMESTAMP"
+            and not any(s.starting_point is not None for s in settings)
+        ):
+            warn("starting-point-not-placed", f"its StartingPoint ({point.starting_point}, "
+                 "epoch seconds) cannot be placed in the run: read from the HORIZON instead "
+                 "(subscribers[].starting_point gives it in run time)")  # fmt: skip
+        if (
+            point is not None
+            and point.end_point is not None
+            and not any(s.end_point is not None for s in settings)
+        ):
+            warn("end-point-not-placed", f"its EndPoint ({point.end_point}, epoch seconds) "
+                 "cannot be placed in the run: it reads to the run's end "
+                 "(subscribers[].end_point gives it in run time)")  # fmt: skip
+        if not any(s.created for s in settings):
+            warn("point-in-time-at-run-start", "starts at a point in time but is created with "
+                 "the run, whose bus holds nothing older: there is no past to replay "
+                 "(subscribers[].created creates it later in the run)")  # fmt: skip
     if subscriber.transformer == "JSONATA" and subscriber.target.kind is TargetKind.EVENT_BUS:
         warn("transformer-not-applied", "its JSONata transformer is not applied to the events "
              "it forwards; the next bus filters the original event")  # fmt: skip
@@ -53,7 +77,7 @@ def _warnings_of(subscriber: Subscriber, known_buses: set[str]) -> list[Finding]
 def subscriber_warnings(model: Model) -> list[Finding]:
     """One warning per aspect of a subscriber the twin does not model."""
     known = {bus.id for bus in model.graph.custom_buses}
-    return [f for s in model.graph.subscribers for f in _warnings_of(s, known)]
+    return [f for s in model.graph.subscribers for f in _warnings_of(s, known, model.scenario)]
 
 
 def subscriber_assumptions(model: Model) -> list[str]:
@@ -83,6 +107,15 @@ def subscriber_assumptions(model: Model) -> list[str]:
             f"{', '.join(fifo)}: FIFO: one request in flight per event group (AWS documents "
             "none, UNCONFIRMED), a group's next event starting when the one before is delivered "
             "or given up; events published without a group are delivered as if UNORDERED"
+        )
+    replaying = sorted(s.id for s in subscribers if s.starting_position == "POINT_IN_TIME")
+    if replaying:
+        delay = model.scenario.eventbridge.replay_startup_delay
+        out.append(
+            f"{', '.join(replaying)}: a subscriber that starts at a point in time reads its "
+            f"bus's past {delay:g} s after it is created (eventbridge.replay_startup_delay; AWS "
+            "documents a startup delay, no figure, UNCONFIRMED), then as fast as its target "
+            "takes it, oldest first; its retry window counts from that read"
         )
     batching = sorted(s.id for s in subscribers if s.batch_size > 1)
     if batching:

@@ -8,8 +8,6 @@ its retry policy and DLQ from the template.
 
 from __future__ import annotations
 
-import fnmatch
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -37,6 +35,7 @@ from bridgetwin.simulator.aws.service_quotas import RejectingBucket, default_quo
 from bridgetwin.simulator.engine.feeds import Route
 from bridgetwin.simulator.engine.functions import FunctionQueues
 from bridgetwin.simulator.engine.lane import Lane
+from bridgetwin.simulator.engine.subscriber_position import reading
 from bridgetwin.simulator.engine.targets import TargetState
 from bridgetwin.simulator.scenario import (
     ApiDestinationSettings,
@@ -117,23 +116,16 @@ class LaneWiring:
         rules, pipes and schedules that target the same resource (one API destination's rate
         limit serves them all), with the subscriber's retry limits and on-failure queue."""
         route = self._route(subscriber.id, subscriber.arn, subscriber, subscriber.target, store)
-        windows = [
-            (p.start, p.end, p.resume)
-            for s in self.scenario.subscribers
-            if any(fnmatch.fnmatchcase(n, s.match) for n in (subscriber.id, subscriber.name))
-            for p in s.pauses
-        ]
         if subscriber.batch_size > 1:  # several events per invocation (:mod:`.batches`)
             lane, key, _ = route
             lane.batching[key] = (subscriber.batch_size, float(subscriber.batch_window_seconds))
             lane.targets[key].batch_size = subscriber.batch_size
-        if not subscriber.enabled:  # STOPPED in the template: for the whole run
-            windows = [(0.0, math.inf, "LAST_PROCESSED")]
-        if windows:
-            bus = self.graph.find(subscriber.bus)
-            days = bus.retention_days if isinstance(bus, CustomEventBus) else DEFAULT_RETENTION_DAYS
+        bus = self.graph.find(subscriber.bus)
+        days = bus.retention_days if isinstance(bus, CustomEventBus) else DEFAULT_RETENTION_DAYS
+        read = reading(subscriber, self.scenario, days * 86_400.0)
+        if read is not None:  # not from the run's start to its end, running all along
             lane, key, _ = route
-            lane.pauses[key] = (tuple(sorted(windows)), days * 86_400.0)
+            lane.set_reading(key, read)
         return route
 
     def _route(

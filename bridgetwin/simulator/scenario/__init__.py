@@ -33,6 +33,7 @@ from bridgetwin.simulator.scenario.services import (
     RegionSettings,
     Replay,
     Replication,
+    SubscriberSettings,
     TargetSettings,
     Window,
 )
@@ -78,6 +79,7 @@ __all__ = [
     "ScenarioError",
     "SdkRetry",
     "Slo",
+    "SubscriberSettings",
     "TargetSettings",
     "Traffic",
     "Window",

@@ -69,6 +69,9 @@ class EventBridgeSettings(StrictModel):
     cross_region_latency: Duration = 0.1
     """Extra time for an event a rule sends to a bus in another Region. AWS publishes no number
     (UNCONFIRMED); 100 ms is about the network round trip between distant Regions."""
+    replay_startup_delay: Duration = 60.0
+    """How long a Custom Event Bus subscriber that starts at a point in time takes to begin
+    reading its bus's past. AWS documents "a startup delay" and no figure (UNCONFIRMED)."""
     max_hops: int = Field(8, ge=1, le=100)
     """Bus-to-bus hops an event is followed for (a cycle of buses would loop forever; AWS
     stops none within a Region). Events that would go further are counted and reported."""
@@ -173,7 +176,7 @@ class Scenario(StrictModel):
     lambda_async: LambdaAsyncSettings = Field(default_factory=LambdaAsyncSettings)
     replays: tuple[Replay, ...] = ()
     subscribers: tuple[SubscriberSettings, ...] = ()
-    """Custom Event Bus subscribers stopped and resumed during the run."""
+    """Custom Event Bus subscribers created, stopped and resumed during the run."""
     overrides: Overrides = Field(default_factory=Overrides)
     """What-if changes to the deployment (:mod:`.overrides`), applied before the run."""
     slo: tuple[Slo, ...] = ()

@@ -236,14 +236,30 @@ class Pause(Window):
 
 
 class SubscriberSettings(StrictModel):
-    """What happens to the subscribers ``match`` names (a glob on logical id or name)."""
+    """What happens to the subscribers ``match`` names (a glob on logical id or name): when
+    they are created, where in their bus's retained past they start, and their pauses."""
 
     match: str
     pauses: tuple[Pause, ...] = ()
+    created: Duration = 0.0
+    """When the subscriber is created (run time). ``LATEST`` reads the events published from
+    then on; ``POINT_IN_TIME`` replays the retained past first (from ``HORIZON``, the oldest
+    event the bus still keeps then, or from ``starting_point``). Default: - the run's start."""
+    starting_point: Duration | None = None
+    """A ``TIMESTAMP`` starting point in run time (the template's is epoch seconds, which a run
+    cannot place); at most ``created``, as AWS refuses a starting point in the future."""
+    end_point: Duration | None = None
+    """The ``EndPoint`` in run time: events published later are not read."""
 
     @model_validator(mode="after")
     def _apart(self) -> SubscriberSettings:
         spans = sorted((p.start, p.end) for p in self.pauses)
         if any(b[0] < a[1] for a, b in itertools.pairwise(spans)):
             raise ValueError("pauses overlap; give each stop and resume once")
+        if self.starting_point is not None and self.starting_point > self.created:
+            raise ValueError("starting_point must not be later than created (AWS refuses a "
+                             "starting point in the future)")  # fmt: skip
+        start = self.starting_point or 0.0
+        if self.end_point is not None and self.end_point <= start:
+            raise ValueError("end_point must be later than starting_point")
         return self
