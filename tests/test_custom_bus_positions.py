@@ -99,3 +99,29 @@ def test_a_starting_point_in_the_future_is_refused():
     with pytest.raises(ScenarioError, match="starting_point must not be later than created"):
         load_scenario({"duration": 60, "subscribers": [
             {"match": "Reader", "created": 10, "starting_point": 20}]})  # fmt: skip
+
+
+def test_expect_addresses_subscribers_by_name_id_or_glob():
+    from bridgetwin.testing import SloAssertionError, expect, twin
+
+    template = reader()
+    template["Resources"]["Classic"] = {"Type": "AWS::Events::EventBus",
+                                        "Properties": {"Name": "classic"}}  # fmt: skip
+    times = [0.5 + k for k in range(600)]
+    spec = {"duration": 600, "seed": 2, "eventbridge": {"processing_latency": 0},
+            "traffic": [{"bus": "orders", "rate": 1, "arrival": "trace", "trace": times,
+                         "events": [{"event": EVENT}]}],
+            "targets": [{"match": "*", "latency": 0,
+                         "outages": [{"start": 100, "end": 400}]}]}  # fmt: skip
+    run = twin(template).simulate(spec)
+    lost = run.result.target("Reader").counts["dlq"]
+    assert lost > 0
+    for name in ("webhook", "Reader", "Rea*"):  # its name, its logical id, a glob
+        expect(run).subscriber(name).delivered(min=len(times) - lost)
+    with pytest.raises(
+        SloAssertionError, match=rf"Reader/Target  DLQ messages  <= 0 +{lost} +FAIL"
+    ):
+        expect(run).subscriber("webhook").dlq(0)
+    with pytest.raises(SloAssertionError, match=r"names no Custom Event Bus subscriber; known: "
+                                                r"Reader \(webhook\)"):  # fmt: skip
+        expect(run).subscriber("Classic")

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from bridgetwin.graph import Graph, TemplateError, load_graph
 from bridgetwin.patterns import PatternError, compile_pattern
 from bridgetwin.simulator import Result, ScenarioError, load_scenario, simulate
+from tests._custom_bus import custom_bus_template
 from tests._templates import EVENT, scenario, webhook_template
 
 EXAMPLES = int(os.environ.get("BRIDGETWIN_FUZZ_EXAMPLES", "200"))
@@ -104,10 +105,7 @@ def test_templates_load_or_raise_template_error(template):
         assert isinstance(load_graph(template), Graph)
 
 
-@given(corrupted(scenario("1m", rate=5)))
-@FUZZ
-def test_scenarios_simulate_or_raise_scenario_error(spec):
-    graph = load_graph(webhook_template())
+def _simulates_or_says_why(graph: Graph, spec) -> None:
     with time_limit():
         try:
             loaded = load_scenario(spec)
@@ -117,6 +115,31 @@ def test_scenarios_simulate_or_raise_scenario_error(spec):
             return  # valid but long: the budget check has its own tests
         with suppress(ScenarioError):
             assert isinstance(simulate(graph, loaded), Result)
+
+
+@given(corrupted(scenario("1m", rate=5)))
+@FUZZ
+def test_scenarios_simulate_or_raise_scenario_error(spec):
+    _simulates_or_says_why(load_graph(webhook_template()), spec)
+
+
+CUSTOM_BUS_SCENARIO = {
+    "duration": "2m", "seed": 1,
+    "traffic": [
+        {"bus": "orders", "rate": 3, "event_groups": 4, "duplicates": 0.1,
+         "events": [{"event": EVENT}, {"raw": {"content_type": "application/protobuf",
+                                                "size": 400, "metadata": {"schema": "v1"}}}]},
+        {"bus": "orders", "rate": 1, "batch": 3,
+         "events": [{"raw": {"content_type": "application/json", "data": {"kind": "paid"}}}]},
+    ],
+    "subscribers": [{"match": "Webhook", "created": 30, "pauses": [{"start": 50, "end": 70}]}],
+}  # fmt: skip
+
+
+@given(corrupted(CUSTOM_BUS_SCENARIO))
+@FUZZ
+def test_custom_bus_scenarios_simulate_or_raise_scenario_error(spec):
+    _simulates_or_says_why(load_graph(custom_bus_template()), spec)
 
 
 @given(

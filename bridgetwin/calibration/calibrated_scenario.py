@@ -103,7 +103,7 @@ def _base_events(graph: Graph, base: Scenario | None) -> dict[str, list[dict[str
 
     for number, traffic in enumerate(base.traffic):
         bus = traffic_bus(graph, base, number)
-        events.setdefault(bus, []).extend(t.event for t in traffic.events)
+        events.setdefault(bus, []).extend(t.entry for t in traffic.events)
     return events
 
 

@@ -1,7 +1,8 @@
 """SLO assertions on a twin's run, with failure messages people can read.
 
 ``expect(run).target("OrderWebhook").start_latency(p99="30s").dlq(0).delivered(min=1)`` checks
-each call at once and raises :class:`SloAssertionError` (an ``AssertionError``) on the first that
+each call at once (``expect(run).subscriber("Orders/Webhook")`` does the same for a Custom Event
+Bus subscriber) and raises :class:`SloAssertionError` (an ``AssertionError``) on the first that
 fails; its message is a short table of every check made so far in the chain, expected against
 predicted, with the scenario's seed. ``with expect_all(run) as check:`` makes every check of the
 block (``check.target(...)...``, over any number of targets) and raises once at its end, with
@@ -16,6 +17,7 @@ negative count is an error in the test itself.
 
 from __future__ import annotations
 
+import fnmatch
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -218,10 +220,39 @@ class Expectation:
             known = ", ".join(self.run.known_names()) or "none"
             twin = self.run.twin
             hint = "" if twin.construct_paths else names_of(twin.graph).why_unknown()
-            message = f"bridgetwin: '{name}' names no rule target; known: {known}{hint}"
-            if self.rows is None:
-                raise SloAssertionError(message)
-            self.rows.append(_Row(name, "target", "names a target", message, False))
+            self._unknown(name, "target", f"names no rule target; known: {known}{hint}")
+        return self._checks(name, targets, allow_empty, allow_unfinished)
+
+    def subscriber(
+        self, name: str, *, allow_empty: bool = False, allow_unfinished: bool = False
+    ) -> TargetExpectation:
+        """The Custom Event Bus subscribers ``name`` addresses (a construct path or part of
+        one, a logical id, the subscriber's name, or a glob), each checked on its one target.
+        Fails when it addresses none."""
+        __tracebackhide__ = True
+        twin = self.run.twin
+        ids = {
+            s.id
+            for s in twin.graph.subscribers
+            if twin.addresses(name, s.id, "Target") or fnmatch.fnmatchcase(s.name, name)
+        }
+        targets = [(shown, results) for shown, results in self.run.per_seed("*")
+                   if results[0].rule in ids]  # fmt: skip
+        if not targets:
+            known = sorted(f"{twin.display(s.id, 'Target').rsplit('/', 1)[0]} ({s.name})"
+                           for s in twin.graph.subscribers)  # fmt: skip
+            why = f"names no Custom Event Bus subscriber; known: {', '.join(known) or 'none'}"
+            self._unknown(name, "subscriber", why)
+        return self._checks(name, targets, allow_empty, allow_unfinished)
+
+    def _unknown(self, name: str, what: str, why: str) -> None:
+        __tracebackhide__ = True
+        message = f"bridgetwin: '{name}' {why}"
+        if self.rows is None:
+            raise SloAssertionError(message)
+        self.rows.append(_Row(name, what, f"names a {what}", message, False))
+
+    def _checks(self, name, targets, allow_empty: bool, allow_unfinished: bool):
         deferred = self.rows is not None
         return TargetExpectation(self.run, name, allow_empty, targets, allow_unfinished,
                                  self.rows if deferred else [], deferred)  # fmt: skip

@@ -1,9 +1,12 @@
-"""The Custom Event Bus example: one ``orders`` bus (kept 7 days) read by three subscribers.
+"""The Custom Event Bus example: one ``orders`` bus (kept 7 days) read by four subscribers.
 
 - ``PartnerWebhook``: FIFO, to the partner's webhook (an API destination at 20 requests/s), with an
   on-failure queue and *no retry policy*: AWS's defaults, 5 attempts or 300 s.
 - ``Fulfilment``: UNORDERED, to an SQS queue in batches of up to 10 within 5 s.
 - ``Analytics``: a late reader that starts at the horizon (the oldest event the bus kept).
+- ``Ledger``: the orders a point-of-sale system publishes as Protobuf (``PutRawEvents``): a
+  ``METADATA`` filter on the schema named on the request (DATA filters cannot see inside the
+  bytes), delivered with their metadata (``WITH_METADATA``) to a queue in batches of 10.
 
 Written with aws-cdk-lib's L1 classes (``aws_cdk.aws_eventsv2``, the only ones CDK has for the new
 bus; aws-cdk-lib 2.275 has them). ``bridgetwin simulate examples/custom-bus --scenario
@@ -56,16 +59,18 @@ class OrdersStack(cdk.Stack):
                                      resources=[partner.api_destination_arn])  # fmt: skip
         role.add_to_policy(invoke)
         jobs, analytics = _queue(self, "Jobs"), _queue(self, "AnalyticsQueue")
-        for queue in (jobs, analytics):
+        ledger = _queue(self, "LedgerQueue")
+        for queue in (jobs, analytics, ledger):
             queue.grant_send_messages(role)
 
-        def subscriber(name: str, target: str, **props: object) -> eventsv2.CfnSubscriber:
+        def subscriber(name: str, target: str, *, scope: str = "DATA", pattern: object = ORDERS,
+                       **props: object) -> eventsv2.CfnSubscriber:  # fmt: skip
             failures = _queue(self, f"{name}Failures", retention_period=cdk.Duration.days(14))
             failures.grant_send_messages(role)
             return eventsv2.CfnSubscriber(
                 self, name, name=name.lower(), event_bus_arn=bus.attr_event_bus_arn,
                 filter_configuration={"filters": [
-                    {"scope": "DATA", "pattern": json.dumps(ORDERS)}]},
+                    {"scope": scope, "pattern": json.dumps(pattern)}]},
                 invoke_configuration={"targetArn": target, "roleArn": role.role_arn},
                 on_failure_configuration={"arn": failures.queue_arn}, **props,
             )  # fmt: skip
@@ -76,6 +81,9 @@ class OrdersStack(cdk.Stack):
         subscriber("Analytics", analytics.queue_arn, type="UNORDERED",
                    starting_position="POINT_IN_TIME",
                    point_in_time_configuration={"pointType": "HORIZON"})  # fmt: skip
+        subscriber("Ledger", ledger.queue_arn, type="UNORDERED", scope="METADATA",
+                   pattern={"schema": ["pos.Order.v1"]}, transformer={"type": "WITH_METADATA"},
+                   batch_configuration={"maxBatchSize": 10, "maxBatchWindowInSeconds": 2})  # fmt: skip
 
 
 def build_app(outdir: str | None = None) -> cdk.App:

@@ -11,9 +11,9 @@ from __future__ import annotations
 import fnmatch
 from typing import Any
 
-from bridgetwin.graph import GlobalEndpoint, Graph, TargetKind
+from bridgetwin.graph import CustomEventBus, GlobalEndpoint, Graph, TargetKind
 from bridgetwin.simulator.aws.schedules import firings_bound
-from bridgetwin.simulator.scenario import Scenario, ScenarioError
+from bridgetwin.simulator.scenario import Scenario, ScenarioError, Traffic
 
 
 def _check_globs(items: tuple[Any, ...], section: str, known: list[str]) -> None:
@@ -23,6 +23,17 @@ def _check_globs(items: tuple[Any, ...], section: str, known: list[str]) -> None
                 f"{section}.{index}.match: '{item.match}' matches nothing; known: "
                 f"{', '.join(sorted(known)) or 'none'}"
             )
+
+
+def _no_raw_entries(traffic: Traffic, number: int, bus: Any) -> None:
+    """``PutRawEvents`` entries go to a Custom Event Bus, and not through a global endpoint."""
+    raw = [k for k, e in enumerate(traffic.events) if e.raw is not None]
+    if raw:
+        raise ScenarioError(
+            f"traffic.{number}.events.{raw[0]}.raw: PutRawEvents entries go to a Custom Event "
+            f"Bus only (not through a global endpoint); {bus.name} in {bus.region} is a Classic "
+            "bus or the traffic goes via_endpoint: give its entries as 'event'"
+        )
 
 
 def traffic_bus(graph: Graph, scenario: Scenario, number: int) -> str:
@@ -37,6 +48,8 @@ def traffic_bus(graph: Graph, scenario: Scenario, number: int) -> str:
     if region is not None:
         found = [b for b in found if b.region == region]
     if len(found) == 1:
+        if traffic.via_endpoint or not isinstance(found[0], CustomEventBus):
+            _no_raw_entries(traffic, number, found[0])
         return found[0].id
     if traffic.via_endpoint and found:
         # one name in both Regions of a global endpoint: the endpoint is the destination

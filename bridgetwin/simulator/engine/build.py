@@ -25,6 +25,7 @@ import dataclasses
 from bridgetwin.graph import Graph
 from bridgetwin.simulator.engine.alarm_feeds import alarm_model
 from bridgetwin.simulator.engine.binding import validate_scenario
+from bridgetwin.simulator.engine.custom_bus_limits import publish_limit_warnings
 from bridgetwin.simulator.engine.findings import assumed_defaults, model_findings
 from bridgetwin.simulator.engine.hops import HopNetwork, QueueReaders
 from bridgetwin.simulator.engine.matching import RuleMatcher
@@ -96,7 +97,11 @@ def build_model(graph: Graph, scenario: Scenario, *, latency_by_minute: bool = T
     return dataclasses.replace(
         model,
         warnings=tuple(
-            model_findings(model) + scheduled.warnings + pipes.warnings + subscriber_warnings(model)
+            model_findings(model)
+            + scheduled.warnings
+            + pipes.warnings
+            + subscriber_warnings(model)
+            + publish_limit_warnings(model)
         ),
         assumptions=tuple(
             regions.assumptions

@@ -25,6 +25,7 @@ from bridgetwin.simulator.engine.binding import endpoint_of, traffic_bus
 from bridgetwin.simulator.engine.regions import CUSTOM_BUS_SUFFIX
 from bridgetwin.simulator.engine.workload import event_as_delivered
 from bridgetwin.simulator.results.records import Finding
+from bridgetwin.simulator.scenario.raw_events import RAW_KEY
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -150,10 +151,15 @@ def _unmatched_traffic(model: Model) -> list[Finding]:
         for bus_id in bus_ids:
             bus = graph.get(bus_id)
             for k, template in enumerate(traffic.events):
-                event = event_as_delivered(template.event, bus.region, bus.account)
+                event = event_as_delivered(template.entry, bus.region, bus.account)
                 owner = "rule" if bus_id not in custom else "subscriber (running or stopped)"
                 if not model.matcher.owners_matching(bus_id, event):
-                    kind = f"source {event['source']!r}, detail-type {event['detail-type']!r}"
+                    raw = event.get(RAW_KEY)
+                    kind = (
+                        f"PutRawEvents, {raw['content_type']}"
+                        if raw
+                        else f"source {event['source']!r}, detail-type {event['detail-type']!r}"
+                    )
                     found.append(
                         Finding(
                             "unmatched-traffic",
@@ -206,8 +212,9 @@ def assumed_defaults(model: Model) -> list[str]:
         if key != region:
             out.append(
                 f"{key}: no publish quota and no delivery quota bind (AWS publishes neither "
-                "for the Custom Event Bus, UNCONFIRMED; its 500,000 events/s per bus and 1,500 "
-                "events+KB/s per event group are not applied)"
+                "for the Custom Event Bus, UNCONFIRMED); its 500,000 events/s per bus and 1,500 "
+                "events+KB/s per event group are checked against the traffic's highest mean "
+                "rates (warnings), not applied as throttling"
             )
         elif eventbridge.put_events_quota is None:
             out.append(

@@ -4,10 +4,12 @@ too: the event waits for it on the bus).
 
 Classic rules are found through one pattern index per bus, built once. A subscriber's filters
 each examine one scope of the event (facts §1.3): ``DATA`` is the EventBridge envelope for
-``PutEvents`` traffic (the only kind the twin publishes yet), ``METADATA`` is absent for it (the
-keys come with ``PutRawEvents`` only), and ``SYSTEM_METADATA`` holds what EventBridge assigns:
+``PutEvents`` traffic, ``METADATA`` is absent for it (the keys come with ``PutRawEvents``
+only), and ``SYSTEM_METADATA`` holds what EventBridge assigns:
 ``aws:DeliveryType`` (``LIVE``), ``aws:ContentType`` (``application/eventbridge+json``) and, for
-grouped traffic, ``aws:EventGroupId``.
+grouped traffic, ``aws:EventGroupId``. A ``PutRawEvents`` entry (:mod:`..scenario.raw_events`)
+shows ``DATA`` its JSON payload (nothing of another content type), ``METADATA`` its metadata, and
+its content type in ``SYSTEM_METADATA``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 
 from bridgetwin.graph import FilterScope, Graph, Rule, Subscriber
 from bridgetwin.patterns import PatternIndex
+from bridgetwin.simulator.scenario.raw_events import RAW_KEY
 
 Owner = Rule | Subscriber
 
@@ -31,12 +34,24 @@ deduplication window (``duplicates``); taken off before anything routes them."""
 
 
 def event_scopes(event: dict[str, Any]) -> dict[FilterScope, Any]:
-    """A ``PutEvents`` event as a subscriber's filters see it, by scope."""
-    system = {"aws:DeliveryType": "LIVE", "aws:ContentType": "application/eventbridge+json"}
+    """An event as a subscriber's filters see it, by scope: a ``PutEvents`` envelope, or a
+    ``PutRawEvents`` payload (its JSON data, nothing inside other content types, its
+    metadata)."""
+    raw = event.get(RAW_KEY)
+    content = raw["content_type"] if raw else "application/eventbridge+json"
+    system = {"aws:DeliveryType": "LIVE", "aws:ContentType": content}
     if GROUP_KEY in event:
         system[GROUP_KEY] = event[GROUP_KEY]
-    data = without_group(event)
-    return {FilterScope.DATA: data, FilterScope.METADATA: {}, FilterScope.SYSTEM_METADATA: system}
+    if raw:
+        data, metadata = raw.get("data", _OPAQUE), raw["metadata"]
+    else:
+        data, metadata = without_group(event), {}
+    return {FilterScope.DATA: data, FilterScope.METADATA: metadata,
+            FilterScope.SYSTEM_METADATA: system}  # fmt: skip
+
+
+_OPAQUE = {"bridgetwin:opaque": True}
+"""What a DATA filter sees of a payload that is not JSON: nothing it can name."""
 
 
 def without_group(event: dict[str, Any]) -> dict[str, Any]:

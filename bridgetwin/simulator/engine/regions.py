@@ -30,10 +30,14 @@ from bridgetwin.simulator.engine.replays import Replays
 from bridgetwin.simulator.engine.stores import MetricStores
 from bridgetwin.simulator.engine.workload import CallStream, event_as_delivered
 from bridgetwin.simulator.scenario import Scenario, ScenarioError, Traffic
+from bridgetwin.simulator.scenario.raw_events import MAX_REQUEST_BYTES, RAW_KEY, raw_bytes
 
 
-def _entry_bytes(event: dict[str, Any]) -> int:
-    """PutEvents entry size as AWS computes it (eventbridge-facts §6)."""
+def entry_bytes(event: dict[str, Any]) -> int:
+    """PutEvents entry size as AWS computes it (eventbridge-facts §6); a PutRawEvents entry's
+    payload and metadata."""
+    if RAW_KEY in event:
+        return raw_bytes(event[RAW_KEY])
     size = len(event["source"].encode()) + len(event["detail-type"].encode())
     size += len(json.dumps(event.get("detail", {})).encode())
     size += sum(len(str(r).encode()) for r in event.get("resources", []))
@@ -72,7 +76,7 @@ def grouped(traffic: Traffic) -> Traffic:
     events = tuple(
         e.model_copy(update={
             "weight": e.weight * share / len(groups),
-            "event": {**e.event, **({GROUP_KEY: g} if g is not None else {}),
+            "event": {**e.entry, **({GROUP_KEY: g} if g is not None else {}),
                       **({DUPLICATE_KEY: True} if duplicate else {})},
         })
         for e in traffic.events
@@ -154,7 +158,8 @@ class RegionsBuilder:
         traffic = grouped(traffic)
         bus_id = traffic_bus(graph, scenario, number)
         stream = CallStream(traffic, scenario.duration, _window_rng(scenario.seed, number))
-        source = ProducerSource(traffic, stream, traffic.batch, self._request_limit(traffic))
+        limit = self._request_limit(traffic, bus_id)
+        source = ProducerSource(traffic, stream, traffic.batch, limit)
         if not traffic.via_endpoint:
             self._feed(bus_id, traffic, f"traffic.{number}", source)
             return
@@ -169,28 +174,36 @@ class RegionsBuilder:
 
     def _feed(self, bus_id: str, traffic: Traffic, name: str, source: Any, **kwargs: Any) -> None:
         bus = self._graph.get(bus_id)
-        events = [event_as_delivered(e.event, bus.region, bus.account) for e in traffic.events]
+        events = [event_as_delivered(e.entry, bus.region, bus.account) for e in traffic.events]
         duplicate = [bool(e.pop(DUPLICATE_KEY, False)) for e in events]
         routes = [
             [] if again else self._hops.routes_on(bus_id, e)
             for e, again in zip(events, duplicate, strict=True)
         ]
-        limit = self._scenario.eventbridge.max_entry_bytes
-        ok = [_entry_bytes(e) <= limit for e in events]
+        limit = self._limits(bus)[0]
+        ok = [entry_bytes(e) <= limit for e in events]
         made = Feed(name, source, routes, ok, bus=bus_id, events=events, **kwargs)
         if any(duplicate):
             made.duplicate = duplicate
         self._feeds.setdefault(ingestion_key(bus), []).append(made)
 
-    def _request_limit(self, traffic: Traffic) -> tuple[np.ndarray, int] | None:
+    def _limits(self, bus: Any) -> tuple[int, int]:
+        """The largest entry and request ``bus`` takes: the scenario's for a Classic bus (256
+        KB each by default), 1 MB for a whole request to a Custom Event Bus."""
+        if isinstance(bus, CustomEventBus):
+            return MAX_REQUEST_BYTES, MAX_REQUEST_BYTES
+        eventbridge = self._scenario.eventbridge
+        return eventbridge.max_entry_bytes, eventbridge.max_request_bytes
+
+    def _request_limit(self, traffic: Traffic, bus_id: str) -> tuple[np.ndarray, int] | None:
         """What each of the traffic's templates adds to a request (nothing for an entry too
         large on its own: the Region fails it alone), when some call could exceed the limit."""
-        eventbridge = self._scenario.eventbridge
-        sizes = [_entry_bytes(e.event) for e in traffic.events]
-        counted = np.asarray([s if s <= eventbridge.max_entry_bytes else 0 for s in sizes])
-        if traffic.batch * int(counted.max()) <= eventbridge.max_request_bytes:
+        entry, request = self._limits(self._graph.get(bus_id))
+        sizes = [entry_bytes(e.entry) for e in traffic.events]
+        counted = np.asarray([s if s <= entry else 0 for s in sizes])
+        if traffic.batch * int(counted.max()) <= request:
             return None
-        return counted, eventbridge.max_request_bytes
+        return counted, request
 
     def _router(
         self, endpoint: GlobalEndpoint, source: ProducerSource, name: str

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from bridgetwin.simulator.scenario import Arrivals, Traffic
+from bridgetwin.simulator.scenario.raw_events import RAW_KEY
 
 
 @dataclass(frozen=True)
@@ -210,7 +211,10 @@ class CallStream:
 
 
 def event_as_delivered(template: dict[str, Any], bus_region: str, account: str) -> dict[str, Any]:
-    """The event as EventBridge delivers it: the template plus the envelope AWS fills in."""
+    """The event as EventBridge delivers it: the template plus the envelope AWS fills in (a
+    ``PutRawEvents`` entry has none)."""
+    if RAW_KEY in template:
+        return dict(template)
     envelope = {
         "version": "0",
         "id": "00000000-0000-0000-0000-000000000000",

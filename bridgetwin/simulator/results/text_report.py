@@ -75,7 +75,7 @@ def render(result: Result) -> Group:
                 f"events had not finished at the end ({never:,} never started{oldest}): the "
                 "latencies above leave them out (drain: lets them finish)", style="yellow",
             ))  # fmt: skip
-        if "invocations" in t.counts:  # a subscriber that batches
+        if t.counts.get("invocations"):  # a subscriber that batches
             invocations = t.counts["invocations"]
             mean = t.counts["attempts"] / invocations if invocations else 0.0
             parts.append(Text(

@@ -10,20 +10,43 @@ from pydantic import ConfigDict, Field, model_validator
 
 from bridgetwin.producer.config import PublisherConfig
 from bridgetwin.simulator.scenario.base import Duration, RegionName, StrictModel
+from bridgetwin.simulator.scenario.raw_events import RawPayload
 
 
 class EventTemplate(StrictModel):
-    """An event a producer puts, chosen with probability proportional to ``weight``."""
+    """An event a producer puts, chosen with probability proportional to ``weight``: a
+    ``PutEvents`` entry (``event``) or, on a Custom Event Bus, a ``PutRawEvents`` one
+    (``raw``)."""
+
+    model_config = ConfigDict(json_schema_extra={"oneOf": [
+        {"required": ["event"]}, {"required": ["raw"]}]})  # fmt: skip
 
     weight: float = Field(1.0, gt=0)
-    event: dict[str, Any]
+    event: dict[str, Any] | None = None
+    raw: RawPayload | None = None
+    """A ``PutRawEvents`` entry instead of an envelope (:mod:`.raw_events`)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_kind(cls, data: Any) -> Any:
+        if isinstance(data, dict) and (data.get("event") is None) == (data.get("raw") is None):
+            raise ValueError("give the entry as 'event' (PutEvents) or as 'raw' (PutRawEvents)")
+        return data
 
     @model_validator(mode="after")
     def _has_envelope(self) -> EventTemplate:
         for field in ("source", "detail-type"):
-            if not isinstance(self.event.get(field), str):
+            if self.event is not None and not isinstance(self.event.get(field), str):
                 raise ValueError(f"the event needs a string '{field}' (PutEvents requires it)")
         return self
+
+    @property
+    def entry(self) -> dict[str, Any]:
+        """The entry as the twin routes it: the event, or the raw entry under ``RAW_KEY``."""
+        if self.event is not None:
+            return self.event
+        assert self.raw is not None
+        return self.raw.as_event()
 
 
 class Bursts(StrictModel):
