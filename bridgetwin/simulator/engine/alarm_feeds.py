@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridgetwin.graph import Alarm, Graph, Subscriber
+from bridgetwin.simulator.aws.backlog_age import FINISHED, RECEIVED, BacklogAgeGauge
 from bridgetwin.simulator.aws.metrics import AlarmModel, QueueGauge
 from bridgetwin.simulator.engine.stores import MetricStores
 from bridgetwin.simulator.engine.wiring import RuleRoutes
@@ -41,7 +42,7 @@ in. ``TargetInvocations`` counts requests: a subscriber that batches records its
 one that does not makes one request per event; the twin's DLQ writes never fail
 (``OnFailureDestinationFailed`` stays missing: a role that cannot write is lint's finding);
 ``RetryInvocationAttempts`` counts retries (AWS's value is the retry depth: its SampleCount
-matches, its Sum does not)."""
+matches, its Sum does not). ``ApproximateBacklogAge`` is a gauge (:mod:`..aws.backlog_age`)."""
 
 
 def alarm_model(graph: Graph, stores: MetricStores, routes: RuleRoutes, alarm: Alarm) -> AlarmModel:
@@ -56,7 +57,9 @@ def alarm_model(graph: Graph, stores: MetricStores, routes: RuleRoutes, alarm: A
             if t.dead_letter_queue in linked_queues
         ]
         return AlarmModel(alarm, gauge=QueueGauge(dlqs, alarm.metric_name or ""))
-    if alarm.namespace == "AWS/EventsV2" and alarm.metric_name in CUSTOM_BUS_METRICS:
+    if alarm.namespace == "AWS/EventsV2" and (
+        alarm.metric_name in CUSTOM_BUS_METRICS or alarm.metric_name == "ApproximateBacklogAge"
+    ):
         return _custom_bus_alarm(graph, stores, routes, alarm)
     if alarm.namespace != "AWS/Events" or not alarm.metric_name:
         return AlarmModel(alarm, note="not simulated: only AWS/Events, the Custom Event Bus's "
@@ -107,6 +110,10 @@ def _custom_bus_alarm(
             b.id for b in graph.custom_buses if dims["EventBus"].split("/")[0] == b.name
             or f":event-busv2/{b.name}/" in dims["EventBus"]}  # fmt: skip
         chosen = [s for s in chosen if s.bus in bus_ids]
+    if alarm.metric_name == "ApproximateBacklogAge":  # a gauge of the oldest waiting event
+        states = [state for s in chosen for _, state in routes.states_of(s)]
+        sources = [(t.store.watch(RECEIVED), t.store.watch(FINISHED)) for t in states]
+        return AlarmModel(alarm, gauge=BacklogAgeGauge(sources))
     metric = CUSTOM_BUS_METRICS[alarm.metric_name or ""]
     if alarm.metric_name == "TargetInvocations":  # batches, where a subscriber batches
         batching = [s for s in chosen if s.batch_size > 1]

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bridgetwin.simulator.aws.backlog_age import backlog_age_by_minute
 from bridgetwin.simulator.engine.failover_summary import failover_summary
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.engine.slo_verdicts import slo_verdicts
@@ -65,6 +66,14 @@ def _batch_counts(state: TargetState) -> dict[str, int]:
             "dlq_records": state.dlq_records}  # fmt: skip
 
 
+def _backlog_age(state: TargetState, minutes: int) -> dict[str, list[int]]:
+    """A subscriber's ``ApproximateBacklogAge`` (ms) at the end of each minute."""
+    if not state.subscriber:
+        return {}
+    ages = backlog_age_by_minute(state.ingested_by_minute, state.finished_by_minute)
+    return {"backlog_age_ms": ages[:minutes]}
+
+
 def build_result(model: Model) -> Result:
     targets = []
     waiting: dict[int, int] = {}
@@ -113,8 +122,11 @@ def build_result(model: Model) -> Result:
                 backlog=[int(b) for b in backlog[:minutes]],
                 ingested_by_minute=[int(n) for n in state.ingested_by_minute[:minutes]],
                 per_minute={
-                    name: [int(n) for n in series[:minutes]]
-                    for name, series in state.per_minute.items()
+                    **{
+                        name: [int(n) for n in series[:minutes]]
+                        for name, series in state.per_minute.items()
+                    },
+                    **_backlog_age(state, minutes),
                 },
                 latency_ms_per_minute={
                     "start": state.start_by_minute.per_minute(minutes),

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from bridgetwin.simulator.aws.backlog_age import FINISHED, RECEIVED
 from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.results.minute_latencies import MinuteLatencies, NotByMinute
 from bridgetwin.simulator.results.statistics import LatencySamples
@@ -125,9 +126,15 @@ class TargetState:
         self.success_by_minute = kept(self.horizon)
         self.complete_by_minute = kept(self.horizon)
 
+    @property
+    def subscriber(self) -> bool:
+        """Whether a Custom Event Bus subscriber owns it (its records name the subscriber)."""
+        return bool(self.owner_arns)
+
     def finish(self, at: float) -> bool:
         """Count a final outcome at ``at``; False when it happens after the horizon."""
         self.finished_at = at
+        self.store.record(FINISHED, at)
         if at > self.horizon:
             self.finished_late += 1
             return False
@@ -147,6 +154,7 @@ class TargetState:
         """Events matched for this target, ingested at ``times``."""
         self.ingested += len(times)
         _tally(self.ingested_by_minute, times)
+        self.store.record_many(RECEIVED, times)
 
     def record_block(
         self,
@@ -213,6 +221,7 @@ class TargetState:
         store.record_many("IngestionToInvocationStartLatency", seen_starts, waits * 1e3)
         store.record_many("IngestionToInvocationCompleteLatency", ends[done], took * 1e3)
         store.record_many("SuccessfulInvocationAttempts", success_ends)
+        store.record_many(FINISHED, success_ends)
         store.record_many("Invocations", success_ends)
         store.record_many(
             "IngestionToInvocationSuccessLatency", success_ends, delivered_after * 1e3

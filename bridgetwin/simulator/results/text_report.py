@@ -75,6 +75,12 @@ def render(result: Result) -> Group:
                 f"events had not finished at the end ({never:,} never started{oldest}): the "
                 "latencies above leave them out (drain: lets them finish)", style="yellow",
             ))  # fmt: skip
+        ages = t.per_minute.get("backlog_age_ms") or [0]
+        if max(ages) >= 60_000:  # a subscriber that fell a minute or more behind
+            worst = ages.index(max(ages))
+            parts.append(Text(
+                f"{t.rule}/{t.target}: backlog age (ApproximateBacklogAge) up to "
+                f"{max(ages) / 1e3:,.0f} s, at the end of minute {worst + 1}"))  # fmt: skip
         if t.counts.get("invocations"):  # a subscriber that batches
             invocations = t.counts["invocations"]
             mean = t.counts["attempts"] / invocations if invocations else 0.0
