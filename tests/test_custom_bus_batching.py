@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from bridgetwin.graph import load_graph
-from bridgetwin.simulator import load_scenario, simulate
+from bridgetwin.simulator import ScenarioError, load_scenario, simulate
 from bridgetwin.simulator.results.statistics import RELATIVE_ACCURACY
 from tests._custom_bus import custom_bus_template, subscriber
 
@@ -122,6 +122,10 @@ def test_a_target_that_falls_behind_gets_full_batches(ordering):
     assert target.counts["delivered"] == len(times)
     assert close(target.latency_ms["start"]["p50"], quantile(waits, 0.5) * 1e3)
     assert close(target.latency_ms["start"]["p99"], quantile(waits, 0.99) * 1e3)
+    if ordering == "FIFO":  # each event waited for the group's batch before its own
+        holds = [start - t for start, members in expected[1:] for t in members if start > t]
+        assert target.counts["held"] == len(holds) > 0
+        assert target.counts["held_s"] == round(sum(holds))
 
 
 def _run_grouped(template, times, group: dict, backoff: dict = BACKOFF, **target):
@@ -226,3 +230,20 @@ def test_a_batch_is_one_request_in_the_cost():
     lines = {line[0]: line[1] for line in monthly_cost(result, graph, scenario).lines}
     assert counts["dlq_records"] > 0 and counts["invocations"] < counts["attempts"]
     assert lines["sqs_requests"] == counts["invocations"] + counts["dlq_records"]
+
+
+def test_overrides_set_a_subscribers_batching_for_what_if_runs():
+    rng = np.random.default_rng(4)
+    times = np.round(np.cumsum(rng.exponential(1 / 0.08, 700)), 6).tolist()
+    spec = {"duration": "3h", "seed": 11, "eventbridge": {"processing_latency": 0},
+            "traffic": [{"bus": "orders", "rate": 1, "arrival": "trace", "trace": times,
+                         "events": [{"event": EVENT}]}],
+            "targets": [{"match": "*", "latency": 0}],
+            "overrides": {"subscribers": {"Batch*": {"batch_size": 10, "batch_window": "20s"}}}}  # fmt: skip
+    result = simulate(load_graph(queue_subscriber(1, 0)), load_scenario(spec))
+    assert result.target("Batcher").counts["invocations"] == len(batches(times, 10, 20))
+    assert any("subscriber Batcher: batch_size 1 -> 10" in line for line in result.overrides)
+    spec["overrides"]["subscribers"]["Batch*"]["batch_size"] = 11  # SQS takes 10 at most
+    with pytest.raises(ScenarioError, match=r"batch_size 11 for Batcher is over its target's "
+                                            r"maximum \(sqs: 10\)"):  # fmt: skip
+        simulate(load_graph(queue_subscriber(1, 0)), load_scenario(spec))

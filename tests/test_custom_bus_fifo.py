@@ -21,9 +21,11 @@ OUTAGE, LATENCY, RETRIES, AGE = (300.0, 900.0), 0.1, 5, 300.0
 def one_server(arrivals: list[float]) -> dict:
     """The group as one server retrying its head (backoff 1, 2, 4, ... s, no jitter)."""
     free, out = 0.0, {"delivered": 0, "MaximumRetryAttempts": 0, "MaximumEventAgeInSeconds": 0,
-                      "starts": []}  # fmt: skip
+                      "starts": [], "holds": []}  # fmt: skip
     for ingest in arrivals:
         at, attempt = max(ingest, free), 0
+        if free > ingest:  # it waited behind the event before it
+            out["holds"].append(free - ingest)
         if at - ingest > AGE:
             out["MaximumEventAgeInSeconds"] += 1
             free = max(free, ingest + AGE)
@@ -84,6 +86,10 @@ def test_one_group_is_one_server_that_retries_its_head():
     assert target.latency_ms["start"]["max"] == pytest.approx(starts.max(), abs=1)
     assert target.latency_ms["start"]["p50"] == pytest.approx(np.percentile(starts, 50), rel=0.02)
     assert target.counts["in_flight"] == 0
+    holds = expected["holds"]
+    assert target.counts["held"] == len(holds) > 0
+    assert target.counts["held_s"] == round(sum(holds))
+    assert target.counts["longest_hold_ms"] == round(max(holds) * 1e3)
 
 
 def test_delivery_order_within_a_group_is_publish_order():

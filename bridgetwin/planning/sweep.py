@@ -24,6 +24,7 @@ from typing import Any
 from bridgetwin.graph import Graph
 from bridgetwin.planning.grid import Vary, grid, seeds
 from bridgetwin.simulator import load_scenario, simulate
+from bridgetwin.simulator.results.verdicts import metric_value
 from bridgetwin.simulator.scenario import SLO_METRICS
 
 COST_METRIC = "cost.monthly_usd"
@@ -44,12 +45,7 @@ def run_point(graph: Graph, spec: dict[str, Any], seed: int) -> dict[str, dict[s
     for target in result.targets:
         values: dict[str, float | None] = {COST_METRIC: None}
         for metric in SLO_METRICS:
-            kind, name, *rest = metric.split(".")
-            if kind == "counts":
-                values[metric] = float(target.counts[name])
-            else:
-                raw = target.latency_ms[name][rest[0]]
-                values[metric] = None if raw is None else raw / 1e3
+            values[metric] = metric_value(target, metric)
         out[f"{target.rule}/{target.target}"] = values
     cost = monthly_cost(result, graph, scenario).monthly_usd
     out[DEPLOYMENT] = dict.fromkeys(SLO_METRICS) | {COST_METRIC: cost}

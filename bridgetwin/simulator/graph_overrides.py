@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from bridgetwin.graph import Graph, RetryPolicy
+from bridgetwin.graph.custom_bus_nodes import BATCH_LIMITS
 from bridgetwin.simulator.scenario import ScenarioError
 from bridgetwin.simulator.scenario.overrides import Overrides
 
@@ -76,9 +77,23 @@ def apply_overrides(graph: Graph, overrides: Overrides) -> tuple[Graph, tuple[st
         fields = {"replication_enabled": o.replication} if o.replication is not None else {}
         return _set(node, fields, "global endpoint", applied)
 
+    def delivery(node: Any, o: Any) -> Any:
+        fields = {name: value for name, value in (
+            ("batch_size", o.batch_size), ("ordering", o.ordering), ("state", o.state),
+            ("batch_window_seconds", None if o.batch_window is None else int(o.batch_window)),
+        ) if value is not None}  # fmt: skip
+        largest = BATCH_LIMITS.get(node.target_family, (500, 0))[0]
+        if fields.get("batch_size", 0) > largest:
+            raise ScenarioError(
+                f"overrides.subscribers: batch_size {fields['batch_size']} for {node.id} is over "
+                f"its target's maximum ({node.target_family}: {largest})"
+            )
+        return _set(node, fields, "subscriber", applied)
+
     each("api_destinations", "api_destinations", overrides.api_destinations,
          lambda n: (n.id, n.name), destination)  # fmt: skip
     each("alarms", "alarms", overrides.alarms, lambda n: (n.id,), alarm)
+    each("subscribers", "subscribers", overrides.subscribers, lambda n: (n.id, n.name), delivery)
     each("functions", "functions", overrides.functions, lambda n: (n.id, n.name), function)
     each("global_endpoints", "endpoints", overrides.global_endpoints,
          lambda n: (n.id, n.name), endpoint)  # fmt: skip

@@ -1,72 +1,85 @@
 """``ApproximateBacklogAge``: how long the oldest event a subscriber has not finished has waited.
 
 AWS publishes it per Custom Event Bus subscriber, in milliseconds (custom-bus facts §4). The twin
-takes a subscriber's backlog as read oldest first: after F of its events have finished
-(delivered, sent to the on-failure queue or dropped) the oldest waiting one is the (F+1)-th it
-received. That is exact for a subscriber that reads in order (a stopped one, a FIFO group, a
-queue behind a rate limit) and approximate where retries finish events out of order, as AWS's
-own figure is "approximate". Two views of it:
-
-- :class:`BacklogAgeGauge`, the value at any time of a run, from the datapoints of the events a
-  subscriber received and finished (for alarms, evaluated like a queue's gauge);
-- :func:`backlog_age_by_minute`, the value at the end of every minute, from a finished run's
-  per-minute counts (for results), each minute's events taken as spread evenly across it.
+knows it exactly: a subscriber's target records each event it receives (at its ingestion) and
+each it finishes (delivered, sent to the on-failure queue or dropped, with the ingestion time of
+the event as the datapoint's value), and :class:`BacklogTracker` keeps the ingestion times of
+those received and not finished. Once the engine has passed a minute's end, every event received
+or finished before it is known, so the tracker takes its sample there: the age of the oldest
+event still waiting (0 with none). Alarms on the metric read the samples
+(:class:`BacklogAgeGauge`) and each subscriber's result lists them
+(``per_minute.backlog_age_ms``). Memory: the events waiting, which the lanes hold anyway.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import numpy as np
 
-from bridgetwin.simulator.aws.metrics import SeriesReader
+from bridgetwin.simulator.aws.metrics import MetricStore
 
 RECEIVED, FINISHED = "BacklogReceived", "BacklogFinished"
-"""The series a subscriber's target records for the gauge (only while an alarm watches)."""
+"""The series a subscriber's target records for its tracker."""
 
 
-class _Backlog:
-    """One subscriber's received times not yet matched by a finish, oldest first."""
+class BacklogTracker:
+    """One subscriber's events received and not finished, sampled at every minute's end."""
 
-    def __init__(self, received: SeriesReader, finished: SeriesReader) -> None:
-        self._received, self._finished = received, finished
-        self._waiting = np.empty(0)
-        self._later = np.empty(0)  # finishes after the last evaluation
+    def __init__(self, store: MetricStore) -> None:
+        self._received = store.watch(RECEIVED)
+        self._finished = store.watch(FINISHED)
+        self._waiting = np.empty(0)  # ingestion times, sorted
+        self._arriving = np.empty(0)  # received after the last sample
+        self._leaving = (np.empty(0), np.empty(0))  # (finish time, ingestion) after it
+        self.ages_ms: list[int] = []
+        """The age of the oldest waiting event at the end of each minute sampled so far."""
 
-    def oldest(self, now: float) -> float | None:
-        new = [times for times, _ in self._received.read()]
-        if new:
-            self._waiting = np.sort(np.concatenate([self._waiting, *new]), kind="stable")
-        ends = np.concatenate([self._later, *(times for times, _ in self._finished.read())])
-        self._later = ends[ends > now]
-        self._waiting = self._waiting[len(ends) - len(self._later) :]
-        return float(self._waiting[0]) if len(self._waiting) else None
+    def advance(self, now: float, *, last: bool = False) -> None:
+        """Take the samples of every minute that ended by ``now`` (everything before it is
+        known); ``last``: ``now`` ends the run, and a partial minute before it is sampled
+        there."""
+        while (len(self.ages_ms) + 1) * 60.0 <= now + 1e-9:
+            self.ages_ms.append(self._sample((len(self.ages_ms) + 1) * 60.0))
+        if last and len(self.ages_ms) * 60.0 < now - 1e-9:
+            self.ages_ms.append(self._sample(now))
+
+    def _sample(self, at: float) -> int:
+        arriving = [self._arriving, *(times for times, _ in self._received.read())]
+        arrived = np.concatenate(arriving)
+        parts = [self._leaving, *self._finished.read()]
+        ends = np.concatenate([p[0] for p in parts])
+        ingested = np.concatenate([p[1] for p in parts])
+        came, left = arrived <= at, ends <= at
+        self._arriving = arrived[~came]
+        self._leaving = (ends[~left], ingested[~left])
+        waiting = np.sort(np.concatenate([self._waiting, arrived[came]]), kind="stable")
+        self._waiting = _without(waiting, np.sort(ingested[left]))
+        return round((at - self._waiting[0]) * 1e3) if len(self._waiting) else 0
+
+
+def _without(waiting: np.ndarray, gone: np.ndarray) -> np.ndarray:
+    """``waiting`` less one occurrence of each of ``gone`` (both sorted)."""
+    if not len(gone):
+        return waiting
+    first = np.searchsorted(waiting, gone, side="left")
+    rank = np.arange(len(gone)) - np.searchsorted(gone, gone, side="left")
+    slots = first + rank  # equal times take consecutive slots
+    found = slots < len(waiting)
+    found[found] = waiting[slots[found]] == gone[found]
+    keep = np.ones(len(waiting), dtype=bool)
+    keep[slots[found]] = False
+    return waiting[keep]
 
 
 class BacklogAgeGauge:
-    """The largest ``ApproximateBacklogAge`` (ms) of some subscribers at a time."""
+    """The largest ``ApproximateBacklogAge`` (ms) of some subscribers at a minute's end."""
 
-    def __init__(self, sources: Sequence[tuple[SeriesReader, SeriesReader]]) -> None:
-        self._backlogs = [_Backlog(received, finished) for received, finished in sources]
+    def __init__(self, trackers: Sequence[BacklogTracker]) -> None:
+        self._trackers = trackers
 
     def __call__(self, now: float) -> float:
-        oldest = [b.oldest(now) for b in self._backlogs]
-        waiting = [t for t in oldest if t is not None and t <= now]
-        return (now - min(waiting)) * 1e3 if waiting else 0.0
-
-
-def backlog_age_by_minute(received: np.ndarray, finished: np.ndarray) -> list[int]:
-    """The backlog age (ms) at the end of each minute, from the events received and finished
-    in each minute."""
-    cumulative = np.cumsum(received)
-    done = np.cumsum(finished)
-    out = []
-    for minute, count in enumerate(done.tolist()):
-        if cumulative[minute] <= count:
-            out.append(0)
-            continue
-        first = int(np.searchsorted(cumulative, count, side="right"))  # its minute
-        before = int(cumulative[first - 1]) if first else 0
-        arrived = (first + (count - before + 0.5) / int(received[first])) * 60.0
-        out.append(round(((minute + 1) * 60.0 - arrived) * 1e3))
-    return out
+        minute = math.floor(now / 60.0 + 1e-9) - 1  # the sample at or before ``now``
+        ages = [t.ages_ms[minute] for t in self._trackers if 0 <= minute < len(t.ages_ms)]
+        return float(max(ages, default=0))

@@ -46,7 +46,7 @@ class TargetTally(Protocol):
     dlq_samples: list[dict[str, str]]
     store: MetricStore
 
-    def finish(self, at: float) -> bool: ...
+    def finish(self, at: float, ingest: float) -> bool: ...
 
 
 def read_at(state: TargetTally, ingest: float) -> float:
@@ -92,13 +92,13 @@ class RetryPolicy:
         _, code, message, retry_after = failure
         final = self.give_up_at_once(state, attempt, failure)
         if final is not None:
-            self.fail(state, end, (code, message), attempt, final or None)
+            self.fail(state, end, (code, message), attempt, final or None, ingest)
             return None
         delay = self.delay(state, attempt, retry_after)
         read = read_at(state, ingest)
         if end + delay - read > state.max_age:
             at = max(end, read + state.max_age)
-            self.fail(state, at, (code, message), attempt, "MaximumEventAgeInSeconds")
+            self.fail(state, at, (code, message), attempt, "MaximumEventAgeInSeconds", ingest)
             return None
         return self.retry(end + delay, ingest, key, attempt + 1, origin)
 
@@ -137,13 +137,19 @@ class RetryPolicy:
 
     @staticmethod
     def fail(
-        state: TargetTally, at: float, error: tuple[str, str], retries: int, condition: str | None
+        state: TargetTally,
+        at: float,
+        error: tuple[str, str],
+        retries: int,
+        condition: str | None,
+        ingest: float,
     ) -> None:
-        """A final failure: to the DLQ with AWS's attributes, or dropped without one."""
+        """A final failure of the event ingested at ``ingest``: to the DLQ with AWS's
+        attributes, or dropped without one."""
         code, message = error
         state.store.record("Invocations", at)
         state.store.record("FailedInvocations", at)
-        if not state.finish(at):
+        if not state.finish(at, ingest):
             return
         if not state.has_dlq:
             RetryPolicy.drop(state, at, code)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from bridgetwin.graph import Alarm, Graph, Subscriber
-from bridgetwin.simulator.aws.backlog_age import FINISHED, RECEIVED, BacklogAgeGauge
+from bridgetwin.simulator.aws.backlog_age import BacklogAgeGauge
 from bridgetwin.simulator.aws.metrics import AlarmModel, QueueGauge
 from bridgetwin.simulator.engine.stores import MetricStores
 from bridgetwin.simulator.engine.wiring import RuleRoutes
@@ -112,8 +112,7 @@ def _custom_bus_alarm(
         chosen = [s for s in chosen if s.bus in bus_ids]
     if alarm.metric_name == "ApproximateBacklogAge":  # a gauge of the oldest waiting event
         states = [state for s in chosen for _, state in routes.states_of(s)]
-        sources = [(t.store.watch(RECEIVED), t.store.watch(FINISHED)) for t in states]
-        return AlarmModel(alarm, gauge=BacklogAgeGauge(sources))
+        return AlarmModel(alarm, gauge=BacklogAgeGauge([t.backlog for t in states if t.backlog]))
     metric = CUSTOM_BUS_METRICS[alarm.metric_name or ""]
     if alarm.metric_name == "TargetInvocations":  # batches, where a subscriber batches
         batching = [s for s in chosen if s.batch_size > 1]

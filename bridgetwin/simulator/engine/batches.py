@@ -83,6 +83,19 @@ class BatchPath:
             at = min(at, ready.item(size - 1))
         return max(at, self._free_at.get(key, at))
 
+    def _held_back(self, key: int, ready: np.ndarray) -> None:
+        """A FIFO group's batch that waited for the one before it: each event's wait from
+        when it could have gone (its arrival, or the batch's window) to the group's release."""
+        free = self._free_at.get(key)
+        if free is None:
+            return
+        size, window = self.batching[key]
+        closes = min(ready.item(0) + window, ready.item(len(ready) - 1)) if len(ready) == size \
+            else ready.item(0) + window  # fmt: skip
+        for waited in (free - np.maximum(ready, closes)).tolist():
+            if waited > 0:
+                self.targets[key].hold(waited)
+
     def _schedule_batch(self, key: int) -> None:
         at = self._batch_ready(key)
         if at is not None:
@@ -103,10 +116,11 @@ class BatchPath:
         ready, key = heapq.heappop(self._due)
         start = self.gate.grant_time(ready)
         queue = self._waiting[key]
-        _, ingest, _, origin = queue.head(self.batching[key][0], start)
+        arrived, ingest, _, origin = queue.head(self.batching[key][0], start)
         queue.consume(len(ingest))
         if key in self.fifo:
             self._busy.add(key)
+            self._held_back(key, arrived)
         self._attempt_batch(key, ready, ingest.copy(), origin.copy(), 0, start)
         self._schedule_batch(key)
 
@@ -129,7 +143,7 @@ class BatchPath:
         read = np.array([read_at(state, i) for i in ingest.tolist()]) if state.resumed else ingest
         late = start - read > state.max_age  # waited past their age for the gate
         if late.any():
-            self._give_up(state, read[late] + state.max_age, _WAITING, attempt)
+            self._give_up(state, read[late] + state.max_age, ingest[late], _WAITING, attempt)
             ingest, origin, read = ingest[~late], origin[~late], read[~late]
             if not len(ingest):
                 self._batch_done(key, start)
@@ -160,14 +174,14 @@ class BatchPath:
         error = (failure[1], failure[2])
         final = policy.give_up_at_once(state, attempt, failure)
         if final is not None:
-            self._give_up(state, np.full(len(ingest), end), error, attempt, final or None)
+            self._give_up(state, np.full(len(ingest), end), ingest, error, attempt, final or None)
             self._batch_done(key, end)
             return
         delay = policy.delay(state, attempt, failure[3])
         over = end + delay - read > state.max_age
         if over.any():
             at = np.maximum(end, read[over] + state.max_age)
-            self._give_up(state, at, error, attempt)
+            self._give_up(state, at, ingest[over], error, attempt)
             if over.all():
                 self._batch_done(key, float(at.max()))
                 return
@@ -180,13 +194,14 @@ class BatchPath:
         self,
         state: TargetState,
         at: np.ndarray,
+        ingest: np.ndarray,
         error: tuple[str, str],
         attempt: int,
         condition: str | None = "MaximumEventAgeInSeconds",
     ) -> None:
         """Events of one batch given up at ``at``: one on-failure record names them all."""
-        for when in at.tolist():
-            self._policy.fail(state, when, error, attempt, condition)
+        for when, ingested in zip(at.tolist(), ingest.tolist(), strict=True):
+            self._policy.fail(state, when, error, attempt, condition, ingested)
         state.dlq_records += state.has_dlq and float(at.min()) <= state.horizon
 
     def _batch_done(self, key: int, at: float) -> None:

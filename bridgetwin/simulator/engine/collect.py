@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bridgetwin.simulator.aws.backlog_age import backlog_age_by_minute
 from bridgetwin.simulator.engine.failover_summary import failover_summary
 from bridgetwin.simulator.engine.producers import ProducerSource
 from bridgetwin.simulator.engine.slo_verdicts import slo_verdicts
@@ -59,19 +58,24 @@ def _censored(
 def _batch_counts(state: TargetState) -> dict[str, int]:
     """A batching subscriber's requests: ``invocations`` (batches started in the run, AWS's
     ``TargetInvocations``), the largest batch, and its on-failure records (one per failed
-    batch, where ``dlq`` counts the events they name)."""
+    batch, where ``dlq`` counts the events they name); a FIFO subscriber's head-of-line
+    blocking: ``held`` events waited behind an earlier event of their group, ``held_s`` in all,
+    the longest ``longest_hold_ms``."""
+    held = {"held": state.held, "held_s": round(state.held_seconds),
+            "longest_hold_ms": round(state.longest_hold * 1e3)} if state.fifo else {}  # fmt: skip
     if state.batch_size <= 1:
-        return {}
+        return held
     return {"invocations": state.invocations, "largest_batch": state.largest_batch,
-            "dlq_records": state.dlq_records}  # fmt: skip
+            "dlq_records": state.dlq_records, **held}  # fmt: skip
 
 
 def _backlog_age(state: TargetState, minutes: int) -> dict[str, list[int]]:
-    """A subscriber's ``ApproximateBacklogAge`` (ms) at the end of each minute."""
-    if not state.subscriber:
+    """A subscriber's ``ApproximateBacklogAge`` (ms) at the end of each minute (the run's
+    last, partial minute at its end)."""
+    if state.backlog is None:
         return {}
-    ages = backlog_age_by_minute(state.ingested_by_minute, state.finished_by_minute)
-    return {"backlog_age_ms": ages[:minutes]}
+    state.backlog.advance(state.horizon, last=True)
+    return {"backlog_age_ms": state.backlog.ages_ms[:minutes]}
 
 
 def build_result(model: Model) -> Result:

@@ -216,6 +216,8 @@ class Lane(BlockPath, BatchPath, PositionPath):
             self._busy.discard(key)
             return
         ready, ingest, origin = held.popleft()
+        if at > ready:
+            self.targets[key].hold(at - ready)
         heapq.heappush(self._retries, self._policy.retry(max(ready, at), ingest, key, 0, origin))
 
     def _start(
@@ -231,7 +233,7 @@ class Lane(BlockPath, BatchPath, PositionPath):
         if start - read > state.max_age:
             waiting = ("THROTTLING", "still waiting for the rate limit")
             self._policy.fail(
-                state, read + state.max_age, waiting, attempt, "MaximumEventAgeInSeconds"
+                state, read + state.max_age, waiting, attempt, "MaximumEventAgeInSeconds", ingest
             )
             return None
         outcome = self.behaviour.attempt(start)
@@ -265,7 +267,7 @@ class Lane(BlockPath, BatchPath, PositionPath):
         if outcome[1] == OK:
             store.record("SuccessfulInvocationAttempts", end)
             store.record("Invocations", end)
-            if state.finish(end):
+            if state.finish(end, ingest):
                 sink = self.delivery_sinks.get(key)
                 if sink is not None:
                     sink(np.array([end]), np.array([origin]))

@@ -54,6 +54,7 @@ class Simulation:
         for hops). At its end, each global endpoint condenses what its primary accepted."""
         model = self.model
         regions, lanes, alarms = list(model.regions.values()), model.lanes, model.alarms
+        backlogs = [state.backlog for state in model.states if state.backlog is not None]
         producers = [f.source for r in regions for f in r.feeds
                      if isinstance(f.source, ProducerSource)]  # fmt: skip
         producers += [router.source for router in model.routers]
@@ -90,6 +91,8 @@ class Simulation:
             model.functions.run_until(t1)  # every acceptance before t1 is known by now
             for router in model.routers:
                 router.settle(t1)
+            for backlog in backlogs:  # every event received or finished before t1 is known
+                backlog.advance(t1)
             yield self.env.timeout(t1 - now)
         for at, index in evaluations[done:]:
             alarms[index].evaluate(at)

@@ -147,7 +147,7 @@ class PositionPath:
         none); past the run's end they are still waiting, never started."""
         state = self.targets[key]
         for when, ingested in zip(at.tolist(), ingest.tolist(), strict=True):
-            if state.finish(when):
+            if state.finish(when, ingested):
                 self._policy.drop(state, when, code)
             else:
                 state.censor(ingested)

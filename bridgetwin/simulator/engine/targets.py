@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from bridgetwin.simulator.aws.backlog_age import FINISHED, RECEIVED
+from bridgetwin.simulator.aws.backlog_age import FINISHED, RECEIVED, BacklogTracker
 from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.results.minute_latencies import MinuteLatencies, NotByMinute
 from bridgetwin.simulator.results.statistics import LatencySamples
@@ -64,6 +64,14 @@ class TargetState:
     invocations: int = 0
     """Requests of a subscriber that batches (each a batch of its events): ``TargetInvocations``."""
     largest_batch: int = 0
+    backlog: BacklogTracker | None = None
+    """A subscriber's: its events received and not finished (``ApproximateBacklogAge``)."""
+    fifo: bool = False
+    """A FIFO subscriber's: its events wait behind their event group's head."""
+    held: int = 0
+    """Events that waited behind an earlier event of their group (FIFO)."""
+    held_seconds: float = 0.0
+    longest_hold: float = 0.0
     dlq_records: int = 0
     """On-failure records of a subscriber that batches: one per failed batch."""
     finished_late: int = 0
@@ -126,15 +134,17 @@ class TargetState:
         self.success_by_minute = kept(self.horizon)
         self.complete_by_minute = kept(self.horizon)
 
-    @property
-    def subscriber(self) -> bool:
-        """Whether a Custom Event Bus subscriber owns it (its records name the subscriber)."""
-        return bool(self.owner_arns)
+    def hold(self, waited: float) -> None:
+        """An event of a FIFO group waited ``waited`` s for the events before it."""
+        self.held += 1
+        self.held_seconds += waited
+        self.longest_hold = max(self.longest_hold, waited)
 
-    def finish(self, at: float) -> bool:
-        """Count a final outcome at ``at``; False when it happens after the horizon."""
+    def finish(self, at: float, ingest: float) -> bool:
+        """Count a final outcome at ``at`` of the event ingested at ``ingest``; False when it
+        happens after the horizon."""
         self.finished_at = at
-        self.store.record(FINISHED, at)
+        self.store.record(FINISHED, at, ingest)
         if at > self.horizon:
             self.finished_late += 1
             return False
@@ -221,7 +231,7 @@ class TargetState:
         store.record_many("IngestionToInvocationStartLatency", seen_starts, waits * 1e3)
         store.record_many("IngestionToInvocationCompleteLatency", ends[done], took * 1e3)
         store.record_many("SuccessfulInvocationAttempts", success_ends)
-        store.record_many(FINISHED, success_ends)
+        store.record_many(FINISHED, success_ends, ingest[success])
         store.record_many("Invocations", success_ends)
         store.record_many(
             "IngestionToInvocationSuccessLatency", success_ends, delivered_after * 1e3

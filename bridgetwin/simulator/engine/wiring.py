@@ -27,6 +27,7 @@ from bridgetwin.graph import (
 from bridgetwin.graph.arns import target_arn
 from bridgetwin.graph.custom_bus_nodes import DEFAULT_RETENTION_DAYS
 from bridgetwin.simulator._random import rng_for, uniform_draws
+from bridgetwin.simulator.aws.backlog_age import BacklogTracker
 from bridgetwin.simulator.aws.behaviour import Behaviour, HttpBehaviour, TargetBehaviour, TokenCache
 from bridgetwin.simulator.aws.endpoint_capacity import ServerPool
 from bridgetwin.simulator.aws.gates import Concurrency, Gate, TokenBucket, Unlimited
@@ -116,6 +117,7 @@ class LaneWiring:
         rules, pipes and schedules that target the same resource (one API destination's rate
         limit serves them all), with the subscriber's retry limits and on-failure queue."""
         route = self._route(subscriber.id, subscriber.arn, subscriber, subscriber.target, store)
+        route[0].targets[route[1]].fifo = subscriber.ordering == "FIFO"
         if subscriber.batch_size > 1:  # several events per invocation (:mod:`.batches`)
             lane, key, _ = route
             lane.batching[key] = (subscriber.batch_size, float(subscriber.batch_window_seconds))
@@ -294,5 +296,6 @@ class LaneWiring:
             state.retry_all = True
             state.owner_arns = (("SUBSCRIBER_ARN", owner_arn),
                                 ("BUS_ARN", bus.arn if bus is not None else owner.bus))  # fmt: skip
+            state.backlog = BacklogTracker(state.store)
         self.states.append(state)
         return state

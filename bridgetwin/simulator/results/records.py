@@ -41,7 +41,8 @@ class TargetResult:
     """``attempts``, ``retries``, ``rate_limited`` (starts that waited), ``delivered``
     (successes, by the minute they ended), ``failed`` (final failures: to the DLQ or dropped)
     and ``dlq`` (arrivals) in each minute of the run; for a Custom Event Bus subscriber also
-    ``backlog_age_ms``, its ``ApproximateBacklogAge`` at each minute's end."""
+    ``backlog_age_ms``, its ``ApproximateBacklogAge`` at each minute's end (the age of the
+    oldest event it has received and not finished)."""
     latency_ms_per_minute: dict[str, dict[str, list[float | None]]] = field(default_factory=dict)
     """``start``, ``success`` and ``complete`` (ingestion to the end of the first attempt):
     ``p50``, ``p90``, ``p99`` (ms) of the latencies observed in each minute (start latency in

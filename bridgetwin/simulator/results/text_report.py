@@ -81,6 +81,11 @@ def render(result: Result) -> Group:
             parts.append(Text(
                 f"{t.rule}/{t.target}: backlog age (ApproximateBacklogAge) up to "
                 f"{max(ages) / 1e3:,.0f} s, at the end of minute {worst + 1}"))  # fmt: skip
+        if t.counts.get("held"):  # a FIFO subscriber's head-of-line blocking
+            parts.append(Text(
+                f"{t.rule}/{t.target}: {t.counts['held']:,} events waited behind an earlier "
+                f"event of their group (FIFO), {t.counts['held_s']:,} s in all, the longest "
+                f"{t.counts['longest_hold_ms'] / 1e3:,.1f} s"))  # fmt: skip
         if t.counts.get("invocations"):  # a subscriber that batches
             invocations = t.counts["invocations"]
             mean = t.counts["attempts"] / invocations if invocations else 0.0

@@ -33,8 +33,11 @@ class Verdict:
 
 
 def metric_value(target: Any, metric: str) -> float | None:
-    """``counts.NAME`` or ``latency.KIND.STATISTIC`` (seconds) of a target's result."""
+    """``counts.NAME`` or ``latency.KIND.STATISTIC`` (seconds) of a target's result
+    (``counts.invocations``: the requests its target received, a batch counting once)."""
     kind, *rest = metric.split(".")
+    if rest[0] == "invocations":  # requests: a batching subscriber's batches, else attempts
+        return float(target.counts.get("invocations", target.counts["attempts"]))
     if kind == "counts":
         return float(target.counts[rest[0]])
     value = target.latency_ms[rest[0]][rest[1]]

@@ -7,6 +7,7 @@ by a glob on logical ids (or names, or ``RULE/TARGET_ID`` for targets) and sets 
       api_destinations: {"Webhook*": {rate_limit: 200}}
       targets: {"OrderRule/*": {retry_attempts: 20, max_event_age: 6h, dlq: true},
                 "Webhook/Target": {retry_attempts: 185}}  # a Custom Event Bus subscriber
+      subscribers: {Fulfilment: {batch_size: 10, batch_window: 5s, ordering: FIFO}}
       alarms: {"*Latency*": {threshold: 30000, evaluation_periods: 3}}
       functions: {Worker: {reserved_concurrency: 50}}
       global_endpoints: {"*": {replication: false}}
@@ -16,6 +17,8 @@ the result lists every override it applied; a glob that matches nothing is an er
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field
 
@@ -32,6 +35,19 @@ class TargetOverride(StrictModel):
     max_event_age: Duration | None = Field(None, ge=60, le=86_400)
     dlq: bool | None = None
     """Give the target a dead-letter queue (true) or take it away (false)."""
+
+
+class SubscriberOverride(StrictModel):
+    """A Custom Event Bus subscriber's delivery settings (its retry policy and on-failure queue
+    are its target's: ``targets: {"SUBSCRIBER/Target": ...}``)."""
+
+    batch_size: int | None = Field(None, ge=1, le=500)
+    """``MaxBatchSize``, at most the target's maximum (10 for SQS and SNS, 100 for Lambda...)."""
+    batch_window: Duration | None = Field(None, ge=0, le=300)
+    """``MaxBatchWindowInSeconds`` (0-300 s, whole seconds)."""
+    ordering: Literal["FIFO", "UNORDERED"] | None = None
+    """``Type``."""
+    state: Literal["RUNNING", "STOPPED"] | None = None
 
 
 class AlarmOverride(StrictModel):
@@ -51,6 +67,7 @@ class GlobalEndpointOverride(StrictModel):
 class Overrides(StrictModel):
     api_destinations: dict[str, ApiDestinationOverride] = Field(default_factory=dict)
     targets: dict[str, TargetOverride] = Field(default_factory=dict)
+    subscribers: dict[str, SubscriberOverride] = Field(default_factory=dict)
     alarms: dict[str, AlarmOverride] = Field(default_factory=dict)
     functions: dict[str, FunctionOverride] = Field(default_factory=dict)
     global_endpoints: dict[str, GlobalEndpointOverride] = Field(default_factory=dict)

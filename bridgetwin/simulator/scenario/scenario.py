@@ -110,6 +110,7 @@ SLO_METRICS = (
     "counts.retries",
     "counts.rate_limited",
     "counts.delivered",
+    "counts.invocations",
 )
 
 
