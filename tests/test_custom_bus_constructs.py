@@ -280,10 +280,12 @@ def test_in_the_twin_an_outage_loses_what_the_retry_timeline_says():
     assert transitions[-2:] == [((periods[0] + 1) * 300, "ALARM"), ((periods[-1] + 2) * 300, "OK")]
 
 
-def test_the_readme_example_synthesizes_clean_and_simulates():
-    """The README's Custom Event Bus example, run as written in an app that runs cdk-nag's
-    AwsSolutions pack: it synthesizes, passes cfn-lint and bridgetwin lint, and the twin delivers
-    its events."""
+@pytest.mark.parametrize(("construct", "bus"), [("CustomEventBus(", "orders"),
+                                               ("CustomBusDelivery(", "partner-orders")])  # fmt: skip
+def test_the_readme_examples_synthesize_clean_and_simulate(construct, bus):
+    """The README's Custom Event Bus examples, run as written in an app that runs cdk-nag's
+    AwsSolutions pack: each synthesizes, passes cfn-lint and bridgetwin lint, and the twin
+    delivers its events."""
     import re
     from pathlib import Path
 
@@ -295,7 +297,7 @@ def test_the_readme_example_synthesizes_clean_and_simulates():
 
     readme = section(Path(__file__).resolve().parent.parent / "README.md", "Constructs")
     (code,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.DOTALL)
-               if "CustomEventBus(" in b]  # fmt: skip
+               if construct in b]  # fmt: skip
     stack = new_stack()
     namespace = {"stack": stack, "ops_topic": sns.Topic(stack, "Ops", enforce_ssl=True),
                  "producer_role": iam.Role(stack, "Producer",
@@ -305,7 +307,7 @@ def test_the_readme_example_synthesizes_clean_and_simulates():
     assert cfn_lint(template) == []
     graph = load_graph(template)
     assert lint_graph(graph) == []
-    spec = {"duration": "5m", "traffic": [{"bus": "orders", "rate": 2, "events": [
+    spec = {"duration": "5m", "traffic": [{"bus": bus, "rate": 2, "events": [
         {"event": {"source": "acme.orders", "detail-type": "OrderCreated", "detail": {}}}]}]}  # fmt: skip
     result = simulate(graph, load_scenario(spec))
     (target,) = result.targets

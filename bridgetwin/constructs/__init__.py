@@ -8,7 +8,8 @@
 - :class:`CustomEventBus`, :class:`Subscriber` and :class:`SubscriberTarget`: the new Custom Event
   Bus (``AWS::EventsV2``, L1-only in aws-cdk-lib) with its retention, and subscribers whose retry
   policy, ordering and batch size are written out, with a delivery role that can write their
-  on-failure queue, and alarms.
+  on-failure queue, and alarms; :class:`CustomBusDelivery`, the new bus's ``ApiDelivery``: bus,
+  HTTPS destination, subscriber, on-failure queue, alarms and dashboard from one construct.
 
 The CDK validation plugin that runs the twin at synth time moved to
 :mod:`bridgetwin.testing.cdk_validation` (this package never imports the simulator);
@@ -37,6 +38,7 @@ from bridgetwin.constructs.api_delivery import (
     ApiDelivery,
 )
 from bridgetwin.constructs.auth import DeliveryAuth
+from bridgetwin.constructs.custom_bus_delivery import CustomBusDelivery
 from bridgetwin.constructs.custom_event_bus import CustomEventBus
 from bridgetwin.constructs.dashboard import EventBridgeDashboard
 from bridgetwin.constructs.event_pattern import write_event_pattern
@@ -61,6 +63,7 @@ __all__ = [
     "SUBSCRIBER_ALARMS",
     "AlarmSettings",
     "ApiDelivery",
+    "CustomBusDelivery",
     "CustomEventBus",
     "DeliveryAuth",
     "EventBridgeDashboard",

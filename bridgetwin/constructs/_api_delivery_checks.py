@@ -49,15 +49,25 @@ _CONNECTION_PROPS = (
 )
 
 
-def check_props(props: Mapping[str, Any], scope: Construct) -> None:
-    """Raise :class:`ValidationError` for the first prop EventBridge (or CDK) would reject."""
+def check_destination_props(props: Mapping[str, Any]) -> None:
+    """The connection's and API destination's props (``ApiDelivery`` and
+    ``CustomBusDelivery``): which exclude each other, then each against EventBridge's limits."""
     _check_exclusions(props)
     check_https("endpoint", props["endpoint"])
     check_choice("http_method", props["http_method"], HTTP_METHODS)
     _check_rate_limit(props["rate_limit_per_second"], props["rate_limit_quota_raised"])
+    check_name("name", props["name"], 64 - len("-connection"), NAME_CHARSET)
+    check_parameters("connection_header_parameters", props["connection_header_parameters"],
+                     header=True, secret_form=True)  # fmt: skip
+    for prop in ("connection_query_string_parameters", "connection_body_parameters"):
+        check_parameters(prop, props[prop], header=False, secret_form=True)
+
+
+def check_props(props: Mapping[str, Any], scope: Construct) -> None:
+    """Raise :class:`ValidationError` for the first prop EventBridge (or CDK) would reject."""
+    check_destination_props(props)
     check_range("retry_attempts", props["retry_attempts"], 0, 185, integer=True)
     check_range("max_event_age", props["max_event_age"].to_seconds(), 60, 86_400, integer=True)
-    check_name("name", props["name"], 64 - len("-connection"), NAME_CHARSET)
     check_name("bus_name", props["bus_name"], 256, BUS_NAME_CHARSET)
     if props["bus_name"] == "default":
         raise ValidationError(
@@ -66,10 +76,6 @@ def check_props(props: Mapping[str, Any], scope: Construct) -> None:
         )
     for prop in ("header_parameters", "query_string_parameters"):
         check_parameters(prop, props[prop], header=prop == "header_parameters", secret_form=False)
-    check_parameters("connection_header_parameters", props["connection_header_parameters"],
-                     header=True, secret_form=True)  # fmt: skip
-    for prop in ("connection_query_string_parameters", "connection_body_parameters"):
-        check_parameters(prop, props[prop], header=False, secret_form=True)
     _check_path_parameters(props["path_parameter_values"])
     _check_dead_letter_queue(props["dead_letter_queue"], scope)
     _check_alarms(props["alarms"])

@@ -37,7 +37,8 @@ from bridgetwin.constructs.delivery_alarms import (
     rule_metric,
 )
 from bridgetwin.constructs.event_pattern import write_event_pattern
-from bridgetwin.constructs.http_parameters import ParameterValue, bind_parameters
+from bridgetwin.constructs.http_destination import http_destination
+from bridgetwin.constructs.http_parameters import ParameterValue
 from bridgetwin.constructs.queues import dead_letter_queue as new_dead_letter_queue
 
 __all__ = ["DEFAULT_ALARMS", "HTTP_METHODS", "RATE_LIMIT_QUOTA", "ApiDelivery"]
@@ -135,32 +136,10 @@ class ApiDelivery(Construct):
         compiled = compile_patterns(event_patterns, self)
 
         self.bus: events.IEventBus = bus or events.EventBus(self, "Bus", event_bus_name=bus_name)
-        self.connection: events.IConnection | None = connection
-        if api_destination is None:
-            assert endpoint is not None
-            if self.connection is None:
-                assert authorization is not None
-                self.connection = events.Connection(
-                    self,
-                    "Connection",
-                    authorization=authorization._bind(),
-                    connection_name=f"{name}-connection" if name else None,
-                    description=f"Authorization for {endpoint}",
-                    header_parameters=bind_parameters(connection_header_parameters),
-                    query_string_parameters=bind_parameters(connection_query_string_parameters),
-                    body_parameters=bind_parameters(connection_body_parameters),
-                )
-            api_destination = events.ApiDestination(
-                self,
-                "ApiDestination",
-                connection=self.connection,
-                endpoint=endpoint,
-                http_method=events.HttpMethod(http_method or "POST"),
-                rate_limit_per_second=rate_limit_per_second or RATE_LIMIT_QUOTA,
-                api_destination_name=name,
-                description=f"{http_method or 'POST'} {endpoint}",
-            )
-        self.api_destination: events.IApiDestination = api_destination
+        self.connection: events.IConnection | None
+        self.api_destination: events.IApiDestination
+        self.connection, self.api_destination = http_destination(self, locals())
+        api_destination = self.api_destination
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue or new_dead_letter_queue(
             self,
             "DeadLetterQueue",
