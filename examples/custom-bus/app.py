@@ -81,9 +81,10 @@ class OrdersStack(cdk.Stack):
         subscriber("Analytics", analytics.queue_arn, type="UNORDERED",
                    starting_position="POINT_IN_TIME",
                    point_in_time_configuration={"pointType": "HORIZON"})  # fmt: skip
+        in_tens = {"maxBatchSize": 10, "maxBatchWindowInSeconds": 2}
         subscriber("Ledger", ledger.queue_arn, type="UNORDERED", scope="METADATA",
                    pattern={"schema": ["pos.Order.v1"]}, transformer={"type": "WITH_METADATA"},
-                   batch_configuration={"maxBatchSize": 10, "maxBatchWindowInSeconds": 2})  # fmt: skip
+                   batch_configuration=in_tens)  # fmt: skip
 
 
 def build_app(outdir: str | None = None) -> cdk.App:
