@@ -14,7 +14,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bridgetwin.calibration import MetricKey, Recording, calibrate
+from bridgetwin.calibration import CalibrationError, MetricKey, Recording, calibrate
 from bridgetwin.calibration.schema_events import event_from_schema, read_schema_file
 from bridgetwin.graph import load_graph
 
@@ -195,3 +195,14 @@ def test_calibrate_takes_schema_files_on_the_command_line(tmp_path):
     (event,) = [e["event"] for e in scenario["traffic"][0]["events"]]
     assert event["detail"]["amount"] >= 6000 and len(event["detail"]["items"]) == 2
     assert "(event from the schema OrderCreated)" in out.stdout
+
+
+@pytest.mark.parametrize("schema", [
+    {"minLength": 637_396_722},
+    {"type": "array", "minItems": 10**9},
+    {"type": "array", "minItems": 100_000, "items": {"type": "array", "minItems": 100_000}},
+])  # fmt: skip
+def test_a_schema_larger_than_any_event_is_refused_not_drawn(schema):
+    """Found by the fuzz layer: drawing these hung (a 637-million-character string)."""
+    with pytest.raises(CalibrationError, match="more than an entry holds"):
+        event_from_schema(schema, "huge")

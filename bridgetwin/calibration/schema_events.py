@@ -40,6 +40,9 @@ _FORMATS = {
     "ipv6": "2001:db8::1",
 }
 _MAX_DEPTH = 12
+_MAX_SIZE = 262_144
+"""The most characters and items an event can hold in all: an entry holds 256 KB
+(eventbridge-facts §0); a schema that asks for more describes no event."""
 
 
 class _Instance:
@@ -48,6 +51,18 @@ class _Instance:
     def __init__(self, document: Mapping[str, Any], seed: str) -> None:
         self.document = document
         self.rng = random.Random(seed)
+        self._room = _MAX_SIZE  # characters and items the event may still take
+
+    def _at_least(self, schema: Mapping[str, Any], key: str) -> int:
+        """``minLength`` or ``minItems``, refused once the event could not hold them."""
+        low = int(schema.get(key, 0))
+        self._room -= max(low, 1)
+        if self._room < 0:
+            raise CalibrationError(
+                f"schema: the event it describes holds more than {_MAX_SIZE:,} characters and "
+                f"items, more than an entry holds (256 KB); the last asked for: {key} {low:,}"
+            )
+        return low
 
     def resolve(self, ref: Any) -> Any:
         if not isinstance(ref, str) or not ref.startswith("#/"):
@@ -96,7 +111,7 @@ class _Instance:
                 properties = schema.get("properties", {})
                 return {name: self.value(sub, depth + 1) for name, sub in properties.items()}
             case "array":
-                count = max(int(schema.get("minItems", 1)), 1)
+                count = max(self._at_least(schema, "minItems"), 1)
                 return [self.value(schema.get("items", {}), depth + 1) for _ in range(count)]
             case "integer" | "number":
                 low = schema.get("minimum", 1)
@@ -114,7 +129,7 @@ class _Instance:
             return str(uuid.UUID(int=rng.getrandbits(128), version=4))
         if fmt in _FORMATS:
             return _FORMATS[fmt]
-        low = int(schema.get("minLength", 0))
+        low = self._at_least(schema, "minLength")
         high = int(schema.get("maxLength", max(low, 24)))
         length = min(max(low, 12), high)
         return "".join(rng.choice(string.ascii_lowercase) for _ in range(length))
