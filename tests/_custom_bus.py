@@ -45,7 +45,12 @@ def custom_bus_template(
         "DeliveryRole": {"Type": "AWS::IAM::Role", "Properties": {
             "AssumeRolePolicyDocument": {"Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
-                "Action": "sts:AssumeRole"}]}}},
+                "Action": "sts:AssumeRole"}]},
+            "Policies": [{"PolicyName": "deliver", "PolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Action": "events:InvokeApiDestination",
+                 "Resource": {"Fn::GetAtt": ["Partner", "Arn"]}},
+                {"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:GetQueueAttributes"],
+                 "Resource": {"Fn::GetAtt": ["Dlq", "Arn"]}}]}}]}},
     }  # fmt: skip
     if subscribers is None:
         subscribers = {"Webhook": subscriber({"Fn::GetAtt": ["Partner", "Arn"]})}

@@ -42,6 +42,61 @@ def test_each_rule_fires_on_one_subscriber_and_spares_another(code, fires, spare
     assert code not in codes(*spares)
 
 
+def _lint(template: dict) -> set[str]:
+    return {f.code for f in lint_graph(load_graph(template)) if f.resource == "S"}
+
+
+def _with(change) -> dict:
+    template = custom_bus_template(subscribers={"S": subscriber(PARTNER, **EXPLICIT)})
+    change(template["Resources"])
+    return template
+
+
+def _no_send(resources: dict) -> None:
+    del resources["DeliveryRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][1]
+
+
+def _encrypted(resources: dict, *, granted: bool) -> None:
+    resources["Key"] = {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": {"Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+         "Action": "kms:*", "Resource": "*"}]}}}  # fmt: skip
+    resources["Dlq"]["Properties"]["KmsMasterKeyId"] = {"Fn::GetAtt": ["Key", "Arn"]}
+    if granted:
+        statements = resources["DeliveryRole"]["Properties"]["Policies"][0]["PolicyDocument"]
+        statements["Statement"].append({"Effect": "Allow", "Resource": {"Fn::GetAtt": [
+            "Key", "Arn"]}, "Action": ["kms:Decrypt", "kms:GenerateDataKey*"]})  # fmt: skip
+
+
+def _attached(resources: dict) -> None:
+    """The send permission in an AWS::IAM::Policy attached to the role, as CDK writes it."""
+    moved = resources["DeliveryRole"]["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+    resources["DeliveryRoleDefaultPolicy"] = {"Type": "AWS::IAM::Policy", "Properties": {
+        "PolicyName": "default", "Roles": [{"Ref": "DeliveryRole"}],
+        "PolicyDocument": {"Statement": [moved.pop(1)]}}}  # fmt: skip
+
+
+@pytest.mark.parametrize(("change", "fires"), [
+    (lambda r: None, False),
+    (_no_send, True),
+    (_attached, False),
+    (lambda r: (_no_send(r), r["DeliveryRole"]["Properties"].update(
+        ManagedPolicyArns=["arn:aws:iam::aws:policy/AmazonSQSFullAccess"])), False),  # unreadable
+    (lambda r: _encrypted(r, granted=False), True),
+    (lambda r: _encrypted(r, granted=True), False),
+])  # fmt: skip
+def test_the_delivery_role_must_write_the_on_failure_queue_and_use_its_key(change, fires):
+    found = _lint(_with(change))
+    assert ("subscriber-on-failure-access" in found) is fires
+
+
+def test_a_fifo_subscriber_wants_a_fifo_on_failure_queue():
+    fifo = {"Type": "FIFO", **EXPLICIT}
+    template = custom_bus_template(subscribers={"S": subscriber(PARTNER, **fifo)})
+    assert "subscriber-fifo-on-failure" in _lint(template)
+    template["Resources"]["Dlq"]["Properties"]["FifoQueue"] = True
+    assert "subscriber-fifo-on-failure" not in _lint(template)
+
+
 def test_filters_get_the_pattern_lint_too():
     filters = {"Filters": [{"Scope": "DATA", "Pattern": "{}"}]}  # matches every event
     template = custom_bus_template(subscribers={"S": subscriber(
@@ -60,3 +115,14 @@ def test_lint_sarif_lists_the_subscriber_rules(tmp_path):
     assert [r["ruleId"] for r in results] == ["subscriber-retry-implicit"]
     rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
     assert rules["subscriber-retry-implicit"]["fullDescription"]["text"]
+
+
+def test_metadata_filters_are_not_asked_for_an_envelope():
+    """A METADATA filter reads what the publisher attached (no source, no detail-type): the
+    pattern lint's envelope findings are for DATA filters only."""
+    filters = {"Filters": [{"Scope": "METADATA", "Pattern": '{"schema": ["orders.v1"]}'},
+                           {"Scope": "DATA", "Pattern": '{"kind": ["paid"]}'}]}  # fmt: skip
+    template = custom_bus_template(subscribers={"S": subscriber(
+        PARTNER, FilterConfiguration=filters, **EXPLICIT)})  # fmt: skip
+    found = [f for f in lint_graph(load_graph(template)) if f.code.startswith("pattern/missing")]
+    assert found and all(f.message.startswith("DATA filter: ") for f in found)

@@ -207,4 +207,5 @@ def build_subscriber(b: Build) -> Subscriber:
         log_level=_choice(b, b.section(b.props, "LogConfiguration", ""), "Level",
                           ("OFF", "ERROR", "INFO"), "LogConfiguration.") or "OFF",
         role_arn=b.string(invoke, "RoleArn"),
+        role=b.linker.link(invoke.get("RoleArn")),
     )  # fmt: skip

@@ -29,6 +29,7 @@ def build_queue(b: Build) -> Queue:
             raise b.error("is not JSON (an object or JSON text)", "RedrivePolicy") from None
     redrive = raw if isinstance(raw, Mapping) else {}
     target = redrive.get("deadLetterTargetArn")
+    key = b.props.get("KmsMasterKeyId")
     return Queue(
         id=b.gid,
         name=b.name(b.props, "QueueName"),
@@ -41,6 +42,7 @@ def build_queue(b: Build) -> Queue:
         max_receive_count=b.number(redrive, "maxReceiveCount", None, "RedrivePolicy.", low=1,
                                    high=1000, integer=True),
         redrive_dlq=(b.linker.link(target) or b.linker.text(target)) if target else None,
+        kms_key=(b.linker.link(key) or b.linker.text(key)) if key else None,
     )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from bridgetwin.graph._build import Build
+from bridgetwin.graph._build_iam import DOCUMENT_BUILDERS
 from bridgetwin.graph._builders import BUILDERS
 from bridgetwin.graph._checks import check_parameters, check_references
 from bridgetwin.graph._errors import TemplateError
@@ -26,7 +27,7 @@ from bridgetwin.graph._synth import SynthOptions
 from bridgetwin.graph._values import ResourceRef
 from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.nodes import EventBus
-from bridgetwin.graph.service_nodes import LoadWarning, OpaqueResource, StackInfo
+from bridgetwin.graph.service_nodes import LoadWarning, OpaqueResource, PolicyDocument, StackInfo
 
 _ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource prefix)
     "AWS::Events::EventBus": ("Name", "events", "event-bus/"),
@@ -142,7 +143,7 @@ class _Builder:
             rtype = resource["Type"]
             gid = self.linker.register(ctx.name, lid)
             self.types[gid] = rtype
-            if rtype in BUILDERS or rtype in _ARN_NAMES:
+            if rtype in BUILDERS or rtype in _ARN_NAMES or rtype in DOCUMENT_BUILDERS:
                 props = ctx.resolve(resource.get("Properties") or {}, "", lid)
                 if not isinstance(props, Mapping):
                     raise ctx.error("Properties must resolve to an object", lid, "Properties")
@@ -153,6 +154,7 @@ class _Builder:
                         self._unique_name(ctx, lid, rtype, props[key], named)
                         self.linker.name(service, prefix + props[key], ctx.region, gid)
         nodes: dict[str, list[Any]] = {}
+        documents: list[PolicyDocument] = []
         paths = []
         for ctx, lid, resource in active:
             rtype = resource["Type"]
@@ -161,7 +163,7 @@ class _Builder:
             path = metadata.get("aws:cdk:path") if isinstance(metadata, Mapping) else None
             if isinstance(path, str):
                 paths.append((gid, path))
-            builder = BUILDERS.get(rtype)
+            builder = BUILDERS.get(rtype) or DOCUMENT_BUILDERS.get(rtype)
             if builder is None:
                 node: Any = OpaqueResource(gid, rtype)
             else:
@@ -171,6 +173,9 @@ class _Builder:
                     self.types.get,
                 )  # fmt: skip
                 node = _built(builder, build, rtype)
+            if isinstance(node, PolicyDocument):  # kept for lint; opaque to everything else
+                documents.append(node)
+                node = OpaqueResource(gid, rtype)
             nodes.setdefault(type(node).__name__, []).append(node)
         buses = [*nodes.get("EventBus", []), *self.implicit.values()]
         return Graph(
@@ -198,6 +203,7 @@ class _Builder:
             subscribers=tuple(nodes.get("Subscriber", ())),
             schemas=tuple(nodes.get("EventSchema", ())),
             other=tuple(nodes.get("OpaqueResource", ())),
+            permissions=tuple(documents),
             warnings=self._warnings(),
             construct_paths=tuple(paths),
         )

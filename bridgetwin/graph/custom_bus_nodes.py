@@ -135,6 +135,8 @@ class Subscriber:
     transformer: str = "RAW"
     log_level: str = "OFF"
     role_arn: str | None = None
+    role: str | None = None
+    """Graph id of the delivery role when it is in the loaded templates."""
 
     @property
     def target(self) -> Target:

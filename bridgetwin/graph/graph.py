@@ -31,6 +31,7 @@ from bridgetwin.graph.service_nodes import (
     LoadWarning,
     OpaqueResource,
     Pipe,
+    PolicyDocument,
     Queue,
     QueuePolicy,
     SchedulerSchedule,
@@ -67,6 +68,9 @@ class Graph:
     schemas: tuple[EventSchema, ...] = ()
     """Event schemas of schema registries (``AWS::EventSchemas::Schema``)."""
     other: tuple[OpaqueResource, ...] = ()
+    permissions: tuple[PolicyDocument, ...] = ()
+    """IAM and KMS policy documents of resources in ``other`` (roles, policies, keys), read by
+    lint only."""
     warnings: tuple[LoadWarning, ...] = ()
     """What the loader stood in for rather than refuse."""
     construct_paths: tuple[tuple[str, str], ...] = ()

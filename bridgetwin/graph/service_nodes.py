@@ -32,6 +32,9 @@ class Queue:
     ``redrive_dlq`` (None: no redrive policy; messages stay until the retention period)."""
     redrive_dlq: str | None = None
     """``RedrivePolicy.deadLetterTargetArn``: graph id of the queue, or its ARN."""
+    kms_key: str | None = None
+    """``KmsMasterKeyId``: graph id of a key in the templates, or the key id or alias as
+    written."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,6 +169,23 @@ class QueuePolicy:
     """Graph ids of the queues (or, for queues outside the templates, their URLs as written)."""
     statements: tuple[Any, ...]
     """The policy's statements, references rendered as text."""
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyDocument:
+    """Permissions written in the templates, kept for lint (the twin does not use them): an
+    ``AWS::IAM::Role``'s inline policies, an ``AWS::IAM::Policy`` or ``ManagedPolicy`` with the
+    roles it is attached to, or an ``AWS::KMS::Key``'s key policy."""
+
+    id: str
+    type: str
+    statements: tuple[Any, ...]
+    """The statements, references rendered as text (``${Queue.Arn}``)."""
+    roles: tuple[str, ...] = ()
+    """Graph ids of the roles it applies to (a role's own inline policies: the role)."""
+    managed: tuple[str, ...] = ()
+    """A role's ``ManagedPolicyArns``: graph ids of managed policies in the templates, or the
+    ARNs as written (AWS-managed policies, which lint cannot read)."""
 
 
 @dataclass(frozen=True, slots=True)

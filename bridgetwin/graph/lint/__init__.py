@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from bridgetwin.graph.custom_bus_nodes import FilterScope
 from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import GraphFinding, NonCompliant, invokers
 from bridgetwin.graph.lint.dlq_constraints import dlq_constraints
@@ -30,7 +31,11 @@ from bridgetwin.graph.lint.retry_age_fit import retry_age_fit
 from bridgetwin.graph.lint.shared_rate_limit import cross_stack_rate_limit, shared_rate_limit
 from bridgetwin.graph.lint.subscriber_batch_payload import subscriber_batch_payload
 from bridgetwin.graph.lint.subscriber_fifo_async import subscriber_fifo_async
-from bridgetwin.graph.lint.subscriber_on_failure import subscriber_without_on_failure
+from bridgetwin.graph.lint.subscriber_on_failure import (
+    subscriber_fifo_on_failure,
+    subscriber_without_on_failure,
+)
+from bridgetwin.graph.lint.subscriber_on_failure_access import subscriber_on_failure_access
 from bridgetwin.graph.lint.subscriber_retry_defaults import subscriber_retry_implicit
 from bridgetwin.patterns import Severity, lint
 
@@ -118,6 +123,14 @@ PACK: tuple[PackEntry, ...] = (
         Severity.WARNING, "only the EventsDropped metric records them",
     ),
     PackEntry(
+        subscriber_on_failure_access, lambda g: g.subscribers, "subscriber-on-failure-access",
+        Severity.ERROR, "the delivery role cannot write the on-failure queue",
+    ),
+    PackEntry(
+        subscriber_fifo_on_failure, lambda g: g.subscribers, "subscriber-fifo-on-failure",
+        Severity.WARNING, "the on-failure records of a FIFO subscriber lose their order",
+    ),
+    PackEntry(
         subscriber_fifo_async, lambda g: g.subscribers, "subscriber-fifo-async-lambda",
         Severity.WARNING, "the function may process a group's events out of order",
     ),
@@ -126,6 +139,11 @@ PACK: tuple[PackEntry, ...] = (
         Severity.WARNING, "a handler written for one event fails on an array",
     ),
 )  # fmt: skip
+
+
+ENVELOPE_CODES = frozenset({"missing-source", "missing-detail-type"})
+"""Pattern findings about the EventBridge envelope: a subscriber's METADATA and SYSTEM_METADATA
+filters look at what the publisher or EventBridge attached, which has no source or detail-type."""
 
 
 def lint_graph(graph: Graph) -> list[GraphFinding]:
@@ -148,6 +166,7 @@ def lint_graph(graph: Graph) -> list[GraphFinding]:
         for subscriber in graph.subscribers
         for flt in subscriber.filters
         for f in lint(flt.pattern)
+        if flt.scope is FilterScope.DATA or f.code not in ENVELOPE_CODES
     ]  # fmt: skip
     for entry in PACK:
         for node in entry.nodes(graph):
