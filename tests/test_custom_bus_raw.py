@@ -107,3 +107,17 @@ def test_the_schema_takes_exactly_one_kind_of_entry():
         base["traffic"][0]["events"] = [entry]
         with pytest.raises(ScenarioError, match=message):
             load_scenario(base)
+
+
+def test_envelope_filters_on_a_bus_fed_only_raw_entries_are_warned_about():
+    """A copied Classic pattern (source, detail.*) on a bus that gets only raw entries matches
+    none of them; on a bus that also gets PutEvents entries it is the envelope's filter."""
+    raw_only = {"duration": "1m", "traffic": [traffic(JSON_PAID, 10, 0.3)]}
+    mixed = {"duration": "1m", "traffic": [traffic(JSON_PAID, 10, 0.3),
+                                           traffic(ENVELOPE, 10, 0.4)]}  # fmt: skip
+    warned = {w["message"].split(":")[0] for w in simulate(
+        load_graph(deployment()), load_scenario(raw_only)).warnings
+        if w["code"] == "envelope-filter-on-raw-entries"}  # fmt: skip
+    assert warned == {"BySource", "CopiedClassic"}  # not ByPayload, nor METADATA/SYSTEM ones
+    assert not [w for w in simulate(load_graph(deployment()), load_scenario(mixed)).warnings
+                if w["code"] == "envelope-filter-on-raw-entries"]  # fmt: skip

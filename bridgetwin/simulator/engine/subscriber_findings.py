@@ -18,7 +18,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bridgetwin.graph import Subscriber, TargetKind
+from bridgetwin.graph import FilterScope, Subscriber, TargetKind
+from bridgetwin.simulator.engine.binding import traffic_bus
 from bridgetwin.simulator.engine.subscriber_position import settings_of
 from bridgetwin.simulator.results.records import Finding
 
@@ -75,9 +76,38 @@ def _warnings_of(
 
 
 def subscriber_warnings(model: Model) -> list[Finding]:
-    """One warning per aspect of a subscriber the twin does not model."""
+    """One warning per aspect of a subscriber the twin does not model, and per DATA filter
+    written for the envelope on a bus the scenario feeds only raw entries."""
     known = {bus.id for bus in model.graph.custom_buses}
-    return [f for s in model.graph.subscribers for f in _warnings_of(s, known, model.scenario)]
+    found = [f for s in model.graph.subscribers for f in _warnings_of(s, known, model.scenario)]
+    return found + _envelope_filters_on_raw_buses(model)
+
+
+def _envelope_filters_on_raw_buses(model: Model) -> list[Finding]:
+    """A DATA filter on envelope fields (``source``, ``detail-type``, ``detail.*``) never sees
+    a raw entry's payload that way (custom-bus facts §8, candidate 4): a copied Classic pattern
+    matches none of them."""
+    graph, scenario = model.graph, model.scenario
+    kinds: dict[str, set[bool]] = {}  # bus -> whether its entries are raw
+    for number, traffic in enumerate(scenario.traffic):
+        bus = traffic_bus(graph, scenario, number)
+        kinds.setdefault(bus, set()).update(e.raw is not None for e in traffic.events)
+    found = []
+    for subscriber in graph.subscribers:
+        if kinds.get(subscriber.bus) != {True}:  # only raw entries reach its bus
+            continue
+        for flt in subscriber.filters:
+            envelope = sorted(f for f in flt.pattern.fields if f.split(".")[0] in _ENVELOPE)
+            if flt.scope is FilterScope.DATA and envelope:
+                found.append(Finding("envelope-filter-on-raw-entries", (
+                    f"{subscriber.id}: its DATA filter tests {', '.join(envelope)}, fields of "
+                    "a PutEvents envelope, but the scenario puts only raw entries on its bus, "
+                    "whose payload DATA sees unwrapped (no source, no detail): it matches "
+                    "none of them (filter on the payload's fields, or on METADATA)")))  # fmt: skip
+    return found
+
+
+_ENVELOPE = ("source", "detail-type", "detail")
 
 
 def subscriber_assumptions(model: Model) -> list[str]:
