@@ -92,6 +92,27 @@ class PointResult:
         return {"mean": mean, "ci_low": max(0.0, low), "ci_high": high, "n": len(present)}
 
 
+class SweepPoints(list):
+    """What ``sweep`` returns: a list of :class:`PointResult`, one per point of the grid."""
+
+    def to_frame(self, confidence: float = 0.95) -> Any:
+        """One row per point, target and metric: the varied fields first, then ``target``,
+        ``metric``, ``mean``, ``ci_low``, ``ci_high`` and ``seeds`` (pandas is optional:
+        ``pip install pandas``)."""
+        from bridgetwin.simulator.results.frames import pandas_module
+
+        rows = []
+        for point in self:
+            names = sorted({name for run in point.runs for name in run})
+            for name in names:
+                for metric in sorted({m for run in point.runs for m in run.get(name, {})}):
+                    summary = point.summary(name, metric, confidence)
+                    rows.append({**point.point, "target": name, "metric": metric,
+                                 "mean": summary["mean"], "ci_low": summary["ci_low"],
+                                 "ci_high": summary["ci_high"], "seeds": summary["n"]})  # fmt: skip
+        return pandas_module().DataFrame(rows)
+
+
 @contextmanager
 def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster
@@ -115,12 +136,12 @@ def sweep(
     scheduler: str | None = None,
     workers: int = 2,
     progress: Callable[[int, int], None] | None = None,
-) -> list[PointResult]:
+) -> SweepPoints:
     """Run every point of the grid ``runs`` times. ``scheduler``: a Dask scheduler address,
     ``"inline"`` for this process, or None for a local cluster of ``workers`` processes."""
     points = grid(spec, varies)
     run_seeds = seeds(sweep_seed, runs)
-    results = [PointResult(point) for point, _ in points]
+    results = SweepPoints(PointResult(point) for point, _ in points)
     tasks = [
         (i, n, scenario, seed)
         for i, (_, scenario) in enumerate(points)

@@ -133,5 +133,12 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def to_frame(self) -> Any:
+        """The targets as a pandas DataFrame, one row each (pandas is optional: ``pip install
+        pandas``); see :mod:`.frames`."""
+        from bridgetwin.simulator.results.frames import result_frame
+
+        return result_frame(self)
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
