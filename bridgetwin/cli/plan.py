@@ -131,7 +131,7 @@ def sweep_command(
     """Run a grid of scenarios x seeds on Dask: mean and 95 % confidence interval per point."""
     from bridgetwin.planning import PlanningError, Vary
     from bridgetwin.planning.grid import check_runs, grid
-    from bridgetwin.planning.sweep import METRICS, default_progress, sweep
+    from bridgetwin.planning.sweep import default_progress, sweep
     from bridgetwin.simulator import ScenarioError, load_scenario
 
     if output_format not in ("table", "json", "csv"):
@@ -141,9 +141,7 @@ def sweep_command(
     if pareto is not None and len(traded) < 2:
         raise fail(f"--pareto '{pareto}': name two or more metrics, comma-separated")
     metrics += tuple(m for m in traded if m not in metrics)
-    unknown = [m for m in metrics if m not in METRICS]
-    if unknown:
-        raise fail(f"--metric: {', '.join(unknown)} unknown; known: {', '.join(METRICS)}")
+    _known_metrics(metrics)
     check_outputs(report=report, plots=plots)
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
     spec = scenario_dict(scenario)
@@ -230,6 +228,17 @@ def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
     console().print(table)
 
 
+def _known_metrics(metrics: tuple[str, ...]) -> tuple[str, ...]:
+    """The metrics, or exit 2 naming the unknown ones and the known."""
+    from bridgetwin.planning.sweep import METRICS
+
+    unknown = [m for m in metrics if m not in METRICS]
+    if unknown:
+        shown = ", ".join(repr(m) for m in unknown)
+        raise fail(f"--metric: {shown} unknown; known: {', '.join(METRICS)}")
+    return metrics
+
+
 def sensitivity_command(
     scenario: Annotated[str, typer.Option("--scenario", help="Scenario file (YAML or JSON).")],
     metric: Annotated[
@@ -249,7 +258,7 @@ def sensitivity_command(
 
     from bridgetwin.planning.sensitivity import not_applying, sensitivity
 
-    metrics = tuple(metric or DEFAULT_METRICS[:2])
+    metrics = _known_metrics(tuple(metric or DEFAULT_METRICS[:2]))
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
     shifts = sensitivity(graph, scenario_dict(scenario), metrics, runs=seeds, sweep_seed=seed)
     table = Table(title=f"Sensitivity to unconfirmed defaults (mean of {seeds} seeds)")
