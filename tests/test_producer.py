@@ -250,6 +250,32 @@ def test_the_publish_command_sends_a_file_and_reports_counts(bus, moto_port, tmp
     assert bad.exit_code == 2 and "bad.jsonl:1: needs a string DetailType" in bad.output
 
 
+@pytest.mark.parametrize(("setup", "options", "words"), [
+    (lambda d: d.joinpath("e.jsonl").write_bytes(b"\xff\xfe{}\n"), [], "not UTF-8 text"),
+    (lambda d: d.joinpath("e.jsonl").write_text("[" * 100_000 + "\n"), [],
+     "nested too deeply"),
+    (lambda d: d.joinpath("spool").write_text(""), ["--spool", "{d}/spool"], "not a directory"),
+    (lambda d: d.joinpath("spool").symlink_to(d / "nowhere"), ["--spool", "{d}/spool"],
+     "a link to nothing"),
+    (None, ["--spool", "/dev/null"], "not a directory"),
+    (None, ["--region", "mars-north-9"], "--region: 'mars-north-9' is not an AWS Region"),
+    (None, ["--endpoint-url", "notaurl"], "--endpoint-url: 'notaurl' is not an http(s) URL"),
+])  # fmt: skip
+def test_publish_refuses_bad_inputs_before_any_call(setup, options, words, tmp_path):
+    """Each exits 2 naming the input, before a client is made (no call leaves the machine)."""
+    from typer.testing import CliRunner
+
+    from bridgetwin.cli import app
+
+    (tmp_path / "e.jsonl").write_text('{"source": "a", "detail-type": "b"}\n')
+    if setup is not None:
+        setup(tmp_path)
+    args = [o.replace("{d}", str(tmp_path)) for o in options]
+    out = CliRunner().invoke(app, ["publish", str(tmp_path / "e.jsonl"), "--bus", "orders", *args])
+    assert out.exit_code == 2, out.output
+    assert words in out.output
+
+
 class RecordingClient:
     """A stand-in for boto3's client that accepts everything and records each call's kwargs."""
 

@@ -25,6 +25,8 @@ def _entry(line: str, number: int, path: str) -> dict[str, Any]:
         event = json.loads(line)
     except ValueError as exc:
         raise fail(f"{path}:{number}: not JSON ({exc})") from None
+    except RecursionError:
+        raise fail(f"{path}:{number}: nested too deeply to be an event") from None
     if not isinstance(event, dict):
         raise fail(f"{path}:{number}: an event must be a JSON object")
     entry = {_KEYS.get(k, k): v for k, v in event.items() if _KEYS.get(k, k) in _KEYS.values()}
@@ -32,6 +34,30 @@ def _entry(line: str, number: int, path: str) -> dict[str, Any]:
         if not isinstance(entry.get(required), str):
             raise fail(f"{path}:{number}: needs a string {required} (or its lower-case form)")
     return entry
+
+
+def _check_destination(region: str | None, endpoint_url: str | None, spool: str | None) -> None:
+    """Refuse what would fail only after calls were made (or be sent somewhere unintended): a
+    name no AWS partition has as a Region, an endpoint that is not an http(s) URL, a spool
+    that is not a directory."""
+    from urllib.parse import urlsplit
+
+    from bridgetwin.graph.identity import region_problem
+
+    problem = region_problem(region) if region is not None else None
+    if problem:
+        raise fail(f"--region: {problem}")
+    if endpoint_url is not None:
+        parts = urlsplit(endpoint_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise fail(f"--endpoint-url: '{endpoint_url}' is not an http(s) URL (e.g. "
+                       "http://127.0.0.1:5000 for a local emulator)")  # fmt: skip
+    if spool is not None:
+        where = Path(spool)
+        if where.is_symlink() and not where.exists():
+            raise fail(f"--spool {spool}: a link to nothing; give a directory")
+        if where.exists() and not where.is_dir():
+            raise fail(f"--spool {spool}: not a directory (the spool is a directory of files)")
 
 
 def publish_command(
@@ -57,10 +83,14 @@ def publish_command(
 
     from bridgetwin.producer import EntryTooLarge, EventPublisher, PublisherConfig
 
+    _check_destination(region, endpoint_url, spool)
     try:
         lines = Path(events).read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise fail(f"{events}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise fail(f"{events}: not UTF-8 text (byte {exc.start}); write the events as JSON "
+                   "Lines in UTF-8") from None  # fmt: skip
     entries = [_entry(line, n, events) for n, line in enumerate(lines, 1) if line.strip()]
     publisher = EventPublisher(bus, config=PublisherConfig(spool=spool), region=region,
                                endpoint_url=endpoint_url, endpoint_id=endpoint_id)  # fmt: skip
