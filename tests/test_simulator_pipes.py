@@ -271,3 +271,18 @@ def test_a_failing_target_sends_records_back_to_their_queue(redrive):
         assert target.dlq["by_exhausted_retry_condition"] == {"MaximumRetryAttempts": 3}
     else:
         assert (counts["dlq"], counts["dropped"]) == (0, 3)
+
+
+@pytest.mark.parametrize(("parameters", "words"), [
+    ({"SqsQueueParameters": {"BatchSize": 10_001}}, "BatchSize"),
+    ({"FilterCriteria": {"Filters": [{"Pattern": json.dumps(PATTERN)}] * 6}},
+     "holds 6 filters; a pipe takes at most 5"),
+])  # fmt: skip
+def test_pipes_beyond_awss_limits_are_refused_naming_the_property(parameters, words):
+    from bridgetwin.graph import TemplateError
+
+    with pytest.raises(TemplateError, match=words):
+        load_graph(piped_template(pipe={"SourceParameters": parameters}))
+    fits = {"SqsQueueParameters": {"BatchSize": 10_000, "MaximumBatchingWindowInSeconds": 5},
+            "FilterCriteria": {"Filters": [{"Pattern": json.dumps(PATTERN)}] * 5}}  # fmt: skip
+    assert load_graph(piped_template(pipe={"SourceParameters": fits})).pipes[0].batch_size == 10_000

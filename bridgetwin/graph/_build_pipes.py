@@ -41,8 +41,12 @@ def _filters(b: Build) -> tuple[Any, ...]:
     where = "SourceParameters.FilterCriteria"
     criteria = b.section(b.section(b.props, "SourceParameters", ""), "FilterCriteria",
                          "SourceParameters.")  # fmt: skip
+    filters = criteria.get("Filters") or []
+    if isinstance(filters, list) and len(filters) > MAX_FILTERS:
+        raise b.error(f"holds {len(filters)} filters; a pipe takes at most {MAX_FILTERS} (the "
+                      "CloudFormation schema)", f"{where}.Filters")  # fmt: skip
     out = []
-    for index, entry in enumerate(criteria.get("Filters") or []):
+    for index, entry in enumerate(filters):
         raw = entry.get("Pattern") if isinstance(entry, dict) else None
         if raw is None:
             continue
@@ -52,6 +56,11 @@ def _filters(b: Build) -> tuple[Any, ...]:
         except PatternError as exc:
             raise b.error(exc.reason, f"{where}.Filters[{index}].Pattern") from None
     return tuple(out)
+
+
+MAX_FILTERS = 5
+"""``FilterCriteria.Filters`` holds at most 5 patterns (CloudFormation's ``AWS::Pipes::Pipe``
+schema; every source's ``BatchSize`` is 1-10,000 there too)."""
 
 
 def build_pipe(b: Build) -> Pipe:
@@ -86,7 +95,9 @@ def build_pipe(b: Build) -> Pipe:
         source_arn=source_arn,
         source=b.linker.link(props["Source"]),
         source_kind=kind,
-        batch_size=b.number(parameters, "BatchSize", default_batch, where, low=1, integer=True),
+        batch_size=b.number(
+            parameters, "BatchSize", default_batch, where, low=1, high=10_000, integer=True
+        ),
         batching_window_seconds=b.number(
             parameters, "MaximumBatchingWindowInSeconds", 0, where, low=0, high=300
         ),
