@@ -265,10 +265,13 @@ def test_a_failing_target_sends_records_back_to_their_queue(redrive):
     assert counts["attempts"] == 9 and counts["retries"] == 6 and counts["delivered"] == 0
     starts = sorted(start for _, start, _ in lane.trace)
     assert starts == pytest.approx([10, 20, 30, 55, 65, 75, 100, 110, 120])
-    if redrive:
+    if redrive:  # moved when a 4th receive would exceed 3: 45 s after each last failure
         assert (counts["dlq"], counts["dropped"]) == (3, 0)
         target = result.target("JobsPipe")
-        assert target.dlq["by_exhausted_retry_condition"] == {"MaximumRetryAttempts": 3}
+        assert target.dlq["by_exhausted_retry_condition"] == {"maxReceiveCount": 3}
+        assert target.dlq["samples"][0] == {"ApproximateReceiveCount": "3"}  # SQS's, as it was
+        moved = [m for m, n in enumerate(target.per_minute["dlq"]) for _ in range(n)]
+        assert moved == [int(t // 60) for t in (100 + 45, 110 + 45, 120 + 45)]
     else:
         assert (counts["dlq"], counts["dropped"]) == (0, 3)
 

@@ -36,6 +36,7 @@ class TargetTally(Protocol):
     max_retries: int
     max_age: float
     retry_delay: float | None
+    redrive: bool
     has_dlq: bool
     dlq: int
     dropped: int
@@ -92,6 +93,8 @@ class RetryPolicy:
         _, code, message, retry_after = failure
         final = self.give_up_at_once(state, attempt, failure)
         if final is not None:
+            if state.redrive and final == "MaximumRetryAttempts":  # SQS moves it on the receive
+                end += state.retry_delay or 0.0  # that would exceed maxReceiveCount
             self.fail(state, end, (code, message), attempt, final or None, ingest)
             return None
         delay = self.delay(state, attempt, retry_after)
@@ -158,6 +161,12 @@ class RetryPolicy:
         state.per_minute["dlq"][int(at / 60)] += 1
         state.per_minute["failed"][int(at / 60)] += 1
         state.store.record("InvocationsSentToDlq", at)
+        if state.redrive and condition == "MaximumRetryAttempts":  # SQS's redrive, not a DLQ
+            state.dlq_by_condition["maxReceiveCount"] += 1  # write: no EventBridge attributes
+            state.dlq_by_error[code] += 1
+            if len(state.dlq_samples) < DLQ_SAMPLES:
+                state.dlq_samples.append({"ApproximateReceiveCount": str(retries + 1)})
+            return
         state.dlq_by_condition[condition or "none (not retried)"] += 1
         state.dlq_by_error[code] += 1
         if len(state.dlq_samples) < DLQ_SAMPLES:

@@ -13,9 +13,11 @@ pipe's retry limits and DLQ.
 
 A record whose invocation fails goes back to its SQS queue: it is received again after the
 queue's ``VisibilityTimeout`` (30 s by default), until ``RedrivePolicy.maxReceiveCount``
-receives, after which SQS moves it to the redrive dead-letter queue (without a redrive policy, it
-is received again until ``MessageRetentionPeriod`` ends, then deleted): the target result's DLQ
-and drops count those.
+receives: SQS moves it to the redrive dead-letter queue on the receive that would exceed that
+count, one visibility timeout after the last failure, as the message it was (without EventBridge's
+DLQ attributes; without a redrive policy, it is received again until ``MessageRetentionPeriod``
+ends, then deleted): the target result's DLQ (condition ``maxReceiveCount``) and drops count
+those.
 
 What we simplify, each stated in the result: a batch forms among records delivered together
 (one lane block) and is released when full or when its window ends, and a failed record is
@@ -172,6 +174,7 @@ class PipeNetwork:
         lane.carries_origin = lane.targets[key].chained = True
         if isinstance(queue, Queue):  # a failed record is received again after the timeout
             lane.targets[key].retry_delay = float(queue.visibility_timeout_seconds)
+            lane.targets[key].redrive = queue.max_receive_count is not None
         self.models[pipe.source] = PipeModel(pipe, source, feed, route)
 
     def onward(self, target: Target, event: dict[str, Any]) -> Sink | None:

@@ -86,6 +86,10 @@ class TargetState:
     latency_start: LatencySamples = field(default_factory=LatencySamples)
     latency_complete: LatencySamples = field(default_factory=LatencySamples)
     latency_success: LatencySamples = field(default_factory=LatencySamples)
+    redrive: bool = False
+    """A pipe's SQS source with a redrive policy: a record that fails its last receive moves to
+    the redrive DLQ one visibility timeout later, when another receive would exceed
+    ``maxReceiveCount``, as SQS moves it (no EventBridge DLQ attributes)."""
     retry_delay: float | None = None
     """A fixed wait before each retry instead of the backoff (an SQS source's visibility
     timeout, for a pipe)."""
