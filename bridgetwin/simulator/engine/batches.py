@@ -76,23 +76,23 @@ class BatchPath:
         queue = self._waiting.get(key)
         if queue is None or not queue.size or key in self._busy:
             return None
-        size, window = self.batching[key]
-        ready = queue.head(size)[0]
-        at = ready.item(0) + window
-        if len(ready) == size:
-            at = min(at, ready.item(size - 1))
+        at = self._closes(key, queue.head(self.batching[key][0])[0])
         return max(at, self._free_at.get(key, at))
+
+    def _closes(self, key: int, ready: np.ndarray) -> float:
+        """When a batch of these first events (ready times, in order) closes: its window's end,
+        or its ``MaxBatchSize``-th event, whichever comes first."""
+        size, window = self.batching[key]
+        at = ready.item(0) + window
+        return min(at, ready.item(size - 1)) if len(ready) == size else at
 
     def _held_back(self, key: int, ready: np.ndarray) -> None:
         """A FIFO group's batch that waited for the one before it: each event's wait from
-        when it could have gone (its arrival, or the batch's window) to the group's release."""
+        when it could have gone (its arrival, or the batch's close) to the group's release."""
         free = self._free_at.get(key)
         if free is None:
             return
-        size, window = self.batching[key]
-        closes = min(ready.item(0) + window, ready.item(len(ready) - 1)) if len(ready) == size \
-            else ready.item(0) + window  # fmt: skip
-        for waited in (free - np.maximum(ready, closes)).tolist():
+        for waited in (free - np.maximum(ready, self._closes(key, ready))).tolist():
             if waited > 0:
                 self.targets[key].hold(waited)
 
