@@ -109,3 +109,76 @@ def test_an_unsupported_format_is_refused_naming_it(tmp_path):
 def test_the_example_plan_is_the_one_these_tests_build():
     example = Path(__file__).resolve().parent.parent / "examples/terraform/plan.json"
     assert json.loads(example.read_text()) == webhook_plan(rate=3, retries=5, age=600)
+
+
+def test_the_custom_event_bus_through_the_awscc_provider_loads_as_its_template_does(tmp_path):
+    """``awscc_eventsv2_*`` resources (CloudFormation's schema in snake_case) give the graph the
+    CloudFormation form gives: the bus's retention, the subscriber's filters, target, retry
+    policy, batching, ordering and on-failure queue, linked through values known after apply;
+    and the same result at the same seed."""
+    import json as _json
+
+    from bridgetwin.graph.custom_bus_nodes import FilterScope
+    from tests._terraform import Res, plan
+
+    pattern = _json.dumps({"source": ["acme.orders"]})
+    subscriber = {
+        "name": "fulfilment", "event_bus_arn": None, "subscriber_arn": None, "type": "FIFO",
+        "filter_configuration": {"filters": [{"scope": "DATA", "pattern": pattern}]},
+        "invoke_configuration": {"target_arn": None, "role_arn":
+                                 "arn:aws:iam::123456789012:role/deliver",
+                                 "sqs_parameters": {"message_group_id": "{% $events[0].id %}"}},
+        "retry_policy": {"max_retry_attempts": 185, "max_event_age_in_seconds": 86400},
+        "on_failure_configuration": {"arn": None},
+        "batch_configuration": {"max_batch_size": 10, "max_batch_window_in_seconds": 5},
+    }  # fmt: skip
+    document = plan([
+        Res("awscc_eventsv2_event_bus", "orders", {"name": "orders", "event_bus_arn": None,
+            "storage_configuration": {"retention_period_in_days": 7}},
+            unknown={"event_bus_arn": True}),
+        Res("aws_sqs_queue", "jobs", {"name": "jobs.fifo", "fifo_queue": True, "arn": None},
+            unknown={"arn": True}),
+        Res("aws_sqs_queue", "failures", {"name": "failures", "arn": None}, unknown={"arn": True}),
+        Res("awscc_eventsv2_subscriber", "fulfilment", subscriber,
+            unknown={"event_bus_arn": True, "subscriber_arn": True,
+                     "invoke_configuration": {"target_arn": True},
+                     "on_failure_configuration": {"arn": True}},
+            refs={"event_bus_arn": ["awscc_eventsv2_event_bus.orders.event_bus_arn"],
+                  "invoke_configuration": {"target_arn": ["aws_sqs_queue.jobs.arn"]},
+                  "on_failure_configuration": {"arn": ["aws_sqs_queue.failures.arn"]}}),
+    ])  # fmt: skip
+    template = {"Resources": {
+        "Orders": {"Type": "AWS::EventsV2::EventBus", "Properties": {
+            "Name": "orders", "StorageConfiguration": {"RetentionPeriodInDays": 7}}},
+        "Jobs": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "jobs.fifo",
+                                                          "FifoQueue": True}},
+        "Failures": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "failures"}},
+        "Fulfilment": {"Type": "AWS::EventsV2::Subscriber", "Properties": {
+            "Name": "fulfilment", "Type": "FIFO",
+            "EventBusArn": {"Fn::GetAtt": ["Orders", "EventBusArn"]},
+            "FilterConfiguration": {"Filters": [{"Scope": "DATA", "Pattern": pattern}]},
+            "InvokeConfiguration": {"TargetArn": {"Fn::GetAtt": ["Jobs", "Arn"]},
+                                    "RoleArn": "arn:aws:iam::123456789012:role/deliver",
+                                    "SqsParameters": {"MessageGroupId": "{% $events[0].id %}"}},
+            "RetryPolicy": {"MaxRetryAttempts": 185, "MaxEventAgeInSeconds": 86400},
+            "OnFailureConfiguration": {"Arn": {"Fn::GetAtt": ["Failures", "Arn"]}},
+            "BatchConfiguration": {"MaxBatchSize": 10, "MaxBatchWindowInSeconds": 5}}},
+    }}  # fmt: skip
+    tf = load_graph(_write(tmp_path, "plan.json", document))
+    cfn = load_graph(template)
+    (bus_t,), (bus_c,) = tf.custom_buses, cfn.custom_buses
+    assert (bus_t.name, bus_t.retention_days) == (bus_c.name, bus_c.retention_days) == ("orders", 7)
+    (sub_t,), (sub_c,) = tf.subscribers, cfn.subscribers
+    assert sub_t.bus == "awscc_eventsv2_event_bus.orders"
+    assert sub_t.target.resource == "aws_sqs_queue.jobs"
+    assert sub_t.target.dead_letter_queue == "aws_sqs_queue.failures"
+    for field in ("name", "ordering", "batch_size", "batch_window_seconds", "target_family"):
+        assert getattr(sub_t, field) == getattr(sub_c, field), field
+    assert sub_t.target.retry_policy == sub_c.target.retry_policy
+    assert [(f.scope, f.pattern.to_dict()) for f in sub_t.filters] == [
+        (FilterScope.DATA, {"source": ["acme.orders"]})]  # fmt: skip
+    spec = load_scenario({"duration": "2m", "seed": 4, "traffic": [{"bus": "orders", "rate": 3,
+        "event_groups": 3, "events": [{"event": {"source": "acme.orders",
+                                                 "detail-type": "Order", "detail": {}}}]}]})  # fmt: skip
+    (got_t,), (got_c,) = simulate(tf, spec).targets, simulate(cfn, spec).targets
+    assert got_t.counts == got_c.counts and got_t.counts["delivered"] > 0

@@ -18,6 +18,12 @@ import json
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from bridgetwin.graph._terraform_awscc import (
+    AWSCC_ATTRIBUTES,
+    AWSCC_TYPES,
+    cloudformation_properties,
+)
+
 Values = Mapping[str, Any]
 
 
@@ -200,7 +206,9 @@ TYPES: dict[str, tuple[str, Callable[[Values], dict[str, Any]]]] = {
     ),
     "aws_cloudwatch_metric_alarm": ("AWS::CloudWatch::Alarm", _alarm),
 }
-"""Terraform type -> (CloudFormation type, properties from values)."""
+TYPES.update({kind: (cfn, cloudformation_properties) for kind, cfn in AWSCC_TYPES.items()})
+"""Terraform type -> (CloudFormation type, properties from values); ``awscc`` types included
+(:mod:`._terraform_awscc`)."""
 
 _REF = "Ref"
 ATTRIBUTES: dict[str, dict[str, str]] = {
@@ -216,4 +224,5 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
     "aws_kinesis_stream": {"name": _REF, "arn": "Arn"},
     "aws_cloudwatch_metric_alarm": {"alarm_name": _REF, "arn": "Arn"},
 }
+ATTRIBUTES.update(AWSCC_ATTRIBUTES)
 """Terraform attribute -> ``Ref`` or the ``Fn::GetAtt`` attribute that gives the same value."""
