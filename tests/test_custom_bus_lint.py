@@ -126,3 +126,29 @@ def test_metadata_filters_are_not_asked_for_an_envelope():
         PARTNER, FilterConfiguration=filters, **EXPLICIT)})  # fmt: skip
     found = [f for f in lint_graph(load_graph(template)) if f.code.startswith("pattern/missing")]
     assert found and all(f.message.startswith("DATA filter: ") for f in found)
+
+
+NOW = 1_796_000_000  # 2026-11-30, fixed for the check
+
+
+@pytest.mark.parametrize(("point", "fires"), [
+    ({"PointType": "TIMESTAMP", "StartingPoint": NOW - 3 * 86_400}, False),  # inside 7 days
+    ({"PointType": "TIMESTAMP", "StartingPoint": NOW - 8 * 86_400}, "before the bus's retention"),
+    ({"PointType": "TIMESTAMP", "StartingPoint": (NOW - 3_600) * 1000}, "looks like milliseconds"),
+    ({"PointType": "TIMESTAMP", "StartingPoint": NOW + 3_600}, "in the future"),
+    ({"PointType": "TIMESTAMP", "StartingPoint": NOW - 3_600, "EndPoint": NOW - 7_200},
+     "is not after StartingPoint"),
+    ({"PointType": "HORIZON"}, False),
+])  # fmt: skip
+def test_a_starting_point_must_lie_in_the_buses_retained_past(point, fires, monkeypatch):
+    import importlib
+
+    rule = importlib.import_module("bridgetwin.graph.lint.subscriber_starting_point")
+    monkeypatch.setattr(rule, "now", lambda: NOW)
+    template = custom_bus_template(retention=7, subscribers={"S": subscriber(
+        PARTNER, StartingPosition="POINT_IN_TIME", PointInTimeConfiguration=point, **EXPLICIT)})  # fmt: skip
+    found = [f for f in lint_graph(load_graph(template))
+             if f.code == "subscriber-starting-point"]  # fmt: skip
+    assert bool(found) is bool(fires)
+    if fires:
+        assert fires in found[0].message

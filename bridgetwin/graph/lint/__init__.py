@@ -37,6 +37,7 @@ from bridgetwin.graph.lint.subscriber_on_failure import (
 )
 from bridgetwin.graph.lint.subscriber_on_failure_access import subscriber_on_failure_access
 from bridgetwin.graph.lint.subscriber_retry_defaults import subscriber_retry_implicit
+from bridgetwin.graph.lint.subscriber_starting_point import subscriber_starting_point
 from bridgetwin.patterns import Severity, lint
 
 __all__ = ["PACK", "GraphFinding", "PackEntry", "lint_graph"]
@@ -129,6 +130,10 @@ PACK: tuple[PackEntry, ...] = (
     PackEntry(
         subscriber_fifo_on_failure, lambda g: g.subscribers, "subscriber-fifo-on-failure",
         Severity.WARNING, "the on-failure records of a FIFO subscriber lose their order",
+    ),
+    PackEntry(
+        subscriber_starting_point, lambda g: g.subscribers, "subscriber-starting-point",
+        Severity.ERROR, "CloudFormation would fail to create or update the subscriber",
     ),
     PackEntry(
         subscriber_fifo_async, lambda g: g.subscribers, "subscriber-fifo-async-lambda",
