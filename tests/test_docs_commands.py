@@ -33,7 +33,7 @@ CANNOT_RUN = {
     "npx ts-node": "needs a reader's TypeScript CDK app and ts-node from npm",
 }
 MAY_FAIL_CHECKS = ("lint", "--check")
-NEEDS = {"simulate examples/custom-bus ": "aws_cdk.aws_eventsv2"}
+NEEDS = {" examples/custom-bus ": "aws_cdk.aws_eventsv2"}
 """Examples that need a newer aws-cdk-lib than the oldest we support (the Custom Event Bus's L1
 classes): skipped, saying so, where the installed one lacks the module (the construct tests run
 again at the oldest aws-cdk-lib, scripts/test-cdk-min)."""
