@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bridgetwin.graph import Graph
-from bridgetwin.planning.grid import Vary, grid, seeds
+from bridgetwin.planning.grid import PlanningError, Vary, grid, seeds
 from bridgetwin.simulator import load_scenario, simulate
 from bridgetwin.simulator.results.verdicts import metric_value
 from bridgetwin.simulator.scenario import SLO_METRICS
@@ -113,12 +113,22 @@ class SweepPoints(list):
         return pandas_module().DataFrame(rows)
 
 
+SCHEDULER_TIMEOUT = "10s"
+"""How long a sweep waits to reach a Dask scheduler it was given."""
+
+
 @contextmanager
 def _client(scheduler: str | None, workers: int) -> Iterator[Any]:
     from dask.distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            connected = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+        except (OSError, ValueError, TypeError) as exc:
+            raise PlanningError(f"--scheduler {scheduler}: cannot connect to a Dask scheduler "
+                                f"there ({exc}); give tcp://HOST:PORT of a running one, or "
+                                "'inline'") from None  # fmt: skip
+        with connected as client:
             yield client
         return
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
