@@ -129,7 +129,8 @@ def test_disabled_schedules_and_other_targets():
     ("expression", "words"),
     [("cron(0 12 ? * 2#6 *)", "k in 1-5"), ("cron(0 12 ? * 9#1 *)", "n in 1-7"),
      ("cron(０ 12 * * ? *)", "only ASCII"), ("cron(" + "1," * 300 + "1 12 * * ? *)", "at most 256"),
-     ("rate(1 minutes)", "write rate(1 minute)"), ("rate(2 minute)", "write rate(2 minutes)")],
+     ("rate(1 minutes)", "write rate(1 minute)"), ("rate(2 minute)", "write rate(2 minutes)"),
+     ("rate(100000000000000000000 days)", "it never fires within a run")],
 )  # fmt: skip
 def test_what_aws_refuses_is_not_simulated_and_says_why(expression, words):
     with pytest.raises(ScheduleError, match=re.escape(words)):
@@ -150,3 +151,9 @@ def test_a_start_after_the_end_is_refused_and_the_warning_stays_short():
     result = simulate(load_graph(template), load_scenario({"duration": "1h"}))
     (warning,) = [w for w in result.warnings if w["code"] == "schedule-not-simulated"]
     assert "at most 256" in warning["message"] and len(warning["message"]) < 500
+
+
+def test_a_start_date_in_year_9999_fires_nothing_in_the_run():
+    """Found by hand: far dates must neither overflow nor fire."""
+    assert firing_times("rate(1 hour)", MONDAY, 86_400,
+                        start=datetime(9999, 12, 31, 23, tzinfo=UTC), immediately=True) == []  # fmt: skip

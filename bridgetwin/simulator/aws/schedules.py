@@ -172,7 +172,15 @@ def _rate_interval(expression: str, rate: re.Match[str]) -> int:
     if (value == 1) == unit.endswith("s"):
         right = unit.rstrip("s") if value == 1 else unit + "s"
         raise ScheduleError(f"{expression}: write rate({value} {right}) (AWS refuses the other)")
+    if value * _UNIT[unit] > LONGEST_RATE:
+        raise ScheduleError(f"{expression}: an interval over {LONGEST_RATE // 86_400 // 365:,} "
+                            "years: it never fires within a run")  # fmt: skip
     return value * _UNIT[unit]
+
+
+LONGEST_RATE = 1_000 * 365 * 86_400
+"""A rate interval longer than this (1,000 years) fires in no run the twin can make (its runs
+are bounded far below), and dates that far ahead overflow Python's calendar."""
 
 
 MAX_EXPRESSION_CHARS = 256
