@@ -152,3 +152,9 @@ def test_a_starting_point_must_lie_in_the_buses_retained_past(point, fires, monk
     assert bool(found) is bool(fires)
     if fires:
         assert fires in found[0].message
+
+
+def test_a_key_policy_with_a_statement_that_is_not_an_object_is_read_not_crashed_on():
+    template = _with(lambda r: _encrypted(r, granted=False))
+    template["Resources"]["Key"]["Properties"]["KeyPolicy"]["Statement"].append("oops")
+    assert "subscriber-on-failure-access" in _lint(template)

@@ -76,11 +76,11 @@ def _key_usable(key: PolicyDocument, role: str, statements: list[Any]) -> bool:
     direct = [s for s in key.statements if _names(s, principal)]
     if all(any(_allows({**s, "Resource": "*"}, g, ("*",)) for s in direct) for g in grants):
         return True
-    delegated = any(
-        isinstance(s, dict) and s.get("Effect") == "Allow"
+    delegated = any(  # the key policy leaves the account's principals to IAM
+        s.get("Effect") == "Allow"
         and any(isinstance(p, str) and p.endswith(":root")
-                for p in _listed((s.get("Principal") or {}).get("AWS")))
-        for s in key.statements if isinstance(s.get("Principal"), dict)
+                for p in _listed(s["Principal"].get("AWS")))
+        for s in key.statements if isinstance(s, dict) and isinstance(s.get("Principal"), dict)
     )  # fmt: skip
     return delegated and all(any(_allows(s, g, forms) for s in statements) for g in grants)
 

@@ -161,15 +161,16 @@ class RetryPolicy:
         state.per_minute["dlq"][int(at / 60)] += 1
         state.per_minute["failed"][int(at / 60)] += 1
         state.store.record("InvocationsSentToDlq", at)
-        if state.redrive and condition == "MaximumRetryAttempts":  # SQS's redrive, not a DLQ
-            state.dlq_by_condition["maxReceiveCount"] += 1  # write: no EventBridge attributes
-            state.dlq_by_error[code] += 1
-            if len(state.dlq_samples) < DLQ_SAMPLES:
-                state.dlq_samples.append({"ApproximateReceiveCount": str(retries + 1)})
-            return
-        state.dlq_by_condition[condition or "none (not retried)"] += 1
+        redriven = state.redrive and condition == "MaximumRetryAttempts"  # by SQS, not EventBridge
+        state.dlq_by_condition[
+            "maxReceiveCount" if redriven else condition or "none (not retried)"
+        ] += 1
         state.dlq_by_error[code] += 1
-        if len(state.dlq_samples) < DLQ_SAMPLES:
+        if len(state.dlq_samples) >= DLQ_SAMPLES:
+            return
+        if redriven:  # the message as it was: no EventBridge attributes
+            state.dlq_samples.append({"ApproximateReceiveCount": str(retries + 1)})
+        else:
             attributes = {
                 **(dict(state.owner_arns) or {"RULE_ARN": state.rule_arn}),
                 "TARGET_ARN": state.target_arn,

@@ -47,10 +47,6 @@ class Reading:
     retention: float
     """How long its bus keeps an event, in seconds."""
 
-    @property
-    def replays(self) -> bool:
-        return any(stop[0] == -math.inf for stop in self.stops)
-
 
 def settings_of(subscriber: Subscriber, scenario: Scenario) -> list[SubscriberSettings]:
     """The scenario's ``subscribers`` entries that name ``subscriber``."""

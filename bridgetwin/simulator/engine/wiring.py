@@ -117,16 +117,15 @@ class LaneWiring:
         rules, pipes and schedules that target the same resource (one API destination's rate
         limit serves them all), with the subscriber's retry limits and on-failure queue."""
         route = self._route(subscriber.id, subscriber.arn, subscriber, subscriber.target, store)
-        route[0].targets[route[1]].fifo = subscriber.ordering == "FIFO"
+        lane, key, _ = route
+        lane.targets[key].fifo = subscriber.ordering == "FIFO"
         if subscriber.batch_size > 1:  # several events per invocation (:mod:`.batches`)
-            lane, key, _ = route
             lane.batching[key] = (subscriber.batch_size, float(subscriber.batch_window_seconds))
             lane.targets[key].batch_size = subscriber.batch_size
         bus = self.graph.find(subscriber.bus)
         days = bus.retention_days if isinstance(bus, CustomEventBus) else DEFAULT_RETENTION_DAYS
         read = reading(subscriber, self.scenario, days * 86_400.0)
         if read is not None:  # not from the run's start to its end, running all along
-            lane, key, _ = route
             lane.set_reading(key, read)
         return route
 
