@@ -112,6 +112,57 @@ def test_lint_loop_through_a_chain_of_buses():
     assert "Other -> Bus -> Other" in findings["Rule1"]
 
 
+def test_loops_and_per_rule_questions_on_a_large_random_deployment():
+    """The graph's indexes (rules on a bus, rules targeting a resource, where a bus forwards)
+    against brute force over the rules, and the event-loop verdicts against reachability by
+    repeated squaring of the forwarding relation, on 400 rules over 60 buses with disabled rules,
+    rewrites, several targets per rule and a sparse forwarding relation (some loops, not all)."""
+    import random
+
+    rng = random.Random(5)
+    buses = [f"Bus{b}" for b in range(60)]
+    function = "arn:aws:lambda:us-east-1:123456789012:function:handler"
+    resources = {b: {"Type": "AWS::Events::EventBus", "Properties": {"Name": b.lower()}}
+                 for b in buses}  # fmt: skip
+    resources["Dlq"] = {"Type": "AWS::SQS::Queue"}
+    resources["DlqPolicy"] = DLQ_POLICY
+    for r in range(400):
+        targets = []
+        for t in range(rng.choice([1, 1, 2, 3])):
+            extra = {"InputPath": "$.detail"} if rng.random() < 0.3 else {}
+            arn = {"Fn::GetAtt": [rng.choice(buses), "Arn"]} if rng.random() < 0.3 else function
+            targets.append({**target(arn, **extra), "Id": f"T{t}"})
+        resources[f"Rule{r}"] = {"Type": "AWS::Events::Rule", "Properties": {
+            "EventBusName": {"Ref": rng.choice(buses)}, "EventPattern": PATTERN,
+            "State": "DISABLED" if rng.random() < 0.15 else "ENABLED", "Targets": targets}}  # fmt: skip
+    graph = load_graph({"Resources": resources})
+
+    edges = {(r.bus, t.resource) for r in graph.rules if r.enabled for t in r.targets
+             if t.resource in buses}  # fmt: skip
+    for bus in buses:
+        assert graph.rules_on(bus) == tuple(r for r in graph.rules if r.bus == bus)
+        assert graph.rules_targeting(bus) == tuple(
+            r for r in graph.rules if any(t.resource == bus for t in r.targets)
+        )
+        assert graph.forwards_from(bus) == tuple(sorted(b for a, b in edges if a == bus))
+    reach = {(a, b) for a, b in edges} | {(b, b) for b in buses}
+    for _ in range(6):  # paths of up to 64 hops: more than 60 buses need
+        reach |= {(a, c) for a, b in reach for b2, c in reach if b == b2}
+
+    def expected(unchanged: bool) -> set[str]:
+        return {
+            r.id for r in graph.rules if r.enabled and any(
+                (not t.input_path) == unchanged and (t.resource, r.bus) in reach
+                for t in r.targets)
+        }  # fmt: skip
+
+    found = codes({"Resources": resources})
+    assert {rule for code, rule in found if code == "event-loop"} == expected(True)
+    assert {rule for code, rule in found if code == "event-loop-risk"} == expected(False)
+    forwarding = {r.id for r in graph.rules if any(t.resource in buses for t in r.targets)}
+    assert expected(True) and expected(False) and expected(True) < forwarding
+
+
 def test_lint_forwarding_elsewhere_is_not_a_loop():
     one_way = template({"Targets": [target({"Fn::GetAtt": ["Other", "Arn"]})]})
     assert codes(one_way) == []

@@ -3,7 +3,9 @@
 A :class:`Graph` holds every node the loader found, by kind, and answers questions across them
 (a rule's ARN, the rules on a bus, a function's asynchronous settings). Nodes refer to each other
 by graph id (the logical id, or ``Stack/LogicalId`` when several stacks are loaded), so a graph is
-plain data: easy to compare, print and serialize. The node types live in :mod:`.nodes`
+plain data: easy to compare, print and serialize. The questions asked per node (the rules on a bus
+or targeting a resource, where a bus forwards) are answered from indexes built once, so that
+checking every rule of a deployment of thousands stays linear. The node types live in :mod:`.nodes`
 (EventBridge's own resources) and :mod:`.service_nodes` (the services around it).
 """
 
@@ -22,6 +24,7 @@ from bridgetwin.graph.nodes import (
     GlobalEndpoint,
     HealthCheck,
     Rule,
+    TargetKind,
 )
 from bridgetwin.graph.service_nodes import (
     AsyncInvokeConfig,
@@ -77,6 +80,9 @@ class Graph:
     """(graph id, CDK construct path) of resources whose template says where they came from
     (``Metadata.aws:cdk:path``, e.g. ``Shop/OrderWebhook/Rule/Resource``)."""
     _by_id: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    _rules_by_bus: dict[str, list[Rule]] = field(default_factory=dict, compare=False, repr=False)
+    _rules_by_target: dict[str, list[Rule]] = field(default_factory=dict, compare=False, repr=False)
+    _forwards: dict[str, set[str]] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for collection in (
@@ -103,6 +109,13 @@ class Graph:
         ):
             for node in collection:
                 self._by_id[node.id] = node
+        for rule in self.rules:
+            self._rules_by_bus.setdefault(rule.bus, []).append(rule)
+            for resource in dict.fromkeys(t.resource for t in rule.targets if t.resource):
+                self._rules_by_target.setdefault(resource, []).append(rule)
+            for target in rule.targets:
+                if rule.enabled and target.kind is TargetKind.EVENT_BUS and target.resource:
+                    self._forwards.setdefault(rule.bus, set()).add(target.resource)
 
     def get(self, graph_id: str) -> Any:
         """The node with this graph id. Raises ``KeyError`` naming the known ids."""
@@ -125,7 +138,7 @@ class Graph:
 
     def rules_on(self, bus_id: str) -> tuple[Rule, ...]:
         """The rules attached to a bus, in template order."""
-        return tuple(r for r in self.rules if r.bus == bus_id)
+        return tuple(self._rules_by_bus.get(bus_id, ()))
 
     def async_config(self, function: LambdaFunction) -> AsyncInvokeConfig:
         """How Lambda retries the function's asynchronous invocations: its
@@ -144,4 +157,8 @@ class Graph:
 
     def rules_targeting(self, resource_id: str) -> tuple[Rule, ...]:
         """The rules with a target pointing at ``resource_id``."""
-        return tuple(r for r in self.rules if any(t.resource == resource_id for t in r.targets))
+        return tuple(self._rules_by_target.get(resource_id, ()))
+
+    def forwards_from(self, bus_id: str) -> tuple[str, ...]:
+        """The buses that enabled rules on ``bus_id`` send events to, sorted."""
+        return tuple(sorted(self._forwards.get(bus_id, ())))

@@ -8,6 +8,8 @@ as a risk, not a certainty.
 
 from __future__ import annotations
 
+from collections import deque
+
 from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.lint._base import Compliance, NonCompliant, Verdict
 from bridgetwin.graph.nodes import Rule, Target, TargetKind
@@ -17,23 +19,14 @@ def _forwards_unchanged(target: Target) -> bool:
     return not (target.input or target.input_path or target.input_transformer)
 
 
-def _bus_edges(graph: Graph) -> dict[str, set[str]]:
-    edges: dict[str, set[str]] = {}
-    for rule in graph.rules:
-        if rule.enabled:
-            for target in rule.targets:
-                if target.kind is TargetKind.EVENT_BUS and target.resource:
-                    edges.setdefault(rule.bus, set()).add(target.resource)
-    return edges
-
-
-def _path_back(edges: dict[str, set[str]], start: str, goal: str) -> list[str] | None:
-    frontier, seen = [[start]], {start}
+def _path_back(graph: Graph, start: str, goal: str) -> list[str] | None:
+    """The shortest chain of forwarding rules from ``start`` to ``goal`` (breadth first)."""
+    frontier, seen = deque([[start]]), {start}
     while frontier:
-        path = frontier.pop(0)
+        path = frontier.popleft()
         if path[-1] == goal:
             return path
-        for nxt in sorted(edges.get(path[-1], ())):
+        for nxt in graph.forwards_from(path[-1]):
             if nxt not in seen:
                 seen.add(nxt)
                 frontier.append([*path, nxt])
@@ -48,9 +41,8 @@ def _loop(rule: Rule, graph: Graph, unchanged: bool) -> Verdict:
     ]
     if not bus_targets or not rule.enabled:
         return Compliance.NOT_APPLICABLE
-    edges = _bus_edges(graph)
     for target in bus_targets:
-        path = _path_back(edges, target.resource, rule.bus)  # type: ignore[arg-type]
+        path = _path_back(graph, target.resource, rule.bus)  # type: ignore[arg-type]
         if path is not None:
             route = " -> ".join([rule.bus, *path])
             how = "unchanged" if unchanged else "after rewriting them"
