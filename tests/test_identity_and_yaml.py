@@ -66,6 +66,20 @@ def test_stack_specs_are_checked_too(tmp_path):
     assert "region: 'mars-north-9' is not an AWS Region" in out.output
 
 
+@pytest.mark.parametrize(("param", "message"), [
+    ("AWS::Region=mars-north-9", "parameter AWS::Region: 'mars-north-9' is not an AWS Region"),
+    ("AWS::AccountId=abc", "parameter AWS::AccountId: 'abc' is not an account id"),
+])  # fmt: skip
+def test_the_environment_given_as_parameters_is_checked_too(tmp_path, param, message):
+    (tmp_path / "t.json").write_text(json.dumps(webhook_template()))
+    out = CliRunner().invoke(app, ["graph", str(tmp_path / "t.json"), "--param", param])
+    assert out.exit_code == 2
+    assert message in out.output
+    good = CliRunner().invoke(app, ["graph", str(tmp_path / "t.json"), "--param",
+                                    "AWS::Region=eu-west-1", "--param", "AWS::AccountId=011122223333"])  # fmt: skip
+    assert good.exit_code == 0 and "eu-west-1, account 011122223333" in good.output
+
+
 def test_a_scenario_key_written_twice_is_an_error(tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text("duration: 1m\nslo:\n  - {metric: counts.dlq, max: 0}\n"

@@ -1,4 +1,5 @@
-"""Checks made before any value is resolved: parameter values against their declarations,
+"""Checks made before any value is resolved: the environment given as parameters (AWS::Region and
+AWS::AccountId in AWS's formats), parameter values against their declarations,
 dangling references (``Ref``, ``Fn::GetAtt``, ``Fn::Sub`` variables, ``DependsOn``) and circular
 dependencies between resources, each a TemplateError naming where."""
 
@@ -10,6 +11,7 @@ from typing import Any
 
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._intrinsics import StackContext
+from bridgetwin.graph.identity import account_problem, region_problem
 
 _SUB_NAMES = re.compile(r"\$\{([^}!][^}]*)\}")
 
@@ -22,6 +24,13 @@ def check_parameters(sources: list[Any], values: Mapping[str, Any]) -> None:
     for src in sources:
         declared.update(src.template.get("Parameters") or {})
     _check_declared(declared, values, "")
+
+
+def check_environment(parameters: Mapping[str, Any]) -> None:
+    """``AWS::Region`` and ``AWS::AccountId`` given as parameters must be AWS's formats."""
+    for name, problem in (("AWS::Region", region_problem), ("AWS::AccountId", account_problem)):
+        if name in parameters and (why := problem(str(parameters[name]))):
+            raise TemplateError(f"parameter {name}: {why}")
 
 
 def _check_declared(declared: Mapping[str, Any], values: Mapping[str, Any], stack: str) -> None:

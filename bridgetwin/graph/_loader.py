@@ -17,7 +17,7 @@ from typing import Any
 from bridgetwin.graph._build import Build
 from bridgetwin.graph._build_iam import DOCUMENT_BUILDERS
 from bridgetwin.graph._builders import BUILDERS
-from bridgetwin.graph._checks import check_parameters, check_references
+from bridgetwin.graph._checks import check_environment, check_parameters, check_references
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._intrinsics import LoadedStacks, StackContext
 from bridgetwin.graph._linker import Linker, arn_parts
@@ -64,6 +64,7 @@ def load_graph(
             the message names the stack, logical id and property path.
     """
     parameters = dict(parameters or {})
+    check_environment(parameters)
     sources = read_sources(source, synth)
     region = str(parameters.pop("AWS::Region", DEFAULT_REGION))
     account = str(parameters.pop("AWS::AccountId", DEFAULT_ACCOUNT))
