@@ -24,6 +24,7 @@ import dataclasses
 
 from bridgetwin.graph import Graph
 from bridgetwin.simulator.engine.alarm_feeds import alarm_model
+from bridgetwin.simulator.engine.batch_bytes import cap_batches
 from bridgetwin.simulator.engine.binding import validate_scenario
 from bridgetwin.simulator.engine.custom_bus_limits import publish_limit_warnings
 from bridgetwin.simulator.engine.findings import assumed_defaults, model_findings
@@ -69,6 +70,7 @@ def build_model(graph: Graph, scenario: Scenario, *, latency_by_minute: bool = T
     replays = Replays(graph, scenario, hops)
     regions = RegionsBuilder(graph, scenario, stores, hops, alarms)
     ingestions = regions.build(scheduled.feeds + pipes.feeds(), replays)
+    capped = cap_batches([f for i in ingestions.values() for f in i.feeds], wiring.lanes)
     for bus_id in hops.feeds:  # these rules' events may come from other buses
         for rule in graph.rules_on(bus_id):
             for lane, key, _ in routes.by_rule.get(rule.id, []):
@@ -105,6 +107,7 @@ def build_model(graph: Graph, scenario: Scenario, *, latency_by_minute: bool = T
         ),
         assumptions=tuple(
             regions.assumptions
+            + capped
             + assumed_defaults(model)
             + subscriber_assumptions(model)
             + list(scenario.provenance)

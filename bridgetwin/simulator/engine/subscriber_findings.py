@@ -152,8 +152,8 @@ def subscriber_assumptions(model: Model) -> list[str]:
         out.append(
             f"{', '.join(batching)}: batches close at MaxBatchSize or at the end of "
             "MaxBatchWindowInSeconds and take every event waiting when the target can take "
-            "them (with window 0, only what waits); the target's payload byte limit is not "
-            "applied (the scenario gives no event sizes); a batch is one invocation with one "
+            "them (with window 0, only what waits), or at what one request of the target "
+            "holds of the largest events that reach it; a batch is one invocation with one "
             "outcome, retried whole (AWS retries only the failed entries of a partial "
             "failure); a FIFO subscriber batches each event group apart (AWS may mix groups; "
             "UNCONFIRMED)"

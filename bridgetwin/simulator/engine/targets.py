@@ -61,6 +61,8 @@ class TargetState:
     throttled: int = 0
     batch_size: int = 1
     """A subscriber's ``MaxBatchSize``: above 1, its requests are batches of its events."""
+    request_bytes: int | None = None
+    """A batching subscriber's: the bytes one request of its target takes (:mod:`.batch_bytes`)."""
     invocations: int = 0
     """Requests of a subscriber that batches (each a batch of its events): ``TargetInvocations``."""
     largest_batch: int = 0

@@ -33,6 +33,7 @@ from bridgetwin.simulator.aws.endpoint_capacity import ServerPool
 from bridgetwin.simulator.aws.gates import Concurrency, Gate, TokenBucket, Unlimited
 from bridgetwin.simulator.aws.metrics import MetricStore
 from bridgetwin.simulator.aws.service_quotas import RejectingBucket, default_quota
+from bridgetwin.simulator.engine.batch_bytes import request_bytes
 from bridgetwin.simulator.engine.feeds import Route
 from bridgetwin.simulator.engine.functions import FunctionQueues
 from bridgetwin.simulator.engine.lane import Lane
@@ -122,6 +123,9 @@ class LaneWiring:
         if subscriber.batch_size > 1:  # several events per invocation (:mod:`.batches`)
             lane.batching[key] = (subscriber.batch_size, float(subscriber.batch_window_seconds))
             lane.targets[key].batch_size = subscriber.batch_size
+            lane.targets[key].request_bytes = request_bytes(
+                subscriber, self.scenario.eventbridge.max_request_bytes
+            )
         bus = self.graph.find(subscriber.bus)
         days = bus.retention_days if isinstance(bus, CustomEventBus) else DEFAULT_RETENTION_DAYS
         read = reading(subscriber, self.scenario, days * 86_400.0)
