@@ -57,7 +57,10 @@ def test_large_events_to_a_queue_come_in_the_batches_256_kb_holds():
     assert target.counts["largest_batch"] == fits
     assert target.counts["delivered"] == 12_000
     (note,) = [a for a in result.assumptions if a.startswith("Batcher: its target takes")]
-    assert f"at most {fits} of its {delivered(event):,}-byte events, not its MaxBatchSize of 10" in note
+    assert (
+        f"at most {fits} of its {delivered(event):,}-byte events, not its MaxBatchSize of 10"
+        in note
+    )
 
 
 def test_small_events_fill_max_batch_size_and_mixed_sizes_are_capped_by_the_largest():

@@ -14,7 +14,9 @@ from typer.testing import CliRunner
 
 from bridgetwin.graph import load_graph
 from bridgetwin.planning.goal import Goal
-from bridgetwin.planning.html_report import run_figures, run_summary, sweep_figures, write_report
+from bridgetwin.planning.html_report import ReportText, write_report
+from bridgetwin.planning.run_report import run_figures, run_text
+from bridgetwin.planning.sweep_report import sweep_figures
 from bridgetwin.simulator import load_scenario, simulate
 from tests._templates import scenario, start_latency_alarm, webhook_template
 
@@ -61,7 +63,7 @@ def test_a_runs_report_renders_every_plot(tmp_path, run_result):
         "Events in flight at the end of each minute", "Events matched per minute",
         "Per minute: Rule/Api", "Latency per minute: Rule/Api", "Latency distribution",
         "Latency percentiles", "Outcomes", "Alarm states"]  # fmt: skip
-    write_report(report, "run", iter(figures), run_summary(run_result))
+    write_report(report, "run", iter(figures), run_text(run_result))
     text = report.read_text()
     assert not re.search(r"(src|href)=[\"']https?:", text) and "<script" not in text  # offline
     check_in_browser(tmp_path, report, 8)
@@ -84,7 +86,7 @@ def test_a_sweeps_report_shows_the_band_and_the_goal(tmp_path):
             for r, m in ((10, 50.0), (20, 20.0), (40, 5.0))]  # fmt: skip
     report = tmp_path / "sweep.html"
     goal = Goal.parse("latency.start.p99 <= 30s")
-    write_report(report, "sweep", sweep_figures(rows, "rate", goal), ["three points"])
+    write_report(report, "sweep", sweep_figures(rows, ["rate"], [goal]), ReportText(["three"]))
     check_in_browser(tmp_path, report, 1)
     assert "goal: latency.start.p99 &lt;= 30 s" in report.read_text()
 
@@ -121,7 +123,7 @@ def test_per_minute_series_add_up_in_block_runs_too():
 def test_a_failover_timeline_shows_the_disruption_and_the_time_away(tmp_path):
     from types import SimpleNamespace
 
-    from bridgetwin.planning.html_report import failover_figures
+    from bridgetwin.planning.run_report import failover_figures
 
     timeline = [{"at_s": 600.0, "event": "us-east-1 disrupted"},
                 {"at_s": 960.0, "event": "producers resolve to us-west-2 (failover)"},
@@ -136,5 +138,5 @@ def test_a_failover_timeline_shows_the_disruption_and_the_time_away(tmp_path):
     spans = [(p.get_x(), p.get_width()) for p in figure.axes[0].patches]
     assert [(round(x, 3), round(w, 3)) for x, w in spans] == [(10.0, 30.0), (16.0, 26.0)]
     report = tmp_path / "failover.html"
-    write_report(report, "failover", iter([(title, figure)]), [])
+    write_report(report, "failover", iter([(title, figure)]), ReportText([]))
     check_in_browser(tmp_path, report, 1)

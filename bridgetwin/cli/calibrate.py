@@ -247,6 +247,7 @@ def backtest_command(
     """Simulate the recorded period and compare, metric by metric, with what was recorded."""
     from bridgetwin.calibration import CalibrationError, backtest, rule_metrics
     from bridgetwin.calibration import backtest_report as render
+    from bridgetwin.planning.html_report import ReportText
     from bridgetwin.simulator import ScenarioError, load_scenario
 
     if not scenario:
@@ -290,7 +291,7 @@ def backtest_command(
         plots,
         f"Backtest: {scenario}",
         lambda: render.figures(result),
-        render.summary(result),
+        ReportText(render.summary(result)),
     )
     if check and result.diverging:
         raise typer.Exit(1)

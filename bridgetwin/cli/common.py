@@ -171,15 +171,16 @@ def check_outputs(files: tuple[str, ...] = (), **paths: str | None) -> None:
         raise fail(f"error: {exc}") from None
 
 
-def write_pictures(report: str | None, plots: str | None, title: str, figures, summary) -> None:
+def write_pictures(report: str | None, plots: str | None, title: str, figures, text) -> None:
     """The HTML report (written whole or not at all) and/or PNG plots of a command's figures
-    (a callable: drawn per use); ``check_outputs`` vetted both paths before the work."""
+    (a callable: drawn per use) with its text (a :class:`~bridgetwin.planning.html_report.
+    ReportText`); ``check_outputs`` vetted both paths before the work."""
     from bridgetwin.cli.output import OutputError, write_atomically
     from bridgetwin.planning.html_report import report_html, write_pngs
 
     try:
         if report:
-            write_atomically(report, report_html(title, figures(), summary))
+            write_atomically(report, report_html(title, figures(), text))
             typer.echo(f"report: {report}", err=True)
         if plots:
             written = write_pngs(plots, figures())

@@ -178,12 +178,20 @@ def sweep_command(
     else:
         _table(paths, rows, seeds)
     if report or plots:
-        from bridgetwin.planning.html_report import sweep_figures
+        from bridgetwin.planning.html_report import ReportText
+        from bridgetwin.planning.sweep_report import point_table, sweep_figures
 
         summary = [f"{v.path} = {', '.join(map(str, v.values))}" for v in varies]
         summary.append(f"{seeds} seeds per point (sweep seed {seed}); 95 % Student-t intervals")
+        failed = sum(1 for p in results if p.error)
+        summary.append(f"{len(results) - failed} of {len(results)} points ran"
+                       + (f"; {failed} failed (see the table)" if failed else ""))  # fmt: skip
+        if traded:
+            summary.append(f"Pareto front over {', '.join(traded)}: marked in the figures and "
+                           "the table")  # fmt: skip
+        text = ReportText(summary, appendix=[point_table(rows, paths)])
         write_pictures(report, plots, f"bridgetwin sweep: {label(source, stack)}",
-                  lambda: sweep_figures(rows, varies[0].path), summary)  # fmt: skip
+                       lambda: sweep_figures(rows, paths), text)  # fmt: skip
     failed = [p for p in results if p.error]
     if failed:
         typer.echo(f"error: {len(failed)} of {len(results)} points failed (their rows say why)",

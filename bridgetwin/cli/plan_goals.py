@@ -107,27 +107,41 @@ def plan_command(
         raise fail(f"error: {exc}") from None
     _evidence(found, path, target, seeds)
     wanted = " and ".join(str(g) for g in found.goals)
-    if report or plots:
-        from bridgetwin.planning.html_report import sweep_figures
-
-        rows = [{path: p.value, "metric": found.goal.metric, **e} for p in found.probes
-                for e in p.evidence if e["goal"] == str(found.goal)]  # fmt: skip
-        summary = [f"goals: {wanted} on {target}", f"feasible: {_intervals(found) or 'nowhere'}",
-                   f"answer: {found.answer}", found.note]  # fmt: skip
-        write_pictures(report, plots, f"bridgetwin plan: {label(source, stack)}",
-                       lambda: sweep_figures(rows, path, found.goal), summary)  # fmt: skip
     out = console()
     if found.answer is None:
         out.print(f"Nothing in {low:g}..{high:g} meets {wanted}. Closest:")
         for probe in found.closest:
             out.print(f"  {path} = {probe.value:g}: misses {_misses(probe)}")
         out.print(f"({found.note})")
+    else:
+        out.print(f"Feasible: {path} in {_intervals(found)} ({wanted})")
+        out.print(f"Answer: {path} = {found.answer:g} ({found.direction} feasible value; "
+                  f"{found.note})")  # fmt: skip
+    hinges = []
+    if sensitivity and found.answer is not None:
+        hinges = _sensitivity(graph, spec, found, path, target, seeds, seed, integer)
+    if report or plots:
+        _plan_report(report, plots, label(source, stack), found, path, target, hinges)
+    if found.answer is None:
         raise typer.Exit(1)
-    out.print(f"Feasible: {path} in {_intervals(found)} ({wanted})")
-    out.print(f"Answer: {path} = {found.answer:g} ({found.direction} feasible value; "
-              f"{found.note})")  # fmt: skip
-    if sensitivity:
-        _sensitivity(graph, spec, found, path, target, seeds, seed, integer)
+
+
+def _plan_report(report, plots, source: str, found, path: str, target: str, hinges) -> None:
+    """The plan's report: the goals, the feasible set, the answer (or the closest misses) and
+    what it hinges on first; a figure per goal's metric; the evidence table."""
+    from bridgetwin.planning.html_report import ReportText
+    from bridgetwin.planning.sweep_report import evidence_table, plan_rows, sweep_figures
+
+    wanted = " and ".join(str(g) for g in found.goals)
+    answer = ("none" if found.answer is None
+              else f"{path} = {found.answer:g} ({found.direction} feasible value)")  # fmt: skip
+    summary = [f"goals: {wanted} on {target}", f"feasible: {_intervals(found) or 'nowhere'}",
+               f"answer: {answer}", *hinges, found.note]  # fmt: skip
+    summary += [f"closest: {path} = {p.value:g} misses {_misses(p)}" for p in found.closest]
+    rows = plan_rows(found, path)
+    write_pictures(report, plots, f"bridgetwin plan: {source}",
+                   lambda: sweep_figures(rows, [path], found.goals, found.intervals),
+                   ReportText(summary, appendix=[evidence_table(found, path)]))  # fmt: skip
 
 
 def _misses(probe) -> str:
@@ -145,19 +159,20 @@ def _misses(probe) -> str:
 def _evidence(found, path: str, target: str, seeds: int) -> None:
     from rich.table import Table
 
+    from bridgetwin.planning.sweep_report import evidence_table
+
+    evidence = evidence_table(found, path)
     table = Table(title=f"Evidence on {target} ({seeds} seeds per probe)")
-    for column in (path, "goal", "target", "mean", "95 % CI", "verdict"):
+    for column in evidence.header:
         table.add_column(column)
-    for probe in found.probes:
-        for e in probe.evidence:
-            unit = _unit(e["goal"].split()[0])
-            ci = f"[{_show(e['ci_low'], unit)}, {_show(e['ci_high'], unit)}]"
-            table.add_row(f"{probe.value:g}", e["goal"], e["target"], _show(e["mean"], unit), ci,
-                          "holds" if e["holds"] else "fails")  # fmt: skip
+    for row in evidence.rows:
+        table.add_row(*row)
     console().print(table)
 
 
-def _sensitivity(graph, spec, found, path, target, seeds, seed, integer) -> None:
+def _sensitivity(graph, spec, found, path, target, seeds, seed, integer) -> list[str]:
+    """Re-judge the answer at both ends of each unconfirmed default; print and return what the
+    answer hinges on."""
     from bridgetwin.planning.grid import with_value
     from bridgetwin.planning.sensitivity import hinges
 
@@ -168,8 +183,10 @@ def _sensitivity(graph, spec, found, path, target, seeds, seed, integer) -> None
     fragile = sorted({p for p, _, holds in checks if not holds})
     for assumption, value, holds in checks:
         out.print(f"  at the answer, {assumption} = {value}: {'holds' if holds else 'FAILS'}")
-    out.print(
+    verdict = (
         "The answer hinges on " + ", ".join(fragile)
         if fragile
         else "The answer holds across the plausible range of every unconfirmed default."
     )
+    out.print(verdict)
+    return [verdict]

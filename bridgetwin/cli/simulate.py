@@ -118,16 +118,19 @@ def simulate_command(
             write_atomically(metrics_out, json.dumps(metric_data_output(recording)) + "\n")
     except OutputError as exc:
         raise fail(f"error: {exc}") from None
+    cost = _cost_line(result, graph, loaded, pricing)
     if output_format == "json":
         typer.echo(result.to_json())
     else:
         console().print(render(result))
-        _print_cost(result, graph, loaded, pricing)
+        console().print(cost)
     if report or plots:
-        from bridgetwin.planning.html_report import run_figures, run_summary
+        from bridgetwin.planning.run_report import run_figures, run_text, scenario_marks
 
         title = f"bridgetwin simulate: {label(source, stack)}"
-        write_pictures(report, plots, title, lambda: run_figures(result), run_summary(result))
+        marks = scenario_marks(loaded)
+        write_pictures(report, plots, title, lambda: run_figures(result, marks),
+                       run_text(result, cost))  # fmt: skip
     if check and not result.slo_passed:
         raise typer.Exit(1)
 
@@ -150,7 +153,7 @@ def _over_seeds(graph, scenario, result):
     return judged
 
 
-def _print_cost(result, graph, scenario, pricing: str | None) -> None:
+def _cost_line(result, graph, scenario, pricing: str | None) -> str:
     """The month's cost at the run's rates, one line, and its notes."""
     from bridgetwin.cli.common import scenario_dict
     from bridgetwin.planning.cost import monthly_cost
@@ -161,8 +164,8 @@ def _print_cost(result, graph, scenario, pricing: str | None) -> None:
     except ValueError as exc:
         raise fail(f"--pricing: {exc}") from None
     items = ", ".join(f"{item.replace('_', ' ')} ${usd:,.2f}" for item, _, _, usd in cost.lines)
-    console().print(f"cost: ${cost.monthly_usd:,.2f} per month at this run's rates"
-                    + (f" ({items})" if items else "") + f"; {'; '.join(cost.notes)}")  # fmt: skip
+    return (f"cost: ${cost.monthly_usd:,.2f} per month at this run's rates"
+            + (f" ({items})" if items else "") + f"; {'; '.join(cost.notes)}")  # fmt: skip
 
 
 def scenario_schema_command() -> None:

@@ -75,7 +75,8 @@ def _write_runs(directory: Path, runs: list) -> None:
 
     from rich.console import Console
 
-    from bridgetwin.planning.html_report import run_figures, run_summary, write_report
+    from bridgetwin.planning.html_report import write_report
+    from bridgetwin.planning.run_report import run_figures, run_text
     from bridgetwin.simulator.results.text_report import render
 
     directory.mkdir(parents=True, exist_ok=True)
@@ -85,4 +86,4 @@ def _write_runs(directory: Path, runs: list) -> None:
         console.print(render(run.result))
         (directory / f"run-{number}.txt").write_text(console.file.getvalue(), encoding="utf-8")
         write_report(directory / f"run-{number}.html", f"bridgetwin: run {number} of a failing "
-                     "test", run_figures(run.result), run_summary(run.result))  # fmt: skip
+                     "test", run_figures(run.result), run_text(run.result))  # fmt: skip
