@@ -29,14 +29,23 @@ def section(path: Path, title: str) -> str:
     return text[start : end if end > 0 else len(text)]
 
 
+def _dedented(markdown: str, match: re.Match[str]) -> str:
+    """A fenced block's body without the indentation of its fence (a block inside a list item)."""
+    indent = match.start() - (markdown.rfind("\n", 0, match.start()) + 1)
+    lines = match.group(2).splitlines()
+    return "\n".join(line[indent:] if line[:indent].isspace() else line for line in lines)
+
+
 def documented_commands(markdown: str) -> list[DocumentedCommand]:
-    blocks = [(m.group(1), m.group(2), m.start(), m.end()) for m in _FENCE.finditer(markdown)]
+    blocks = [(m.group(1), _dedented(markdown, m), m.start(), m.end())
+              for m in _FENCE.finditer(markdown)]  # fmt: skip
     found = []
     for index, (kind, body, _, end) in enumerate(blocks):
         if kind != "bash":
             continue
-        words = shlex.split(body.strip(), comments=True)
-        if not words or not words[0].endswith("bridgetwin") or "\n" in body.strip():
+        line = re.sub(r"\\\n\s*", " ", body).strip()  # a command continued over lines
+        words = shlex.split(line, comments=True)
+        if not words or not words[0].endswith("bridgetwin") or "\n" in line:
             continue  # setup scripts, or several commands: tests/test_docs_commands.py runs them
         expected: list[str] = []
         if index + 1 < len(blocks) and blocks[index + 1][0] == "text":

@@ -69,3 +69,71 @@ def test_when_nothing_is_feasible_the_closest_points_are_named(brute_force):
                                                                 "counts.dlq")["ci_high"])  # fmt: skip
     assert found.closest[0].value == nearest
     assert set(found.closest[0].misses) == {"counts.dlq <= 100"}
+
+
+AGE = "overrides.targets.ToPartner/*.max_event_age"
+AGES = (300, 540)  # the region's grid rows: the scenario's 5m, and 9m
+
+
+@pytest.fixture(scope="module")
+def brute_force_plane(brute_force):
+    """Every integer limit at each of the region's grid ages, run with the plan's seeds (the
+    scenario's own age is the one-field brute force)."""
+    graph, spec, at_300 = brute_force
+    values = tuple(range(LOW, HIGH + 1))
+    points = sweep(graph, spec, [Vary(LIMIT, values), Vary(AGE, (540,))], runs=SEEDS,
+                   scheduler="inline")  # fmt: skip
+    plane = {(p.point[LIMIT], 540): p for p in points}
+    return plane | {(x, 300): p for x, p in at_300.items()}
+
+
+def test_the_feasible_region_is_the_brute_force_region_row_by_row(brute_force, brute_force_plane):
+    """Each grid row of the region equals the brute-force feasible set of that row (the band
+    of limits widens as events may age longer), the answer is the cheapest feasible point
+    judged, and the search runs fewer points than the brute force."""
+    from bridgetwin.planning.feasible_region import Field, plan_region
+    from bridgetwin.planning.sweep import COST_METRIC, DEPLOYMENT
+
+    graph, spec, _ = brute_force
+    goals = [Goal.parse("counts.dlq <= 400")]
+    region = plan_region(graph, spec, fields=[Field(LIMIT, LOW, HIGH), Field(AGE, 300, 540)],
+                         goals=goals, target="ToPartner/*", runs=SEEDS, points=(9, 2))  # fmt: skip
+    rows = dict(region.rows)
+    assert sorted(rows) == list(AGES)
+    expected = {age: _feasible({x: p for (x, a), p in brute_force_plane.items() if a == age},
+                               goals) for age in AGES}  # fmt: skip
+    assert all(expected.values()) and expected[300] != expected[540]  # a region, not a band
+    for age in AGES:
+        assert _covered(rows[age]) == expected[age], age
+    judged = {p.value for p in region.probes if p.holds and p.value[1] in AGES}
+
+    def cost(point) -> float:
+        return brute_force_plane[point].summary(DEPLOYMENT, COST_METRIC)["mean"]
+
+    assert region.answer in judged or region.answer[1] not in AGES
+    if region.answer[1] in AGES:
+        assert cost(region.answer) == min(cost(p) for p in judged)
+    assert len([p for p in region.probes if p.value[1] in AGES]) < len(brute_force_plane)
+
+
+def test_plan_with_two_fields_through_the_cli(tmp_path):
+    from typer.testing import CliRunner
+
+    from bridgetwin.cli import app
+
+    out = CliRunner().invoke(app, [
+        "plan", str(ROOT / "examples/saturation/template.yaml"), "--scenario",
+        str(ROOT / "examples/planning/two-crossings.yaml"), "--vary", f"{LIMIT}={LOW}:{HIGH}",
+        "--vary", f"{AGE}=3m:9m", "--points", "3", "--seeds", "2", "--goal", "counts.dlq <= 400",
+        "--target", "ToPartner/*", "--report", str(tmp_path / "region.html")])  # fmt: skip
+    assert out.exit_code in (0, 1), out.output
+    assert f"  {AGE} = 180: " in out.output and f"  {AGE} = 540: " in out.output
+    assert f"  {AGE} = 360: " in out.output  # --points 3: three rows
+    assert ("Answer: " in out.output) == (out.exit_code == 0)
+    page = (tmp_path / "region.html").read_text()
+    assert "Feasible region" in page and "Evidence: every value judged" in page
+    bad = CliRunner().invoke(app, ["plan", str(ROOT / "examples/saturation/template.yaml"),
+                                   "--scenario", str(ROOT / "examples/planning/two-crossings.yaml"),
+                                   "--vary", f"{LIMIT}=2:30", "--vary", f"{AGE}=3m:9m",
+                                   "--goal", "counts.dlq <= 400", "--sensitivity"])  # fmt: skip
+    assert bad.exit_code == 2 and "give one --vary with it" in bad.output

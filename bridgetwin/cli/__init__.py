@@ -7,7 +7,8 @@ command line, and ``tests/test_cli_commands.py`` runs each of them:
 - :mod:`.pattern`: ``test-pattern``;
 - :mod:`.deployment`: ``graph``, ``lint``;
 - :mod:`.simulate`: ``simulate``, ``scenario-schema``;
-- :mod:`.plan`: ``sweep``, ``sensitivity``; :mod:`.plan_goals`: ``plan``;
+- :mod:`.plan`: ``sweep``, ``sensitivity``; :mod:`.plan_goals`: ``plan`` (two fields:
+  :mod:`.plan_region`);
 - :mod:`.diff`: ``diff``;
 - :mod:`.migrate`: ``migrate``;
 - :mod:`.calibrate`: ``calibrate``, ``backtest``;

@@ -1,4 +1,5 @@
-"""``bridgetwin plan``: the values of one field where every goal holds with 95 % confidence
+"""``bridgetwin plan``: the values of one field (or, with two ``--vary``, the region of two:
+:mod:`.plan_region`) where every goal holds with 95 % confidence
 (:mod:`bridgetwin.planning.feasible_search`).
 
 ``--goal`` is repeatable (the goals are ANDed); the answer is the feasible set (intervals), a
@@ -33,20 +34,30 @@ from bridgetwin.cli.common import (
 from bridgetwin.cli.plan import _show, _unit
 
 
-def _probe_progress(path: str, seeds: int):
-    """One stderr line per probe of a plan's search, on a terminal (files and pipes: none)."""
+def probe_progress(paths: list[str], seeds: int):
+    """One stderr line per value (or pair) a plan judges, on a terminal (files and pipes:
+    none)."""
     import sys
 
     if not sys.stderr.isatty():
         return None
-    return lambda probe: typer.echo(
-        f"plan: {path}={probe.value:g}: {'every goal holds' if probe.holds else 'fails'} "
-        f"({seeds} seeds)", err=True,
-    )  # fmt: skip
+
+    def show(probe) -> None:
+        values = probe.value if isinstance(probe.value, tuple) else (probe.value,)
+        at = ", ".join(f"{p}={v:g}" for p, v in zip(paths, values, strict=True))
+        verdict = "every goal holds" if probe.holds else "fails"
+        typer.echo(f"plan: {at}: {verdict} ({seeds} seeds)", err=True)
+
+    return show
+
+
+def spans(runs: list[tuple[float, float]]) -> str:
+    """Intervals as ``a..b`` (a single value as itself), comma-separated."""
+    return ", ".join(f"{a:g}" if a == b else f"{a:g}..{b:g}" for a, b in runs)
 
 
 def _intervals(found) -> str:
-    return ", ".join(f"{a:g}" if a == b else f"{a:g}..{b:g}" for a, b in found.intervals)
+    return spans(found.intervals)
 
 
 def plan_command(
@@ -55,14 +66,23 @@ def plan_command(
         list[str],
         typer.Option("--goal", help="e.g. 'latency.start.p99 <= 60s'; repeatable (all must hold)."),
     ],
-    vary: Annotated[str, typer.Option("--vary", help="PATH=LOW:HIGH: the field to search.")],
+    vary: Annotated[
+        list[str],
+        typer.Option("--vary", help="PATH=LOW:HIGH: the field to search; twice for a region."),
+    ],
     target: Annotated[str, typer.Option("--target", help="Glob on rule/target.")] = "*",
     seeds: Annotated[int, typer.Option("--seeds", min=2, max=10_000, help="Runs per probe.")] = 5,
     seed: Annotated[int, typer.Option("--seed", min=0, help="The plan's seed.")] = 0,
     points: Annotated[
-        int,
-        typer.Option("--points", min=2, max=1_000, help="Grid values judged before refining."),
-    ] = 9,
+        list[int] | None,
+        typer.Option(
+            "--points",
+            min=2,
+            max=1_000,
+            help="Grid values judged before refining, per field; give it twice for two fields' "
+            "own. Default: - 9 for one field, 5 for each of two.",
+        ),
+    ] = None,
     source: SourceArgument = None,
     stack: StackOption = None,
     param: ParamOption = None,
@@ -80,29 +100,38 @@ def plan_command(
         ),
     ] = False,
 ) -> None:
-    """Find the values of a field where every goal holds with 95 % confidence."""
+    """Find the values of a field (or the region of two) where every goal holds with 95 %
+    confidence."""
     from bridgetwin.planning import PlanningError
     from bridgetwin.planning.feasible_search import plan
     from bridgetwin.planning.goal import Goal
-    from bridgetwin.simulator import ScenarioError, parse_duration
+    from bridgetwin.simulator import ScenarioError
 
-    path, sep, bounds = vary.partition("=")
-    low_text, colon, high_text = bounds.partition(":")
-    if not sep or not colon:
-        raise fail(f"--vary '{vary}': use PATH=LOW:HIGH")
+    if len(vary) > 2:
+        raise fail(f"--vary is given {len(vary)} times: plan searches one field or two")
+    fields = [_field(text) for text in vary]
+    if points and len(points) > len(fields):
+        raise fail(f"--points is given {len(points)} times for {len(fields)} --vary field(s)")
+    if sensitivity and len(fields) == 2:
+        raise fail("--sensitivity re-judges one field's answer; give one --vary with it")
     try:
         goals = [Goal.parse(text) for text in goal]
     except PlanningError as exc:
         raise fail(f"error: {exc}") from None
     check_outputs(report=report, plots=plots)
     graph = load_deployment(source, stack, param, (synth_timeout, context, app_command))
+    spec = scenario_dict(scenario)
+    if len(fields) == 2:
+        _plan_region(graph, spec, fields, goals, target, seeds, seed, points,
+                     (report, plots, label(source, stack)))  # fmt: skip
+        return
+    (field,) = fields
+    path, low, high, integer = field.path, field.low, field.high, field.integer
+    grid = points[0] if points else 9
     try:
-        low, high = float(parse_duration(low_text)), float(parse_duration(high_text))
-        integer = low.is_integer() and high.is_integer() and "." not in bounds
-        spec = scenario_dict(scenario)
         found = plan(graph, spec, vary=path, low=low, high=high, goals=goals, target=target,
-                     runs=seeds, sweep_seed=seed, integer=integer, points=points,
-                     progress=_probe_progress(path, seeds))  # fmt: skip
+                     runs=seeds, sweep_seed=seed, integer=integer, points=grid,
+                     progress=probe_progress([path], seeds))  # fmt: skip
     except (PlanningError, ScenarioError, ValueError) as exc:
         raise fail(f"error: {exc}") from None
     _evidence(found, path, target, seeds)
@@ -138,10 +167,53 @@ def _plan_report(report, plots, source: str, found, path: str, target: str, hing
     summary = [f"goals: {wanted} on {target}", f"feasible: {_intervals(found) or 'nowhere'}",
                f"answer: {answer}", *hinges, found.note]  # fmt: skip
     summary += [f"closest: {path} = {p.value:g} misses {_misses(p)}" for p in found.closest]
-    rows = plan_rows(found, path)
+    rows = plan_rows(found, [path])
     write_pictures(report, plots, f"bridgetwin plan: {source}",
                    lambda: sweep_figures(rows, [path], found.goals, found.intervals),
-                   ReportText(summary, appendix=[evidence_table(found, path)]))  # fmt: skip
+                   ReportText(summary, appendix=[evidence_table(found, [path])]))  # fmt: skip
+
+
+def _field(text: str):
+    """``PATH=LOW:HIGH`` as a search field (whole numbers unless a bound has a fraction or a
+    unit gives one), or exit 2 naming the option."""
+    from bridgetwin.planning.feasible_region import Field
+    from bridgetwin.simulator import parse_duration
+
+    path, sep, bounds = text.partition("=")
+    low_text, colon, high_text = bounds.partition(":")
+    if not sep or not colon or not path:
+        raise fail(f"--vary '{text}': use PATH=LOW:HIGH")
+    try:
+        low, high = float(parse_duration(low_text)), float(parse_duration(high_text))
+    except ValueError as exc:
+        raise fail(f"--vary '{text}': {exc}") from None
+    integer = low.is_integer() and high.is_integer() and "." not in bounds
+    return Field(path, low, high, integer)
+
+
+def _pair(points: list[int] | None, default: int) -> tuple[int, int]:
+    """Grid values per field: the default, one value for both, or each field's own."""
+    if not points:
+        return default, default
+    return (points[0], points[-1])
+
+
+def _plan_region(graph, spec, fields, goals, target, seeds, seed, points, outputs) -> None:
+    from bridgetwin.cli.plan_region import report_region
+    from bridgetwin.planning import PlanningError
+    from bridgetwin.planning.feasible_region import DEFAULT_REGION_POINTS, plan_region
+    from bridgetwin.simulator import ScenarioError
+
+    report, plots, source = outputs
+    paths = [f.path for f in fields]
+    try:
+        region = plan_region(graph, spec, fields=fields, goals=goals, target=target, runs=seeds,
+                             sweep_seed=seed, points=_pair(points, DEFAULT_REGION_POINTS),
+                             progress=probe_progress(paths, seeds))  # fmt: skip
+    except (PlanningError, ScenarioError, ValueError) as exc:
+        raise fail(f"error: {exc}") from None
+    report_region(region, target=target, seeds=seeds, report=report, plots=plots,
+                  title=f"bridgetwin plan: {source}")  # fmt: skip
 
 
 def _misses(probe) -> str:
@@ -161,7 +233,7 @@ def _evidence(found, path: str, target: str, seeds: int) -> None:
 
     from bridgetwin.planning.sweep_report import evidence_table
 
-    evidence = evidence_table(found, path)
+    evidence = evidence_table(found, [path])
     table = Table(title=f"Evidence on {target} ({seeds} seeds per probe)")
     for column in evidence.header:
         table.add_column(column)

@@ -6,6 +6,8 @@
 - :mod:`.goal`: a goal (``counts.dlq <= 0``) judged at a sweep point with confidence;
 - :mod:`.feasible_search`: the values of one field where every goal holds (a grid, then every
   change of verdict refined; no single-crossing assumption), or the closest points;
+- :mod:`.feasible_region`: the same over two fields: the region where every goal holds, and its
+  cheapest point;
 - :mod:`.behaviour_diff`: one scenario on two deployments with paired seeds.
 
 What-if changes to the deployment itself are the scenario's ``overrides:`` section

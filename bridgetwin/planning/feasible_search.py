@@ -27,7 +27,7 @@ from typing import Any
 from bridgetwin.graph import Graph
 from bridgetwin.planning.goal import Goal
 from bridgetwin.planning.grid import PlanningError, Vary
-from bridgetwin.planning.sweep import sweep
+from bridgetwin.planning.sweep import COST_METRIC, DEPLOYMENT, sweep
 
 DEFAULT_POINTS = 9
 """Grid values judged before refinement (both ends included)."""
@@ -64,14 +64,16 @@ class Plan:
         return self.goals[0]
 
 
-def _grid(low: float, high: float, points: int, integer: bool) -> list[float]:
+def value_grid(low: float, high: float, points: int, integer: bool) -> list[float]:
+    """``points`` values spread evenly from ``low`` to ``high``, both ends included (rounded
+    and without repeats for a whole-number field)."""
     values = [low + (high - low) * k / (points - 1) for k in range(points)]
     if integer:
         values = [float(round(v)) for v in values]
     return sorted(set(values))
 
 
-def _intervals(probes: list[Probe]) -> list[tuple[float, float]]:
+def holding_runs(probes: list[Probe]) -> list[tuple[float, float]]:
     """Runs of neighbouring holding probes (in value order), as (first, last) values."""
     runs: list[tuple[float, float]] = []
     for index, probe in enumerate(probes):
@@ -84,12 +86,41 @@ def _intervals(probes: list[Probe]) -> list[tuple[float, float]]:
     return runs
 
 
+def judge_point(
+    graph: Graph,
+    spec: dict[str, Any],
+    values: Sequence[tuple[str, float]],
+    goals: Sequence[Goal],
+    target: str,
+    run_args: tuple[int, int, str | None],
+) -> tuple[list[dict[str, Any]], dict[str, float], float | None]:
+    """Run one point (``values``: (path, value) pairs) with the sweep's seeds and judge every
+    goal there: the evidence per goal and target, each failing goal's miss, and the month's
+    mean cost there (None when it could not be priced)."""
+    runs, sweep_seed, scheduler = run_args
+    (point,) = sweep(graph, spec, [Vary(path, (value,)) for path, value in values], runs=runs,
+                     sweep_seed=sweep_seed, scheduler=scheduler)  # fmt: skip
+    if point.error:
+        shown = ", ".join(f"{path}={value}" for path, value in values)
+        raise PlanningError(f"{shown}: the run failed: {point.error}")
+    evidence, misses = [], {}
+    for goal in goals:
+        holds, found = goal.judge(point, target)
+        if not found:
+            known = ", ".join(sorted({name for run in point.runs for name in run}))
+            raise PlanningError(f"--target '{target}' names no target; known: {known}")
+        evidence += [{"goal": str(goal), **e, "holds": holds} for e in found]
+        if not holds:
+            misses[str(goal)] = goal.miss(found)
+    return evidence, misses, point.summary(DEPLOYMENT, COST_METRIC)["mean"]
+
+
 class _Judge:
     """Runs and judges values of the field, each once."""
 
     def __init__(self, graph, spec, vary, goals, target, runs, sweep_seed, scheduler, integer,
                  progress) -> None:  # fmt: skip
-        self.args = (graph, spec, vary, runs, sweep_seed, scheduler)
+        self.args = (graph, spec, vary, (runs, sweep_seed, scheduler))
         self.goals, self.target, self.integer, self.progress = goals, target, integer, progress
         self.seen: dict[float, Probe] = {}
 
@@ -97,21 +128,10 @@ class _Judge:
         value = float(round(value)) if self.integer else value
         if value in self.seen:
             return self.seen[value]
-        graph, spec, vary, runs, sweep_seed, scheduler = self.args
+        graph, spec, vary, run_args = self.args
         shown = int(value) if self.integer else value
-        (point,) = sweep(graph, spec, [Vary(vary, (shown,))], runs=runs,
-                         sweep_seed=sweep_seed, scheduler=scheduler)  # fmt: skip
-        if point.error:
-            raise PlanningError(f"{vary}={shown}: the run failed: {point.error}")
-        evidence, misses = [], {}
-        for goal in self.goals:
-            holds, found = goal.judge(point, self.target)
-            if not found:
-                known = ", ".join(sorted({name for run in point.runs for name in run}))
-                raise PlanningError(f"--target '{self.target}' names no target; known: {known}")
-            evidence += [{"goal": str(goal), **e, "holds": holds} for e in found]
-            if not holds:
-                misses[str(goal)] = goal.miss(found)
+        evidence, misses, _ = judge_point(graph, spec, [(vary, shown)], self.goals, self.target,
+                                          run_args)  # fmt: skip
         probe = self.seen[value] = Probe(value, not misses, evidence, misses)
         if self.progress:
             self.progress(probe)
@@ -157,7 +177,7 @@ def plan(
         raise PlanningError(f"--points {points}: needs at least 2 (both ends)")
     judge = _Judge(graph, spec, vary, tuple(goals), target, runs, sweep_seed, scheduler, integer,
                    progress)  # fmt: skip
-    grid = _grid(low, high, points, integer)
+    grid = value_grid(low, high, points, integer)
     for value in grid:
         judge(value)
     step = 1.0 if integer else (high - low) / 64
@@ -165,7 +185,7 @@ def plan(
         if judge(left).holds != judge(right).holds:
             judge.refine(left, right, step)
     probes = [judge.seen[v] for v in sorted(judge.seen)]
-    intervals = _intervals(probes)
+    intervals = holding_runs(probes)
     result = Plan(tuple(goals), vary, None, "smallest", intervals, probes)
     spacing = max(b - a for a, b in pairwise(grid))
     resolution = "adjacent integers" if integer else f"{step:g}"

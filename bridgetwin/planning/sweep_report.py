@@ -167,28 +167,55 @@ def point_table(rows: list[dict[str, Any]], paths: Sequence[str]) -> Table:
     return Table("Every point", header, out)
 
 
-def plan_rows(found: Any, path: str) -> list[dict[str, Any]]:
-    """A plan's probes as sweep rows: one per value, target and metric of its goals."""
+def plan_rows(found: Any, paths: Sequence[str]) -> list[dict[str, Any]]:
+    """A plan's probes as sweep rows: one per value (or pair), target and metric of its goals."""
     rows, seen = [], set()
     for probe, evidence in ((p, e) for p in found.probes for e in p.evidence):
         metric = next(g.metric for g in found.goals if str(g) == evidence["goal"])
         key = (probe.value, evidence["target"], metric)
         if key not in seen:
             seen.add(key)
-            rows.append({path: probe.value, "metric": metric, **evidence})
+            values = probe.value if isinstance(probe.value, tuple) else (probe.value,)
+            rows.append({**dict(zip(paths, values, strict=True)), "metric": metric, **evidence})
     return rows
 
 
-def evidence_table(found: Any, path: str) -> Table:
-    """Every probe of a plan: the value, each goal and target, what the seeds measured, and
-    whether the goal held there with confidence."""
+def region_figure(region: Any) -> tuple[str, Any]:
+    """Every point a two-field plan judged: where every goal held, where one missed, and the
+    answer."""
+    plt = _figures_backend()
+    figure, axes = plt.subplots(figsize=(9, 4.5))
+    for holds, marker, colour, label in ((True, "o", "tab:green", "every goal holds"),
+                                         (False, "x", "tab:red", "a goal misses")):  # fmt: skip
+        mine = [p.value for p in region.probes if p.holds == holds]
+        if mine:
+            axes.scatter([x for x, _ in mine], [y for _, y in mine], marker=marker, c=colour,
+                         label=label)  # fmt: skip
+    if region.answer is not None:
+        axes.scatter([region.answer[0]], [region.answer[1]], marker="*", s=300, c="black",
+                     label="answer (cheapest feasible)", zorder=3)  # fmt: skip
+    x, y = region.fields
+    axes.set(xlabel=x.path, ylabel=y.path, title="Where every goal holds")
+    axes.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return "Feasible region", figure
+
+
+def value_cells(value: Any) -> list[str]:
+    """A probe's value (one field's, or a pair's) as table cells."""
+    return [f"{v:g}" for v in (value if isinstance(value, tuple) else (value,))]
+
+
+def evidence_table(found: Any, paths: Sequence[str]) -> Table:
+    """Every probe of a plan: the value (or values), each goal and target, what the seeds
+    measured, and whether the goal held there with confidence."""
     metric_of = {str(g): g.metric for g in found.goals}
     rows = []
     for probe in found.probes:
         for e in probe.evidence:
             metric = metric_of[e["goal"]]
             ci = f"[{_fmt(e['ci_low'], metric)}, {_fmt(e['ci_high'], metric)}]"
-            rows.append([f"{probe.value:g}", e["goal"], e["target"], _fmt(e["mean"], metric), ci,
-                         str(e.get("n", "")), "holds" if e["holds"] else "misses"])  # fmt: skip
-    return Table("Evidence: every value judged", [path, "goal", "target", "mean", "95 % CI",
-                                                  "seeds", "verdict"], rows)  # fmt: skip
+            rows.append([*value_cells(probe.value), e["goal"], e["target"],
+                         _fmt(e["mean"], metric), ci, str(e.get("n", "")),
+                         "holds" if e["holds"] else "misses"])  # fmt: skip
+    header = [*paths, "goal", "target", "mean", "95 % CI", "seeds", "verdict"]
+    return Table("Evidence: every value judged", header, rows)
