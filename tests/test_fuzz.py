@@ -181,6 +181,36 @@ def test_terraform_plans_load_or_raise_template_error(document):
         assert isinstance(load_graph(document), Graph)
 
 
+_HCL_PIECES = ("${", "}", "{", "[", "]", '"', "var.", "local.x", "each.key", "count.index", "=",
+               "jsonencode(", ")", "\n", "?", ":", "for x in y :", "[*]", "null", "1/0", "-", "!",
+               "module.m.o", "<<EOT\nx\nEOT\n", "%{if true}", "try(", "data.a.b.c", '"a"',
+               'dynamic "d" {', "9" * 30)  # fmt: skip
+
+
+@st.composite
+def _edited_configuration(draw) -> str:
+    """The shop configuration of tests/test_terraform_hcl.py with a few cuts and insertions."""
+    from tests.test_terraform_hcl import SHOP
+
+    text = SHOP
+    for _ in range(draw(st.integers(1, 4))):
+        at = draw(st.integers(0, len(text) - 1))
+        if draw(st.booleans()):
+            text = text[:at] + text[at + draw(st.integers(1, 12)) :]
+        else:
+            text = text[:at] + draw(st.sampled_from(_HCL_PIECES) | st.text(max_size=6)) + text[at:]
+    return text
+
+
+@given(text=_edited_configuration())
+@FUZZ
+def test_terraform_configurations_load_or_raise_template_error(text, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tf")
+    (folder / "main.tf").write_text(text, encoding="utf-8")
+    with time_limit(), suppress(TemplateError):
+        assert isinstance(load_graph(str(folder)), Graph)
+
+
 @given(corrupted(__import__("tests._migration", fromlist=["fan_out_template"]).fan_out_template()))
 @FUZZ
 def test_what_loads_migrates_and_the_migration_loads_or_says_why(template):

@@ -229,8 +229,9 @@ class _Builder:
         placeholders = [
             LoadWarning(
                 "parameter-placeholder",
-                f"stack {c.name}: parameter '{name}' has no value and no Default; it stands as "
-                f"'${{{name}}}' where the twin does not need it (pass --param {name}=VALUE)",
+                f"stack {c.name}: parameter '{name}'{_described(c.template, name)} has no value "
+                f"and no Default; it stands as '${{{name}}}' where the twin does not need it "
+                f"(pass --param {name}=VALUE)",
             )
             for c in stacks
             for name in sorted(c.placeholders)
@@ -245,7 +246,12 @@ class _Builder:
             for c in stacks
             for name, reference in sorted(c.external.items())
         ]
-        return (*placeholders, *imports)
+        configuration = [
+            LoadWarning("terraform-configuration", f"stack {c.name}: {message}")
+            for c in stacks
+            for message in _configuration_warnings(c.template)
+        ]
+        return (*placeholders, *imports, *configuration)
 
     def _bus_id(self, ctx: StackContext, lid: str, value: Any, path: str) -> str:
         """The bus a name, ARN or reference denotes; unknown buses become implicit nodes."""
@@ -270,3 +276,19 @@ class _Builder:
         if gid not in self.implicit:
             self.implicit[gid] = EventBus(gid, name, region, ctx.account, implicit=True)
         return gid
+
+
+def _configuration_warnings(template: Any) -> list[str]:
+    """What a Terraform configuration's reader could not evaluate offline (``Metadata``)."""
+    metadata = template.get("Metadata") if isinstance(template, Mapping) else None
+    found = metadata.get("bridgetwin:warnings") if isinstance(metadata, Mapping) else None
+    return [str(m) for m in found] if isinstance(found, list) else []
+
+
+def _described(template: Any, name: str) -> str:
+    """`` (its Description)`` when the template describes the parameter, else nothing."""
+    declared = (
+        (template.get("Parameters") or {}).get(name) if isinstance(template, Mapping) else None
+    )
+    text = declared.get("Description") if isinstance(declared, Mapping) else None
+    return f" ({text})" if isinstance(text, str) and text else ""

@@ -2,7 +2,8 @@
 
 Accepted: a deployment manifest listing several of the others (:mod:`._deployment`); a template
 dict; a JSON or YAML template file (YAML short forms through cfn-lint's decoder); a Terraform plan
-as ``terraform show -json`` writes it (:mod:`._terraform`); a CDK cloud assembly directory
+as ``terraform show -json`` writes it (:mod:`._terraform`), or a Terraform configuration, a
+folder of ``.tf`` files read without a plan (:mod:`._terraform_hcl`); a CDK cloud assembly directory
 (``manifest.json``, nested stage assemblies included); or a CDK app directory, which is
 synthesized first through the ``app`` command of its ``cdk.json`` (:mod:`._synth`).
 """
@@ -66,7 +67,11 @@ def read_sources(
         if (path / "cdk.json").is_file():
             with synthesized(path, synth) as outdir:  # removed on exit: no file to point at
                 return [dataclasses.replace(s, path=None) for s in _read_assembly(outdir)]
+        if any(path.glob("*.tf")):
+            return [_configuration_stack(path)]
         return _read_folder(path, synth)
+    if path.suffix == ".tf" and path.is_file():
+        return [_configuration_stack(path.parent)]
     if not path.is_file():
         raise TemplateError(f"{path}: no such file or directory")
     document = _read_template_file(path)
@@ -86,6 +91,15 @@ def _plan_stack(document: Mapping[str, Any], path: Path) -> StackSource:
     """A Terraform plan (``terraform show -json``) as one stack named after its file."""
     template = _checked(plan_template(document, path.name), path.name)
     return StackSource(path.stem, template, plan_region(document), None, path=str(path))
+
+
+def _configuration_stack(folder: Path) -> StackSource:
+    """A Terraform configuration (a folder of ``.tf`` files) as one stack named after it."""
+    from bridgetwin.graph._terraform_hcl import configuration_template
+
+    template, region = configuration_template(folder)
+    name = folder.resolve().name
+    return StackSource(name, _checked(template, name), region, None)
 
 
 def _read_folder(path: Path, synth: SynthOptions | None) -> list[StackSource]:

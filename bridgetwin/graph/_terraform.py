@@ -211,8 +211,7 @@ class _PlanReader:
         return values
 
     def template(self) -> dict[str, Any]:
-        resources: dict[str, Any] = {}
-        targets: list[tuple[_Instance, dict[str, Any]]] = []
+        resolved = []
         for instance in self.instances:
             configured = self.expressions.get((instance.module, f"{instance.type}.{instance.name}"))
             values = self._values(
@@ -223,44 +222,66 @@ class _PlanReader:
                 configured,
                 "",
             )
-            if instance.type == "aws_cloudwatch_event_target":
-                targets.append((instance, values))
-            elif instance.type in TYPES:
-                cfn_type, convert = TYPES[instance.type]
-                resources[instance.address] = {"Type": cfn_type, "Properties": convert(values)}
-            else:
-                resources[instance.address] = {"Type": f"Terraform::{instance.type}"}
-        for instance, values in targets:
-            rule = self._rule_of(instance, values, resources)
-            props = resources[rule]["Properties"]
-            props.setdefault("Targets", []).append(target_properties(values))
-        parameters = {
-            name: {"Type": "String", "Description": f"{what}: known after apply"}
-            for name, what in self.placeholders
-        }
-        return (
-            {"Parameters": parameters, "Resources": resources}
-            if parameters
-            else {"Resources": resources}
-        )
+            resolved.append((instance.address, instance.type, values))
+        return assemble_template(self.name, resolved, self.placeholders)
 
-    def _rule_of(self, instance: _Instance, values: Mapping[str, Any], resources) -> str:
-        rule = values.get("rule")
-        if isinstance(rule, Mapping) and rule.get("Ref") in resources:
-            return rule["Ref"]
-        bus = values.get("event_bus_name") or "default"
-        for address, resource in resources.items():
-            props = resource.get("Properties") or {}
-            if (
-                resource["Type"] == "AWS::Events::Rule"
-                and props.get("Name") == rule
-                and (props.get("EventBusName") or "default") in (bus, {"Ref": bus})
-            ):
-                return address
-        raise TemplateError(
-            f"{self.name}: {instance.address}: its rule {rule!r} is not in the "
-            "plan; bridgetwin needs the rule and its targets in one plan"
-        )
+
+def assemble_template(
+    name: str,
+    instances: list[tuple[str, str, Any]],
+    placeholders: list[tuple[str, str]],
+    unknown: str = "known after apply",
+) -> dict[str, Any]:
+    """The CloudFormation-shaped template of resolved resource instances (address, Terraform
+    type, values with references already in CloudFormation's forms): each a resource typed as
+    :data:`~._terraform_types.TYPES` says, targets joined to their rule's ``Targets``, any other
+    type opaque; ``placeholders`` (parameter, what it stands for) become parameters without a
+    value (described as ``unknown``)."""
+    resources: dict[str, Any] = {}
+    targets: list[tuple[str, dict[str, Any]]] = []
+    for address, kind, values in instances:
+        if kind == "aws_cloudwatch_event_target":
+            targets.append((address, values))
+        elif kind in TYPES:
+            cfn_type, convert = TYPES[kind]
+            resources[address] = {"Type": cfn_type, "Properties": convert(values)}
+        else:
+            resources[address] = {"Type": f"Terraform::{kind}"}
+    for address, values in targets:
+        rule = _rule_of(name, address, values, resources)
+        props = resources[rule]["Properties"]
+        target = target_properties(values)
+        if not isinstance(target.get("Id"), str):  # the provider generates one: use the name
+            target["Id"] = _INDEX.sub("", address).rsplit(".", 1)[-1]
+        props.setdefault("Targets", []).append(target)
+    parameters = {
+        parameter: {"Type": "String", "Description": f"{what}: {unknown}"}
+        for parameter, what in placeholders
+    }
+    return (
+        {"Parameters": parameters, "Resources": resources}
+        if parameters
+        else {"Resources": resources}
+    )
+
+
+def _rule_of(name: str, address: str, values: Mapping[str, Any], resources) -> str:
+    rule = values.get("rule")
+    if isinstance(rule, Mapping) and rule.get("Ref") in resources:
+        return rule["Ref"]
+    bus = values.get("event_bus_name") or "default"
+    for candidate, resource in resources.items():
+        props = resource.get("Properties") or {}
+        if (
+            resource["Type"] == "AWS::Events::Rule"
+            and props.get("Name") == rule
+            and (props.get("EventBusName") or "default") in (bus, {"Ref": bus})
+        ):
+            return candidate
+    raise TemplateError(
+        f"{name}: {address}: its rule {rule!r} is not in the plan; bridgetwin needs the rule "
+        "and its targets in one plan"
+    )
 
 
 def _cloudformation(address: str, form: str) -> dict[str, Any]:

@@ -59,8 +59,10 @@ def _bus(v: Values) -> dict[str, Any]:
 
 
 def _rule(v: Values) -> dict[str, Any]:
-    state = v.get("state")
-    if state is None and v.get("is_enabled") is not None:
+    """A rule; a ``state`` not known before apply is taken as ``ENABLED``, the provider's default
+    (the value it stands for is named in the load's warnings)."""
+    state = v.get("state") if isinstance(v.get("state"), str) else None
+    if state is None and isinstance(v.get("is_enabled"), bool):
         state = "ENABLED" if v["is_enabled"] else "DISABLED"
     return _some(
         Name=v.get("name"),

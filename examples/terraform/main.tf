@@ -1,5 +1,5 @@
 # The configuration examples/terraform/plan.json was planned from (terraform plan -out tfplan;
-# terraform show -json tfplan > plan.json). bridgetwin reads the plan, not this file.
+# terraform show -json tfplan > plan.json). bridgetwin reads either: the plan, or this folder.
 
 provider "aws" {
   region = "us-east-1"
