@@ -116,6 +116,9 @@ def plan(
 
 
 PATTERN = {"source": ["acme.orders"], "detail-type": ["OrderCreated"]}
+BUS_NAME = ["aws_cloudwatch_event_bus.orders.name", "aws_cloudwatch_event_bus.orders"]
+"""How a plan records ``event_bus_name = aws_cloudwatch_event_bus.orders.name`` (a known value
+written as a reference)."""
 
 
 def webhook_plan(*, rate: int = 100, retries: int | None = None, age: int | None = None) -> dict:
@@ -144,11 +147,15 @@ def webhook_plan(*, rate: int = 100, retries: int | None = None, age: int | None
                                      "aws_cloudwatch_event_connection.partner"]}),
         Res("aws_cloudwatch_event_rule", "to_webhook", {
             "name": "to-webhook", "event_bus_name": "orders", "event_pattern": json.dumps(PATTERN),
-            "state": "ENABLED", "schedule_expression": None}, unknown={"arn": True}),
+            "state": "ENABLED", "schedule_expression": None}, unknown={"arn": True},
+            refs={"event_bus_name": BUS_NAME}),
         Res("aws_cloudwatch_event_target", "api", target,
             unknown={"arn": True, "dead_letter_config": [{"arn": True}]},
             refs={"arn": ["aws_cloudwatch_event_api_destination.dest.arn",
                           "aws_cloudwatch_event_api_destination.dest"],
+                  "rule": ["aws_cloudwatch_event_rule.to_webhook.name",
+                           "aws_cloudwatch_event_rule.to_webhook"],
+                  "event_bus_name": BUS_NAME,
                   "dead_letter_config": [{"arn": ["module.dlq.queue_arn", "module.dlq"]}]}),
         Res("aws_sqs_queue", "this", {"name": "webhook-dlq", "fifo_queue": False,
                                       "sqs_managed_sse_enabled": True}, module="module.dlq",

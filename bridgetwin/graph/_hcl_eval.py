@@ -29,6 +29,7 @@ from bridgetwin.graph._hcl_values import (
     ResourceRef,
     Unknown,
     deep_unknown,
+    plain,
     text_of,
     unescape,
     unknown_in,
@@ -109,6 +110,7 @@ def _string(parts, scope) -> Any:
             raise EvaluationError("template directives (%{if}, %{for}) are not read offline")
     if len(pieces) == 1 and not isinstance(pieces[0], str):
         return pieces[0]  # "${x}" is x itself
+    pieces = plain(pieces)
     unknown = unknown_in(pieces)
     if unknown is not None:
         return unknown
@@ -144,6 +146,7 @@ def _object(parts, scope) -> dict[str, Any]:
                 key = evaluate(bare, scope)
         else:
             key = evaluate(bare, scope)
+        key = plain(key)
         if isinstance(key, Unknown | ResourceRef):
             return unknown_in([key])  # type: ignore[return-value]
         out[text_of(key)] = evaluate(value_node, scope)
@@ -200,12 +203,16 @@ def _rooted(root: str, steps: list[tuple[str, Any]], scope: Scope) -> Any:
         index, rest = rest[0][1], rest[1:]
     attribute = str(rest[0][1]) if rest and rest[0][0] == "attr" else ""
     value = scope.resource(root, str(name), index, attribute)
-    return value if len(rest) <= 1 else unknown_in([value]) or Unknown((root,))
+    for kind, step in rest[1:]:  # into a known attribute's value (aws_x.y.tags.team)
+        value = _step(value, step, kind == "attr")
+    return value
 
 
 def _step(value: Any, step: Any, attribute: bool = False) -> Any:
     """``value.step`` (``attribute``) or ``value[step]``. An object's attribute it lacks is
     null, as a variable typed with ``optional(...)`` attributes would hold it."""
+    value = plain(value) if isinstance(value, ResourceRef) else value  # not a lazy mapping
+    step = plain(step)
     if isinstance(value, Unknown | ResourceRef):
         return unknown_in([value])
     if isinstance(step, Unknown | ResourceRef):
@@ -231,7 +238,7 @@ def _function(parts, scope) -> Any:
         if name == "can":
             return False
         raise EvaluationError("try(): no argument could be evaluated")
-    values = [evaluate(a, scope) for a in arguments]
+    values = [plain(evaluate(a, scope)) for a in arguments]
     function = FUNCTIONS.get(name)
     if function is None:
         return Unknown((f"{name}()",))
@@ -245,14 +252,14 @@ def _function(parts, scope) -> Any:
 
 
 def _conditional(parts, scope) -> Any:
-    condition = evaluate(parts[0], scope)
+    condition = plain(evaluate(parts[0], scope))
     if isinstance(condition, Unknown | ResourceRef):
         return unknown_in([condition])
     return evaluate(parts[1] if condition else parts[2], scope)
 
 
 def _unary(parts, scope) -> Any:
-    operator, value = str(parts[0]), evaluate(parts[1], scope)
+    operator, value = str(parts[0]), plain(evaluate(parts[1], scope))
     if isinstance(value, Unknown | ResourceRef):
         return unknown_in([value])
     return -value if operator == "-" else not value
@@ -268,10 +275,10 @@ _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
 
 
 def _binary(parts, scope) -> Any:
-    left = evaluate(parts[0], scope)
+    left = plain(evaluate(parts[0], scope))
     operator_node, right_node = _parts(parts[1])
     operator = str(operator_node.children[0])
-    right = evaluate(right_node, scope)
+    right = plain(evaluate(right_node, scope))
     unknown = unknown_in([left, right])
     if unknown is not None:
         return unknown
@@ -286,7 +293,7 @@ def _for(parts, scope, into_object: bool) -> Any:
     names = [
         str(p.children[0]) for p in _parts(intro) if isinstance(p, Tree) and p.data == "identifier"
     ]
-    collection = evaluate(_parts(intro)[-1], scope)
+    collection = plain(evaluate(_parts(intro)[-1], scope))
     if isinstance(collection, Unknown | ResourceRef):
         return unknown_in([collection])
     pairs = collection.items() if isinstance(collection, dict) else enumerate(collection)

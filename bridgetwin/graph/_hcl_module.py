@@ -220,10 +220,12 @@ class Module:
         if address is None:
             raise EvaluationError(f"{base} has no instance {index!r}")
         values = self.instance_values(address)
-        if attribute in values and not isinstance(values[attribute], Unknown | ResourceRef | list):
-            return values[attribute]  # a configured argument: known at plan time
-        if attribute in ATTRIBUTES.get(rtype, {}):
-            return ResourceRef(address, rtype, attribute)
+        configured = values.get(attribute)
+        known = configured is not None and not isinstance(configured, Unknown | ResourceRef | list)
+        if attribute in ATTRIBUTES.get(rtype, {}):  # linked as CloudFormation would link it
+            return ResourceRef(address, rtype, attribute, configured if known else None)
+        if known:
+            return configured  # a configured argument: known at plan time
         return Unknown((f"{address}.{attribute}",))
 
     def output(self, module: str, name: str) -> Any:

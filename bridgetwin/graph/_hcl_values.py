@@ -32,6 +32,20 @@ class ResourceRef:
     address: str
     type: str
     attribute: str
+    known: Any = None
+    """Its value when the configuration writes it (a name): what an expression built from the
+    reference reads; only a whole argument's value stays a reference."""
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every reference whose value is known replaced by that value."""
+    if isinstance(value, ResourceRef):
+        return value if value.known is None else value.known
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    return value
 
 
 class EvaluationError(ValueError):

@@ -158,6 +158,17 @@ class _PlanReader:
                 return _cloudformation(address, form)
         return None
 
+    def _named(self, instance: _Instance, value: str, expression: Mapping[str, Any]) -> Any:
+        """A known value that is another instance's name, written in the configuration as a
+        reference to it (``event_bus_name = aws_cloudwatch_event_bus.orders.name``): its
+        ``Ref``, as CloudFormation links them, or None."""
+        found = self._reference(instance.module, instance.index, expression, "name")
+        if not (isinstance(found, Mapping) and "Ref" in found):
+            return None
+        target = next((c for c in self.instances if c.address == found["Ref"]), None)
+        named = target is not None and any(v == value for v in target.values.values())
+        return found if named else None
+
     def _values(
         self,
         instance: _Instance,
@@ -180,6 +191,10 @@ class _PlanReader:
                 self.placeholders.append((parameter, f"{instance.address}.{path}"))
                 return {"Ref": parameter}
             return found
+        if isinstance(values, str) and isinstance(expressions, Mapping):
+            linked = self._named(instance, values, expressions)
+            if linked is not None:
+                return linked
         if isinstance(values, list) or isinstance(unknown, list):
             values = values if isinstance(values, list) else []
             length = max(len(values), len(unknown) if isinstance(unknown, list) else 0)

@@ -35,7 +35,7 @@ _USER_KEYS = frozenset({"header_parameters", "query_string_parameters", "metadat
 _SNAKE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$")
 
 
-def _pascal(name: str) -> str:
+def pascal(name: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in name.split("_"))
 
 
@@ -43,7 +43,7 @@ def cloudformation_properties(values: Any, *, user_keys: bool = False) -> Any:
     """The plan's values as CloudFormation properties (nulls dropped)."""
     if isinstance(values, Mapping):
         return {
-            (key if user_keys or not _SNAKE.match(key) else _pascal(key)):
+            (key if user_keys or not _SNAKE.match(key) else pascal(key)):
             cloudformation_properties(value, user_keys=key in _USER_KEYS)
             for key, value in values.items()
             if value is not None

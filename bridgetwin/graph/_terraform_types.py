@@ -23,6 +23,7 @@ from bridgetwin.graph._terraform_awscc import (
     AWSCC_TYPES,
     cloudformation_properties,
 )
+from bridgetwin.graph._terraform_services import SERVICE_ATTRIBUTES, SERVICE_TYPES
 
 Values = Mapping[str, Any]
 
@@ -209,8 +210,9 @@ TYPES: dict[str, tuple[str, Callable[[Values], dict[str, Any]]]] = {
     "aws_cloudwatch_metric_alarm": ("AWS::CloudWatch::Alarm", _alarm),
 }
 TYPES.update({kind: (cfn, cloudformation_properties) for kind, cfn in AWSCC_TYPES.items()})
+TYPES.update(SERVICE_TYPES)
 """Terraform type -> (CloudFormation type, properties from values); ``awscc`` types included
-(:mod:`._terraform_awscc`)."""
+(:mod:`._terraform_awscc`) and Pipes, Scheduler, endpoints (:mod:`._terraform_services`)."""
 
 _REF = "Ref"
 ATTRIBUTES: dict[str, dict[str, str]] = {
@@ -227,4 +229,5 @@ ATTRIBUTES: dict[str, dict[str, str]] = {
     "aws_cloudwatch_metric_alarm": {"alarm_name": _REF, "arn": "Arn"},
 }
 ATTRIBUTES.update(AWSCC_ATTRIBUTES)
+ATTRIBUTES.update(SERVICE_ATTRIBUTES)
 """Terraform attribute -> ``Ref`` or the ``Fn::GetAtt`` attribute that gives the same value."""
