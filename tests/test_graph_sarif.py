@@ -225,3 +225,20 @@ def test_a_declaration_is_the_one_line_holding_an_id_deepest_first(tmp_path):
     assert declaration("Stack/Orders/Rule/Resource", root) == (root / "app.py", 1)
     assert declaration("Stack/Orders/Dlq/Resource", root) == (root / "app.py", 4)
     assert declaration("Stack/Elsewhere/Resource", root) is None
+
+
+def test_a_terraform_configurations_findings_sit_on_the_tf_block(monkeypatch, multitool, tmp_path):
+    """Lint of examples/terraform read without a plan: the DLQ-policy finding sits on the line of
+    ``resource "aws_cloudwatch_event_rule" "to_webhook"`` in main.tf (found here by reading the
+    file), and the log is valid for code scanning."""
+    monkeypatch.chdir(ROOT)
+    log = _lint(ROOT / "examples/terraform")
+    _assert_valid(log, multitool, tmp_path)
+    (run,) = log["runs"]
+    finding = next(r for r in run["results"] if r["ruleId"] == "dlq-policy")
+    physical = finding["locations"][0]["physicalLocation"]
+    assert physical["artifactLocation"]["uri"] == "examples/terraform/main.tf"
+    lines = (ROOT / "examples/terraform/main.tf").read_text().splitlines()
+    declared = 1 + next(n for n, text in enumerate(lines)
+                        if text.startswith('resource "aws_cloudwatch_event_rule" "to_webhook"'))  # fmt: skip
+    assert physical["region"] == {"startLine": declared}

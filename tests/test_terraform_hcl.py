@@ -27,7 +27,7 @@ def _graph_json(graph) -> dict:
     from dataclasses import asdict
 
     document = {k: v for k, v in asdict(graph).items() if not k.startswith("_")}  # indexes
-    document.pop("stacks")
+    document.pop("stacks"), document.pop("source_lines")
     for rule in document["rules"]:
         rule["pattern"] = rule["pattern"]["canonical"]
     return document

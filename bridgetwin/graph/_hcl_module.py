@@ -61,6 +61,16 @@ def _items(body: Tree) -> Iterator[tuple[str, list[str], Tree]]:
         yield name, labels, parts[-1]
 
 
+def _block_lines(body: Tree) -> dict[int, int]:
+    """id of each top-level block's body -> the line its block type is written on."""
+    lines = {}
+    for item in body.children:
+        if isinstance(item, Tree) and item.data == "block":
+            parts = [c for c in item.children if isinstance(c, Tree)]
+            lines[id(parts[-1])] = int(getattr(parts[0].children[0], "line", 1) or 1)
+    return lines
+
+
 def _label(node: Tree) -> str:
     tokens = [t for t in node.scan_values(lambda v: isinstance(v, Token)) if t.type in
               ("NAME", "STRING_CHARS")]  # fmt: skip
@@ -100,14 +110,19 @@ class Module:
                  inputs: dict[str, Any]) -> None:  # fmt: skip
         self.reader, self.folder, self.address = reader, folder, address
         self.blocks: list[tuple[str, list[str], Tree]] = []
+        self.lines: dict[int, tuple[str, int]] = {}
+        """id of a block's body -> (file, line of the block), for SARIF."""
         for file in sorted(folder.glob("*.tf")):
-            for kind, labels, body in _items(_parsed(file).children[0]):
+            tree = _parsed(file).children[0]
+            starts = _block_lines(tree)
+            for kind, labels, body in _items(tree):
                 wanted = LABELS.get(kind)
                 if wanted is not None and len(labels) != wanted:
                     got = " ".join(labels) or "none"
                     raise TemplateError(f"{file}: a {kind} block takes {wanted} label(s), got "
                                         f"{len(labels)} ({got})")  # fmt: skip
                 self.blocks.append((kind, labels, body))
+                self.lines[id(body)] = (str(file), starts.get(id(body), 1))
         declared = {labels[0]: body for kind, labels, body in self.blocks if kind == "variable"}
         self.variables = {
             name: self._variable(name, body, inputs) for name, body in declared.items()
@@ -121,6 +136,8 @@ class Module:
         self.bodies: dict[str, tuple[Tree, dict[str, Any]]] = {}
         """address -> (body, names its count/each bind)."""
         self.evaluated: dict[str, dict[str, Any]] = {}
+        self.sources: dict[str, tuple[str, int]] = {}
+        """address -> (file, line) of the resource block that makes it."""
 
     def _variable(self, name: str, body: Tree, inputs: dict[str, Any]) -> Any:
         settings = dict((n, e) for n, _, e in _items(body))
@@ -188,6 +205,8 @@ class Module:
             found[None] = base
             self.bodies[base] = (body, {})
         self.instances[(rtype, name)] = found
+        file, line = self.lines.get(id(body), ("", 0))
+        self.sources.update(dict.fromkeys(found.values(), (file, line)))
 
     def _child(self, name: str, body: Tree) -> Module | None:
         settings = {n: e for n, _, e in _items(body)}
@@ -279,11 +298,11 @@ class Module:
         return [self._block(content, scope.child(**{iterator: {"key": k, "value": v}}), where)
                 for k, v in pairs]  # fmt: skip
 
-    def all_instances(self) -> Iterator[tuple[str, str]]:
-        """(address, type) of every instance of this module and its children."""
+    def all_instances(self) -> Iterator[tuple[str, str, tuple[str, int]]]:
+        """(address, type, (file, line)) of every instance of this module and its children."""
         for (rtype, _), found in self.instances.items():
             for address in found.values():
-                yield address, rtype
+                yield address, rtype, self.sources[address]
         for child in self.children.values():
             if child is not None:
                 yield from child.all_instances()

@@ -156,7 +156,7 @@ class _Builder:
                         self.linker.name(service, prefix + props[key], ctx.region, gid)
         nodes: dict[str, list[Any]] = {}
         documents: list[PolicyDocument] = []
-        paths = []
+        paths, lines = [], []
         for ctx, lid, resource in active:
             rtype = resource["Type"]
             gid = self._gid(ctx.name, lid)
@@ -164,6 +164,9 @@ class _Builder:
             path = metadata.get("aws:cdk:path") if isinstance(metadata, Mapping) else None
             if isinstance(path, str):
                 paths.append((gid, path))
+            source = metadata.get("bridgetwin:source") if isinstance(metadata, Mapping) else None
+            if isinstance(source, Mapping) and isinstance(source.get("line"), int):
+                lines.append((gid, str(source.get("file")), source["line"]))
             builder = BUILDERS.get(rtype) or DOCUMENT_BUILDERS.get(rtype)
             if builder is None:
                 node: Any = OpaqueResource(gid, rtype)
@@ -207,6 +210,7 @@ class _Builder:
             permissions=tuple(documents),
             warnings=self._warnings(),
             construct_paths=tuple(paths),
+            source_lines=tuple(lines),
         )
 
     def _unique_name(self, ctx: StackContext, lid: str, rtype: str, name: str,

@@ -38,6 +38,8 @@ SENSITIVE_PATHS = {
                                          "client_secret")),
 }  # fmt: skip
 """Arguments the AWS provider marks sensitive: a literal there is a secret in the ``.tf`` file."""
+SOURCE_KEY = "bridgetwin:source"
+"""Where a resource's Metadata says which ``.tf`` file and line declare it (SARIF's location)."""
 WARNINGS_KEY = "bridgetwin:warnings"
 """Where the template carries what the reader could not evaluate, for the loader to warn of."""
 
@@ -85,14 +87,19 @@ class ConfigurationReader:
         return values
 
     def template(self, name: str) -> dict[str, Any]:
-        instances = []
-        for address, rtype in self.root.all_instances():
+        instances, sources = [], {}
+        for address, rtype, source in self.root.all_instances():
+            sources[address] = source
             values = self.root.owner(address).instance_values(address)
             converted = self._converted(values, address, "")
             for path in SENSITIVE_PATHS.get(rtype, ()):
                 _mark_secret(converted, values, path)
             instances.append((address, rtype, converted))
         template = assemble_template(name, instances, self.placeholders, "not known offline")
+        for address, (file, line) in sources.items():
+            resource = template["Resources"].get(address)
+            if resource is not None and file:
+                resource["Metadata"] = {SOURCE_KEY: {"file": file, "line": line}}
         if self.warnings:
             template["Metadata"] = {WARNINGS_KEY: list(self.warnings)}
         return template

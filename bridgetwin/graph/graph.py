@@ -79,6 +79,9 @@ class Graph:
     construct_paths: tuple[tuple[str, str], ...] = ()
     """(graph id, CDK construct path) of resources whose template says where they came from
     (``Metadata.aws:cdk:path``, e.g. ``Shop/OrderWebhook/Rule/Resource``)."""
+    source_lines: tuple[tuple[str, str, int], ...] = ()
+    """(graph id, file, line) of resources whose source says where they are declared: a
+    Terraform configuration's ``.tf`` block (SARIF locates findings there)."""
     _by_id: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
     _rules_by_bus: dict[str, list[Rule]] = field(default_factory=dict, compare=False, repr=False)
     _rules_by_target: dict[str, list[Rule]] = field(default_factory=dict, compare=False, repr=False)

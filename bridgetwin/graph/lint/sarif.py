@@ -3,7 +3,8 @@ other tools that read it.
 
 Each finding is a result with its rule id (the finding's code), a level (error, warning, note),
 the message, and where: for a CDK app, the line of its own source that declares the construct
-(:mod:`.source_lines`), with the template beside it as a related location; otherwise the template
+(:mod:`.source_lines`), with the template beside it as a related location; for a Terraform
+configuration, the line of the ``.tf`` block that declares the resource; otherwise the template
 file and the line of the resource's logical id when the stack came from a file; and always the
 resource as a logical location (``Stack/LogicalId``). The
 driver lists every rule that produced a result with its explanation.
@@ -69,7 +70,12 @@ def _located(
             }
         ]
     }
-    if stack is not None and stack.template_path:
+    declared_at = {gid: (file, line) for gid, file, line in graph.source_lines}
+    if finding.resource in declared_at:  # a Terraform configuration's block
+        file, line = declared_at[finding.resource]
+        location["physicalLocation"] = {"artifactLocation": {"uri": _uri(file, base)},
+                                        "region": {"startLine": line}}  # fmt: skip
+    elif stack is not None and stack.template_path:
         physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(stack.template_path, base)}}
         region = _region(stack.template_path, logical_id or finding.resource)
         if region is not None:
