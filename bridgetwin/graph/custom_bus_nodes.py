@@ -133,6 +133,8 @@ class Subscriber:
     invocation_type: str | None = None
     """Lambda and Step Functions targets: ``EVENT`` or ``REQUEST_RESPONSE`` (None: unset)."""
     transformer: str = "RAW"
+    transformer_expression: str | None = None
+    """``JsonataConfiguration.Expression`` (``{% ... %}``) of a ``JSONATA`` transformer."""
     log_level: str = "OFF"
     role_arn: str | None = None
     role: str | None = None

@@ -16,8 +16,9 @@ for at most ``eventbridge.max_hops`` hops; what would go further is counted and 
 
 What we simplify: a hop's PutEvents does not count against the destination Region's PutEvents
 quota (UNCONFIRMED); a disrupted destination that rejects it sees it again ``HOP_RETRY_DELAY``
-later (not under the sending rule's backoff); input transformers on a bus target are not applied
-to the event that is routed downstream (a warning says so).
+later (not under the sending rule's backoff); a Classic rule's input transformer on a bus target
+is not applied to the event routed downstream (a warning says so), while a Custom Event Bus
+subscriber's transformer is (:mod:`.forwarding`).
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ import numpy as np
 from bridgetwin.graph import Graph, Rule, Target, TargetKind
 from bridgetwin.simulator.calls import Batch
 from bridgetwin.simulator.engine.feeds import Feed, Route
-from bridgetwin.simulator.engine.matching import GROUP_KEY, without_group
+from bridgetwin.simulator.engine.forwarding import forwarded_event
+from bridgetwin.simulator.engine.matching import GROUP_KEY
 
 Sink = Callable[[np.ndarray, np.ndarray], None]
 """Where a lane key's successful deliveries go: (end times, origins)."""
@@ -149,6 +151,8 @@ class HopNetwork:
         self._routes: dict[tuple[str, str, int], list[Route]] = {}
         self.feeds: dict[str, _HopFeed] = {}
         self.beyond_limit: dict[str, int] = {}
+        self.transform_failures: set[str] = set()
+        """Subscribers whose JSONata transformer failed on an event they forward."""
         """Per rule/target, events not followed because they reached ``max_hops``."""
         self._readers = readers
         self._group_route = group_route
@@ -214,7 +218,9 @@ class HopNetwork:
                 self.beyond_limit.setdefault(f"{rule.id}/{target.target_id}", 0)
                 routes.append(self._hop_route(base, self._counter(rule, target)))
                 continue
-            forwarded = without_group(event)  # a new event on the next bus, in no group
+            forwarded, failed = forwarded_event(rule, event)  # a new event, in no group
+            if failed:
+                self.transform_failures.add(rule.id)
             routes.append(self._hop_route(base, self.arrival(bus_id, forwarded, hops + 1,
                                                              rule.region)))  # fmt: skip
         return routes

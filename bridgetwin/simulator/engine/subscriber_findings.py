@@ -65,9 +65,6 @@ def _warnings_of(
             warn("point-in-time-at-run-start", "starts at a point in time but is created with "
                  "the run, whose bus holds nothing older: there is no past to replay "
                  "(subscribers[].created creates it later in the run)")  # fmt: skip
-    if subscriber.transformer == "JSONATA" and subscriber.target.kind is TargetKind.EVENT_BUS:
-        warn("transformer-not-applied", "its JSONata transformer is not applied to the events "
-             "it forwards; the next bus filters the original event")  # fmt: skip
     if subscriber.target_family in ("universal", "other"):
         warn("target-semantics-not-simulated", f"its target {subscriber.target.arn} is "
              "simulated with the scenario's targets[] settings for it; what the AWS API it "
@@ -80,6 +77,10 @@ def subscriber_warnings(model: Model) -> list[Finding]:
     written for the envelope on a bus the scenario feeds only raw entries."""
     known = {bus.id for bus in model.graph.custom_buses}
     found = [f for s in model.graph.subscribers for f in _warnings_of(s, known, model.scenario)]
+    found += [Finding("transformation-failed", f"{sid}: its JSONata transformer fails on events "
+                      "it forwards (AWS retries them with INPUT_TRANSFORMATION_FAILURE, then "
+                      "gives them up); the twin forwards those unshaped")
+              for sid in sorted(model.hops.transform_failures)]  # fmt: skip
     return found + _envelope_filters_on_raw_buses(model)
 
 
@@ -157,6 +158,14 @@ def subscriber_assumptions(model: Model) -> list[str]:
             "outcome, retried whole (AWS retries only the failed entries of a partial "
             "failure); a FIFO subscriber batches each event group apart (AWS may mix groups; "
             "UNCONFIRMED)"
+        )
+    forwarding = sorted(s.id for s in subscribers if s.transformer != "RAW"
+                        and s.target.kind is TargetKind.EVENT_BUS)  # fmt: skip
+    if forwarding:
+        out.append(
+            f"{', '.join(forwarding)}: what its transformer makes of an event (evaluated per "
+            "event template) reaches the next bus as a JSON event without metadata (AWS "
+            "documents the payload, not how it is published onward; UNCONFIRMED)"
         )
     unstated = sorted(s.id for s in subscribers if not s.ordering_explicit)
     if unstated:
