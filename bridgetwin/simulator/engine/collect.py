@@ -15,6 +15,7 @@ import numpy as np
 
 from bridgetwin.simulator.engine.failover_summary import failover_summary
 from bridgetwin.simulator.engine.producers import ProducerSource
+from bridgetwin.simulator.engine.regions import CUSTOM_BUS_SUFFIX
 from bridgetwin.simulator.engine.slo_verdicts import slo_verdicts
 from bridgetwin.simulator.engine.targets import TargetState
 from bridgetwin.simulator.results.records import Result, SimulationError, TargetResult
@@ -163,6 +164,11 @@ def build_result(model: Model) -> Result:
                     if isinstance(feed.source, ProducerSource)
                     else 0,
                     **({"deduplicated": feed.deduplicated} if feed.duplicate else {}),
+                    **(
+                        {"throttled_entries": feed.throttled_entries}
+                        if region.region.endswith(CUSTOM_BUS_SUFFIX)
+                        else {}
+                    ),
                 }
                 for feed in region.feeds
             ],

@@ -59,6 +59,9 @@ class Feed:
     """Graph id of the bus its events are put on (None: they go straight to targets)."""
     events: list[dict[str, Any]] = field(default_factory=list)
     """Per event template: the event as the bus receives it (for archives)."""
+    entry_sizes: list[int] = field(default_factory=list)
+    """Per event template of a producer's feed: the entry's size as AWS counts it (empty for
+    the events EventBridge itself puts on the bus: their size is their delivered form's)."""
     archived: list[list[tuple[Any, int]]] = field(default_factory=list)
     """Per event template: the archives that keep it, as (recorder, index in the archive)."""
     duplicate: list[bool] = field(default_factory=list)
@@ -66,6 +69,8 @@ class Feed:
     than 300 s before (stored once, answered DEDUPLICATED)."""
     deduplicated: int = 0
     failed_entries: int = 0
+    throttled_entries: int = 0
+    """Entries a Custom Event Bus's publish limits failed (:mod:`.publish_limits`)."""
     throttled_calls: int = 0
     error_calls: int = 0
     accepted_entries: int = 0

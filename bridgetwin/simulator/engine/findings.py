@@ -212,9 +212,10 @@ def assumed_defaults(model: Model) -> list[str]:
         if key != region:
             out.append(
                 f"{key}: no publish quota and no delivery quota bind (AWS publishes neither "
-                "for the Custom Event Bus, UNCONFIRMED); its 500,000 events/s per bus and 1,500 "
-                "events+KB/s per event group are checked against the traffic's highest mean "
-                "rates (warnings), not applied as throttling"
+                "for the Custom Event Bus, UNCONFIRMED); entries over a bus's 500,000 events/s "
+                "or an event group's 1,500 events+KB/s, in the second before each, fail as "
+                "ThrottlingException entries (what AWS answers over these limits is "
+                "UNCONFIRMED) and are lost: producers that resend failed entries are not modeled"
             )
         elif eventbridge.put_events_quota is None:
             out.append(

@@ -5,7 +5,9 @@ Each step the Region takes the PutEvents calls made in it:
 1. The Region's PutEvents quota rejects calls over it, and a disrupted Region answers some with
    errors; the producers retry them or give up (:mod:`.put_admission`, which also cuts a step's
    ingestion into parts so that every retry is made at its time).
-2. Entries larger than the entry-size limit fail on their own (FailedEntryCount).
+2. Entries larger than the entry-size limit fail on their own (FailedEntryCount), as do, on a
+   Custom Event Bus, entries over the bus's or their event group's throughput
+   (:mod:`.publish_limits`).
 3. Each accepted entry is routed by its template: which rules match was decided once per template
    through ``bridgetwin.patterns``' index, since every event of a template matches the same rules.
 4. Each (rule, target) gets a first attempt, ready after the processing latency and, when the
@@ -27,6 +29,7 @@ from bridgetwin.simulator.aws.quotas import InvocationThrottle
 from bridgetwin.simulator.calls import Batch
 from bridgetwin.simulator.engine.feeds import HANDED_OVER, RETRIED, Feed
 from bridgetwin.simulator.engine.lane import Lane
+from bridgetwin.simulator.engine.publish_limits import PublishLimits
 from bridgetwin.simulator.engine.put_admission import PutEventsAdmission
 from bridgetwin.simulator.scenario import Disruption
 
@@ -53,6 +56,8 @@ class RegionIngestion(PutEventsAdmission):
     rng: np.random.Generator = field(default_factory=lambda: np.random.default_rng(0))
     quota_delayed: int = 0
     """First attempts the invocation quota delayed."""
+    publish_limits: PublishLimits | None = None
+    """A Region's Custom Event Buses: their per-bus and per-event-group limits."""
     _put_tat: float = -np.inf
     _now: float = 0.0
     _waves: bool = False
@@ -85,6 +90,7 @@ class RegionIngestion(PutEventsAdmission):
     def _route(self, accepted: list[tuple[int, Batch]]) -> None:
         per_route: dict[tuple[int, int], _RouteParts] = {}
         chained = False  # whether any event came from another bus (then origins travel along)
+        limited = self.publish_limits.admit(accepted, self.feeds) if self.publish_limits else {}
         for feed_index, batch in accepted:
             feed = self.feeds[feed_index]
             templates = batch.templates
@@ -93,6 +99,12 @@ class RegionIngestion(PutEventsAdmission):
             origins = batch.origins  # deliveries from other buses: one entry per call
             chained = chained or origins is not None
             templates = templates.ravel()
+            admitted = limited.get(feed_index)
+            if admitted is not None:  # over a Custom Event Bus's limit: failed entries
+                feed.throttled_entries += int(np.count_nonzero(~admitted))
+                self.store.record_many("PutEventsFailedEntriesCount", entry_times[~admitted])
+                templates, entry_times = templates[admitted], entry_times[admitted]
+                origins = None if origins is None else origins[admitted]
             if all(feed.entry_ok):
                 feed.accepted_entries += len(templates)
             else:

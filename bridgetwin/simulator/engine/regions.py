@@ -9,7 +9,6 @@ scenario that receives nothing is an error listing the Regions that do.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -17,32 +16,23 @@ import numpy as np
 
 from bridgetwin.graph import CustomEventBus, GlobalEndpoint, Graph, HealthCheck
 from bridgetwin.simulator._random import latency_sampler, rng_for
+from bridgetwin.simulator.aws.entry_size import entry_bytes
 from bridgetwin.simulator.aws.failover import EndpointRouter, HealthModel
 from bridgetwin.simulator.aws.metrics import AlarmModel
 from bridgetwin.simulator.aws.quotas import invocation_quota, put_events_quota
 from bridgetwin.simulator.engine.binding import endpoint_of, traffic_bus
+from bridgetwin.simulator.engine.custom_bus_limits import limits_may_bind
 from bridgetwin.simulator.engine.feeds import Feed
 from bridgetwin.simulator.engine.hops import HopNetwork
 from bridgetwin.simulator.engine.ingestion import RegionIngestion
 from bridgetwin.simulator.engine.matching import DUPLICATE_KEY, GROUP_KEY
 from bridgetwin.simulator.engine.producers import ProducerSource
+from bridgetwin.simulator.engine.publish_limits import PublishLimits
 from bridgetwin.simulator.engine.replays import Replays
 from bridgetwin.simulator.engine.stores import MetricStores
 from bridgetwin.simulator.engine.workload import CallStream, event_as_delivered
 from bridgetwin.simulator.scenario import Scenario, ScenarioError, Traffic
-from bridgetwin.simulator.scenario.raw_events import MAX_REQUEST_BYTES, RAW_KEY, raw_bytes
-
-
-def entry_bytes(event: dict[str, Any]) -> int:
-    """PutEvents entry size as AWS computes it (eventbridge-facts §6); a PutRawEvents entry's
-    payload and metadata."""
-    if RAW_KEY in event:
-        return raw_bytes(event[RAW_KEY])
-    size = len(event["source"].encode()) + len(event["detail-type"].encode())
-    size += len(json.dumps(event.get("detail", {})).encode())
-    size += sum(len(str(r).encode()) for r in event.get("resources", []))
-    return size + (14 if "time" in event else 0)
-
+from bridgetwin.simulator.scenario.raw_events import MAX_REQUEST_BYTES
 
 CUSTOM_BUS_SUFFIX = " (Custom Event Bus)"
 """A Region's Custom Event Buses ingest apart from its Classic buses: ``us-east-1 (Custom Event
@@ -151,7 +141,13 @@ class RegionsBuilder:
             self._stores.region(key),
             settings.disruptions if settings else (),
             rng_for(scenario.seed, f"disruption:{key}"),
+            publish_limits=PublishLimits() if custom and self._may_bind(feeds) else None,
         )  # fmt: skip
+
+    def _may_bind(self, feeds: list[Feed]) -> bool:
+        """Whether a Custom Event Bus's publish limits can bind: other buses forward to it (their
+        rates are not known up front), or the traffic offers half a limit."""
+        return any(f.kind == "hop" for f in feeds) or limits_may_bind(self._graph, self._scenario)
 
     def _traffic(self, number: int, traffic: Traffic) -> None:
         scenario, graph = self._scenario, self._graph
@@ -181,8 +177,10 @@ class RegionsBuilder:
             for e, again in zip(events, duplicate, strict=True)
         ]
         limit = self._limits(bus)[0]
-        ok = [entry_bytes(e) <= limit for e in events]
-        made = Feed(name, source, routes, ok, bus=bus_id, events=events, **kwargs)
+        sizes = [entry_bytes(e.entry) for e in traffic.events]  # as the producer sends it
+        ok = [size <= limit for size in sizes]
+        made = Feed(name, source, routes, ok, bus=bus_id, events=events, entry_sizes=sizes,
+                    **kwargs)  # fmt: skip
         if any(duplicate):
             made.duplicate = duplicate
         self._feeds.setdefault(ingestion_key(bus), []).append(made)

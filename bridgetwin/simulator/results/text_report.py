@@ -105,7 +105,13 @@ def render(result: Result) -> Group:
             )
     for region in result.regions:
         for feed in region["feeds"]:
-            if feed["throttled_calls"] or feed["failed_entries"] or feed["lost_at_producer"]:
+            over = feed.get("throttled_entries", 0)
+            if (
+                feed["throttled_calls"]
+                or feed["failed_entries"]
+                or feed["lost_at_producer"]
+                or over
+            ):
                 too_large = feed.get("too_large_calls", 0)
                 parts.append(
                     Text(
@@ -113,6 +119,11 @@ def render(result: Result) -> Group:
                         f"PutEvents calls throttled, {feed['failed_entries']} entries "
                         f"failed, {feed['lost_at_producer']} lost at the producer"
                         + (f" ({too_large} calls over the request-size limit)" if too_large else "")
+                        + (
+                            f", {over} entries over the bus's or event group's throughput"
+                            if over
+                            else ""
+                        )
                     )
                 )
     for function in result.functions:
