@@ -110,7 +110,7 @@ class PublishLimits:
         """Per event template of a feed: its bus's key, its event group's key (-1: none) and
         its units (one event plus its KB)."""
         found = self._templates.get(index)
-        if found is None:
+        if found is None or len(found[0]) != len(feed.routes):  # a hop feed's new templates
             events = feed.events if feed.bus is not None else []
             buses = [self._key(feed.bus) for _ in events] or [-1] * len(feed.routes)
             groups = [self._key(feed.bus, str(e[GROUP_KEY])) if GROUP_KEY in e else -1
