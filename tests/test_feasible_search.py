@@ -137,3 +137,8 @@ def test_plan_with_two_fields_through_the_cli(tmp_path):
                                    "--vary", f"{LIMIT}=2:30", "--vary", f"{AGE}=3m:9m",
                                    "--goal", "counts.dlq <= 400", "--sensitivity"])  # fmt: skip
     assert bad.exit_code == 2 and "give one --vary with it" in bad.output
+    extra = CliRunner().invoke(app, ["plan", str(ROOT / "examples/saturation/template.yaml"),
+                                     "--scenario", str(ROOT / "examples/planning/two-crossings.yaml"),
+                                     "--vary", f"{LIMIT}=2:30", "--points", "3", "--points", "4",
+                                     "--goal", "counts.dlq <= 400"])  # fmt: skip
+    assert extra.exit_code == 2 and "--points is given 2 times for 1 --vary field" in extra.output
