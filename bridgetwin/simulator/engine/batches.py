@@ -44,6 +44,8 @@ class BatchPath:
     delivery_sinks: dict[int, Callable[[np.ndarray, np.ndarray], None]]
     fifo: set[int]
     _busy: set[int]
+    _segments: list[tuple[np.ndarray, ...]]
+    _buffered: int
     _retries: list[Retry]
     _policy: RetryPolicy
 
@@ -157,8 +159,10 @@ class BatchPath:
         state.largest_batch = max(state.largest_batch, n)
         state.store.record("TargetInvocations", start)
         ok = outcome[1] == OK
-        state.record_block(np.full(n, ready), ingest, np.full(n, start), np.full(n, end),
-                           np.full(n, ok), np.full(n, attempt), origin)  # fmt: skip
+        same = (ready, start, end, ok, key, attempt)
+        ready_, start_, end_, ok_, key_, attempt_ = (np.full(n, v) for v in same)
+        self._segments.append((ready_, ingest, start_, end_, ok_, key_, attempt_, origin))
+        self._buffered += n  # recorded in bulk at the lane's next flush
         if ok:
             sink = self.delivery_sinks.get(key)
             if sink is not None:

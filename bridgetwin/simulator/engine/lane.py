@@ -303,5 +303,5 @@ class Lane(BlockPath, BatchPath, PositionPath):
             mine = columns if len(self.targets) == 1 else tuple(c[keys == key] for c in columns)
             self.targets[key].record_block(*mine)
             sink = self.delivery_sinks.get(key)
-            if sink is not None:
+            if sink is not None and key not in self.batching:  # a batch's went when it ended
                 sink(mine[3][mine[4]], mine[6][mine[4]])
