@@ -31,6 +31,7 @@ from bridgetwin.cli.common import (
     scenario_dict,
     write_pictures,
 )
+from bridgetwin.planning.metric_text import show_value, unit_of
 
 DEFAULT_METRICS = (
     "latency.start.p99",
@@ -39,12 +40,6 @@ DEFAULT_METRICS = (
     "counts.dlq",
     "counts.retries",
 )
-
-
-def _unit(metric: str) -> str:
-    if metric.startswith("cost."):
-        return "USD"
-    return "s" if metric.startswith("latency.") else "events"
 
 
 def _rows(
@@ -68,16 +63,8 @@ def _rows(
                     continue  # the cost is the deployment's; the rest are its targets'
                 summary = point.summary(target, metric, confidence)
                 rows.append({**point.point, "target": target, "metric": metric,
-                             "unit": _unit(metric), **summary, "error": point.error})  # fmt: skip
+                             "unit": unit_of(metric), **summary, "error": point.error})  # fmt: skip
     return rows
-
-
-def _show(value: float | None, unit: str) -> str:
-    if value is None:
-        return "-"
-    if unit == "USD":
-        return f"${value:,.2f}"
-    return f"{value:,.3g} s" if unit == "s" else f"{value:,.1f}"
 
 
 def sweep_command(
@@ -229,10 +216,10 @@ def _table(paths: list[str], rows: list[dict[str, Any]], seeds: int) -> None:
             table.add_row(*(str(row[p]) for p in paths), "-", "error", row["error"], "")
             continue
         unit = row["unit"]
-        ci = f"[{_show(row['ci_low'], unit)}, {_show(row['ci_high'], unit)}]"
+        ci = f"[{show_value(row['ci_low'], unit)}, {show_value(row['ci_high'], unit)}]"
         front = ["front" if row.get("pareto") else ""] if marked else []
         table.add_row(*(str(row[p]) for p in paths), row["target"], row["metric"],
-                      _show(row["mean"], unit), ci, *front)  # fmt: skip
+                      show_value(row["mean"], unit), ci, *front)  # fmt: skip
     console().print(table)
 
 
@@ -273,10 +260,10 @@ def sensitivity_command(
     for column in ("assumption", "value", "target", "metric", "at defaults", "then", "change"):
         table.add_column(column)
     for s in shifts:
-        unit = _unit(s.metric)
+        unit = unit_of(s.metric)
         change = "-" if s.change is None else f"{s.change:+,.3g}" + (" s" if unit == "s" else "")
-        table.add_row(s.assumption, str(s.value), s.target, s.metric, _show(s.base, unit),
-                      _show(s.moved, unit), change)  # fmt: skip
+        table.add_row(s.assumption, str(s.value), s.target, s.metric, show_value(s.base, unit),
+                      show_value(s.moved, unit), change)  # fmt: skip
     console().print(table)
     idle = not_applying(graph)
     if idle:

@@ -31,7 +31,7 @@ from bridgetwin.cli.common import (
     scenario_dict,
     write_pictures,
 )
-from bridgetwin.cli.plan import _show, _unit
+from bridgetwin.planning.metric_text import show_value, unit_of
 
 
 def probe_progress(paths: list[str], seeds: int):
@@ -134,7 +134,7 @@ def plan_command(
                      progress=probe_progress([path], seeds))  # fmt: skip
     except (PlanningError, ScenarioError, ValueError) as exc:
         raise fail(f"error: {exc}") from None
-    _evidence(found, path, target, seeds)
+    evidence = print_evidence(found, [path], target, seeds)
     wanted = " and ".join(str(g) for g in found.goals)
     out = console()
     if found.answer is None:
@@ -150,16 +150,18 @@ def plan_command(
     if sensitivity and found.answer is not None:
         hinges = _sensitivity(graph, spec, found, path, target, seeds, seed, integer)
     if report or plots:
-        _plan_report(report, plots, label(source, stack), found, path, target, hinges)
+        _plan_report(report, plots, label(source, stack), found, path, target=target,
+                     hinges=hinges, evidence=evidence)  # fmt: skip
     if found.answer is None:
         raise typer.Exit(1)
 
 
-def _plan_report(report, plots, source: str, found, path: str, target: str, hinges) -> None:
+def _plan_report(report, plots, source: str, found, path: str, *, target: str, hinges,
+                 evidence) -> None:  # fmt: skip
     """The plan's report: the goals, the feasible set, the answer (or the closest misses) and
-    what it hinges on first; a figure per goal's metric; the evidence table."""
+    what it hinges on first; a figure per goal's metric; the evidence table printed."""
     from bridgetwin.planning.html_report import ReportText
-    from bridgetwin.planning.sweep_report import evidence_table, plan_rows, sweep_figures
+    from bridgetwin.planning.sweep_report import plan_rows, sweep_figures
 
     wanted = " and ".join(str(g) for g in found.goals)
     answer = ("none" if found.answer is None
@@ -170,7 +172,7 @@ def _plan_report(report, plots, source: str, found, path: str, target: str, hing
     rows = plan_rows(found, [path])
     write_pictures(report, plots, f"bridgetwin plan: {source}",
                    lambda: sweep_figures(rows, [path], found.goals, found.intervals),
-                   ReportText(summary, appendix=[evidence_table(found, [path])]))  # fmt: skip
+                   ReportText(summary, appendix=[evidence]))  # fmt: skip
 
 
 def _field(text: str):
@@ -221,25 +223,28 @@ def _misses(probe) -> str:
     parts = []
     for goal in probe.misses:
         failing = [e for e in probe.evidence if e["goal"] == goal and e["mean"] is not None]
-        unit = _unit(goal.split()[0])
-        shown = [f"{e['target']} {_show(e['mean'], unit)} [{_show(e['ci_low'], unit)}, "
-                 f"{_show(e['ci_high'], unit)}]" for e in failing] or ["no data"]  # fmt: skip
+        unit = unit_of(goal.split()[0])
+        shown = [f"{e['target']} {show_value(e['mean'], unit)} [{show_value(e['ci_low'], unit)}, "
+                 f"{show_value(e['ci_high'], unit)}]" for e in failing] or ["no data"]  # fmt: skip
         parts.append(f"{goal} ({'; '.join(shown)})")
     return ", ".join(parts)
 
 
-def _evidence(found, path: str, target: str, seeds: int) -> None:
+def print_evidence(found, paths: list[str], target: str, seeds: int):
+    """Print every probe of a plan (a value or a pair) with what each goal saw there; returns
+    the table, which the report shows too."""
     from rich.table import Table
 
     from bridgetwin.planning.sweep_report import evidence_table
 
-    evidence = evidence_table(found, [path])
+    evidence = evidence_table(found, paths)
     table = Table(title=f"Evidence on {target} ({seeds} seeds per probe)")
     for column in evidence.header:
         table.add_column(column)
     for row in evidence.rows:
         table.add_row(*row)
     console().print(table)
+    return evidence
 
 
 def _sensitivity(graph, spec, found, path, target, seeds, seed, integer) -> list[str]:

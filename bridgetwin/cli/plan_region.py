@@ -44,25 +44,13 @@ def report_region(
     region: Any, *, target: str, seeds: int, report: str | None, plots: str | None, title: str
 ) -> None:
     """Print the evidence and the region; write the report; exit 1 when nothing is feasible."""
-    from rich.table import Table as RichTable
-
+    from bridgetwin.cli.plan_goals import print_evidence
     from bridgetwin.planning.html_report import ReportText
-    from bridgetwin.planning.sweep_report import (
-        evidence_table,
-        plan_rows,
-        region_figure,
-        sweep_figures,
-    )
+    from bridgetwin.planning.sweep_report import plan_rows, region_figure, sweep_figures
 
     paths = [f.path for f in region.fields]
-    evidence = evidence_table(region, paths)
-    table = RichTable(title=f"Evidence on {target} ({seeds} seeds per point)")
-    for column in evidence.header:
-        table.add_column(column)
-    for row in evidence.rows:
-        table.add_row(*row)
+    evidence = print_evidence(region, paths, target, seeds)
     out = console()
-    out.print(table)
     wanted = " and ".join(str(g) for g in region.goals)
     lines = [f"Feasible region ({wanted}), row by row:", *region_lines(region)]
     for line in lines:

@@ -107,6 +107,7 @@ class _PlanReader:
         self.name = name
         root = _mapping(_mapping(document.get("planned_values")).get("root_module"))
         self.instances = list(_instances(root))
+        self.by_address = {instance.address: instance for instance in self.instances}
         self.by_base: dict[str, list[_Instance]] = {}
         for instance in self.instances:
             self.by_base.setdefault(_INDEX.sub("", instance.address), []).append(instance)
@@ -135,7 +136,7 @@ class _PlanReader:
             if indexed is not None:  # type.name[i].attribute: that instance exactly
                 address = ".".join(filter(None, [module, indexed.group(1)]))
                 form = ATTRIBUTES.get(indexed.group(1).split(".")[0], {}).get(indexed.group(2))
-                if form is not None and any(c.address == address for c in self.instances):
+                if form is not None and address in self.by_address:
                     return _cloudformation(address, form)
                 continue
             parts = _INDEX.sub("", reference).split(".")
@@ -165,7 +166,7 @@ class _PlanReader:
         found = self._reference(instance.module, instance.index, expression, "name")
         if not (isinstance(found, Mapping) and "Ref" in found):
             return None
-        target = next((c for c in self.instances if c.address == found["Ref"]), None)
+        target = self.by_address.get(found["Ref"])
         named = target is not None and any(v == value for v in target.values.values())
         return found if named else None
 

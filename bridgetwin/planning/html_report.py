@@ -63,11 +63,16 @@ def _svg(figure: Any) -> str:
     return text[text.index("<svg") :]
 
 
-def log_if_wide(axes: Any, values: Iterable[float]) -> None:
-    """A symmetric-log y axis when the positive values span more than two decades (a backlog
-    of millions beside minutes of tens), else the linear one."""
+def spans_decades(values: Iterable[float]) -> bool:
+    """Whether the positive values span more than two decades (a backlog of millions beside
+    minutes of tens): a log scale then shows them all."""
     positive = [v for v in values if v and v > 0]
-    if positive and max(positive) / min(positive) > 100:
+    return bool(positive) and max(positive) / min(positive) > 100
+
+
+def log_if_wide(axes: Any, values: Iterable[float]) -> None:
+    """A symmetric-log y axis when the values span decades, else the linear one."""
+    if spans_decades(values):
         axes.set_yscale("symlog", linthresh=1)
         axes.set_ylabel(axes.get_ylabel() + " (log scale)")
 

@@ -16,25 +16,15 @@ from typing import Any
 
 import numpy as np
 
-from bridgetwin.planning.html_report import Table, _figures_backend
+from bridgetwin.planning.html_report import Table, _figures_backend, spans_decades
+from bridgetwin.planning.metric_text import show_value, unit_of
 
 MAX_PANELS = 24
 """Heatmaps drawn per target and metric when more than two fields vary."""
 
 
-def _unit(metric: str) -> str:
-    if metric.startswith("latency."):
-        return "s"
-    return "USD" if metric.startswith("cost") else "events"
-
-
 def _fmt(value: float | None, metric: str) -> str:
-    if value is None:
-        return "-"
-    unit = _unit(metric)
-    if unit == "USD":
-        return f"${value:,.2f}"
-    return f"{value:,.3g} s" if unit == "s" else f"{value:,.1f}"
+    return show_value(value, unit_of(metric))
 
 
 def _holds(row: dict[str, Any], goals: Sequence[Any]) -> bool:
@@ -92,7 +82,7 @@ def _line(mine, path, metric, target, goals, intervals) -> Any:
     if front:
         axes.scatter([r[path] for r in front], [r["mean"] for r in front], s=120, zorder=3,
                      facecolors="none", edgecolors="black", label="Pareto front")  # fmt: skip
-    axes.set(xlabel=path, ylabel=f"{metric} ({_unit(metric)})", title=f"{metric}: {target}")
+    axes.set(xlabel=path, ylabel=f"{metric} ({unit_of(metric)})", title=f"{metric}: {target}")
     axes.legend(fontsize=7)
     return figure
 
@@ -107,17 +97,13 @@ def _heatmap(panel, paths, metric, title, goals) -> Any:
     for r in panel:
         grid[ys.index(r[paths[1]]), xs.index(r[paths[0]])] = r["mean"]
     figure, axes = plt.subplots(figsize=(min(11, 3.5 + 1.2 * len(xs)), 2.2 + 0.6 * len(ys)))
-    positive = grid[np.isfinite(grid) & (grid > 0)]
-    wide = (
-        len(positive)
-        and positive.max() / positive.min() > 100
-        and (grid[np.isfinite(grid)] > 0).all()
-    )
+    means = [r["mean"] for r in panel]
+    wide = spans_decades(means) and min(means) > 0  # LogNorm cannot place a 0
     image = axes.imshow(grid, origin="lower", aspect="auto", cmap="viridis",
                         norm=LogNorm() if wide else None)  # fmt: skip
     image.norm.autoscale_None(grid[np.isfinite(grid)])  # now, to pick each label's colour
     figure.colorbar(
-        image, ax=axes, label=f"{metric} ({_unit(metric)}{', log scale' if wide else ''})"
+        image, ax=axes, label=f"{metric} ({unit_of(metric)}{', log scale' if wide else ''})"
     )
     for r in panel:
         col, row = xs.index(r[paths[0]]), ys.index(r[paths[1]])
