@@ -42,22 +42,42 @@ def latency_sampler(latency: Latency, rng: np.random.Generator) -> Callable[[int
 
 
 class Draws:
-    """An endless stream of values from ``sample(n)``, produced in blocks."""
+    """An endless stream of values from ``sample(n)``, produced in blocks, handed out one at a
+    time (``next``) or seen many at once (``peek``, then ``skip``). Each block is kept as a
+    list for the first and as an array for the second."""
 
-    __slots__ = ("_buffer", "_index", "_sample")
+    __slots__ = ("_array", "_buffer", "_index", "_sample")
 
     def __init__(self, sample: Callable[[int], np.ndarray]) -> None:
         self._sample = sample
+        self._array = np.empty(0)
         self._buffer: list[float] = []
         self._index = 0
 
     def next(self) -> float:
         if self._index >= len(self._buffer):
-            self._buffer = self._sample(_BLOCK).tolist()
-            self._index = 0
+            self._refill(_BLOCK)
         value = self._buffer[self._index]
         self._index += 1
         return value
+
+    def peek(self, n: int) -> np.ndarray:
+        """The next ``n`` values, without taking them (``skip`` does)."""
+        missing = n - (len(self._buffer) - self._index)
+        if missing > 0:
+            self._refill(-(-missing // _BLOCK) * _BLOCK)
+        return self._array[self._index : self._index + n]
+
+    def skip(self, n: int) -> None:
+        """Take ``n`` values already seen with ``peek``."""
+        self._index += n
+
+    def _refill(self, size: int) -> None:
+        """Keep the values not taken yet, then ``size`` new ones."""
+        fresh = self._sample(size)
+        if self._index < len(self._buffer):
+            fresh = np.concatenate([self._array[self._index :], fresh])
+        self._array, self._buffer, self._index = fresh, fresh.tolist(), 0
 
 
 def uniform_draws(rng: np.random.Generator) -> Draws:

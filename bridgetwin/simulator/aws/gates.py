@@ -204,6 +204,42 @@ class BlockGrants:
         self._moved.append((k, s, running))
         return ready if ready >= earliest else earliest
 
+    def with_insertions(
+        self, at: np.ndarray, ready: np.ndarray, rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``insert`` and ``start_of`` for many at once, with their arithmetic to the bit: the
+        requests ready at ``ready`` (sorted) served just before the block's rows ``at``, in
+        order, into a block without insertions yet; returns their starts, their earliest
+        grants (before their own readiness), and the starts of the block's ``rows`` (sorted).
+
+        Insertion i finds i before it and leaves the maximum ``M_i``, the running maximum of
+        ``max(r_i - (k_i + i)/R, A_{k_i - 1} - i/R)`` from ``TAT_in``; a row k after s insertions
+        starts from ``max(A_{k-1} - s/R, M_{s-1})``, as ``start_of`` reads it."""
+        increment, prefix = self.increment, self._array[1]
+        count = np.arange(len(at))
+        position = (at + count) * increment
+        before = np.full(len(at), -math.inf)
+        inside = at > 0
+        before[inside] = prefix[at[inside] - 1] - count[inside] * increment
+        maxima = np.maximum.accumulate(
+            np.maximum(np.maximum(ready - position, before), self._running)
+        )
+        leaving = np.concatenate([[self._running], maxima])  # M before each insertion, then after
+        earliest = position + np.maximum(before, leaving[:-1]) - self._tolerance
+        s = at.searchsorted(rows, side="right")
+        running = leaving[s]
+        inside = rows > 0
+        running[inside] = np.maximum(
+            prefix[rows[inside] - 1] - s[inside] * increment, running[inside]
+        )
+        row_ready = self._array[0][rows]
+        row_earliest = (rows + s) * increment + running - self._tolerance
+        return (
+            np.where(ready >= earliest, ready, earliest),
+            earliest,
+            np.where(row_ready >= row_earliest, row_ready, row_earliest),
+        )
+
     def final_starts(self, n: int) -> np.ndarray:
         """The starts of the block's first ``n`` requests after the insertions: ``starts``,
         except after an insertion at k (leaving s insertions and maximum M) up to the first j

@@ -15,7 +15,8 @@ negative ``Retry-After`` stops the retries.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Protocol
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
 
 import numpy as np
 
@@ -62,6 +63,41 @@ origin time)."""
 DLQ_SAMPLES = 3
 """DLQ messages kept per target, with their attributes, to show in results."""
 
+RETRIED, NOT_RETRIED, EXHAUSTED, TOO_OLD = range(4)
+WHY = ("", "", "MaximumRetryAttempts", "MaximumEventAgeInSeconds")
+"""Why a failed attempt was the event's last, by ``decide_many``'s code (``""``: not retried)."""
+
+
+class PolicyColumns(NamedTuple):
+    """What the retry policy reads of each target key, as arrays indexed by key."""
+
+    max_retries: np.ndarray
+    max_age: np.ndarray
+    retry_delay: np.ndarray
+    """A target's fixed delay, NaN where the backoff decides."""
+    retry_all: np.ndarray
+
+    @classmethod
+    def of(cls, states: Sequence[TargetTally]) -> PolicyColumns:
+        return cls(
+            np.asarray([s.max_retries for s in states]),
+            np.asarray([s.max_age for s in states], dtype=float),
+            np.asarray([np.nan if s.retry_delay is None else s.retry_delay for s in states]),
+            np.asarray([s.retry_all for s in states], dtype=bool),
+        )
+
+
+class FailureColumns(NamedTuple):
+    """Failed attempts in service order, as columns (``decide_many``'s input)."""
+
+    keys: np.ndarray
+    ingest: np.ndarray
+    attempt: np.ndarray
+    end: np.ndarray
+    permanent: np.ndarray
+    retry_after: np.ndarray
+    """NaN where the answer had no ``Retry-After``."""
+
 
 class RetryPolicy:
     """One lane's retry decisions: its backoff draws and the order of its scheduled retries."""
@@ -90,20 +126,33 @@ class RetryPolicy:
         origin: float,
     ) -> Retry | None:
         """Give up (DLQ or drop) per the target's policy, or return the retry to schedule."""
-        _, code, message, retry_after = failure
         final = self.give_up_at_once(state, attempt, failure)
         if final is not None:
-            if state.redrive and final == "MaximumRetryAttempts":  # SQS moves it on the receive
-                end += state.retry_delay or 0.0  # that would exceed maxReceiveCount
-            self.fail(state, end, (code, message), attempt, final or None, ingest)
+            self.give_up(state, ingest, attempt, end, failure, final)
             return None
-        delay = self.delay(state, attempt, retry_after)
+        delay = self.delay(state, attempt, failure[3])
         read = read_at(state, ingest)
         if end + delay - read > state.max_age:
-            at = max(end, read + state.max_age)
-            self.fail(state, at, (code, message), attempt, "MaximumEventAgeInSeconds", ingest)
+            self.give_up(state, ingest, attempt, end, failure, "MaximumEventAgeInSeconds")
             return None
         return self.retry(end + delay, ingest, key, attempt + 1, origin)
+
+    def give_up(
+        self,
+        state: TargetTally,
+        ingest: float,
+        attempt: int,
+        end: float,
+        failure: Failure,
+        why: str,
+    ) -> None:
+        """The attempt that ended at ``end`` was the event's last, for ``why``: a condition,
+        or ``""`` for an error that is not retried."""
+        if why == "MaximumEventAgeInSeconds":
+            end = max(end, read_at(state, ingest) + state.max_age)
+        elif state.redrive and why == "MaximumRetryAttempts":  # SQS moves it on the receive
+            end += state.retry_delay or 0.0  # that would exceed maxReceiveCount
+        self.fail(state, end, failure[1:3], attempt, why or None, ingest)
 
     def give_up_at_once(self, state: TargetTally, attempt: int, failure: Failure) -> str | None:
         """Why a failed attempt is the last whatever the event's age: ``""`` for an error that
@@ -121,14 +170,62 @@ class RetryPolicy:
         fixed delay, lengthened by a longer ``Retry-After``."""
         delay = state.retry_delay
         if delay is None:
-            ceilings = self._ceilings
-            while attempt >= len(ceilings):  # min(cap, base * factor**n), never overflowing
-                ceilings.append(min(self._backoff.cap, ceilings[-1] * self._backoff.factor))
             low, width = self._jitter
-            delay = ceilings[attempt] * (low + width * self._uniform.next())
+            delay = self._ceilings_to(attempt)[attempt] * (low + width * self._uniform.next())
         if retry_after is not None and retry_after > delay:
             delay = retry_after
         return delay
+
+    def _ceilings_to(self, attempt: int) -> list[float]:
+        """The backoff's ceilings min(cap, base * factor**n) for n up to ``attempt``, computed
+        by repeated products, never overflowing."""
+        ceilings = self._ceilings
+        while attempt >= len(ceilings):
+            ceilings.append(min(self._backoff.cap, ceilings[-1] * self._backoff.factor))
+        return ceilings
+
+    def decide_many(
+        self,
+        rules: PolicyColumns,
+        failures: FailureColumns,
+    ) -> tuple[np.ndarray, np.ndarray, int]:
+        """``after_failure``'s decisions for many failures in service order, none of them read
+        at a subscriber's resumption: why each gives up (``RETRIED`` when it does not, else an
+        index into ``WHY``), when each retry is ready, and how many backoff draws they take, in
+        the order ``after_failure`` would take them. The draws are only seen (``Draws.peek``):
+        ``adopt`` takes them once the decisions stand."""
+        keys, attempt = failures.keys, failures.attempt
+        retry_after = failures.retry_after
+        one = len(rules.max_age) == 1  # one target: its values broadcast, cheaper than indexing
+
+        def per_key(column: np.ndarray) -> np.ndarray:
+            return column[0] if one else column[keys]
+
+        why = np.where(attempt >= per_key(rules.max_retries), EXHAUSTED, RETRIED)
+        why[(failures.permanent & ~per_key(rules.retry_all)) | (retry_after < 0)] = NOT_RETRIED
+        # NaN where the backoff decides; a new array either way (it is written below)
+        delay = np.full(len(keys), rules.retry_delay[0]) if one else rules.retry_delay[keys]
+        drawing = (why == RETRIED) & np.isnan(delay)
+        used = int(np.count_nonzero(drawing))
+        if used:
+            low, width = self._jitter
+            ceilings = np.asarray(self._ceilings_to(int(attempt[drawing].max())))
+            delay[drawing] = ceilings[attempt[drawing]] * (low + width * self._uniform.peek(used))
+        longer = retry_after > delay  # False where there is no Retry-After (NaN)
+        delay[longer] = retry_after[longer]
+        ready = failures.end + delay
+        why[(why == RETRIED) & (ready - failures.ingest > per_key(rules.max_age))] = TOO_OLD
+        return why, ready, used
+
+    @property
+    def sequence(self) -> int:
+        """The number of the last retry scheduled."""
+        return self._sequence
+
+    def adopt(self, used: int, retries: int) -> None:
+        """Take the draws ``decide_many`` saw, and the numbers of its ``retries`` retries."""
+        self._uniform.skip(used)
+        self._sequence += retries
 
     @staticmethod
     def drop(state: TargetTally, at: float, code: str) -> None:

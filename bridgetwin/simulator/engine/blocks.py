@@ -5,7 +5,9 @@ token grants with the GCRA's running maximum and their outcomes with one draw pe
 records metrics in bulk. A failure whose retry becomes ready inside the block is inserted at its
 place in ready order, and ``gates.BlockGrants`` gives it and every later request its grant in
 O(1), so requests are served in the order, and at the times (to floating-point rounding), of
-the one-at-a-time path (``Lane._one``). Only failures and retries take Python time.
+the one-at-a-time path (``Lane._one``). ``_settle`` walks the failures so, one at a time; a
+block with many of them is settled in waves of whole-array steps instead (:mod:`.retry_waves`),
+to the walk's answer bit for bit, and falls back to the walk wherever the walk would cut it.
 """
 
 from __future__ import annotations
@@ -20,33 +22,23 @@ from bridgetwin.simulator.aws.behaviour import OK, Behaviour, Drawn
 from bridgetwin.simulator.aws.gates import BlockGrants, Concurrency, Gate
 from bridgetwin.simulator.aws.policy import RetryPolicy
 from bridgetwin.simulator.engine.pending import PendingQueue, Retry
+from bridgetwin.simulator.engine.retry_waves import (
+    CHECK_AHEAD,
+    FEW_INSERTED,
+    MIN_FAILURES,
+    Block,
+    RetryWaves,
+    Settled,
+    merge_columns,
+)
 from bridgetwin.simulator.engine.targets import TargetState
 
 MIN_BLOCK = 16
 """Below this many ready requests the one-at-a-time path is cheaper than numpy's overhead."""
 
 
-def _merge(columns: list[np.ndarray], at: np.ndarray | list[int], values: list) -> list[np.ndarray]:
-    """The columns with ``values[c][i]`` inserted before row ``at[i]`` of column c (``at``
-    ascending; equal positions keep their order), like ``np.insert`` at a fraction of its cost."""
-    slots = np.asarray(at, dtype=np.int64) + np.arange(len(at))
-    keep = np.ones(len(columns[0]) + len(at), dtype=bool)
-    keep[slots] = False
-    merged = []
-    for column, value in zip(columns, values, strict=True):
-        out = np.empty(len(keep), dtype=column.dtype)
-        out[keep] = column
-        out[slots] = value
-        merged.append(out)
-    return merged
-
-
 _Inserted = tuple[int, Retry, float, float, int]
 """A retry inserted into a block: (its position there, the retry, start, duration, kind)."""
-
-FEW_INSERTED = 16
-"""Up to this many insertions, a block patches its starts (``BlockGrants.final_starts``) and
-records the inserted retries apart; beyond, one merge and one new schedule cost less."""
 
 
 class _Base(NamedTuple):
@@ -115,13 +107,21 @@ class BlockPath:
                 self._restore_columns(base, 0)
             return False
         least = least if n == len(room) else np.minimum.reduce(room[:n])
-        n, inserted = self._settle(base, grants, n, drawn, float(least), inside)
+        columns = (base.ready, base.ingest, base.keys, base.attempt, base.origin)
+        block = Block(*(column[:n] for column in columns), drawn, grants, float(least))
+        settled = self._waves(block, inside)
+        if settled is None:
+            n, inserted = self._settle(base, grants, n, drawn, float(least), inside)
         if merged:
             self._restore_columns(base, n)
-        if not n and not inserted:
+        if settled is None and not n and not inserted:
             return False
         self._pending.consume(n if not merged else int(np.count_nonzero(base.attempt[:n] == 0)))
-        self._record_block(base, grants, n, drawn, inserted)
+        if settled is None:
+            self._record_block(base, grants, n, drawn, inserted)
+        else:
+            self.gate.commit(settled.tat)
+            self._keep(settled.columns, settled.starts)
         return True
 
     def _gather(self, t_end: float) -> tuple[_Base, list[Retry], bool] | None:
@@ -143,9 +143,20 @@ class BlockPath:
         if count + len(due) >= MIN_BLOCK:
             at = fresh[0].searchsorted([d[0] for d in due], side="left")  # retries first on ties
             values = list(zip(*((d[0], d[2], d[3], d[5], d[4]) for d in due), strict=True))
-            return _Base(*_merge(columns, at, values)), [], True
+            return _Base(*merge_columns(columns, at, values)), [], True
         self._restore(due)
         return None
+
+    def _waves(self, block: Block, inside: list[Retry]) -> Settled | None:
+        """The block settled in waves (:mod:`.retry_waves`) when it has many failures and due
+        retries; None when the walk (``_settle``) takes it."""
+        failed = int(np.count_nonzero(block.drawn[1][: len(block.ready)] != OK))
+        if failed + len(inside) < MIN_FAILURES or any(t.resumed for t in self.targets):
+            return None
+        waves = RetryWaves(
+            block, inside, self.gate, self.behaviour, self._policy, self.targets, self._retries
+        )
+        return waves.settle()
 
     def _settle(
         self,
@@ -196,7 +207,7 @@ class BlockPath:
                 if delay > room:
                     break
                 if latest + delay > checked:
-                    reach = latest + delay + 64 * increment
+                    reach = latest + delay + CHECK_AHEAD * increment
                     if not behaviour.steady(checked, reach):
                         break
                     checked = reach
@@ -253,7 +264,7 @@ class BlockPath:
             self._keep(columns, grants.final_starts(n))
             self._keep([np.array(c) for c in extra], np.array([e[2] for e in inserted]))
         else:  # into their places, then one schedule for all
-            columns = _merge(columns, [e[0] for e in inserted], extra)
+            columns = merge_columns(columns, [e[0] for e in inserted], extra)
             starts, tats = self.gate.schedule(columns[0])
             self.gate.commit(float(tats[-1]))
             self._keep(columns, starts)
