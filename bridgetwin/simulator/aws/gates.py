@@ -138,6 +138,7 @@ class BlockGrants:
         "_moved",
         "_prefix",
         "_running",
+        "_shifted",
         "_tolerance",
         "increment",
         "inserted",
@@ -167,6 +168,7 @@ class BlockGrants:
         """How much one insertion can delay a later grant: 1/R (0 without a rate limit)."""
         self._tolerance = tolerance
         self._running = tat  # M: the maximum term up to the last insertion (TAT_in at first)
+        self._shifted: np.ndarray | None = None
         self.inserted = 0
         """How many requests were inserted so far; each delays later grants by at most 1/R."""
 
@@ -215,23 +217,19 @@ class BlockGrants:
         Insertion i finds i before it and leaves the maximum ``M_i``, the running maximum of
         ``max(r_i - (k_i + i)/R, A_{k_i - 1} - i/R)`` from ``TAT_in``; a row k after s insertions
         starts from ``max(A_{k-1} - s/R, M_{s-1})``, as ``start_of`` reads it."""
-        increment, prefix = self.increment, self._array[1]
+        increment = self.increment
+        if self._shifted is None:  # A_{k-1} at k, and -inf at 0 (which no term can beat)
+            self._shifted = np.concatenate([[-math.inf], self._array[1]])
         count = np.arange(len(at))
         position = (at + count) * increment
-        before = np.full(len(at), -math.inf)
-        inside = at > 0
-        before[inside] = prefix[at[inside] - 1] - count[inside] * increment
+        before = self._shifted[at] - count * increment
         maxima = np.maximum.accumulate(
             np.maximum(np.maximum(ready - position, before), self._running)
         )
         leaving = np.concatenate([[self._running], maxima])  # M before each insertion, then after
         earliest = position + np.maximum(before, leaving[:-1]) - self._tolerance
         s = at.searchsorted(rows, side="right")
-        running = leaving[s]
-        inside = rows > 0
-        running[inside] = np.maximum(
-            prefix[rows[inside] - 1] - s[inside] * increment, running[inside]
-        )
+        running = np.maximum(self._shifted[rows] - s * increment, leaving[s])
         row_ready = self._array[0][rows]
         row_earliest = (rows + s) * increment + running - self._tolerance
         return (
