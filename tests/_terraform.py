@@ -25,6 +25,8 @@ class Res:
     refs: dict[str, Any] = field(default_factory=dict)
     """Attribute -> references (or nested lists/dicts of them) for the unknown ones."""
     sensitive: dict[str, Any] = field(default_factory=dict)
+    provider: str = "aws"
+    """Its provider configuration's key (``aws.secondary`` for an aliased one)."""
 
     @property
     def address(self) -> str:
@@ -51,9 +53,14 @@ def _parent(module: str) -> str:
 
 
 def plan(
-    resources: list[Res], region: str | None = "us-east-1", outputs: dict[str, dict] | None = None
+    resources: list[Res],
+    region: str | None = "us-east-1",
+    outputs: dict[str, dict] | None = None,
+    providers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The plan JSON; ``outputs``: module path -> output name -> references."""
+    """The plan JSON; ``outputs``: module path -> output name -> references; ``providers``:
+    aliased configurations, key (``aws.secondary``) -> its Region, or ``var.NAME`` when a root
+    variable gives it."""
     modules: dict[str, list[Res]] = {}
     for r in resources:
         modules.setdefault(r.module, []).append(r)
@@ -75,7 +82,8 @@ def plan(
             seen.setdefault(f"{r.type}.{r.name}", r)
         body: dict[str, Any] = {"resources": [
             {"address": key, "mode": "managed", "type": r.type, "name": r.name,
-             "provider_config_key": "aws", "expressions": _expressions(r.refs), "schema_version": 0}
+             "provider_config_key": r.provider, "expressions": _expressions(r.refs),
+             "schema_version": 0}
             for key, r in seen.items()]}  # fmt: skip
         calls = {m.rsplit("module.", 1)[1]: {"source": "./modules/x", "module": configured(m)}
                  for m in modules if m and _parent(m) == module}  # fmt: skip
@@ -89,6 +97,11 @@ def plan(
     provider = {"aws": {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws"}}
     if region:
         provider["aws"]["expressions"] = {"region": {"constant_value": region}}
+    for key, where in (providers or {}).items():
+        expression = ({"references": [where]} if where.startswith("var.") else
+                      {"constant_value": where})  # fmt: skip
+        provider[key] = {"name": "aws", "full_name": "registry.terraform.io/hashicorp/aws",
+                         "alias": key.split(".", 1)[1], "expressions": {"region": expression}}  # fmt: skip
     return {
         "format_version": "1.2",
         "terraform_version": "1.9.8",

@@ -218,7 +218,7 @@ class Module:
                              "resources are not read (a registry or remote module needs "
                              "terraform init)")  # fmt: skip
             return None
-        skipped = ("source", "version", *META_ARGUMENTS)
+        skipped = ("source", "version", "providers", *META_ARGUMENTS)
         inputs = {n: self.value(e, self.scope(), f"module.{name}.{n}")
                   for n, e in settings.items() if n not in skipped}  # fmt: skip
         folder = (self.folder / source).resolve()

@@ -13,6 +13,18 @@ from typing import Any
 
 from bridgetwin.graph._values import ResourceRef, SecretReference, Symbolic, refs_in, render
 
+ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource prefix)
+    "AWS::Events::EventBus": ("Name", "events", "event-bus/"),
+    "AWS::EventsV2::EventBus": ("Name", "events", "event-busv2/"),
+    "AWS::Events::ApiDestination": ("Name", "events", "api-destination/"),
+    "AWS::Events::Connection": ("Name", "events", "connection/"),
+    "AWS::SQS::Queue": ("QueueName", "sqs", ""),
+    "AWS::CloudWatch::Alarm": ("AlarmName", "cloudwatch", "alarm:"),
+    "AWS::SNS::Topic": ("TopicName", "sns", ""),
+    "AWS::Lambda::Function": ("FunctionName", "lambda", "function:"),
+}
+"""How AWS names a resource of each type in its ARN, from its name property."""
+
 
 def arn_parts(arn: str) -> tuple[str, str, str] | None:
     """(service, region, resource) of an ARN string, or None if it is not one."""

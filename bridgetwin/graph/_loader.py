@@ -20,7 +20,7 @@ from bridgetwin.graph._builders import BUILDERS
 from bridgetwin.graph._checks import check_environment, check_parameters, check_references
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._intrinsics import LoadedStacks, StackContext
-from bridgetwin.graph._linker import Linker, arn_parts
+from bridgetwin.graph._linker import ARN_NAMES, Linker, arn_parts
 from bridgetwin.graph._sam import expand_sam
 from bridgetwin.graph._sources import DEFAULT_ACCOUNT, DEFAULT_REGION, StackSource, read_sources
 from bridgetwin.graph._synth import SynthOptions
@@ -28,17 +28,6 @@ from bridgetwin.graph._values import ResourceRef
 from bridgetwin.graph.graph import Graph
 from bridgetwin.graph.nodes import EventBus
 from bridgetwin.graph.service_nodes import LoadWarning, OpaqueResource, PolicyDocument, StackInfo
-
-_ARN_NAMES = {  # resource type -> (name property, ARN service, ARN resource prefix)
-    "AWS::Events::EventBus": ("Name", "events", "event-bus/"),
-    "AWS::EventsV2::EventBus": ("Name", "events", "event-busv2/"),
-    "AWS::Events::ApiDestination": ("Name", "events", "api-destination/"),
-    "AWS::Events::Connection": ("Name", "events", "connection/"),
-    "AWS::SQS::Queue": ("QueueName", "sqs", ""),
-    "AWS::CloudWatch::Alarm": ("AlarmName", "cloudwatch", "alarm:"),
-    "AWS::SNS::Topic": ("TopicName", "sns", ""),
-    "AWS::Lambda::Function": ("FunctionName", "lambda", "function:"),
-}
 
 
 def load_graph(
@@ -144,13 +133,13 @@ class _Builder:
             rtype = resource["Type"]
             gid = self.linker.register(ctx.name, lid)
             self.types[gid] = rtype
-            if rtype in BUILDERS or rtype in _ARN_NAMES or rtype in DOCUMENT_BUILDERS:
+            if rtype in BUILDERS or rtype in ARN_NAMES or rtype in DOCUMENT_BUILDERS:
                 props = ctx.resolve(resource.get("Properties") or {}, "", lid)
                 if not isinstance(props, Mapping):
                     raise ctx.error("Properties must resolve to an object", lid, "Properties")
                 self.props[(ctx.name, lid)] = props
-                if rtype in _ARN_NAMES:
-                    key, service, prefix = _ARN_NAMES[rtype]
+                if rtype in ARN_NAMES:
+                    key, service, prefix = ARN_NAMES[rtype]
                     if isinstance(props.get(key), str):
                         self._unique_name(ctx, lid, rtype, props[key], named)
                         self.linker.name(service, prefix + props[key], ctx.region, gid)

@@ -21,7 +21,8 @@ from typing import Any
 from bridgetwin.graph._deployment import is_deployment, read_deployment
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._synth import SynthOptions, synthesized
-from bridgetwin.graph._terraform import is_terraform_plan, plan_region, plan_template
+from bridgetwin.graph._terraform import is_terraform_plan, plan_template
+from bridgetwin.graph._terraform_regions import plan_regions, split_by_region
 from bridgetwin.graph.cdk_tree import read_tree, stack_paths, with_paths
 
 DEFAULT_REGION = "us-east-1"
@@ -55,8 +56,7 @@ def read_sources(
         return list(source)
     if isinstance(source, Mapping):
         if is_terraform_plan(source):
-            plan = _checked(plan_template(source, "plan"), "plan")
-            return [StackSource("plan", plan, plan_region(source), None)]
+            return _plan_stacks(source, "plan")
         if is_deployment(source):
             return read_deployment(source, Path(), lambda p: read_sources(p, synth))  # as given
         return [StackSource("Template", _checked(source, "Template"), None, None)]
@@ -68,15 +68,15 @@ def read_sources(
             with synthesized(path, synth) as outdir:  # removed on exit: no file to point at
                 return [dataclasses.replace(s, path=None) for s in _read_assembly(outdir)]
         if any(path.glob("*.tf")):
-            return [_configuration_stack(path)]
+            return _configuration_stacks(path)
         return _read_folder(path, synth)
     if path.suffix == ".tf" and path.is_file():
-        return [_configuration_stack(path.parent)]
+        return _configuration_stacks(path.parent)
     if not path.is_file():
         raise TemplateError(f"{path}: no such file or directory")
     document = _read_template_file(path)
     if is_terraform_plan(document):
-        return [_plan_stack(document, path)]
+        return _plan_stacks(document, path.stem, path)
     if is_deployment(document):
         if path.suffix != ".json":
             document = _manifest(path)  # plain YAML, read without its 1.1 surprises
@@ -87,19 +87,30 @@ def read_sources(
 TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
 
 
-def _plan_stack(document: Mapping[str, Any], path: Path) -> StackSource:
-    """A Terraform plan (``terraform show -json``) as one stack named after its file."""
-    template = _checked(plan_template(document, path.name), path.name)
-    return StackSource(path.stem, template, plan_region(document), None, path=str(path))
+def _plan_stacks(
+    document: Mapping[str, Any], name: str, path: Path | None = None
+) -> list[StackSource]:
+    """A Terraform plan (``terraform show -json``) as a stack named after its file, or one per
+    Region its resources deploy to (:mod:`._terraform_regions`)."""
+    label = path.name if path is not None else name
+    template = _checked(plan_template(document, label), label)
+    regions, default = plan_regions(document)
+    where = str(path) if path is not None else None
+    return [
+        StackSource(stack, _checked(part, label), region, None, path=where)
+        for stack, part, region in split_by_region(name, template, regions, default)
+    ]
 
 
-def _configuration_stack(folder: Path) -> StackSource:
-    """A Terraform configuration (a folder of ``.tf`` files) as one stack named after it."""
-    from bridgetwin.graph._terraform_hcl import configuration_template
+def _configuration_stacks(folder: Path) -> list[StackSource]:
+    """A Terraform configuration (a folder of ``.tf`` files) as a stack named after it, or one
+    per Region its resources deploy to."""
+    from bridgetwin.graph._terraform_hcl import configuration_stacks
 
-    template, region = configuration_template(folder)
-    name = folder.resolve().name
-    return StackSource(name, _checked(template, name), region, None)
+    return [
+        StackSource(name, _checked(template, name), region, None)
+        for name, template, region in configuration_stacks(folder)
+    ]
 
 
 def _read_folder(path: Path, synth: SynthOptions | None) -> list[StackSource]:
@@ -114,7 +125,7 @@ def _read_folder(path: Path, synth: SynthOptions | None) -> list[StackSource]:
     for file in files:
         document = _read_template_file(file)  # a malformed file is an error, not skipped
         if is_terraform_plan(document):
-            stacks.append(_plan_stack(document, file))
+            stacks.extend(_plan_stacks(document, file.stem, file))
         elif isinstance(document, Mapping) and isinstance(document.get("Resources"), Mapping):
             checked = _checked(document, file.name)
             stacks.append(StackSource(file.stem, checked, None, None, path=str(file)))

@@ -14,8 +14,9 @@ the value as a constant, which lint flags as a plaintext secret, else ``SENSITIV
 
 Each instance becomes a resource whose logical id is its Terraform address, typed as
 :data:`~._terraform_types.TYPES` says; ``aws_cloudwatch_event_target`` instances join their rule's
-``Targets``; any other type is kept as an opaque ``Terraform::<type>`` resource. The provider's
-``region``, when the configuration states it, is the stack's Region.
+``Targets``; any other type is kept as an opaque ``Terraform::<type>`` resource. Each resource's
+Region comes from its provider (:mod:`._terraform_regions`, which splits a plan across Regions
+into a stack per Region).
 """
 
 from __future__ import annotations
@@ -332,11 +333,3 @@ def plan_template(document: Mapping[str, Any], name: str) -> dict[str, Any]:
             f"{name}: not a Terraform plan as `terraform show -json` writes it (format 1.x): "
             f"{type(exc).__name__}: {exc}"
         ) from None
-
-
-def plan_region(document: Mapping[str, Any]) -> str | None:
-    """The AWS provider's Region, when the configuration states it as a constant."""
-    providers = _mapping(_mapping(document.get("configuration")).get("provider_config"))
-    region = _mapping(_mapping(_mapping(providers.get("aws")).get("expressions")).get("region"))
-    value = region.get("constant_value")
-    return value if isinstance(value, str) else None

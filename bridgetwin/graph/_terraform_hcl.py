@@ -14,7 +14,8 @@ without a value, named in the loader's warnings as a plan's values known after a
 literal where the provider keeps a secret (a connection's API key) is marked as a secret written
 in the configuration, which lint flags. The instances are assembled into the same template a plan
 gives (:func:`._terraform.assemble_template`), so graph, lint, the twin and tests treat both
-alike; the provider's ``region``, when the configuration states it, is the stack's Region.
+alike; each resource's Region comes from its provider (:mod:`._hcl_providers`), one stack per
+Region.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from typing import Any
 from bridgetwin.graph._errors import TemplateError
 from bridgetwin.graph._hcl_eval import Scope, evaluate
 from bridgetwin.graph._hcl_module import Module, _items, _parsed
+from bridgetwin.graph._hcl_providers import configuration_regions
 from bridgetwin.graph._hcl_values import ResourceRef, Unknown
 from bridgetwin.graph._terraform import SENSITIVE_LITERAL, SENSITIVE_REFERENCE, assemble_template
+from bridgetwin.graph._terraform_regions import split_by_region
 from bridgetwin.graph._terraform_types import ATTRIBUTES
 
 SENSITIVE_PATHS = {
@@ -124,15 +127,6 @@ class ConfigurationReader:
             return [self._converted(v, address, f"{path}[{i}]") for i, v in enumerate(value)]
         return value
 
-    def region(self) -> str | None:
-        """The AWS provider's ``region`` (the one without an alias), when it is known."""
-        for kind, labels, body in self.root.blocks:
-            settings = {n: e for n, _, e in _items(body)} if kind == "provider" else {}
-            if labels == ["aws"] and "alias" not in settings and "region" in settings:
-                region = self.root.value(settings["region"], self.root.scope(), "provider.aws")
-                return region if isinstance(region, str) else None
-        return None
-
 
 def _environment_value(text: str) -> Any:
     """A ``TF_VAR_`` value: a string, unless it is written as a list or an object in HCL."""
@@ -162,7 +156,10 @@ def _mark_secret(converted: Any, raw: Any, path: tuple[str, ...]) -> None:
         _mark_secret(target, source, rest)
 
 
-def configuration_template(folder: Path) -> tuple[dict[str, Any], str | None]:
-    """The configuration in ``folder`` as a CloudFormation-shaped template, and its Region."""
+def configuration_stacks(folder: Path) -> list[tuple[str, dict[str, Any], str | None]]:
+    """The configuration in ``folder`` as a CloudFormation-shaped template named after it, with
+    its Region, or one per Region its resources deploy to (:mod:`._hcl_providers`)."""
     reader = ConfigurationReader(folder)
-    return reader.template(folder.resolve().name), reader.region()
+    name = folder.resolve().name
+    regions, default = configuration_regions(reader.root)
+    return split_by_region(name, reader.template(name), regions, default)
