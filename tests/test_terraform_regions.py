@@ -183,3 +183,29 @@ def test_one_region_keeps_one_stack_named_as_before():
     assert split_by_region("app", template, {"b": None}, "eu-west-1") == [
         ("app", template, "eu-west-1")
     ]
+
+
+def test_references_across_regions_link_to_the_resources_there():
+    """A rule in us-east-1 targeting a bus, a queue and a topic in us-west-2 (ARNs by
+    ``Fn::GetAtt``, and a topic's ``Ref``, which is its ARN): each target links to the node in
+    us-west-2's stack."""
+    template = {"Resources": {
+        "bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
+        "west_bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "orders"}},
+        "queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": "work"}},
+        "topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "alerts"}},
+        "rule": {"Type": "AWS::Events::Rule", "Properties": {
+            "EventBusName": {"Ref": "bus"}, "EventPattern": {"source": ["acme"]},
+            "Targets": [{"Id": "b", "Arn": {"Fn::GetAtt": ["west_bus", "Arn"]},
+                         "RoleArn": "arn:aws:iam::123456789012:role/forward"},
+                        {"Id": "q", "Arn": {"Fn::GetAtt": ["queue", "Arn"]}},
+                        {"Id": "t", "Arn": {"Ref": "topic"}}]}},
+    }}  # fmt: skip
+    regions = {"bus": "us-east-1", "rule": "us-east-1", "west_bus": "us-west-2",
+               "queue": "us-west-2", "topic": "us-west-2"}  # fmt: skip
+    split = split_by_region("app", template, regions, "us-east-1")
+    graph = load_graph([StackSource(name, part, region, None) for name, part, region in split])
+    (rule,) = graph.rules
+    assert [t.resource for t in rule.targets] == [
+        "app-us-west-2/west_bus", "app-us-west-2/queue", "app-us-west-2/topic"]  # fmt: skip
+    assert {graph.get(t.resource).region for t in rule.targets[:2]} == {"us-west-2"}

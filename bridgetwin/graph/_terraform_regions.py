@@ -93,10 +93,10 @@ class _Rewriter:
         name = (resource.get("Properties") or {}).get(known[0]) if known else None
         if known is not None and isinstance(name, str) and region is not None:
             _, service, prefix = known
-            if attribute == "Arn":
-                arn = f"arn:${{AWS::Partition}}:{service}:{region}:{_ACCOUNT}:{prefix}{name}"
+            arn = f"arn:${{AWS::Partition}}:{service}:{region}:{_ACCOUNT}:{prefix}{name}"
+            if attribute == "Arn" or (attribute == "Ref" and service == "sns"):  # a topic's Ref
                 return {"Fn::Sub": arn}
-            if attribute == "Ref" and service == "sqs":
+            if attribute == "Ref" and service == "sqs":  # a queue's Ref is its URL
                 return {"Fn::Sub": f"https://sqs.{region}.amazonaws.com/{_ACCOUNT}/{name}"}
             if attribute in ("Ref", "Name"):
                 return name
