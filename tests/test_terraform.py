@@ -182,3 +182,53 @@ def test_the_custom_event_bus_through_the_awscc_provider_loads_as_its_template_d
                                                  "detail-type": "Order", "detail": {}}}]}]})  # fmt: skip
     (got_t,), (got_c,) = simulate(tf, spec).targets, simulate(cfn, spec).targets
     assert got_t.counts == got_c.counts and got_t.counts["delivered"] > 0
+
+
+def _cdk_webhook(outdir: str) -> str:
+    """``webhook_template(rate=3, retries=5, age=600)`` written with aws-cdk-lib's L2 constructs
+    (the key in Secrets Manager, so no secret is written), synthesized into ``outdir``."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_events as events
+    from aws_cdk import aws_events_targets as targets
+    from aws_cdk import aws_sqs as sqs
+
+    app = cdk.App(outdir=outdir)
+    stack = cdk.Stack(app, "Webhook", env=cdk.Environment(region="us-east-1"))
+    bus = events.EventBus(stack, "Bus", event_bus_name="orders")
+    key = cdk.SecretValue.secrets_manager("webhook-key")
+    connection = events.Connection(stack, "Conn",
+                                   authorization=events.Authorization.api_key("x-api-key", key))  # fmt: skip
+    destination = events.ApiDestination(
+        stack, "Dest", connection=connection, endpoint="https://api.example.com/hook",
+        http_method=events.HttpMethod.POST, rate_limit_per_second=3,
+    )  # fmt: skip
+    target = targets.ApiDestination(destination, dead_letter_queue=sqs.Queue(stack, "Dlq"),
+                                    retry_attempts=5, max_event_age=cdk.Duration.seconds(600))  # fmt: skip
+    pattern = events.EventPattern(source=PATTERN["source"], detail_type=PATTERN["detail-type"])
+    events.Rule(stack, "Rule", rule_name="to-webhook", event_bus=bus, event_pattern=pattern,
+                targets=[target])  # fmt: skip
+    return app.synth().directory
+
+
+def test_the_cdk_form_gives_the_same_graph_and_result_as_the_terraform_form(tmp_path):
+    """The third form of the webhook: a CDK app. Its graph has the Terraform form's shape (ids
+    aside: CDK hashes its logical ids) and it simulates to the same counts and latencies."""
+    cdk_graph = load_graph(_cdk_webhook(str(tmp_path / "cdk.out")))
+    tf = load_graph(_write(tmp_path, "plan.json", webhook_plan(rate=3, retries=5, age=600)))
+    (rule_k,), (rule_t,) = cdk_graph.rules, tf.rules
+    assert rule_k.name == rule_t.name == "to-webhook"
+    assert rule_k.pattern.to_dict() == rule_t.pattern.to_dict()
+    assert cdk_graph.get(rule_k.bus).name == tf.get(rule_t.bus).name == "orders"
+    (target_k,), (target_t,) = rule_k.targets, rule_t.targets
+    assert (target_k.kind, target_k.retry_policy) == (target_t.kind, target_t.retry_policy)
+    queues = [
+        type(g.get(t.dead_letter_queue)).__name__
+        for g, t in ((cdk_graph, target_k), (tf, target_t))
+    ]
+    assert queues == ["Queue", "Queue"]
+    limits = [[d.rate_limit_per_second for d in g.api_destinations] for g in (cdk_graph, tf)]
+    assert limits == [[3], [3]]
+    spec = load_scenario(EXACT)
+    (got_k,), (got_t,) = simulate(cdk_graph, spec).targets, simulate(tf, spec).targets
+    assert got_k.counts == got_t.counts and got_k.counts["retries"] > 0
+    assert got_k.latency_ms == got_t.latency_ms
