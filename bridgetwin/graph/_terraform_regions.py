@@ -131,10 +131,11 @@ def plan_regions(document: Mapping[str, Any]) -> tuple[dict[str, str | None], st
     for key, config in _mapping(configuration.get("provider_config")).items():
         expression = _mapping(_mapping(_mapping(config).get("expressions")).get("region"))
         value = expression.get("constant_value")
-        references = expression.get("references") or []
-        if value is None and references and str(references[0]).startswith("var."):
-            value = variables.get(str(references[0])[4:])
-        providers[key] = value if isinstance(value, str) else None
+        references = expression.get("references")
+        if value is None and isinstance(references, list) and references:
+            name = str(references[0])
+            value = variables.get(name[4:]) if name.startswith("var.") else None
+        providers[str(key)] = value if isinstance(value, str) else None
     keys = dict(_configured(_mapping(configuration.get("root_module")), ""))
     regions: dict[str, str | None] = {}
     root = _mapping(_mapping(document.get("planned_values")).get("root_module"))
@@ -143,12 +144,13 @@ def plan_regions(document: Mapping[str, Any]) -> tuple[dict[str, str | None], st
         own = _mapping(resource.get("values")).get("region")
         base = f"{resource.get('type')}.{resource.get('name')}"
         key = keys.get((module, base))
-        regions[str(address)] = own if isinstance(own, str) else providers.get(key or "aws")
+        key = key if isinstance(key, str) else "aws"
+        regions[str(address)] = own if isinstance(own, str) else providers.get(key)
     return regions, providers.get("aws")
 
 
 def _configured(module: Mapping[str, Any], path: str):
-    for resource in module.get("resources") or []:
+    for resource in _list(module.get("resources")):
         if isinstance(resource, Mapping):
             address = str(resource.get("address", ""))
             yield (path, address), resource.get("provider_config_key")
@@ -159,13 +161,17 @@ def _configured(module: Mapping[str, Any], path: str):
 
 def _planned(module: Mapping[str, Any]):
     path = module.get("address") if isinstance(module.get("address"), str) else ""
-    for resource in module.get("resources") or []:
+    for resource in _list(module.get("resources")):
         if isinstance(resource, Mapping) and resource.get("mode", "managed") == "managed":
             yield path, resource
-    for child in module.get("child_modules") or []:
+    for child in _list(module.get("child_modules")):
         if isinstance(child, Mapping):
             yield from _planned(child)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
