@@ -241,43 +241,12 @@ class Lane(BlockPath, BatchPath, PositionPath):
         self.gate.take(ready, start, end)
         if self.trace is not None:
             self.trace.append((ready, start, ingest))
-        state.attempts += inside
-        if inside:
-            state.per_minute["attempts"][int(start / 60)] += 1
-        store = state.store
-        store.record("InvocationAttempts", start)
-        if attempt == 0:
-            if inside:
-                state.latency_start.append(start - ingest)
-                state.start_by_minute.append(start, start - ingest)
-                if state.chained:
-                    state.end_to_end_start.append(start - origin)
-                store.record("IngestionToInvocationStartLatency", start, (start - ingest) * 1e3)
-            else:
-                state.censor(ingest)
-            if end <= state.horizon:
-                state.latency_complete.append(end - ingest)
-                state.complete_by_minute.append(end, end - ingest)
-                store.record("IngestionToInvocationCompleteLatency", end, (end - ingest) * 1e3)
-        else:
-            state.retries += inside
-            if inside:
-                state.per_minute["retries"][int(start / 60)] += 1
-            store.record("RetryInvocationAttempts", start)
+        state.record_start(start, end, ingest, origin, attempt, inside)
         if outcome[1] == OK:
-            store.record("SuccessfulInvocationAttempts", end)
-            store.record("Invocations", end)
-            if state.finish(end, ingest):
+            if state.record_success(end, ingest, origin):
                 sink = self.delivery_sinks.get(key)
                 if sink is not None:
                     sink(np.array([end]), np.array([origin]))
-                state.delivered += 1
-                state.per_minute["delivered"][int(end / 60)] += 1
-                state.latency_success.append(end - ingest)
-                state.success_by_minute.append(end, end - ingest)
-                if state.chained:
-                    state.end_to_end_success.append(end - origin)
-                store.record("IngestionToInvocationSuccessLatency", end, (end - ingest) * 1e3)
             return None
         return self._policy.after_failure(state, key, ingest, attempt, end, outcome[1:], origin)
 

@@ -172,6 +172,60 @@ class TargetState:
         _tally(self.ingested_by_minute, times)
         self.store.record_many(RECEIVED, times)
 
+    def record_start(
+        self, start: float, end: float, ingest: float, origin: float, attempt: int, inside: bool
+    ) -> None:
+        """One attempt started on its own (``Lane._start``; ``record_block`` takes many):
+        ``inside`` when it started within the run. Datapoints only when an alarm reads them."""
+        store = self.store
+        watched = bool(store.metrics)
+        self.attempts += inside
+        if inside:
+            self.per_minute["attempts"][int(start / 60)] += 1
+        if watched:
+            store.record("InvocationAttempts", start)
+        if attempt:
+            self.retries += inside
+            if inside:
+                self.per_minute["retries"][int(start / 60)] += 1
+            if watched:
+                store.record("RetryInvocationAttempts", start)
+            return
+        if inside:
+            self.latency_start.append(start - ingest)
+            self.start_by_minute.append(start, start - ingest)
+            if self.chained:
+                self.end_to_end_start.append(start - origin)
+            if watched:
+                store.record("IngestionToInvocationStartLatency", start, (start - ingest) * 1e3)
+        else:
+            self.censor(ingest)
+        if end <= self.horizon:
+            self.latency_complete.append(end - ingest)
+            self.complete_by_minute.append(end, end - ingest)
+            if watched:
+                store.record("IngestionToInvocationCompleteLatency", end, (end - ingest) * 1e3)
+
+    def record_success(self, end: float, ingest: float, origin: float) -> bool:
+        """The attempt that ended at ``end`` succeeded: its event is delivered, unless it ended
+        after the run's horizon (then False: it finished late)."""
+        store = self.store
+        watched = bool(store.metrics)
+        if watched:
+            store.record("SuccessfulInvocationAttempts", end)
+            store.record("Invocations", end)
+        if not self.finish(end, ingest):
+            return False
+        self.delivered += 1
+        self.per_minute["delivered"][int(end / 60)] += 1
+        self.latency_success.append(end - ingest)
+        self.success_by_minute.append(end, end - ingest)
+        if self.chained:
+            self.end_to_end_success.append(end - origin)
+        if watched:
+            store.record("IngestionToInvocationSuccessLatency", end, (end - ingest) * 1e3)
+        return True
+
     def record_block(
         self,
         ready: np.ndarray,
