@@ -187,7 +187,8 @@ def test_insertions_at_once_are_those_one_at_a_time_to_the_bit(base, extra, rate
         bucket.commit(tat)
         walk, bulk = bucket.block(ready), bucket.block(ready)
     rows = np.arange(len(ready))
-    starts, earliest, row_starts = bulk.with_insertions(at, values, rows)
+    starts, earliest, row_starts, before = bulk.with_insertions(at, values, rows)
+    assert before.tolist() == [int(np.count_nonzero(at <= row)) for row in rows]
     walk.track()
     walked, walked_rows, served = [], [], 0
     for k, value in zip(at.tolist(), values.tolist(), strict=True):

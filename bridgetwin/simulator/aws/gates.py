@@ -208,11 +208,12 @@ class BlockGrants:
 
     def with_insertions(
         self, at: np.ndarray, ready: np.ndarray, rows: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """``insert`` and ``start_of`` for many at once, with their arithmetic to the bit: the
         requests ready at ``ready`` (sorted) served just before the block's rows ``at``, in
         order, into a block without insertions yet; returns their starts, their earliest
-        grants (before their own readiness), and the starts of the block's ``rows`` (sorted).
+        grants (before their own readiness), the starts of the block's ``rows`` (sorted), and
+        how many insertions each of those rows follows.
 
         Insertion i finds i before it and leaves the maximum ``M_i``, the running maximum of
         ``max(r_i - (k_i + i)/R, A_{k_i - 1} - i/R)`` from ``TAT_in``; a row k after s insertions
@@ -236,6 +237,7 @@ class BlockGrants:
             np.where(ready >= earliest, ready, earliest),
             earliest,
             np.where(row_ready >= row_earliest, row_ready, row_earliest),
+            s,
         )
 
     def final_starts(self, n: int) -> np.ndarray:

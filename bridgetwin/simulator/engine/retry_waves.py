@@ -202,11 +202,11 @@ class RetryWaves:
         ready = inserted[READY]
         at = block.ready.searchsorted(ready, side="left")  # retries first on ties
         own = self._own
-        starts, earliest, own_starts = block.grants.with_insertions(at, ready, own)
+        starts, earliest, own_starts, before = block.grants.with_insertions(at, ready, own)
         # the failures in service order: the block's own, and inserted retries that failed
         count = int(self._spare_failed.searchsorted(m))  # spare outcomes taken: the first m
         theirs = self._spare_failed[:count]
-        slots = np.concatenate([own + at.searchsorted(own, side="right"), theirs + at[theirs]])
+        slots = np.concatenate([own + before, theirs + at[theirs]])
         order = np.argsort(slots, kind="stable")
         spare = self._spare[:, :count]
         their_failed = np.concatenate([inserted[FAILURE_ROWS][:, theirs], spare], axis=0)
@@ -223,16 +223,12 @@ class RetryWaves:
         )
         why, retry_ready, used = self._policy.decide_many(self._rules, failures)
         again = np.flatnonzero(why == RETRIED)
-        scheduled = np.vstack(
-            [
-                retry_ready[again],
-                self._policy.sequence + np.arange(1, len(again) + 1),  # as the walk numbers them
-                failed[1][again],
-                failed[0][again],
-                failed[2][again] + 1,
-                failed[3][again],
-            ]
-        )
+        scheduled = np.empty((6, len(again)))
+        scheduled[READY] = retry_ready[again]
+        scheduled[SEQUENCE] = np.arange(1, len(again) + 1)  # numbered as the walk numbers them
+        scheduled[SEQUENCE] += self._policy.sequence
+        scheduled[[INGEST, KEY, ATTEMPT, ORIGIN]] = failed[[1, 0, 2, 3]][:, again]
+        scheduled[ATTEMPT] += 1
         return _Wave(inserted, at, earliest, failed, end, why, used, scheduled)
 
     def _fits(self, wave: _Wave) -> bool:
