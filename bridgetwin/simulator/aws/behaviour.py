@@ -87,7 +87,10 @@ class HttpBehaviour:
 
     def _outage(self, at: float) -> Outage | None:
         """The outage in effect at ``at``, if any."""
-        return next((o for o in self._endpoint.outages if o.start <= at < o.end), None)
+        for outage in self._endpoint.outages:  # (a loop: this runs once an attempt)
+            if outage.start <= at < outage.end:
+                return outage
+        return None
 
     def _status(self, at: float) -> int | str:
         outage = self._outage(at)
@@ -119,7 +122,10 @@ class HttpBehaviour:
         assert isinstance(status, int)
         if status in (401, 407) and tokens is not None:
             tokens.expires_at = -math.inf  # refresh the token, then retry
-        return at + latency, *self._classify(status)
+        details = self.failures.get(status)
+        if details is None:  # an outage's status the responses do not have: classified once
+            details = self.failures[status] = self._classify(status)
+        return at + latency, *details
 
     def steady(self, first_start: float, last_start: float) -> bool:
         """Whether attempts starting between the two times end independently of their exact

@@ -171,7 +171,10 @@ class RetryPolicy:
         delay = state.retry_delay
         if delay is None:
             low, width = self._jitter
-            delay = self._ceilings_to(attempt)[attempt] * (low + width * self._uniform.next())
+            ceilings = self._ceilings
+            if attempt >= len(ceilings):
+                ceilings = self._ceilings_to(attempt)
+            delay = ceilings[attempt] * (low + width * self._uniform.next())
         if retry_after is not None and retry_after > delay:
             delay = retry_after
         return delay
