@@ -209,3 +209,16 @@ def test_references_across_regions_link_to_the_resources_there():
     assert [t.resource for t in rule.targets] == [
         "app-us-west-2/west_bus", "app-us-west-2/queue", "app-us-west-2/topic"]  # fmt: skip
     assert {graph.get(t.resource).region for t in rule.targets[:2]} == {"us-west-2"}
+
+
+def test_a_provider_not_configured_is_named_in_a_warning(tmp_path):
+    """Terraform refuses a resource whose provider is not configured; read offline, it is
+    placed in the default Region and the warning says so."""
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = "eu-west-1"\n}\n'
+        'resource "aws_sqs_queue" "q" {\n  provider = aws.nothere\n  name = "q"\n}\n'
+    )
+    graph = load_graph(str(tmp_path))
+    (queue,) = graph.queues
+    assert queue.region == "eu-west-1"
+    assert any("provider aws.nothere is not configured" in w.message for w in graph.warnings)

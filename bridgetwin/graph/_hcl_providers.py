@@ -34,6 +34,11 @@ def _walk(module: Module, configurations: dict[str, str | None], regions: dict) 
             chosen[(labels[0], labels[1])] = _dotted(settings["provider"])
     for (rtype, name), found in module.instances.items():
         key = chosen.get((rtype, name), "aws")
+        if key not in configurations and key != "aws":
+            base = ".".join(filter(None, [module.address, f"{rtype}.{name}"]))
+            written = key or "(not a reference)"
+            module.reader.warn(f"{base}: provider {written} is not configured here; its "
+                               "resources are placed in the default provider's Region")  # fmt: skip
         for address in found.values():
             own = module.instance_values(address).get("region")
             regions[address] = own if isinstance(own, str) else configurations.get(key)
