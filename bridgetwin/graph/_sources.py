@@ -91,25 +91,36 @@ def _plan_stacks(
     document: Mapping[str, Any], name: str, path: Path | None = None
 ) -> list[StackSource]:
     """A Terraform plan (``terraform show -json``) as a stack named after its file, or one per
-    Region its resources deploy to (:mod:`._terraform_regions`)."""
+    Region its resources deploy to."""
     label = path.name if path is not None else name
-    template = _checked(plan_template(document, label), label)
-    regions, default = plan_regions(document)
-    where = str(path) if path is not None else None
-    return [
-        StackSource(stack, _checked(part, label), region, None, path=where)
-        for stack, part, region in split_by_region(name, template, regions, default)
-    ]
+    template = plan_template(document, label)
+    return _region_stacks(name, template, label, *plan_regions(document), path)
 
 
 def _configuration_stacks(folder: Path) -> list[StackSource]:
     """A Terraform configuration (a folder of ``.tf`` files) as a stack named after it, or one
     per Region its resources deploy to."""
-    from bridgetwin.graph._terraform_hcl import configuration_stacks
+    from bridgetwin.graph._terraform_hcl import configuration_template
 
+    name, template, regions, default = configuration_template(folder)
+    return _region_stacks(name, template, name, regions, default)
+
+
+def _region_stacks(
+    name: str,
+    template: Any,
+    label: str,
+    regions: Mapping[str, str | None],
+    default: str | None,
+    path: Path | None = None,
+) -> list[StackSource]:
+    """A Terraform template checked whole (before the split walks it), then split into a stack
+    per Region (:mod:`._terraform_regions`)."""
+    checked = _checked(template, label)
+    where = str(path) if path is not None else None
     return [
-        StackSource(name, _checked(template, name), region, None)
-        for name, template, region in configuration_stacks(folder)
+        StackSource(stack, part, region, None, path=where)
+        for stack, part, region in split_by_region(name, checked, regions, default)
     ]
 
 

@@ -31,7 +31,6 @@ from bridgetwin.graph._hcl_module import Module, _items, _parsed
 from bridgetwin.graph._hcl_providers import configuration_regions
 from bridgetwin.graph._hcl_values import ResourceRef, Unknown
 from bridgetwin.graph._terraform import SENSITIVE_LITERAL, SENSITIVE_REFERENCE, assemble_template
-from bridgetwin.graph._terraform_regions import split_by_region
 from bridgetwin.graph._terraform_types import ATTRIBUTES
 
 SENSITIVE_PATHS = {
@@ -156,10 +155,12 @@ def _mark_secret(converted: Any, raw: Any, path: tuple[str, ...]) -> None:
         _mark_secret(target, source, rest)
 
 
-def configuration_stacks(folder: Path) -> list[tuple[str, dict[str, Any], str | None]]:
-    """The configuration in ``folder`` as a CloudFormation-shaped template named after it, with
-    its Region, or one per Region its resources deploy to (:mod:`._hcl_providers`)."""
+def configuration_template(
+    folder: Path,
+) -> tuple[str, dict[str, Any], dict[str, str | None], str | None]:
+    """The configuration in ``folder`` as a CloudFormation-shaped template named after it, each
+    resource's Region and the default provider's (:mod:`._hcl_providers`)."""
     reader = ConfigurationReader(folder)
     name = folder.resolve().name
     regions, default = configuration_regions(reader.root)
-    return split_by_region(name, reader.template(name), regions, default)
+    return name, reader.template(name), regions, default
